@@ -1,0 +1,217 @@
+#include "EngineCommands.h"
+
+#include <torch/torch.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+#include <unistd.h>
+
+#include "BarProgress.h"
+#include "JsonProgress.h"
+#include "engine/Device.h"
+#include "engine/Trainer.h"
+#include "models/ModelRegistry.h"
+#include "spec/Catalog.h"
+#include "spec/RunQueue.h"
+#include "spec/RunSpec.h"
+#include "store/Store.h"
+
+using namespace distillery;
+
+namespace {
+
+std::string hostName() {
+    char buffer[256] = {0};
+    gethostname(buffer, sizeof buffer - 1);
+    return buffer;
+}
+
+std::unique_ptr<engine::ProgressSink> makeProgress(ProgressMode mode) {
+    if (mode == ProgressMode::Auto) mode = isatty(fileno(stdout)) ? ProgressMode::Bar : ProgressMode::Json;
+    if (mode == ProgressMode::Bar) return std::make_unique<BarProgress>(stdout);
+    if (mode == ProgressMode::Json) return std::make_unique<JsonProgress>(stdout);
+    return nullptr;
+}
+
+// The device column of the run: what "auto" resolves to here, or the spec's text when it cannot be
+// resolved (the trainer then fails the run with the reason).
+std::string deviceLabel(const spec::RunSpec& spec) {
+    try {
+        return engine::resolveDevice(spec.device).str();
+    } catch (const std::exception&) {
+        return spec.device;
+    }
+}
+
+engine::Outcome train(store::Store& store, int64_t runId, const spec::RunSpec& spec, const EngineOptions& options,
+                      bool resume) {
+    auto progress = makeProgress(options.progress);
+    engine::TrainerOptions trainerOptions;
+    trainerOptions.checkpointDir =
+        options.checkpointDir.empty() ? std::string() : options.checkpointDir + "/run-" + std::to_string(runId);
+    trainerOptions.progress = progress.get();
+    trainerOptions.resume = resume;
+    engine::Trainer trainer(store, runId, spec, trainerOptions);
+    return trainer.run();
+}
+
+int exitCode(engine::Outcome outcome) { return outcome == engine::Outcome::Failed ? 1 : 0; }
+
+std::optional<spec::RunSpec> specOfRun(const store::RunRow& row) {
+    const auto parsed = spec::parseRunSpec(row.specJson);
+    if (!parsed.ok()) {
+        spdlog::error("run {} has an invalid spec in the store:\n{}", row.id, parsed.errorText());
+        return std::nullopt;
+    }
+    return parsed.spec;
+}
+
+// The test accuracy at the epoch whose validation accuracy was best: the number a paper would report.
+std::optional<double> testAccAtBestVal(const store::Store& store, int64_t runId) {
+    const auto val = store.metrics(runId, "val/acc1");
+    const auto test = store.metrics(runId, "test/acc1");
+    if (val.empty() || test.empty()) return std::nullopt;
+    size_t best = 0;
+    for (size_t i = 1; i < val.size(); ++i)
+        if (val[i].value > val[best].value) best = i;
+    for (const auto& t : test)
+        if (t.step == val[best].step) return t.value;
+    return std::nullopt;
+}
+
+void printSummary(const store::Store& store, const std::vector<int64_t>& runIds) {
+    std::printf("\n%-22s %-8s %-24s %-9s %8s %12s %10s %9s\n", "run", "status", "teacher -> student", "method",
+                "best val", "test@bestval", "last test", "time");
+    for (int64_t id : runIds) {
+        const auto row = store.run(id);
+        if (!row) continue;
+        const auto val = store.summary(id, "val/acc1");
+        const auto test = store.summary(id, "test/acc1");
+        const auto atBest = testAccAtBestVal(store, id);
+        const std::string pair = (row->teacher.empty() ? std::string("-") : row->teacher) + " -> " + row->student;
+        char bestVal[16] = "-", testBest[16] = "-", lastTest[16] = "-", wall[16] = "-";
+        if (val) std::snprintf(bestVal, sizeof bestVal, "%.2f%%", val->best());
+        if (atBest) std::snprintf(testBest, sizeof testBest, "%.2f%%", *atBest);
+        if (test) std::snprintf(lastTest, sizeof lastTest, "%.2f%%", test->lastValue);
+        if (row->startedAt && row->finishedAt)
+            std::snprintf(wall, sizeof wall, "%.0f s", *row->finishedAt - *row->startedAt);
+        std::printf("%-22s %-8s %-24s %-9s %8s %12s %10s %9s\n", row->name.c_str(), store::statusName(row->status).c_str(),
+                    pair.c_str(), row->method.c_str(), bestVal, testBest, lastTest, wall);
+        if (!row->error.empty() && row->status != store::RunStatus::Finished)
+            std::printf("    %s\n", row->error.c_str());
+    }
+    std::printf("\nResults are in %s (open it with: distillery %s)\n", store.path().c_str(), store.path().c_str());
+}
+
+}  // namespace
+
+int runExperimentFile(const std::string& specPath, const EngineOptions& options) {
+    const auto experiment = spec::parseExperimentFile(specPath);
+    if (!experiment.ok()) {
+        std::fprintf(stderr, "%s is not a valid spec:\n%s", specPath.c_str(), experiment.errorText().c_str());
+        return 1;
+    }
+    store::Store store(options.db);
+    std::vector<int64_t> ids;
+    for (const auto& run : experiment.runs) ids.push_back(spec::queueRun(store, run));
+    spdlog::info("queued {} run(s) of \"{}\" in {}", ids.size(), experiment.name, options.db);
+    bool failed = false;
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (engine::Trainer::stopRequested()) break;   // cancelled: leave the rest queued for later
+        if (!store.claimRun(ids[i], getpid(), hostName(), deviceLabel(experiment.runs[i]))) {
+            spdlog::warn("run {} was claimed by another engine; skipping it here", ids[i]);
+            continue;
+        }
+        failed |= train(store, ids[i], experiment.runs[i], options, false) == engine::Outcome::Failed;
+    }
+    printSummary(store, ids);
+    return failed ? 1 : 0;
+}
+
+int runQueuedRun(int64_t runId, const EngineOptions& options) {
+    store::Store store(options.db);
+    const auto row = store.run(runId);
+    if (!row) {
+        std::fprintf(stderr, "there is no run %lld in %s\n", static_cast<long long>(runId), options.db.c_str());
+        return 1;
+    }
+    const auto spec = specOfRun(*row);
+    if (!spec) {
+        if (store.claimRun(runId, getpid(), hostName(), ""))
+            store.finishRun(runId, store::RunStatus::Failed, "the run's spec is invalid; queue a corrected spec");
+        return 1;
+    }
+    if (!store.claimRun(runId, getpid(), hostName(), deviceLabel(*spec))) {
+        std::fprintf(stderr,
+                     "run %lld is %s, not queued: only queued runs can be started (resume a killed or failed run with "
+                     "`distillery-engine resume --db %s --run %lld`)\n",
+                     static_cast<long long>(runId), store::statusName(row->status).c_str(), options.db.c_str(),
+                     static_cast<long long>(runId));
+        return 1;
+    }
+    return exitCode(train(store, runId, *spec, options, false));
+}
+
+int resumeRun(int64_t runId, const EngineOptions& options) {
+    store::Store store(options.db);
+    const auto row = store.run(runId);
+    if (!row) {
+        std::fprintf(stderr, "there is no run %lld in %s\n", static_cast<long long>(runId), options.db.c_str());
+        return 1;
+    }
+    const auto spec = specOfRun(*row);
+    if (!spec) return 1;
+    if (!store.reclaimRun(runId, getpid(), hostName(), deviceLabel(*spec))) {
+        std::fprintf(stderr, "run %lld is %s: only killed or failed runs can be resumed\n", static_cast<long long>(runId),
+                     store::statusName(row->status).c_str());
+        return 1;
+    }
+    return exitCode(train(store, runId, *spec, options, true));
+}
+
+int validateSpec(const std::string& specPath) {
+    const auto experiment = spec::parseExperimentFile(specPath);
+    if (!experiment.ok()) {
+        std::fprintf(stderr, "%s is not valid:\n%s", specPath.c_str(), experiment.errorText().c_str());
+        return 1;
+    }
+    std::printf("%s is valid: %zu run(s)\n", specPath.c_str(), experiment.runs.size());
+    for (const auto& run : experiment.runs)
+        std::printf("  %-24s %-6s %s%s on %s, %lld epochs\n", run.name.c_str(), run.method.name.c_str(),
+                    run.teacher.present() ? (run.teacher.model.empty() ? run.teacher.runName + " -> " : run.teacher.model + " -> ").c_str() : "",
+                    run.studentModel.c_str(), run.data.name.c_str(), static_cast<long long>(run.epochs));
+    return 0;
+}
+
+int listModels(int64_t channels, int64_t size, int64_t classes) {
+    torch::NoGradGuard noGrad;
+    std::printf("models for %lldx%lldx%lld input, %lld classes\n\n", static_cast<long long>(channels),
+                static_cast<long long>(size), static_cast<long long>(size), static_cast<long long>(classes));
+    for (const auto& info : models::modelInfos()) {
+        auto net = models::createModel(info.name, channels, classes);
+        net->eval();
+        int64_t parameters = 0;
+        for (const auto& p : net->parameters()) parameters += p.numel();
+        const auto features = net->forwardFeatures(torch::zeros({1, channels, size, size}));
+        std::string stages;
+        for (size_t i = 0; i < features.stages.size(); ++i) {
+            const auto s = features.stages[i].sizes();
+            stages += (i ? "  " : "") + std::to_string(s[1]) + "x" + std::to_string(s[2]) + "x" + std::to_string(s[3]);
+        }
+        std::printf("%-11s %10lld params  stages: %s\n            %s\n", info.name.c_str(),
+                    static_cast<long long>(parameters), stages.c_str(), info.description.c_str());
+    }
+    return 0;
+}
+
+int listMethods() {
+    for (const auto& method : spec::methodCatalog()) {
+        std::printf("%s%s\n    %s\n", method.name.c_str(), method.needsTeacher ? "  (needs a teacher)" : "",
+                    method.summary.c_str());
+        for (const auto& p : method.params)
+            std::printf("    %-8s default %-8g range [%g, %g]  %s\n", p.name.c_str(), p.defaultValue, p.min, p.max,
+                        p.help.c_str());
+    }
+    return 0;
+}

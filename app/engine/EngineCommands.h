@@ -1,0 +1,20 @@
+#pragma once
+// The sub-commands of distillery-engine. Each returns the process exit code:
+// 0 finished (or cancelled), 1 failed (run or validation), 2 bad usage.
+#include <cstdint>
+#include <string>
+
+enum class ProgressMode { Auto, Bar, Json, None };
+
+struct EngineOptions {
+    std::string db = "runs.sqlite";
+    ProgressMode progress = ProgressMode::Auto;
+    std::string checkpointDir;          // "" = beside the store
+};
+
+int runExperimentFile(const std::string& specPath, const EngineOptions& options);
+int runQueuedRun(int64_t runId, const EngineOptions& options);
+int resumeRun(int64_t runId, const EngineOptions& options);
+int validateSpec(const std::string& specPath);
+int listModels(int64_t channels, int64_t size, int64_t classes);
+int listMethods();

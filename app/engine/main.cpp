@@ -1,0 +1,97 @@
+// distillery-engine: trains runs of a Distillery results store, headless.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+#include "EngineCommands.h"
+#include "engine/Trainer.h"
+#include "store/Store.h"
+
+namespace {
+
+void onStopSignal(int signal) {
+    distillery::engine::Trainer::requestStop();
+    // A second Ctrl+C ends the process at once.
+    std::signal(signal, SIG_DFL);
+}
+
+void addProgressOption(CLI::App* command, EngineOptions& options) {
+    command->add_option("--progress", options.progress,
+                        "auto: a bar on a terminal, JSON lines otherwise; bar; json (one line a second, for the GUI); none")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, ProgressMode>{{"auto", ProgressMode::Auto},
+                                                                                {"bar", ProgressMode::Bar},
+                                                                                {"json", ProgressMode::Json},
+                                                                                {"none", ProgressMode::None}},
+                                            CLI::ignore_case));
+    command->add_option("--checkpoint-dir", options.checkpointDir,
+                        "where run checkpoints go (default: beside the store, in <store>.checkpoints/)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Logs go to stderr so that stdout carries only progress (a bar, or JSON lines for the GUI).
+    auto logger = spdlog::stderr_color_mt("engine");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern(isatty(fileno(stderr)) ? "\r\033[K[%H:%M:%S] [%^%l%$] %v" : "[%H:%M:%S] [%l] %v");
+
+    CLI::App app{"distillery-engine: trains knowledge-distillation runs into a Distillery results store (SQLite).\n"
+                 "The desktop app starts it for queued runs; on a server, run it directly."};
+    app.require_subcommand(1);
+    EngineOptions options;
+
+    std::string specPath;
+    int64_t runId = 0;
+    auto* run = app.add_subcommand("run", "train the runs of a spec file, or one queued run of the store");
+    auto* specOption = run->add_option("--spec", specPath, "a run spec or an experiment ({\"runs\": [...]}) as JSON")
+                           ->check(CLI::ExistingFile);
+    auto* runOption = run->add_option("--run", runId, "the id of a queued run in --db");
+    specOption->excludes(runOption);
+    run->add_option("--db", options.db, "the results store (created when missing)")->capture_default_str();
+    addProgressOption(run, options);
+
+    auto* resume = app.add_subcommand("resume", "continue a killed or failed run from its last checkpoint");
+    resume->add_option("--run", runId, "the run's id")->required();
+    resume->add_option("--db", options.db, "the results store")->required()->check(CLI::ExistingFile);
+    addProgressOption(resume, options);
+
+    auto* validate = app.add_subcommand("validate", "check a spec file and print every error with its field");
+    validate->add_option("spec", specPath, "the spec or experiment file")->required();
+
+    int64_t channels = 3, size = 32, classes = 100;
+    auto* models = app.add_subcommand("models", "list the model zoo with stage shapes and parameter counts");
+    models->add_option("--channels", channels, "input channels")->capture_default_str();
+    models->add_option("--size", size, "input height and width")->capture_default_str()->check(CLI::Range(28, 4096));
+    models->add_option("--classes", classes, "number of classes")->capture_default_str();
+
+    auto* methods = app.add_subcommand("methods", "list the distillation methods with their parameters");
+
+    CLI11_PARSE(app, argc, argv);
+
+    std::signal(SIGTERM, onStopSignal);
+    std::signal(SIGINT, onStopSignal);
+    try {
+        if (*run) {
+            if (specPath.empty() && runId == 0) {
+                std::fprintf(stderr, "run: give --spec FILE (train its runs) or --run ID (a queued run of --db)\n");
+                return 2;
+            }
+            return specPath.empty() ? runQueuedRun(runId, options) : runExperimentFile(specPath, options);
+        }
+        if (*resume) return resumeRun(runId, options);
+        if (*validate) return validateSpec(specPath);
+        if (*models) return listModels(channels, size, classes);
+        if (*methods) return listMethods();
+    } catch (const distillery::store::StoreError& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    }
+    return 2;
+}

@@ -1,0 +1,33 @@
+#pragma once
+// Building the splits of a data set and turning index batches into normalised, augmented tensors.
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+
+#include "data/Dataset.h"
+
+namespace distillery::data {
+
+inline const char* kDefaultFashionMnistRoot = "/usr/share/datasets/fashion-mnist";
+
+// train-images-idx3-ubyte(.gz), train-labels-idx1-ubyte(.gz), t10k-… in root.
+// Throws DataError naming the missing or malformed file and how to get it.
+DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, int64_t valSize,
+                             int64_t trainSubset, uint64_t seed);
+
+struct SyntheticOptions {
+    int64_t channels = 1, height = 28, width = 28, numClasses = 10;
+    int64_t trainSize = 1024, testSize = 256;
+    uint64_t seed = 0;              // the same seed gives the same images
+};
+// Learnable: each class is a fixed random template plus noise.
+DatasetSplits makeSynthetic(const SyntheticOptions& options, int64_t valSize);
+
+// uint8 images -> float, (x/255 - mean)/std per channel, on device.
+at::Tensor normalise(const at::Tensor& uint8Images, const Dataset& meta, const at::Device& device);
+// Random crop after zero padding by `pad` and random horizontal flip, per sample, on the whole batch
+// as tensor ops. The generator makes it reproducible.
+at::Tensor augment(const at::Tensor& images, int64_t pad, bool flip, at::Generator& generator);
+
+}  // namespace distillery::data

@@ -1,0 +1,11 @@
+#include "methods/CrossEntropy.h"
+
+#include <torch/torch.h>
+
+namespace distillery::methods {
+
+std::vector<LossTerm> CrossEntropy::losses(const StepInputs& inputs) {
+    return {{"ce", torch::nn::functional::cross_entropy(inputs.student.logits, inputs.labels)}};
+}
+
+}  // namespace distillery::methods

@@ -1,0 +1,57 @@
+#pragma once
+// A Distiller is one distillation method: it sees teacher and student as StagedNets, owns its extra
+// trainable modules (registered as submodules, so the trainer optimises them with the student), and
+// returns its loss terms by name. The trainer sums the terms and logs each as train/loss/<name>.
+#include <torch/nn/module.h>
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/StagedNet.h"
+#include "spec/RunSpec.h"
+#include "store/StoreTypes.h"
+
+namespace distillery::methods {
+
+struct LossTerm {
+    std::string name;       // "ce", "kd", "feat", …
+    at::Tensor value;       // scalar, already weighted: the trainer adds the terms as they are
+};
+
+struct StepInputs {
+    const models::FeatureSet& student;
+    const models::FeatureSet* teacher;   // nullptr for methods without a teacher
+    const at::Tensor& labels;
+    int64_t step = 0;
+    int64_t epoch = 0;
+};
+
+// Rows for the diagnostic tables; run id and step are filled in by the trainer.
+struct Diagnostics {
+    std::vector<store::GateRow> gates;
+    std::vector<store::ChannelStatRow> channelStats;
+    std::vector<store::PathWeightRow> pathWeights;
+    bool empty() const { return gates.empty() && channelStats.empty() && pathWeights.empty(); }
+};
+
+class Distiller : public torch::nn::Module {
+public:
+    virtual ~Distiller() = default;
+    virtual std::string name() const = 0;
+    virtual bool needsTeacher() const = 0;
+    // false: the trainer runs plain forward passes and fills only FeatureSet::logits (cheaper).
+    virtual bool needsFeatures() const { return false; }
+    virtual std::vector<LossTerm> losses(const StepInputs& inputs) = 0;
+    // What the method can report about its last losses() call, at the trainer's logging cadence.
+    virtual Diagnostics diagnostics() { return {}; }
+};
+
+// Builds the method the spec names, with its declared parameters. The nets let a method size its
+// connectors; they are not owned.
+std::shared_ptr<Distiller> createDistiller(const spec::MethodSpec& method, models::StagedNet* teacher,
+                                           models::StagedNet& student);
+
+}  // namespace distillery::methods

@@ -1,0 +1,105 @@
+#include "models/CifarResNet.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace distillery::models {
+
+namespace nn = torch::nn;
+
+CifarResNet::CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters, int64_t inChannels,
+                         int64_t numClasses)
+    : numFilters_(numFilters), numClasses_(numClasses) {
+    if (depth < 8 || (depth - 2) % 6 != 0) {
+        throw std::invalid_argument("CifarResNet: depth must be 6n+2 with n >= 1, got " + std::to_string(depth));
+    }
+    if (inChannels < 1 || numClasses < 1) {
+        throw std::invalid_argument("CifarResNet: input channels and classes must be positive, got " +
+                                    std::to_string(inChannels) + " and " + std::to_string(numClasses));
+    }
+    const int64_t blocksPerStage = (depth - 2) / 6;
+
+    conv1_ = register_module(
+        "conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, numFilters[0], 3).padding(1).bias(false)));
+    bn1_ = register_module("bn1", nn::BatchNorm2d(numFilters[0]));
+    int64_t inPlanes = numFilters[0];
+    for (int64_t s = 0; s < 3; ++s) {
+        const int64_t planes = numFilters[s + 1];
+        nn::ModuleList layer;
+        std::vector<std::shared_ptr<BasicBlock>> blocks;
+        for (int64_t b = 0; b < blocksPerStage; ++b) {
+            auto block = std::make_shared<BasicBlock>(inPlanes, planes, b == 0 && s > 0 ? 2 : 1);
+            layer->push_back(block);
+            blocks.push_back(block);
+            inPlanes = planes;
+        }
+        register_module("layer" + std::to_string(s + 1), layer);
+        stages_.push_back(std::move(blocks));
+    }
+    fc_ = register_module("fc", nn::Linear(numFilters[3], numClasses));
+
+    // RepDistiller's initialisation: Kaiming normal (fan_out, relu) for convolutions, BN weight 1 and
+    // bias 0. The linear layer keeps PyTorch's default initialisation, as there.
+    torch::NoGradGuard noGrad;
+    for (auto& module : modules(/*include_self=*/false)) {
+        if (auto* conv = module->as<nn::Conv2d>()) {
+            nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
+        } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+            nn::init::ones_(bn->weight);
+            nn::init::zeros_(bn->bias);
+        }
+    }
+}
+
+int64_t CifarResNet::stageChannels(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < 3, "CifarResNet: no stage ", stage);
+    return numFilters_[stage + 1];
+}
+
+int64_t CifarResNet::stageStride(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < 3, "CifarResNet: no stage ", stage);
+    return int64_t(1) << stage;
+}
+
+at::Tensor CifarResNet::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }
+
+at::Tensor CifarResNet::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
+    at::Tensor h = x;
+    for (auto& block : stages_[stage]) {
+        BasicBlock::Output o = block->forward(h);
+        h = o.out;
+        if (preReLU) *preReLU = o.preReLU;
+    }
+    return h;
+}
+
+at::Tensor CifarResNet::forwardStages(const at::Tensor& x, int64_t begin, int64_t end) {
+    TORCH_CHECK(0 <= begin && begin <= end && end <= numStages(), "CifarResNet::forwardStages: bad range [", begin,
+                ", ", end, ") of ", numStages(), " stages");
+    at::Tensor h = begin == 0 ? stem(x) : x;
+    for (int64_t s = begin; s < end; ++s) h = runStage(s, h, nullptr);
+    return h;
+}
+
+at::Tensor CifarResNet::head(const at::Tensor& lastStageOutput) {
+    return fc_->forward(at::adaptive_avg_pool2d(lastStageOutput, {1, 1}).flatten(1));
+}
+
+FeatureSet CifarResNet::forwardFeatures(const at::Tensor& image) {
+    FeatureSet f;
+    f.stem = stem(image);
+    at::Tensor h = f.stem;
+    for (int64_t s = 0; s < numStages(); ++s) {
+        at::Tensor pre;
+        h = runStage(s, h, &pre);
+        f.stages.push_back(h);
+        f.preReLU.push_back(pre);
+    }
+    f.pooled = at::adaptive_avg_pool2d(h, {1, 1}).flatten(1);
+    f.logits = fc_->forward(f.pooled);
+    return f;
+}
+
+}  // namespace distillery::models

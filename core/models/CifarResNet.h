@@ -1,0 +1,53 @@
+#pragma once
+// The CIFAR-style ResNets of RepDistiller (HobbitLong/RepDistiller, models/resnet.py), the widths and
+// depths the CRD code base compares: resnet8/14/20/32/44/56/110 (filters 16,16,32,64) and
+// resnet8x4/32x4 (filters 32,64,128,256). Stem conv3x3 + bn + relu, three stages of (depth-2)/6
+// BasicBlocks with strides 1, 2, 2, head global average pool + linear. RepDistiller pools with
+// AvgPool2d(8), which assumes 32×32 inputs; here the pool is adaptive, identical at 32×32 and valid
+// for any input size (28×28 Fashion-MNIST included). The stem takes any channel count.
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <ATen/ATen.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/BasicBlock.h"
+#include "models/StagedNet.h"
+
+namespace distillery::models {
+
+class CifarResNet : public StagedNet {
+public:
+    // depth = 6n + 2; numFilters = {stem, stage 1, stage 2, stage 3}.
+    CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters, int64_t inChannels, int64_t numClasses);
+
+    int64_t numStages() const override { return 3; }
+    int64_t stageChannels(int64_t stage) const override;
+    int64_t stageStride(int64_t stage) const override;
+    int64_t numClasses() const override { return numClasses_; }
+
+    at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end) override;
+    at::Tensor head(const at::Tensor& lastStageOutput) override;
+    FeatureSet forwardFeatures(const at::Tensor& image) override;
+
+private:
+    at::Tensor stem(const at::Tensor& image);
+    // Runs one stage; preReLU (if given) receives its last block's output before the final ReLU.
+    at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU);
+
+    std::array<int64_t, 4> numFilters_;
+    int64_t numClasses_;
+    // Parameter names as RepDistiller's: conv1, bn1, layer1.0.conv1, …, layer3.N.bn2, fc.
+    torch::nn::Conv2d conv1_{nullptr};
+    torch::nn::BatchNorm2d bn1_{nullptr};
+    std::vector<std::vector<std::shared_ptr<BasicBlock>>> stages_;
+    torch::nn::Linear fc_{nullptr};
+};
+
+}  // namespace distillery::models

@@ -1,0 +1,43 @@
+#pragma once
+// StagedNet: every model is a stem, a sequence of stages and a pooled head, and can run any range
+// of stages on any tensor. SAKD mixes teacher and student stages, AdaIN-KD runs the teacher's later
+// stages on a re-normalised feature: both need this. LibTorch modules have no forward hooks, so
+// features are returned, never captured.
+#include <torch/nn/module.h>
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace distillery::models {
+
+struct FeatureSet {
+    at::Tensor stem;                    // output of the stem (the input to stage 0)
+    std::vector<at::Tensor> stages;     // output of each stage, after its final activation
+    std::vector<at::Tensor> preReLU;    // each stage's output before its final ReLU (same size as stages)
+    at::Tensor pooled;                  // global-pooled last stage, B×C
+    at::Tensor logits;                  // B×classes
+};
+
+class StagedNet : public torch::nn::Module {
+public:
+    virtual ~StagedNet() = default;
+
+    virtual int64_t numStages() const = 0;
+    virtual int64_t stageChannels(int64_t stage) const = 0;
+    // Total downsampling factor from the input image to this stage's output (1, 2, 4, …).
+    virtual int64_t stageStride(int64_t stage) const = 0;
+    virtual int64_t numClasses() const = 0;
+
+    // Runs stages begin..end-1. With begin == 0, x is the image and the stem runs first;
+    // otherwise x is the output of stage begin-1.
+    virtual at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end) = 0;
+    // Global average pool + classifier on the last stage's output.
+    virtual at::Tensor head(const at::Tensor& lastStageOutput) = 0;
+    virtual FeatureSet forwardFeatures(const at::Tensor& image) = 0;
+
+    at::Tensor forward(const at::Tensor& image) { return head(forwardStages(image, 0, numStages())); }
+};
+
+}  // namespace distillery::models

@@ -1,0 +1,87 @@
+#include "models/TinyCnn.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace distillery::models {
+
+namespace nn = torch::nn;
+
+namespace {
+constexpr int64_t kChannels[2] = {8, 16};
+constexpr int64_t kStrides[2] = {1, 2};
+}  // namespace
+
+TinyCnn::TinyCnn(int64_t inChannels, int64_t numClasses) : numClasses_(numClasses) {
+    if (inChannels < 1 || numClasses < 1) {
+        throw std::invalid_argument("TinyCnn: input channels and classes must be positive, got " +
+                                    std::to_string(inChannels) + " and " + std::to_string(numClasses));
+    }
+    conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 8, 3).padding(1).bias(false)));
+    bn1_ = register_module("bn1", nn::BatchNorm2d(8));
+    int64_t in = 8;
+    for (int s = 0; s < 2; ++s) {
+        // Named layer1.conv / layer1.bn, layer2.conv / layer2.bn.
+        auto layer = std::make_shared<nn::Module>();
+        stageConv_[s] = layer->register_module(
+            "conv", nn::Conv2d(nn::Conv2dOptions(in, kChannels[s], 3).stride(kStrides[s]).padding(1).bias(false)));
+        stageBn_[s] = layer->register_module("bn", nn::BatchNorm2d(kChannels[s]));
+        register_module("layer" + std::to_string(s + 1), layer);
+        in = kChannels[s];
+    }
+    fc_ = register_module("fc", nn::Linear(16, numClasses));
+
+    torch::NoGradGuard noGrad;
+    for (auto& module : modules(/*include_self=*/false)) {
+        if (auto* conv = module->as<nn::Conv2d>()) {
+            nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
+        }
+    }
+}
+
+int64_t TinyCnn::stageChannels(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < 2, "TinyCnn: no stage ", stage);
+    return kChannels[stage];
+}
+
+int64_t TinyCnn::stageStride(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < 2, "TinyCnn: no stage ", stage);
+    return stage == 0 ? 1 : 2;
+}
+
+at::Tensor TinyCnn::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }
+
+at::Tensor TinyCnn::stagePreReLU(int64_t stage, const at::Tensor& x) {
+    return stageBn_[stage]->forward(stageConv_[stage]->forward(x));
+}
+
+at::Tensor TinyCnn::forwardStages(const at::Tensor& x, int64_t begin, int64_t end) {
+    TORCH_CHECK(0 <= begin && begin <= end && end <= numStages(), "TinyCnn::forwardStages: bad range [", begin, ", ",
+                end, ") of ", numStages(), " stages");
+    at::Tensor h = begin == 0 ? stem(x) : x;
+    for (int64_t s = begin; s < end; ++s) h = at::relu(stagePreReLU(s, h));
+    return h;
+}
+
+at::Tensor TinyCnn::head(const at::Tensor& lastStageOutput) {
+    return fc_->forward(at::adaptive_avg_pool2d(lastStageOutput, {1, 1}).flatten(1));
+}
+
+FeatureSet TinyCnn::forwardFeatures(const at::Tensor& image) {
+    FeatureSet f;
+    f.stem = stem(image);
+    at::Tensor h = f.stem;
+    for (int64_t s = 0; s < numStages(); ++s) {
+        at::Tensor pre = stagePreReLU(s, h);
+        h = at::relu(pre);
+        f.preReLU.push_back(pre);
+        f.stages.push_back(h);
+    }
+    f.pooled = at::adaptive_avg_pool2d(h, {1, 1}).flatten(1);
+    f.logits = fc_->forward(f.pooled);
+    return f;
+}
+
+}  // namespace distillery::models

@@ -1,0 +1,44 @@
+#pragma once
+// A tiny two-stage CNN for fast tests and demos (about 2k parameters):
+//   stem    conv3x3(in→8) + bn + relu
+//   stage 0 conv3x3(8→8)  + bn + relu, stride 1
+//   stage 1 conv3x3(8→16, stride 2) + bn + relu
+//   head    global average pool + linear(16→classes)
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <ATen/ATen.h>
+
+#include <cstdint>
+
+#include "models/StagedNet.h"
+
+namespace distillery::models {
+
+class TinyCnn : public StagedNet {
+public:
+    TinyCnn(int64_t inChannels, int64_t numClasses);
+
+    int64_t numStages() const override { return 2; }
+    int64_t stageChannels(int64_t stage) const override;
+    int64_t stageStride(int64_t stage) const override;
+    int64_t numClasses() const override { return numClasses_; }
+
+    at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end) override;
+    at::Tensor head(const at::Tensor& lastStageOutput) override;
+    FeatureSet forwardFeatures(const at::Tensor& image) override;
+
+private:
+    at::Tensor stem(const at::Tensor& image);
+    at::Tensor stagePreReLU(int64_t stage, const at::Tensor& x);
+
+    int64_t numClasses_;
+    torch::nn::Conv2d conv1_{nullptr};
+    torch::nn::BatchNorm2d bn1_{nullptr};
+    torch::nn::Conv2d stageConv_[2] = {nullptr, nullptr};
+    torch::nn::BatchNorm2d stageBn_[2] = {nullptr, nullptr};
+    torch::nn::Linear fc_{nullptr};
+};
+
+}  // namespace distillery::models

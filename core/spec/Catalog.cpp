@@ -1,0 +1,55 @@
+#include "spec/Catalog.h"
+
+#include <algorithm>
+
+namespace distillery::spec {
+
+const ParamDecl* MethodDecl::param(const std::string& wanted) const {
+    for (const auto& p : params)
+        if (p.name == wanted) return &p;
+    return nullptr;
+}
+
+const std::vector<MethodDecl>& methodCatalog() {
+    static const std::vector<MethodDecl> methods = {
+        {"ce", "Cross-entropy on the labels only: the student alone (\"vanilla\"), or a teacher's own training.",
+         false, {}},
+        {"kd",
+         "Hinton KD: gamma*CE(z_s, y) + alpha*T^2*KL(softmax(z_t/T) || softmax(z_s/T)), batch mean.",
+         true,
+         {{"T", 4.0, 0.5, 100.0, "softmax temperature; larger T exposes more of the teacher's dark knowledge"},
+          {"gamma", 0.1, 0.0, 10.0, "weight of the cross-entropy on the labels"},
+          {"alpha", 0.9, 0.0, 100.0, "weight of the T^2-scaled KL divergence to the teacher"}}},
+    };
+    return methods;
+}
+
+const MethodDecl* findMethod(const std::string& name) {
+    for (const auto& m : methodCatalog())
+        if (m.name == name) return &m;
+    return nullptr;
+}
+
+const std::vector<std::string>& modelNames() {
+    static const std::vector<std::string> names = {"resnet8",  "resnet20",   "resnet32",   "resnet56",
+                                                   "resnet110", "resnet8x4", "resnet32x4", "tinycnn"};
+    return names;
+}
+
+bool isKnownModel(const std::string& name) {
+    const auto& names = modelNames();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+const std::vector<std::string>& datasetNames() {
+    static const std::vector<std::string> names = {"fashion-mnist", "mnist", "synthetic"};
+    return names;
+}
+
+std::string joinNames(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+}  // namespace distillery::spec

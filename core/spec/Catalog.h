@@ -1,0 +1,38 @@
+#pragma once
+// What the engine offers, declared once without torch: the models' names and every method's
+// parameters with defaults, ranges and help. The engine validates against it, `distillery-engine
+// methods` prints it, and the GUI can build its forms from it.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace distillery::spec {
+
+struct ParamDecl {
+    std::string name;
+    double defaultValue = 0;
+    double min = 0;                  // inclusive
+    double max = 0;                  // inclusive
+    std::string help;
+};
+
+struct MethodDecl {
+    std::string name;
+    std::string summary;
+    bool needsTeacher = false;
+    std::vector<ParamDecl> params;
+    const ParamDecl* param(const std::string& name) const;
+};
+
+const std::vector<MethodDecl>& methodCatalog();
+const MethodDecl* findMethod(const std::string& name);
+
+const std::vector<std::string>& modelNames();
+bool isKnownModel(const std::string& name);
+
+const std::vector<std::string>& datasetNames();
+
+// "a, b, c" for error messages.
+std::string joinNames(const std::vector<std::string>& names);
+
+}  // namespace distillery::spec

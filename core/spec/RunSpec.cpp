@@ -1,0 +1,465 @@
+#include "spec/RunSpec.h"
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "spec/Catalog.h"
+
+namespace distillery::spec {
+
+using nlohmann::json;
+
+namespace {
+
+std::string describe(const json& value) {
+    std::string text = value.dump();
+    return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+}
+
+// Reads the fields of one JSON object, recording an error for every wrong type and, at the end,
+// for every key nobody asked for (a typo such as "lrr" must not be silently ignored).
+class ObjectReader {
+public:
+    ObjectReader(const json& object, std::string path, std::vector<SpecError>& errors)
+        : object_(object), path_(std::move(path)), errors_(errors) {}
+
+    std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+    bool has(const std::string& key) const { return object_.contains(key); }
+    const json& raw(const std::string& key) {
+        known_.insert(key);
+        return object_.at(key);
+    }
+    void error(const std::string& key, const std::string& message) { errors_.push_back({at(key), message}); }
+
+    void read(const std::string& key, std::string& out) {
+        known_.insert(key);
+        if (!has(key)) return;
+        const json& v = object_.at(key);
+        if (v.is_string()) out = v.get<std::string>();
+        else error(key, "must be a string, got " + describe(v));
+    }
+    void read(const std::string& key, int64_t& out) {
+        known_.insert(key);
+        if (!has(key)) return;
+        const json& v = object_.at(key);
+        if (v.is_number_integer()) out = v.get<int64_t>();
+        else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) out = static_cast<int64_t>(v.get<double>());
+        else error(key, "must be a whole number, got " + describe(v));
+    }
+    void read(const std::string& key, double& out) {
+        known_.insert(key);
+        if (!has(key)) return;
+        const json& v = object_.at(key);
+        if (v.is_number()) out = v.get<double>();
+        else error(key, "must be a number, got " + describe(v));
+    }
+    void read(const std::string& key, bool& out) {
+        known_.insert(key);
+        if (!has(key)) return;
+        const json& v = object_.at(key);
+        if (v.is_boolean()) out = v.get<bool>();
+        else error(key, "must be true or false, got " + describe(v));
+    }
+    void read(const std::string& key, std::vector<int64_t>& out) {
+        known_.insert(key);
+        if (!has(key)) return;
+        const json& v = object_.at(key);
+        bool ok = v.is_array();
+        if (ok)
+            for (const auto& item : v) ok = ok && item.is_number_integer();
+        if (ok) out = v.get<std::vector<int64_t>>();
+        else error(key, "must be a list of whole numbers such as [30, 60], got " + describe(v));
+    }
+    // An object member; an error when present but not an object.
+    const json* object(const std::string& key) {
+        known_.insert(key);
+        if (!has(key)) return nullptr;
+        if (object_.at(key).is_object()) return &object_.at(key);
+        error(key, "must be an object {…}, got " + describe(object_.at(key)));
+        return nullptr;
+    }
+    void rejectUnknown() {
+        for (auto it = object_.begin(); it != object_.end(); ++it) {
+            if (known_.count(it.key())) continue;
+            std::vector<std::string> known(known_.begin(), known_.end());
+            error(it.key(), "unknown field; known fields here: " + joinNames(known));
+        }
+    }
+
+private:
+    const json& object_;
+    std::string path_;
+    std::vector<SpecError>& errors_;
+    std::set<std::string> known_;
+};
+
+std::string join(const std::string& prefix, const std::string& path) {
+    return prefix.empty() ? path : prefix + "." + path;
+}
+
+template <typename T>
+void requireAtLeast(std::vector<SpecError>& errors, const std::string& path, T value, T minimum) {
+    if (value < minimum) {
+        std::ostringstream s;
+        s << "must be >= " << minimum << ", got " << value;
+        errors.push_back({path, s.str()});
+    }
+}
+
+void readData(ObjectReader& top, const std::string& prefix, DataSpec& data, std::vector<SpecError>& errors) {
+    const json* node = top.object("data");
+    if (!node) return;
+    ObjectReader r(*node, join(prefix, "data"), errors);
+    r.read("name", data.name);
+    r.read("root", data.root);
+    r.read("val_size", data.valSize);
+    r.read("train_subset", data.trainSubset);
+    r.read("augment", data.augment);
+    r.read("pad", data.pad);
+    r.read("channels", data.channels);
+    r.read("height", data.height);
+    r.read("width", data.width);
+    r.read("num_classes", data.numClasses);
+    r.read("train_size", data.trainSize);
+    r.read("test_size", data.testSize);
+    r.rejectUnknown();
+
+    const auto& names = datasetNames();
+    if (std::find(names.begin(), names.end(), data.name) == names.end())
+        errors.push_back({r.at("name"), "unknown data set \"" + data.name + "\"; known: " + joinNames(names)});
+    requireAtLeast<int64_t>(errors, r.at("val_size"), data.valSize, 0);
+    requireAtLeast<int64_t>(errors, r.at("train_subset"), data.trainSubset, 0);
+    requireAtLeast<int64_t>(errors, r.at("pad"), data.pad, 0);
+    if (data.name == "synthetic") {
+        requireAtLeast<int64_t>(errors, r.at("channels"), data.channels, 1);
+        requireAtLeast<int64_t>(errors, r.at("height"), data.height, 28);
+        requireAtLeast<int64_t>(errors, r.at("width"), data.width, 28);
+        requireAtLeast<int64_t>(errors, r.at("num_classes"), data.numClasses, 2);
+        requireAtLeast<int64_t>(errors, r.at("train_size"), data.trainSize, 1);
+        requireAtLeast<int64_t>(errors, r.at("test_size"), data.testSize, 1);
+    } else {
+        for (const char* key : {"channels", "height", "width", "num_classes", "train_size", "test_size"})
+            if (node->contains(key))
+                errors.push_back({r.at(key), std::string("applies to the synthetic data set only; ") + data.name +
+                                                 " has a fixed shape, remove this field"});
+    }
+}
+
+void readTeacher(ObjectReader& top, const std::string& prefix, TeacherSpec& teacher, std::vector<SpecError>& errors) {
+    const json* node = top.object("teacher");
+    if (!node) return;
+    ObjectReader r(*node, join(prefix, "teacher"), errors);
+    r.read("model", teacher.model);
+    int64_t runId = 0;
+    if (node->contains("run_id")) {
+        r.read("run_id", runId);
+        if (runId <= 0) errors.push_back({r.at("run_id"), "must be the id (>= 1) of a finished run, got " + std::to_string(runId)});
+        teacher.runId = runId;
+    }
+    r.read("run_name", teacher.runName);
+    r.read("checkpoint", teacher.checkpoint);
+    r.rejectUnknown();
+    const int sources = (teacher.runId ? 1 : 0) + (teacher.runName.empty() ? 0 : 1) + (teacher.checkpoint.empty() ? 0 : 1);
+    if (sources > 1)
+        errors.push_back({join(prefix, "teacher"), "give one of run_id, run_name or checkpoint, not several"});
+    if (sources == 0)
+        errors.push_back({join(prefix, "teacher"),
+                          "needs trained weights: give run_id (a finished run), run_name (the newest finished run "
+                          "with that name) or checkpoint (a file the engine wrote)"});
+    if (!teacher.checkpoint.empty() && teacher.model.empty())
+        errors.push_back({r.at("model"), "is required with a checkpoint, to know which network the weights belong to"});
+    if (!teacher.model.empty() && !isKnownModel(teacher.model))
+        errors.push_back({r.at("model"), "unknown \"" + teacher.model + "\"; known: " + joinNames(modelNames())});
+}
+
+void readMethod(ObjectReader& top, const std::string& prefix, MethodSpec& method, std::vector<SpecError>& errors) {
+    const json* node = top.object("method");
+    if (!node) return;
+    const std::string path = join(prefix, "method");
+    if (node->contains("name") && (*node)["name"].is_string()) method.name = (*node)["name"].get<std::string>();
+    else if (node->contains("name")) errors.push_back({path + ".name", "must be a string, got " + describe((*node)["name"])});
+    const MethodDecl* decl = findMethod(method.name);
+    std::vector<std::string> known;
+    for (const auto& m : methodCatalog()) known.push_back(m.name);
+    if (!decl) {
+        errors.push_back({path + ".name", "unknown method \"" + method.name + "\"; known: " + joinNames(known)});
+        return;
+    }
+    for (auto it = node->begin(); it != node->end(); ++it) {
+        if (it.key() == "name") continue;
+        const ParamDecl* p = decl->param(it.key());
+        if (!p) {
+            std::vector<std::string> params;
+            for (const auto& q : decl->params) params.push_back(q.name);
+            errors.push_back({path + "." + it.key(), "is not a parameter of " + method.name + "; its parameters: " +
+                                                         (params.empty() ? std::string("none") : joinNames(params))});
+            continue;
+        }
+        if (!it.value().is_number()) {
+            errors.push_back({path + "." + it.key(), "must be a number, got " + describe(it.value())});
+            continue;
+        }
+        const double v = it.value().get<double>();
+        if (v < p->min || v > p->max) {
+            std::ostringstream s;
+            s << "must be in [" << p->min << ", " << p->max << "], got " << v << " (" << p->help << ")";
+            errors.push_back({path + "." + it.key(), s.str()});
+            continue;
+        }
+        method.params[it.key()] = v;
+    }
+}
+
+void readOptim(ObjectReader& top, const std::string& prefix, OptimSpec& optim, std::vector<SpecError>& errors) {
+    const json* node = top.object("optim");
+    if (!node) return;
+    ObjectReader r(*node, join(prefix, "optim"), errors);
+    r.read("name", optim.name);
+    r.read("lr", optim.lr);
+    r.read("momentum", optim.momentum);
+    r.read("weight_decay", optim.weightDecay);
+    r.read("nesterov", optim.nesterov);
+    r.rejectUnknown();
+    if (optim.name != "sgd") errors.push_back({r.at("name"), "unknown optimiser \"" + optim.name + "\"; known: sgd"});
+    if (!(optim.lr > 0)) {
+        std::ostringstream s;
+        s << "must be > 0, got " << optim.lr;
+        errors.push_back({r.at("lr"), s.str()});
+    }
+    if (optim.momentum < 0 || optim.momentum >= 1) {
+        std::ostringstream s;
+        s << "must be in [0, 1), got " << optim.momentum;
+        errors.push_back({r.at("momentum"), s.str()});
+    }
+    if (optim.weightDecay < 0) {
+        std::ostringstream s;
+        s << "must be >= 0, got " << optim.weightDecay;
+        errors.push_back({r.at("weight_decay"), s.str()});
+    }
+    if (optim.nesterov && optim.momentum == 0)
+        errors.push_back({r.at("nesterov"), "needs momentum > 0"});
+}
+
+void readSchedule(ObjectReader& top, const std::string& prefix, ScheduleSpec& schedule, int64_t epochs,
+                  std::vector<SpecError>& errors) {
+    const json* node = top.object("schedule");
+    if (!node) return;
+    ObjectReader r(*node, join(prefix, "schedule"), errors);
+    r.read("name", schedule.name);
+    r.read("milestones", schedule.milestones);
+    r.read("gamma", schedule.gamma);
+    r.rejectUnknown();
+    if (schedule.name != "multistep" && schedule.name != "constant")
+        errors.push_back({r.at("name"), "unknown schedule \"" + schedule.name + "\"; known: multistep, constant"});
+    for (size_t i = 0; i < schedule.milestones.size(); ++i) {
+        const int64_t m = schedule.milestones[i];
+        if (m < 1 || m >= epochs)
+            errors.push_back({r.at("milestones") + "[" + std::to_string(i) + "]",
+                              "must be an epoch in [1, " + std::to_string(epochs - 1) + "] (epochs = " +
+                                  std::to_string(epochs) + "), got " + std::to_string(m)});
+        else if (i > 0 && m <= schedule.milestones[i - 1])
+            errors.push_back({r.at("milestones") + "[" + std::to_string(i) + "]", "must be larger than the one before"});
+    }
+    if (!(schedule.gamma > 0 && schedule.gamma <= 1)) {
+        std::ostringstream s;
+        s << "must be in (0, 1], got " << schedule.gamma;
+        errors.push_back({r.at("gamma"), s.str()});
+    }
+}
+
+}  // namespace
+
+double MethodSpec::param(const std::string& key) const {
+    if (params.contains(key)) return params.at(key).get<double>();
+    const MethodDecl* decl = findMethod(name);
+    const ParamDecl* p = decl ? decl->param(key) : nullptr;
+    if (!p) throw std::invalid_argument("method " + name + " has no parameter " + key);
+    return p->defaultValue;
+}
+
+std::string ParseResult::errorText() const {
+    std::string out;
+    for (const auto& e : errors) out += e.toString() + "\n";
+    return out;
+}
+
+std::string ExperimentParse::errorText() const {
+    std::string out;
+    for (const auto& e : errors) out += e.toString() + "\n";
+    return out;
+}
+
+ParseResult parseRunSpec(const json& node, const std::string& prefix) {
+    ParseResult result;
+    auto& errors = result.errors;
+    if (!node.is_object()) {
+        errors.push_back({prefix.empty() ? "(spec)" : prefix, "must be a JSON object {…}, got " + describe(node)});
+        return result;
+    }
+    RunSpec spec;
+    ObjectReader r(node, prefix, errors);
+    r.read("name", spec.name);
+    r.read("epochs", spec.epochs);
+    r.read("batch_size", spec.batchSize);
+    r.read("eval_batch_size", spec.evalBatchSize);
+    r.read("seed", spec.seed);
+    r.read("device", spec.device);
+    r.read("threads", spec.threads);
+    r.read("log_every", spec.logEvery);
+    r.read("max_steps_per_epoch", spec.maxStepsPerEpoch);
+    r.read("checkpoint_every", spec.checkpointEvery);
+    readData(r, prefix, spec.data, errors);
+    readTeacher(r, prefix, spec.teacher, errors);
+    if (const json* student = r.object("student")) {
+        ObjectReader s(*student, r.at("student"), errors);
+        s.read("model", spec.studentModel);
+        s.rejectUnknown();
+    }
+    readMethod(r, prefix, spec.method, errors);
+    readOptim(r, prefix, spec.optim, errors);
+    requireAtLeast<int64_t>(errors, r.at("epochs"), spec.epochs, 1);
+    readSchedule(r, prefix, spec.schedule, spec.epochs, errors);
+    r.rejectUnknown();
+
+    if (!isKnownModel(spec.studentModel))
+        errors.push_back({join(prefix, "student.model"),
+                          "unknown \"" + spec.studentModel + "\"; known: " + joinNames(modelNames())});
+    requireAtLeast<int64_t>(errors, r.at("batch_size"), spec.batchSize, 1);
+    requireAtLeast<int64_t>(errors, r.at("eval_batch_size"), spec.evalBatchSize, 1);
+    requireAtLeast<int64_t>(errors, r.at("threads"), spec.threads, 0);
+    requireAtLeast<int64_t>(errors, r.at("log_every"), spec.logEvery, 1);
+    requireAtLeast<int64_t>(errors, r.at("max_steps_per_epoch"), spec.maxStepsPerEpoch, 0);
+    requireAtLeast<int64_t>(errors, r.at("checkpoint_every"), spec.checkpointEvery, 0);
+    requireAtLeast<int64_t>(errors, r.at("seed"), spec.seed, 0);
+    static const std::regex devicePattern("auto|cpu|cuda(:[0-9]+)?");
+    if (!std::regex_match(spec.device, devicePattern))
+        errors.push_back({r.at("device"), "must be auto, cpu, cuda or cuda:N, got \"" + spec.device + "\""});
+
+    if (const MethodDecl* method = findMethod(spec.method.name)) {
+        if (method->needsTeacher && !node.contains("teacher"))
+            errors.push_back({join(prefix, "teacher"), "method " + method->name +
+                                                           " distils from a teacher: add \"teacher\": {\"run_name\": …} "
+                                                           "or {\"run_id\": …} or {\"model\": …, \"checkpoint\": …}"});
+        if (!method->needsTeacher && node.contains("teacher"))
+            errors.push_back({join(prefix, "teacher"), "method " + method->name + " uses no teacher; remove \"teacher\""});
+    }
+    if (spec.name.empty()) spec.name = spec.method.name + "-" + spec.studentModel;
+    if (errors.empty()) result.spec = std::move(spec);
+    return result;
+}
+
+ParseResult parseRunSpec(const std::string& text) {
+    try {
+        return parseRunSpec(json::parse(text));
+    } catch (const json::parse_error& e) {
+        ParseResult result;
+        result.errors.push_back({"(json)", std::string("is not valid JSON: ") + e.what()});
+        return result;
+    }
+}
+
+json toJson(const RunSpec& spec) {
+    json data = {{"name", spec.data.name}, {"val_size", spec.data.valSize}, {"train_subset", spec.data.trainSubset},
+                 {"augment", spec.data.augment}, {"pad", spec.data.pad}};
+    if (!spec.data.root.empty()) data["root"] = spec.data.root;
+    if (spec.data.name == "synthetic") {
+        data["channels"] = spec.data.channels;
+        data["height"] = spec.data.height;
+        data["width"] = spec.data.width;
+        data["num_classes"] = spec.data.numClasses;
+        data["train_size"] = spec.data.trainSize;
+        data["test_size"] = spec.data.testSize;
+    }
+    json method = spec.method.params;
+    method["name"] = spec.method.name;
+    json out = {{"name", spec.name},
+                {"data", data},
+                {"student", {{"model", spec.studentModel}}},
+                {"method", method},
+                {"optim",
+                 {{"name", spec.optim.name}, {"lr", spec.optim.lr}, {"momentum", spec.optim.momentum},
+                  {"weight_decay", spec.optim.weightDecay}, {"nesterov", spec.optim.nesterov}}},
+                {"schedule",
+                 {{"name", spec.schedule.name}, {"milestones", spec.schedule.milestones}, {"gamma", spec.schedule.gamma}}},
+                {"epochs", spec.epochs},
+                {"batch_size", spec.batchSize},
+                {"eval_batch_size", spec.evalBatchSize},
+                {"seed", spec.seed},
+                {"device", spec.device},
+                {"threads", spec.threads},
+                {"log_every", spec.logEvery},
+                {"max_steps_per_epoch", spec.maxStepsPerEpoch},
+                {"checkpoint_every", spec.checkpointEvery}};
+    if (spec.teacher.present()) {
+        json teacher = json::object();
+        if (!spec.teacher.model.empty()) teacher["model"] = spec.teacher.model;
+        if (spec.teacher.runId) teacher["run_id"] = *spec.teacher.runId;
+        if (!spec.teacher.runName.empty()) teacher["run_name"] = spec.teacher.runName;
+        if (!spec.teacher.checkpoint.empty()) teacher["checkpoint"] = spec.teacher.checkpoint;
+        out["teacher"] = teacher;
+    }
+    return out;
+}
+
+ExperimentParse parseExperiment(const std::string& text) {
+    ExperimentParse result;
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& e) {
+        result.errors.push_back({"(json)", std::string("is not valid JSON: ") + e.what()});
+        return result;
+    }
+    if (!root.is_object() || !root.contains("runs")) {
+        ParseResult one = parseRunSpec(root);
+        result.errors = std::move(one.errors);
+        if (one.spec) {
+            result.name = one.spec->name;
+            result.runs.push_back(std::move(*one.spec));
+        }
+        return result;
+    }
+    ObjectReader r(root, "", result.errors);
+    r.read("name", result.name);
+    std::string description;                 // free text for people reading the file
+    r.read("description", description);
+    const json& runs = r.raw("runs");
+    r.rejectUnknown();
+    if (!runs.is_array() || runs.empty()) {
+        result.errors.push_back({"runs", "must be a non-empty list of run specs, got " + describe(runs)});
+        return result;
+    }
+    std::set<std::string> earlierNames;
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const std::string prefix = "runs[" + std::to_string(i) + "]";
+        ParseResult one = parseRunSpec(runs[i], prefix);
+        result.errors.insert(result.errors.end(), one.errors.begin(), one.errors.end());
+        if (!one.spec) continue;
+        if (earlierNames.count(one.spec->name))
+            result.errors.push_back({prefix + ".name", "\"" + one.spec->name + "\" is used by an earlier run; names "
+                                                                              "must be unique within an experiment"});
+        earlierNames.insert(one.spec->name);
+        result.runs.push_back(std::move(*one.spec));
+    }
+    if (result.name.empty() && !result.runs.empty()) result.name = result.runs.front().name;
+    return result;
+}
+
+ExperimentParse parseExperimentFile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        ExperimentParse result;
+        result.errors.push_back({path, "cannot be read: the file does not exist or is not readable"});
+        return result;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    ExperimentParse result = parseExperiment(buffer.str());
+    for (auto& e : result.errors) e.path = path + ": " + e.path;
+    return result;
+}
+
+}  // namespace distillery::spec

@@ -1,0 +1,103 @@
+#pragma once
+// RunSpec: everything that defines one training run, as a struct and as JSON.
+// Parsing collects every error with its field path and a fix, instead of stopping at the first.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace distillery::spec {
+
+struct SpecError {
+    std::string path;      // "optim.lr", "student.model", "runs[1].method.params.T"
+    std::string message;   // what was wrong and how to fix it: `must be > 0, got -1`
+    std::string toString() const { return path + ": " + message; }
+};
+
+struct DataSpec {
+    std::string name = "fashion-mnist";   // fashion-mnist | mnist | synthetic
+    std::string root;                     // "" = the data set's default location
+    int64_t valSize = 5000;               // held out from the training files
+    int64_t trainSubset = 0;              // 0 = all remaining training images
+    bool augment = true;                  // pad-and-crop + horizontal flip
+    int64_t pad = 2;                      // crop padding in pixels
+    // synthetic only
+    int64_t channels = 1, height = 28, width = 28, numClasses = 10;
+    int64_t trainSize = 2048, testSize = 512;
+};
+
+struct TeacherSpec {
+    std::string model;                    // a zoo model; taken from the run when run_id/run_name is given
+    std::optional<int64_t> runId;         // a finished run of this store
+    std::string runName;                  // the newest finished run with this name
+    std::string checkpoint;               // a checkpoint file written by the engine
+    bool present() const { return !model.empty() || runId || !runName.empty() || !checkpoint.empty(); }
+};
+
+struct MethodSpec {
+    std::string name = "ce";
+    nlohmann::json params = nlohmann::json::object();   // validated against the method's declaration
+    double param(const std::string& key) const;         // value given, else the declared default
+};
+
+struct OptimSpec {
+    std::string name = "sgd";
+    double lr = 0.05;
+    double momentum = 0.9;
+    double weightDecay = 5e-4;
+    bool nesterov = false;
+};
+
+struct ScheduleSpec {
+    std::string name = "multistep";       // multistep | constant
+    std::vector<int64_t> milestones;      // epochs at which lr *= gamma
+    double gamma = 0.1;
+};
+
+struct RunSpec {
+    std::string name;
+    DataSpec data;
+    TeacherSpec teacher;
+    std::string studentModel = "resnet8";
+    MethodSpec method;
+    OptimSpec optim;
+    ScheduleSpec schedule;
+    int64_t epochs = 1;
+    int64_t batchSize = 64;
+    int64_t evalBatchSize = 500;
+    int64_t seed = 0;
+    std::string device = "auto";          // auto | cpu | cuda | cuda:N
+    int64_t threads = 0;                  // 0 = all cores
+    int64_t logEvery = 10;                // steps between metric rows
+    int64_t maxStepsPerEpoch = 0;         // 0 = the whole training set each epoch
+    int64_t checkpointEvery = 0;          // epochs between periodic checkpoints; 0 = last and best only
+};
+
+struct ParseResult {
+    std::optional<RunSpec> spec;
+    std::vector<SpecError> errors;
+    bool ok() const { return errors.empty() && spec.has_value(); }
+    std::string errorText() const;       // one error per line
+};
+
+// Parses and validates. pathPrefix is prepended to error paths ("runs[2].").
+ParseResult parseRunSpec(const nlohmann::json& json, const std::string& pathPrefix = "");
+// Also reports malformed JSON with its line and column.
+ParseResult parseRunSpec(const std::string& text);
+nlohmann::json toJson(const RunSpec& spec);
+
+// An experiment file holds either one spec or {"name": …, "runs": [spec, …]}; a run's teacher may
+// name an earlier run of the same file with "run_name".
+struct ExperimentParse {
+    std::string name;
+    std::vector<RunSpec> runs;
+    std::vector<SpecError> errors;
+    bool ok() const { return errors.empty(); }
+    std::string errorText() const;
+};
+ExperimentParse parseExperiment(const std::string& text);
+ExperimentParse parseExperimentFile(const std::string& path);   // adds an error when unreadable
+
+}  // namespace distillery::spec

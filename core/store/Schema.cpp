@@ -1,0 +1,119 @@
+#include "store/Schema.h"
+
+namespace distillery::store {
+
+namespace {
+// Version 1: every table of DESIGN.md. Diagnostic tables exist from the start so that a file
+// written by any engine opens in any GUI of the same schema.
+const char* kVersion1 = R"SQL(
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    uuid        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('queued','running','finished','failed','killed')),
+    created_at  REAL NOT NULL,
+    started_at  REAL,
+    finished_at REAL,
+    heartbeat   REAL,
+    spec        TEXT NOT NULL,
+    teacher     TEXT NOT NULL DEFAULT '',
+    student     TEXT NOT NULL DEFAULT '',
+    method      TEXT NOT NULL DEFAULT '',
+    dataset     TEXT NOT NULL DEFAULT '',
+    seed        INTEGER NOT NULL DEFAULT 0,
+    device      TEXT NOT NULL DEFAULT '',
+    host        TEXT NOT NULL DEFAULT '',
+    pid         INTEGER,
+    error       TEXT NOT NULL DEFAULT '',
+    progress    REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_name ON runs(name, status);
+
+CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    step   INTEGER NOT NULL,
+    epoch  REAL NOT NULL,
+    value  REAL NOT NULL,
+    wall   REAL NOT NULL,
+    PRIMARY KEY (run_id, key, step)
+) WITHOUT ROWID;
+
+CREATE TABLE run_summary (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    last_step  INTEGER NOT NULL,
+    last_value REAL NOT NULL,
+    min_value  REAL NOT NULL,
+    max_value  REAL NOT NULL,
+    count      INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE gates (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    spot      TEXT NOT NULL,
+    open_rate REAL NOT NULL,
+    PRIMARY KEY (run_id, step, spot)
+) WITHOUT ROWID;
+
+CREATE TABLE gate_classes (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    spot      TEXT NOT NULL,
+    class     INTEGER NOT NULL,
+    open_rate REAL NOT NULL,
+    PRIMARY KEY (run_id, step, spot, class)
+) WITHOUT ROWID;
+
+CREATE TABLE channel_stats (
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step         INTEGER NOT NULL,
+    spot         TEXT NOT NULL,
+    channel      INTEGER NOT NULL,
+    teacher_mean REAL NOT NULL,
+    teacher_std  REAL NOT NULL,
+    student_mean REAL NOT NULL,
+    student_std  REAL NOT NULL,
+    PRIMARY KEY (run_id, spot, step, channel)
+) WITHOUT ROWID;
+
+CREATE TABLE path_weights (
+    run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step     INTEGER NOT NULL,
+    path     TEXT NOT NULL,
+    weight   REAL NOT NULL,
+    raw_loss REAL NOT NULL,
+    PRIMARY KEY (run_id, step, path)
+) WITHOUT ROWID;
+
+CREATE TABLE checkpoints (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step       INTEGER NOT NULL,
+    epoch      INTEGER NOT NULL,
+    path       TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    metric     REAL NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX checkpoints_by_run ON checkpoints(run_id);
+
+CREATE TABLE events (
+    id      INTEGER PRIMARY KEY,
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    time    REAL NOT NULL,
+    level   TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX events_by_run ON events(run_id, id);
+)SQL";
+}  // namespace
+
+const std::vector<const char*>& migrations() {
+    static const std::vector<const char*> all = {kVersion1};
+    return all;
+}
+
+}  // namespace distillery::store

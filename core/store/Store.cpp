@@ -1,0 +1,527 @@
+#include "store/Store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "store/Schema.h"
+#include "store/Statement.h"
+
+namespace distillery::store {
+
+namespace {
+
+// Writers hold the lock for a batch of a few thousand rows (milliseconds); readers never block
+// writers in WAL mode. A generous timeout only matters when a disk stalls.
+constexpr int kBusyTimeoutMs = 10000;
+
+std::string newUuid() {
+    std::random_device device;
+    std::mt19937_64 generator((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    const uint64_t hi = generator(), lo = generator();
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%016llx%016llx", static_cast<unsigned long long>(hi),
+                  static_cast<unsigned long long>(lo));
+    return buffer;
+}
+
+const char* kRunColumns =
+    "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
+    "dataset, seed, device, host, pid, error, progress";
+
+RunRow readRun(const Statement& s) {
+    RunRow r;
+    r.id = s.int64(0);
+    r.uuid = s.text(1);
+    r.name = s.text(2);
+    r.status = runStatusFromString(s.text(3));
+    r.createdAt = s.real(4);
+    r.startedAt = s.optionalReal(5);
+    r.finishedAt = s.optionalReal(6);
+    r.heartbeat = s.optionalReal(7);
+    r.specJson = s.text(8);
+    r.teacher = s.text(9);
+    r.student = s.text(10);
+    r.method = s.text(11);
+    r.dataset = s.text(12);
+    r.seed = s.int64(13);
+    r.device = s.text(14);
+    r.host = s.text(15);
+    r.pid = s.optionalInt64(16);
+    r.error = s.text(17);
+    r.progress = s.real(18);
+    return r;
+}
+
+MetricSummary readSummary(const Statement& s) {
+    MetricSummary m;
+    m.runId = s.int64(0);
+    m.key = s.text(1);
+    m.lastStep = s.int64(2);
+    m.lastValue = s.real(3);
+    m.minValue = s.real(4);
+    m.maxValue = s.real(5);
+    m.count = s.int64(6);
+    return m;
+}
+
+}  // namespace
+
+double nowSeconds() {
+    using namespace std::chrono;
+    return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string statusName(RunStatus status) {
+    switch (status) {
+    case RunStatus::Queued: return "queued";
+    case RunStatus::Running: return "running";
+    case RunStatus::Finished: return "finished";
+    case RunStatus::Failed: return "failed";
+    case RunStatus::Killed: return "killed";
+    }
+    return "failed";
+}
+
+RunStatus runStatusFromString(const std::string& name) {
+    if (name == "queued") return RunStatus::Queued;
+    if (name == "running") return RunStatus::Running;
+    if (name == "finished") return RunStatus::Finished;
+    if (name == "failed") return RunStatus::Failed;
+    if (name == "killed") return RunStatus::Killed;
+    throw std::invalid_argument("unknown run status \"" + name +
+                                "\"; known: queued, running, finished, failed, killed");
+}
+
+bool MetricSummary::higherIsBetter(const std::string& key) {
+    return key.find("acc") != std::string::npos || key.find("agree") != std::string::npos;
+}
+
+// ---- connection ------------------------------------------------------------------------------
+
+Store::Store(const std::string& path, bool readOnly) : path_(path) {
+    const int flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        const std::string reason = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw StoreError("cannot open results store '" + path + "': " + reason +
+                         (readOnly ? " (does the file exist?)" : " (is the folder writable?)"));
+    }
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    try {
+        execute(db_, "PRAGMA foreign_keys = ON");
+        if (!readOnly) {
+            // journal_mode answers with a row; a file that is not a database fails here.
+            {
+                Statement wal(db_, "PRAGMA journal_mode = WAL");
+                wal.step();
+            }
+            execute(db_, "PRAGMA synchronous = NORMAL");
+            migrate();
+        } else if (schemaVersion() > kSchemaVersion) {
+            throw StoreError("results store '" + path + "' has schema version " + std::to_string(schemaVersion()) +
+                             ", newer than this program's " + std::to_string(kSchemaVersion) +
+                             "; open it with a newer Distillery");
+        }
+    } catch (...) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw;
+    }
+}
+
+Store::~Store() {
+    if (db_) sqlite3_close(db_);
+}
+
+Store::Store(Store&& other) noexcept : path_(std::move(other.path_)), db_(other.db_) { other.db_ = nullptr; }
+
+Store& Store::operator=(Store&& other) noexcept {
+    if (this != &other) {
+        if (db_) sqlite3_close(db_);
+        path_ = std::move(other.path_);
+        db_ = other.db_;
+        other.db_ = nullptr;
+    }
+    return *this;
+}
+
+int Store::schemaVersion() const {
+    Statement s(db_, "PRAGMA user_version");
+    s.step();
+    return static_cast<int>(s.int64(0));
+}
+
+void Store::migrate() {
+    const auto& steps = migrations();
+    Transaction transaction(db_);   // IMMEDIATE: two processes opening a new file migrate once
+    const int version = schemaVersion();
+    if (version > static_cast<int>(steps.size()))
+        throw StoreError("results store '" + path_ + "' has schema version " + std::to_string(version) +
+                         ", newer than this program's " + std::to_string(steps.size()) +
+                         "; open it with a newer Distillery");
+    for (int v = version; v < static_cast<int>(steps.size()); ++v) {
+        execute(db_, steps[static_cast<size_t>(v)]);
+        execute(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    }
+    transaction.commit();
+}
+
+// ---- runs ------------------------------------------------------------------------------------
+
+int64_t Store::insertRun(const NewRun& run) {
+    Statement s(db_,
+                "INSERT INTO runs (uuid, name, status, created_at, spec, teacher, student, method, dataset, seed) "
+                "VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, newUuid()).bind(2, run.name).bind(3, nowSeconds()).bind(4, run.specJson).bind(5, run.teacher);
+    s.bind(6, run.student).bind(7, run.method).bind(8, run.dataset).bind(9, run.seed);
+    s.run();
+    return sqlite3_last_insert_rowid(db_);
+}
+
+bool Store::claimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device) {
+    Statement s(db_,
+                "UPDATE runs SET status = 'running', started_at = ?1, heartbeat = ?1, pid = ?2, host = ?3, "
+                "device = ?4, error = '' WHERE id = ?5 AND status = 'queued'");
+    s.bind(1, nowSeconds()).bind(2, pid).bind(3, host).bind(4, device).bind(5, runId);
+    s.run();
+    return sqlite3_changes(db_) == 1;
+}
+
+bool Store::reclaimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device) {
+    Statement s(db_,
+                "UPDATE runs SET status = 'running', heartbeat = ?1, pid = ?2, host = ?3, device = ?4, "
+                "error = '', finished_at = NULL WHERE id = ?5 AND status IN ('killed', 'failed', 'running')");
+    s.bind(1, nowSeconds()).bind(2, pid).bind(3, host).bind(4, device).bind(5, runId);
+    s.run();
+    return sqlite3_changes(db_) == 1;
+}
+
+void Store::heartbeat(int64_t runId, double progress) {
+    Statement s(db_, "UPDATE runs SET heartbeat = ?, progress = ? WHERE id = ?");
+    s.bind(1, nowSeconds()).bind(2, progress).bind(3, runId);
+    s.run();
+}
+
+void Store::setRunTeacher(int64_t runId, const std::string& teacher) {
+    Statement s(db_, "UPDATE runs SET teacher = ? WHERE id = ?");
+    s.bind(1, teacher).bind(2, runId);
+    s.run();
+}
+
+void Store::finishRun(int64_t runId, RunStatus status, const std::string& error) {
+    Statement s(db_, "UPDATE runs SET status = ?, finished_at = ?, heartbeat = ?, error = ?, "
+                     "progress = CASE WHEN ? = 'finished' THEN 1 ELSE progress END WHERE id = ?");
+    const double now = nowSeconds();
+    s.bind(1, statusName(status)).bind(2, now).bind(3, now).bind(4, error).bind(5, statusName(status)).bind(6, runId);
+    s.run();
+}
+
+void Store::requeueRun(int64_t runId) {
+    Statement s(db_, "UPDATE runs SET status = 'queued', error = '', pid = NULL, finished_at = NULL "
+                     "WHERE id = ? AND status IN ('failed', 'killed')");
+    s.bind(1, runId);
+    s.run();
+}
+
+void Store::deleteRun(int64_t runId) {
+    Statement s(db_, "DELETE FROM runs WHERE id = ?");   // ON DELETE CASCADE removes the rest
+    s.bind(1, runId);
+    s.run();
+}
+
+std::optional<RunRow> Store::run(int64_t runId) const {
+    Statement s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?").c_str());
+    s.bind(1, runId);
+    if (!s.step()) return std::nullopt;
+    return readRun(s);
+}
+
+std::vector<RunRow> Store::runs() const {
+    Statement s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC").c_str());
+    std::vector<RunRow> rows;
+    while (s.step()) rows.push_back(readRun(s));
+    return rows;
+}
+
+std::optional<RunRow> Store::latestFinishedRunNamed(const std::string& name) const {
+    Statement s(db_, (std::string("SELECT ") + kRunColumns +
+                      " FROM runs WHERE name = ? AND status = 'finished' ORDER BY id DESC LIMIT 1")
+                         .c_str());
+    s.bind(1, name);
+    if (!s.step()) return std::nullopt;
+    return readRun(s);
+}
+
+// ---- metrics ---------------------------------------------------------------------------------
+
+std::vector<std::string> Store::metricKeys(int64_t runId) const {
+    Statement s(db_, "SELECT key FROM run_summary WHERE run_id = ? ORDER BY key");
+    s.bind(1, runId);
+    std::vector<std::string> keys;
+    while (s.step()) keys.push_back(s.text(0));
+    return keys;
+}
+
+std::vector<MetricSummary> Store::summaries(int64_t runId) const {
+    Statement s(db_, "SELECT run_id, key, last_step, last_value, min_value, max_value, count "
+                     "FROM run_summary WHERE run_id = ? ORDER BY key");
+    s.bind(1, runId);
+    std::vector<MetricSummary> rows;
+    while (s.step()) rows.push_back(readSummary(s));
+    return rows;
+}
+
+std::optional<MetricSummary> Store::summary(int64_t runId, const std::string& key) const {
+    Statement s(db_, "SELECT run_id, key, last_step, last_value, min_value, max_value, count "
+                     "FROM run_summary WHERE run_id = ? AND key = ?");
+    s.bind(1, runId).bind(2, key);
+    if (!s.step()) return std::nullopt;
+    return readSummary(s);
+}
+
+int64_t Store::metricCount(int64_t runId, const std::string& key) const {
+    Statement s(db_, "SELECT count(*) FROM metrics WHERE run_id = ? AND key = ?");
+    s.bind(1, runId).bind(2, key);
+    s.step();
+    return s.int64(0);
+}
+
+std::vector<MetricPoint> Store::metrics(int64_t runId, const std::string& key, int64_t afterStep,
+                                        int64_t maxPoints) const {
+    std::vector<MetricPoint> points;
+    auto collect = [&](Statement& s) {
+        while (s.step()) {
+            MetricPoint p;
+            p.runId = runId;
+            p.key = key;
+            p.step = s.int64(0);
+            p.value = s.real(1);
+            p.epoch = s.real(2);
+            p.wallTime = s.real(3);
+            points.push_back(std::move(p));
+        }
+    };
+
+    int64_t count = 0, first = 0, last = 0;
+    if (maxPoints > 0) {
+        Statement range(db_, "SELECT count(*), min(step), max(step) FROM metrics WHERE run_id = ? AND key = ? "
+                             "AND step > ?");
+        range.bind(1, runId).bind(2, key).bind(3, afterStep);
+        range.step();
+        count = range.int64(0);
+        first = range.int64(1);
+        last = range.int64(2);
+    }
+    if (maxPoints <= 0 || count <= maxPoints) {
+        Statement s(db_, "SELECT step, value, epoch, wall FROM metrics WHERE run_id = ? AND key = ? AND step > ? "
+                         "ORDER BY step");
+        s.bind(1, runId).bind(2, key).bind(3, afterStep);
+        collect(s);
+        return points;
+    }
+    // Down-sample in SQL: maxPoints/2 buckets of equal step width, each giving its min and its max
+    // (SQLite returns the row's other columns alongside a bare min()/max()), so spikes survive.
+    const int64_t buckets = std::max<int64_t>(1, maxPoints / 2);
+    Statement s(db_,
+                "WITH b AS (SELECT step, value, epoch, wall, ((step - ?4) * ?5) / (?6 - ?4 + 1) AS bucket "
+                "           FROM metrics WHERE run_id = ?1 AND key = ?2 AND step > ?3) "
+                "SELECT step, min(value), epoch, wall FROM b GROUP BY bucket "
+                "UNION SELECT step, max(value), epoch, wall FROM b GROUP BY bucket ORDER BY 1");
+    s.bind(1, runId).bind(2, key).bind(3, afterStep).bind(4, first).bind(5, buckets).bind(6, last);
+    collect(s);
+    return points;
+}
+
+// ---- diagnostics, checkpoints, events ----------------------------------------------------------
+
+std::vector<GateRow> Store::gates(int64_t runId, int64_t afterStep) const {
+    Statement s(db_, "SELECT step, spot, open_rate FROM gates WHERE run_id = ? AND step > ? ORDER BY step, spot");
+    s.bind(1, runId).bind(2, afterStep);
+    std::vector<GateRow> rows;
+    while (s.step()) rows.push_back({runId, s.int64(0), s.text(1), s.real(2)});
+    return rows;
+}
+
+std::vector<GateClassRow> Store::gateClasses(int64_t runId, int64_t step) const {
+    Statement s(db_, "SELECT spot, class, open_rate FROM gate_classes WHERE run_id = ? AND step = ? "
+                     "ORDER BY spot, class");
+    s.bind(1, runId).bind(2, step);
+    std::vector<GateClassRow> rows;
+    while (s.step()) rows.push_back({runId, step, s.text(0), s.int64(1), s.real(2)});
+    return rows;
+}
+
+std::vector<ChannelStatRow> Store::channelStats(int64_t runId, const std::string& spot, int64_t step) const {
+    Statement s(db_, "SELECT channel, teacher_mean, teacher_std, student_mean, student_std FROM channel_stats "
+                     "WHERE run_id = ? AND spot = ? AND step = ? ORDER BY channel");
+    s.bind(1, runId).bind(2, spot).bind(3, step);
+    std::vector<ChannelStatRow> rows;
+    while (s.step()) rows.push_back({runId, step, spot, s.int64(0), s.real(1), s.real(2), s.real(3), s.real(4)});
+    return rows;
+}
+
+std::vector<PathWeightRow> Store::pathWeights(int64_t runId, int64_t afterStep) const {
+    Statement s(db_, "SELECT step, path, weight, raw_loss FROM path_weights WHERE run_id = ? AND step > ? "
+                     "ORDER BY step, path");
+    s.bind(1, runId).bind(2, afterStep);
+    std::vector<PathWeightRow> rows;
+    while (s.step()) rows.push_back({runId, s.int64(0), s.text(1), s.real(2), s.real(3)});
+    return rows;
+}
+
+std::vector<CheckpointRow> Store::checkpoints(int64_t runId) const {
+    Statement s(db_, "SELECT id, step, epoch, path, kind, metric, created_at FROM checkpoints WHERE run_id = ? "
+                     "ORDER BY id");
+    s.bind(1, runId);
+    std::vector<CheckpointRow> rows;
+    while (s.step())
+        rows.push_back({s.int64(0), runId, s.int64(1), s.int64(2), s.text(3), s.text(4), s.real(5), s.real(6)});
+    return rows;
+}
+
+std::vector<EventRow> Store::events(int64_t runId, int64_t afterId) const {
+    Statement s(db_, "SELECT id, time, level, message FROM events WHERE run_id = ? AND id > ? ORDER BY id");
+    s.bind(1, runId).bind(2, afterId);
+    std::vector<EventRow> rows;
+    while (s.step()) rows.push_back({s.int64(0), runId, s.real(1), s.text(2), s.text(3)});
+    return rows;
+}
+
+int64_t Store::addCheckpoint(const CheckpointRow& c) {
+    Statement s(db_, "INSERT INTO checkpoints (run_id, step, epoch, path, kind, metric, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, c.runId).bind(2, c.step).bind(3, c.epoch).bind(4, c.path).bind(5, c.kind).bind(6, c.metric);
+    s.bind(7, c.createdAt > 0 ? c.createdAt : nowSeconds());
+    s.run();
+    return sqlite3_last_insert_rowid(db_);
+}
+
+void Store::writeBatch(const RowBatch& batch) {
+    const auto& [metrics, gates, gateClasses, channelStats, pathWeights, events] = batch;
+    Transaction transaction(db_);
+    if (!metrics.empty()) {
+        // A resumed run may write a step again: the newer value wins.
+        Statement insert(db_, "INSERT INTO metrics (run_id, key, step, epoch, value, wall) VALUES (?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT (run_id, key, step) DO UPDATE SET epoch = excluded.epoch, "
+                              "value = excluded.value, wall = excluded.wall");
+        // Right-hand sides see the old row, so last_value compares against the old last_step.
+        Statement summarise(db_,
+                            "INSERT INTO run_summary (run_id, key, last_step, last_value, min_value, max_value, count) "
+                            "VALUES (?1, ?2, ?3, ?4, ?4, ?4, 1) ON CONFLICT (run_id, key) DO UPDATE SET "
+                            "last_value = CASE WHEN excluded.last_step >= last_step THEN excluded.last_value "
+                            "ELSE last_value END, last_step = max(last_step, excluded.last_step), "
+                            "min_value = min(min_value, excluded.min_value), "
+                            "max_value = max(max_value, excluded.max_value), count = count + 1");
+        for (const auto& p : metrics) {
+            if (!std::isfinite(p.value)) continue;   // SQLite would store NaN as NULL; the engine reports it
+            insert.bind(1, p.runId).bind(2, p.key).bind(3, p.step).bind(4, p.epoch).bind(5, p.value);
+            insert.bind(6, p.wallTime);
+            insert.run();
+            summarise.bind(1, p.runId).bind(2, p.key).bind(3, p.step).bind(4, p.value);
+            summarise.run();
+        }
+    }
+    if (!gates.empty()) {
+        Statement s(db_, "INSERT OR REPLACE INTO gates (run_id, step, spot, open_rate) VALUES (?, ?, ?, ?)");
+        for (const auto& g : gates) {
+            s.bind(1, g.runId).bind(2, g.step).bind(3, g.spot).bind(4, g.openRate);
+            s.run();
+        }
+    }
+    if (!gateClasses.empty()) {
+        Statement s(db_, "INSERT OR REPLACE INTO gate_classes (run_id, step, spot, class, open_rate) "
+                         "VALUES (?, ?, ?, ?, ?)");
+        for (const auto& g : gateClasses) {
+            s.bind(1, g.runId).bind(2, g.step).bind(3, g.spot).bind(4, g.classIndex).bind(5, g.openRate);
+            s.run();
+        }
+    }
+    if (!channelStats.empty()) {
+        Statement s(db_, "INSERT OR REPLACE INTO channel_stats (run_id, step, spot, channel, teacher_mean, "
+                         "teacher_std, student_mean, student_std) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        for (const auto& c : channelStats) {
+            s.bind(1, c.runId).bind(2, c.step).bind(3, c.spot).bind(4, c.channel).bind(5, c.teacherMean);
+            s.bind(6, c.teacherStd).bind(7, c.studentMean).bind(8, c.studentStd);
+            s.run();
+        }
+    }
+    if (!pathWeights.empty()) {
+        Statement s(db_, "INSERT OR REPLACE INTO path_weights (run_id, step, path, weight, raw_loss) "
+                         "VALUES (?, ?, ?, ?, ?)");
+        for (const auto& w : pathWeights) {
+            s.bind(1, w.runId).bind(2, w.step).bind(3, w.path).bind(4, w.weight).bind(5, w.rawLoss);
+            s.run();
+        }
+    }
+    if (!events.empty()) {
+        Statement s(db_, "INSERT INTO events (run_id, time, level, message) VALUES (?, ?, ?, ?)");
+        for (const auto& e : events) {
+            s.bind(1, e.runId).bind(2, e.time).bind(3, e.level).bind(4, e.message);
+            s.run();
+        }
+    }
+    transaction.commit();
+}
+
+// ---- StoreWriter -----------------------------------------------------------------------------
+
+StoreWriter::StoreWriter(Store& store, double flushIntervalSeconds, size_t maxBuffered)
+    : store_(store), interval_(flushIntervalSeconds), maxBuffered_(maxBuffered) {}
+
+StoreWriter::~StoreWriter() {
+    try {
+        flush();
+    } catch (...) {
+        // Destructors must not throw; a failed final flush was already reported by the caller's flush().
+    }
+}
+
+void StoreWriter::noteAdded() {
+    if (oldest_ < 0) oldest_ = nowSeconds();
+    if (buffered() >= maxBuffered_) flush();
+}
+
+void StoreWriter::add(MetricPoint point) {
+    batch_.metrics.push_back(std::move(point));
+    noteAdded();
+}
+void StoreWriter::add(GateRow row) {
+    batch_.gates.push_back(std::move(row));
+    noteAdded();
+}
+void StoreWriter::add(GateClassRow row) {
+    batch_.gateClasses.push_back(std::move(row));
+    noteAdded();
+}
+void StoreWriter::add(ChannelStatRow row) {
+    batch_.channelStats.push_back(std::move(row));
+    noteAdded();
+}
+void StoreWriter::add(PathWeightRow row) {
+    batch_.pathWeights.push_back(std::move(row));
+    noteAdded();
+}
+void StoreWriter::addEvent(int64_t runId, const std::string& level, const std::string& message) {
+    batch_.events.push_back({0, runId, nowSeconds(), level, message});
+    noteAdded();
+}
+
+size_t StoreWriter::buffered() const { return batch_.size(); }
+
+void StoreWriter::flush() {
+    if (batch_.size() == 0) return;
+    store_.writeBatch(batch_);   // on failure the rows stay buffered for the next try
+    batch_.clear();
+    oldest_ = -1;
+}
+
+void StoreWriter::flushIfDue() {
+    if (oldest_ >= 0 && nowSeconds() - oldest_ >= interval_) flush();
+}
+
+}  // namespace distillery::store

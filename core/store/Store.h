@@ -1,0 +1,134 @@
+#pragma once
+// The SQLite results store: one file holds every run, metric and diagnostic.
+// One Store is one connection. It is not thread-safe: give each thread its own Store
+// (readers in the GUI's worker thread, the writer in the engine). WAL mode lets one
+// writer and many readers in several processes share the file.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "store/StoreTypes.h"
+
+struct sqlite3;
+
+namespace distillery::store {
+
+// Every failure of the store (cannot open, corrupt file, disk full, newer schema) is a StoreError
+// whose message says what was attempted on which file and what SQLite answered.
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Rows written together in one transaction.
+struct RowBatch {
+    std::vector<MetricPoint> metrics;
+    std::vector<GateRow> gates;
+    std::vector<GateClassRow> gateClasses;
+    std::vector<ChannelStatRow> channelStats;
+    std::vector<PathWeightRow> pathWeights;
+    std::vector<EventRow> events;
+    size_t size() const {
+        return metrics.size() + gates.size() + gateClasses.size() + channelStats.size() + pathWeights.size() +
+               events.size();
+    }
+    void clear() { *this = RowBatch(); }
+};
+
+class Store {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    // Opens (creating if needed) and migrates the file to kSchemaVersion.
+    // readOnly opens an existing file without migrating it.
+    explicit Store(const std::string& path, bool readOnly = false);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+
+    const std::string& path() const { return path_; }
+    int schemaVersion() const;
+
+    // ---- runs -------------------------------------------------------------------------------
+    int64_t insertRun(const NewRun& run);                      // status queued; returns the id
+    // queued -> running, atomically; false when another engine claimed it first or it is not queued.
+    bool claimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device);
+    // killed/failed/running(stale) -> running, for resume; false when the run is finished or queued.
+    bool reclaimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device);
+    void heartbeat(int64_t runId, double progress);
+    // The teacher column, once the engine has resolved a teacher given by run name or id.
+    void setRunTeacher(int64_t runId, const std::string& teacher);
+    void finishRun(int64_t runId, RunStatus status, const std::string& error = {});
+    void requeueRun(int64_t runId);                            // failed/killed -> queued (retry)
+    void deleteRun(int64_t runId);                             // with every row that refers to it
+
+    std::optional<RunRow> run(int64_t runId) const;
+    std::vector<RunRow> runs() const;                          // newest first
+    // The newest finished run with this name, used to resolve a teacher referenced by name.
+    std::optional<RunRow> latestFinishedRunNamed(const std::string& name) const;
+
+    // ---- metrics ----------------------------------------------------------------------------
+    std::vector<std::string> metricKeys(int64_t runId) const;
+    std::vector<MetricSummary> summaries(int64_t runId) const;
+    std::optional<MetricSummary> summary(int64_t runId, const std::string& key) const;
+    // Points with step > afterStep, ordered by step. With maxPoints > 0 and more points than that,
+    // the series is down-sampled in SQL to about maxPoints: each bucket keeps its min and its max.
+    std::vector<MetricPoint> metrics(int64_t runId, const std::string& key, int64_t afterStep = -1,
+                                     int64_t maxPoints = 0) const;
+    int64_t metricCount(int64_t runId, const std::string& key) const;
+
+    // ---- diagnostics, checkpoints, events ---------------------------------------------------
+    std::vector<GateRow> gates(int64_t runId, int64_t afterStep = -1) const;
+    std::vector<GateClassRow> gateClasses(int64_t runId, int64_t step) const;
+    std::vector<ChannelStatRow> channelStats(int64_t runId, const std::string& spot, int64_t step) const;
+    std::vector<PathWeightRow> pathWeights(int64_t runId, int64_t afterStep = -1) const;
+    std::vector<CheckpointRow> checkpoints(int64_t runId) const;
+    std::vector<EventRow> events(int64_t runId, int64_t afterId = 0) const;
+
+    // ---- batched writes (used by StoreWriter; each call is one transaction) ----------------
+    void writeBatch(const RowBatch& batch);
+    int64_t addCheckpoint(const CheckpointRow& checkpoint);
+
+    sqlite3* handle() const { return db_; }
+
+private:
+    void migrate();
+    std::string path_;
+    sqlite3* db_ = nullptr;
+};
+
+// Buffers rows and writes them in one transaction per flush, so a metric row never costs a commit.
+// flushIfDue() writes when the oldest buffered row is older than the interval or the buffer is large.
+class StoreWriter {
+public:
+    explicit StoreWriter(Store& store, double flushIntervalSeconds = 1.0, size_t maxBuffered = 20000);
+    ~StoreWriter();                                            // flushes; never throws
+
+    void add(MetricPoint point);
+    void add(GateRow row);
+    void add(GateClassRow row);
+    void add(ChannelStatRow row);
+    void add(PathWeightRow row);
+    void addEvent(int64_t runId, const std::string& level, const std::string& message);
+
+    void flush();
+    void flushIfDue();
+    size_t buffered() const;
+
+private:
+    void noteAdded();
+    Store& store_;
+    double interval_;
+    size_t maxBuffered_;
+    double oldest_ = -1;
+    RowBatch batch_;
+};
+
+double nowSeconds();                                           // wall clock, seconds since the epoch
+
+}  // namespace distillery::store

@@ -1,0 +1,122 @@
+#pragma once
+// Plain rows of the results store. No SQLite, no torch, no Qt: every layer may include this.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace distillery::store {
+
+enum class RunStatus { Queued, Running, Finished, Failed, Killed };
+
+std::string statusName(RunStatus status);
+// Throws std::invalid_argument for an unknown name.
+RunStatus runStatusFromString(const std::string& name);
+
+struct RunRow {
+    int64_t id = 0;
+    std::string uuid;
+    std::string name;
+    RunStatus status = RunStatus::Queued;
+    double createdAt = 0;               // seconds since the Unix epoch
+    std::optional<double> startedAt;
+    std::optional<double> finishedAt;
+    std::optional<double> heartbeat;
+    std::string specJson;
+    std::string teacher;                // model name, or "" for a run without a teacher
+    std::string student;
+    std::string method;
+    std::string dataset;
+    int64_t seed = 0;
+    std::string device;
+    std::string host;
+    std::optional<int64_t> pid;
+    std::string error;
+    double progress = 0;                // 0..1, written with the heartbeat
+};
+
+// What a caller supplies to queue a run; the store fills id, uuid, status and times.
+struct NewRun {
+    std::string name;
+    std::string specJson;
+    std::string teacher;
+    std::string student;
+    std::string method;
+    std::string dataset;
+    int64_t seed = 0;
+};
+
+struct MetricPoint {
+    int64_t runId = 0;
+    std::string key;                    // e.g. "train/loss", "train/loss/kd", "val/acc1", "lr"
+    int64_t step = 0;
+    double epoch = 0;
+    double value = 0;
+    double wallTime = 0;                // seconds since the run started
+};
+
+// Last, min and max of one metric of one run, kept current by the writer.
+struct MetricSummary {
+    int64_t runId = 0;
+    std::string key;
+    int64_t lastStep = 0;
+    double lastValue = 0;
+    double minValue = 0;
+    double maxValue = 0;
+    int64_t count = 0;
+    // Accuracies are better high, everything else (losses, errors) low.
+    static bool higherIsBetter(const std::string& key);
+    double best() const { return higherIsBetter(key) ? maxValue : minValue; }
+};
+
+struct GateRow {
+    int64_t runId = 0;
+    int64_t step = 0;
+    std::string spot;
+    double openRate = 0;
+};
+
+struct GateClassRow {
+    int64_t runId = 0;
+    int64_t step = 0;
+    std::string spot;
+    int64_t classIndex = 0;
+    double openRate = 0;
+};
+
+struct ChannelStatRow {
+    int64_t runId = 0;
+    int64_t step = 0;
+    std::string spot;
+    int64_t channel = 0;
+    double teacherMean = 0, teacherStd = 0, studentMean = 0, studentStd = 0;
+};
+
+struct PathWeightRow {
+    int64_t runId = 0;
+    int64_t step = 0;
+    std::string path;
+    double weight = 0;
+    double rawLoss = 0;
+};
+
+struct CheckpointRow {
+    int64_t id = 0;
+    int64_t runId = 0;
+    int64_t step = 0;
+    int64_t epoch = 0;
+    std::string path;
+    std::string kind;                   // "last", "best", "periodic"
+    double metric = 0;                  // the selection metric at that point (val/acc1)
+    double createdAt = 0;
+};
+
+struct EventRow {
+    int64_t id = 0;
+    int64_t runId = 0;
+    double time = 0;
+    std::string level;                  // "debug", "info", "warn", "error"
+    std::string message;
+};
+
+}  // namespace distillery::store

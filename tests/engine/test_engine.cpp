@@ -1,0 +1,181 @@
+// The Trainer on tiny synthetic runs: it learns, writes its metrics, checkpoints, resumes, fails clearly.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "TestPrinters.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "engine/Trainer.h"
+#include "spec/RunQueue.h"
+#include "spec/RunSpec.h"
+#include "store/Store.h"
+
+using namespace distillery;
+
+namespace {
+spec::RunSpec tinySpec(const std::string& name, int64_t epochs) {
+    auto parsed = spec::parseRunSpec(nlohmann::json{
+        {"name", name},
+        {"data", {{"name", "synthetic"}, {"num_classes", 4}, {"train_size", 960}, {"test_size", 128}, {"val_size", 128}}},
+        {"student", {{"model", "tinycnn"}}},
+        {"optim", {{"lr", 0.05}}},
+        {"epochs", epochs},
+        {"batch_size", 32},
+        {"log_every", 5},
+        {"threads", 2},
+        {"seed", 7}});
+    if (!parsed.ok()) qFatal("%s", parsed.errorText().c_str());
+    return *parsed.spec;
+}
+
+// Records what the trainer reports, and can ask it to stop after a number of steps.
+class RecordingSink : public engine::ProgressSink {
+public:
+    int64_t stopAfterStep = -1;
+    std::vector<engine::Progress> reports;
+    void report(const engine::Progress& p) override {
+        reports.push_back(p);
+        if (stopAfterStep >= 0 && p.step >= stopAfterStep) engine::Trainer::requestStop();
+    }
+};
+
+engine::Outcome train(store::Store& db, int64_t id, const spec::RunSpec& spec, engine::ProgressSink* sink = nullptr,
+                      bool resume = false, std::string* error = nullptr) {
+    engine::TrainerOptions options;
+    options.progress = sink;
+    options.resume = resume;
+    options.progressIntervalSeconds = 0;   // report every step, so the tests can act at a chosen step
+    engine::Trainer trainer(db, id, spec, options);
+    const auto outcome = trainer.run();
+    if (error) *error = trainer.error();
+    return outcome;
+}
+}  // namespace
+
+class TestEngine : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+private Q_SLOTS:
+    void init() { engine::Trainer::clearStop(); }
+
+    void thirtyStepsLearnAndLandInTheStore() {
+        store::Store db(dir_.filePath("learn.sqlite").toStdString());
+        const auto spec = tinySpec("ce-30", 1);   // 960 / 32 = 30 steps
+        const int64_t id = spec::queueRun(db, spec);
+        QVERIFY(db.claimRun(id, 1, "test", "cpu"));
+        RecordingSink sink;
+        QCOMPARE(train(db, id, spec, &sink), engine::Outcome::Finished);
+
+        const auto row = db.run(id);
+        QCOMPARE(row->status, store::RunStatus::Finished);
+        const auto loss = db.metrics(id, "train/loss");
+        QCOMPARE(loss.size(), size_t(6));                       // every 5 steps
+        QCOMPARE(loss.back().step, int64_t(30));
+        QVERIFY2(loss.back().value < 0.5 * loss.front().value,
+                 qPrintable(QString("loss %1 -> %2").arg(loss.front().value).arg(loss.back().value)));
+        QCOMPARE(db.metrics(id, "train/loss/ce").size(), size_t(6));
+        QCOMPARE(db.metrics(id, "lr").front().value, 0.05);
+        const auto val = db.summary(id, "val/acc1");
+        QVERIFY(val.has_value());
+        QVERIFY2(val->lastValue > 60.0, qPrintable(QString::number(val->lastValue)));   // 4 classes: chance is 25%
+        QVERIFY(db.summary(id, "test/acc1").has_value());
+        bool sawLast = false, sawBest = false;
+        for (const auto& c : db.checkpoints(id)) {
+            sawLast |= c.kind == "last" && std::filesystem::exists(c.path);
+            sawBest |= c.kind == "best" && std::filesystem::exists(c.path);
+        }
+        QVERIFY(sawLast && sawBest);
+        QVERIFY(!db.events(id).empty());
+        QVERIFY(!sink.reports.empty());
+        QCOMPARE(sink.reports.back().step, int64_t(30));
+        QCOMPARE(sink.reports.back().totalSteps, int64_t(30));
+    }
+
+    void studentDistilsFromAFinishedTeacherRun() {
+        store::Store db(dir_.filePath("kd.sqlite").toStdString());
+        const auto teacherSpec = tinySpec("teacher", 1);
+        const int64_t teacherId = spec::queueRun(db, teacherSpec);
+        db.claimRun(teacherId, 1, "test", "cpu");
+        QCOMPARE(train(db, teacherId, teacherSpec), engine::Outcome::Finished);
+
+        auto kd = tinySpec("kd", 1);
+        kd.method.name = "kd";
+        kd.teacher.runName = "teacher";
+        const int64_t id = spec::queueRun(db, kd);
+        QCOMPARE(db.run(id)->teacher, std::string("tinycnn"));
+        db.claimRun(id, 1, "test", "cpu");
+        std::string error;
+        QCOMPARE(train(db, id, kd, nullptr, false, &error), engine::Outcome::Finished);
+        QVERIFY2(error.empty(), error.c_str());
+        QCOMPARE(db.run(id)->teacher, std::string("tinycnn"));
+        QCOMPARE(db.metrics(id, "train/loss/kd").size(), size_t(6));
+        QVERIFY(db.metrics(id, "train/loss/kd").front().value > 0);
+    }
+
+    void missingTeacherFailsWithTheReason() {
+        store::Store db(dir_.filePath("noteacher.sqlite").toStdString());
+        auto kd = tinySpec("kd", 1);
+        kd.method.name = "kd";
+        kd.teacher.runName = "never-trained";
+        const int64_t id = spec::queueRun(db, kd);
+        db.claimRun(id, 1, "test", "cpu");
+        std::string error;
+        QCOMPARE(train(db, id, kd, nullptr, false, &error), engine::Outcome::Failed);
+        const auto row = db.run(id);
+        QCOMPARE(row->status, store::RunStatus::Failed);
+        QVERIFY2(row->error.find("no finished run named \"never-trained\"") != std::string::npos, row->error.c_str());
+        QCOMPARE(db.events(id).back().level, std::string("error"));
+    }
+
+    void divergingLossFailsAndKeepsEarlierMetrics() {
+        store::Store db(dir_.filePath("nan.sqlite").toStdString());
+        auto spec = tinySpec("diverge", 1);
+        spec.optim.lr = 1e6;
+        const int64_t id = spec::queueRun(db, spec);
+        db.claimRun(id, 1, "test", "cpu");
+        QCOMPARE(train(db, id, spec), engine::Outcome::Failed);
+        const auto row = db.run(id);
+        QVERIFY2(row->error.find("lower optim.lr") != std::string::npos, row->error.c_str());
+    }
+
+    void stopCheckpointsAndResumeFinishes() {
+        store::Store db(dir_.filePath("resume.sqlite").toStdString());
+        const auto spec = tinySpec("resumable", 2);
+        const int64_t id = spec::queueRun(db, spec);
+        db.claimRun(id, 1, "test", "cpu");
+        RecordingSink sink;
+        sink.stopAfterStep = 40;   // in the second epoch
+        QCOMPARE(train(db, id, spec, &sink), engine::Outcome::Killed);
+        QCOMPARE(db.run(id)->status, store::RunStatus::Killed);
+        QVERIFY(db.run(id)->error.find("distillery-engine resume") != std::string::npos);
+        QCOMPARE(db.metrics(id, "val/acc1").size(), size_t(1));   // only epoch 1 was evaluated
+
+        engine::Trainer::clearStop();
+        QVERIFY(db.reclaimRun(id, 2, "test", "cpu"));
+        RecordingSink resumed;
+        QCOMPARE(train(db, id, spec, &resumed, true), engine::Outcome::Finished);
+        QCOMPARE(db.run(id)->status, store::RunStatus::Finished);
+        QCOMPARE(db.metrics(id, "val/acc1").size(), size_t(2));
+        QCOMPARE(db.metrics(id, "train/loss").back().step, int64_t(60));
+        QVERIFY(resumed.reports.front().step >= 40);               // it did not start over
+    }
+
+    void unreadableDataFailsNamingTheFile() {
+        store::Store db(dir_.filePath("data.sqlite").toStdString());
+        auto parsed = spec::parseRunSpec(nlohmann::json{{"name", "mnist"},
+                                                        {"data", {{"name", "mnist"}, {"root", "/nonexistent/mnist"}}},
+                                                        {"student", {{"model", "tinycnn"}}}});
+        QVERIFY(parsed.ok());
+        const int64_t id = spec::queueRun(db, *parsed.spec);
+        db.claimRun(id, 1, "test", "cpu");
+        QCOMPARE(train(db, id, *parsed.spec), engine::Outcome::Failed);
+        QVERIFY2(db.run(id)->error.find("/nonexistent/mnist") != std::string::npos, db.run(id)->error.c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "test_engine.moc"

@@ -1,0 +1,217 @@
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "TestPrinters.h"
+
+#include <fstream>
+
+#include <sqlite3.h>
+
+#include "store/Store.h"
+
+using namespace distillery::store;
+
+class TestStore : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::string path(const char* name) const { return dir_.filePath(name).toStdString(); }
+
+private slots:
+    void schemaHasEveryTable() {
+        Store store(path("schema.sqlite"));
+        QCOMPARE(store.schemaVersion(), Store::kSchemaVersion);
+        for (const char* table : {"runs", "metrics", "run_summary", "gates", "gate_classes", "channel_stats",
+                                  "path_weights", "checkpoints", "events"}) {
+            sqlite3_stmt* stmt = nullptr;
+            sqlite3_prepare_v2(store.handle(), "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
+                               -1, &stmt, nullptr);
+            sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+            QCOMPARE(sqlite3_step(stmt), SQLITE_ROW);
+            QVERIFY2(sqlite3_column_int(stmt, 0) == 1, table);
+            sqlite3_finalize(stmt);
+        }
+        sqlite3_stmt* stmt = nullptr;
+        sqlite3_prepare_v2(store.handle(), "PRAGMA journal_mode", -1, &stmt, nullptr);
+        QCOMPARE(sqlite3_step(stmt), SQLITE_ROW);
+        QCOMPARE(QString(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))), QString("wal"));
+        sqlite3_finalize(stmt);
+    }
+
+    void roundTripSurvivesReopen() {
+        const std::string file = path("roundtrip.sqlite");
+        int64_t id = 0;
+        {
+            Store store(file);
+            id = store.insertRun({"kd-r8", R"({"epochs":2})", "resnet32x4", "resnet8x4", "kd", "fashion-mnist", 3});
+            QVERIFY(store.claimRun(id, 1234, "host-a", "cpu"));
+            QVERIFY(!store.claimRun(id, 99, "host-b", "cpu"));   // already running: a second engine loses
+            StoreWriter writer(store);
+            for (int step = 0; step < 10; ++step) writer.add(MetricPoint{id, "train/loss", step, 0.1 * step, 10.0 - step, 0.5 * step});
+            writer.add(MetricPoint{id, "val/acc1", 9, 1, 71.5, 5});
+            writer.add(MetricPoint{id, "val/acc1", 19, 2, 69.0, 9});
+            writer.add(GateRow{id, 5, "stage1", 0.75});
+            writer.add(GateClassRow{id, 5, "stage1", 2, 0.5});
+            writer.add(ChannelStatRow{id, 5, "stage2", 3, 0.1, 0.2, 0.3, 0.4});
+            writer.add(PathWeightRow{id, 5, "kd@logits", 0.9, 1.5});
+            writer.addEvent(id, "info", "epoch 1 done");
+            QCOMPARE(writer.buffered(), size_t(17));
+            writer.flush();
+            QCOMPARE(writer.buffered(), size_t(0));
+            store.addCheckpoint({0, id, 19, 2, "/tmp/last.pt", "last", 69.0, 0});
+            store.finishRun(id, RunStatus::Finished);
+        }
+        Store store(file);
+        const auto run = store.run(id);
+        QVERIFY(run.has_value());
+        QCOMPARE(run->name, std::string("kd-r8"));
+        QCOMPARE(run->status, RunStatus::Finished);
+        QCOMPARE(run->pid.value_or(0), int64_t(1234));
+        QCOMPARE(run->teacher, std::string("resnet32x4"));
+        QCOMPARE(run->seed, int64_t(3));
+        QCOMPARE(run->progress, 1.0);
+        QVERIFY(run->finishedAt.has_value());
+        QCOMPARE(run->uuid.size(), size_t(32));
+
+        const auto loss = store.metrics(id, "train/loss");
+        QCOMPARE(loss.size(), size_t(10));
+        QCOMPARE(loss[3].value, 7.0);
+        QCOMPARE(loss[3].epoch, 0.3);
+        QCOMPARE(store.metrics(id, "train/loss", 7).size(), size_t(2));   // only steps > 7
+
+        const auto acc = store.summary(id, "val/acc1");
+        QVERIFY(acc.has_value());
+        QCOMPARE(acc->lastValue, 69.0);
+        QCOMPARE(acc->lastStep, int64_t(19));
+        QCOMPARE(acc->best(), 71.5);                                        // accuracy: higher is better
+        QCOMPARE(store.summary(id, "train/loss")->best(), 1.0);             // loss: lower is better
+        QCOMPARE(store.metricKeys(id), (std::vector<std::string>{"train/loss", "val/acc1"}));
+
+        QCOMPARE(store.gates(id).size(), size_t(1));
+        QCOMPARE(store.gates(id)[0].openRate, 0.75);
+        QCOMPARE(store.gateClasses(id, 5)[0].classIndex, int64_t(2));
+        QCOMPARE(store.channelStats(id, "stage2", 5)[0].studentStd, 0.4);
+        QCOMPARE(store.pathWeights(id)[0].path, std::string("kd@logits"));
+        QCOMPARE(store.events(id)[0].message, std::string("epoch 1 done"));
+        QCOMPARE(store.checkpoints(id)[0].path, std::string("/tmp/last.pt"));
+        QVERIFY(store.latestFinishedRunNamed("kd-r8").has_value());
+        QVERIFY(!store.latestFinishedRunNamed("other").has_value());
+
+        store.deleteRun(id);
+        QVERIFY(!store.run(id));
+        QCOMPARE(store.metricCount(id, "train/loss"), int64_t(0));
+        QCOMPARE(store.pathWeights(id).size(), size_t(0));
+    }
+
+    void rewrittenStepKeepsNewestValue() {
+        Store store(path("rewrite.sqlite"));
+        const int64_t id = store.insertRun({"r", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        store.writeBatch({{{id, "train/loss", 5, 0, 2.0, 0}}, {}, {}, {}, {}, {}});
+        store.writeBatch({{{id, "train/loss", 5, 0, 1.5, 0}}, {}, {}, {}, {}, {}});   // resumed run, same step
+        QCOMPARE(store.metrics(id, "train/loss").size(), size_t(1));
+        QCOMPARE(store.metrics(id, "train/loss")[0].value, 1.5);
+        QCOMPARE(store.summary(id, "train/loss")->lastValue, 1.5);
+    }
+
+    void downSamplingKeepsSpikes() {
+        Store store(path("downsample.sqlite"));
+        const int64_t id = store.insertRun({"long", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        RowBatch batch;
+        for (int step = 0; step < 10000; ++step)
+            batch.metrics.push_back({id, "train/loss", step, 0, step == 4321 ? 100.0 : (step == 777 ? -5.0 : 1.0), 0});
+        store.writeBatch(batch);
+        const auto points = store.metrics(id, "train/loss", -1, 200);
+        QVERIFY2(points.size() <= 200 && points.size() >= 100, std::to_string(points.size()).c_str());
+        bool sawHigh = false, sawLow = false;
+        for (size_t i = 0; i < points.size(); ++i) {
+            sawHigh |= points[i].step == 4321 && points[i].value == 100.0;
+            sawLow |= points[i].step == 777 && points[i].value == -5.0;
+            if (i > 0) QVERIFY(points[i].step > points[i - 1].step);
+        }
+        QVERIFY(sawHigh);
+        QVERIFY(sawLow);
+    }
+
+    void runLifecycle() {
+        Store store(path("lifecycle.sqlite"));
+        const int64_t id = store.insertRun({"r", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        QVERIFY(!store.reclaimRun(id, 1, "h", "cpu"));   // queued runs are claimed, not reclaimed
+        QVERIFY(store.claimRun(id, 1, "h", "cpu"));
+        store.finishRun(id, RunStatus::Killed, "cancelled by the user");
+        QCOMPARE(store.run(id)->error, std::string("cancelled by the user"));
+        QVERIFY(store.reclaimRun(id, 2, "h", "cpu"));
+        QCOMPARE(store.run(id)->status, RunStatus::Running);
+        store.finishRun(id, RunStatus::Failed, "loss became NaN");
+        store.requeueRun(id);
+        QCOMPARE(store.run(id)->status, RunStatus::Queued);
+        QCOMPARE(store.run(id)->error, std::string());
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, runStatusFromString("paused"));
+    }
+
+    void badFilesGiveClearErrors() {
+        const std::string notDb = path("not-a-db.sqlite");
+        std::ofstream(notDb) << "this is a text file, not a results store, padded to be long enough to be read "
+                                "as a header by SQLite.................................................";
+        try {
+            Store store(notDb);
+            QFAIL("opening a text file as a store must fail");
+        } catch (const StoreError& e) {
+            QVERIFY2(std::string(e.what()).find(notDb) != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("not a database") != std::string::npos, e.what());
+        }
+        const std::string newer = path("newer.sqlite");
+        {
+            Store store(newer);
+            sqlite3_exec(store.handle(), "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+        }
+        try {
+            Store store(newer);
+            QFAIL("a newer schema must be refused");
+        } catch (const StoreError& e) {
+            QVERIFY2(std::string(e.what()).find("newer Distillery") != std::string::npos, e.what());
+        }
+        try {
+            Store store(path("missing/dir/x.sqlite"));
+            QFAIL("a missing folder must fail");
+        } catch (const StoreError& e) {
+            QVERIFY2(std::string(e.what()).find("missing/dir/x.sqlite") != std::string::npos, e.what());
+        }
+    }
+
+    // Two engine-like writer processes and a reader in this process share one file.
+    void twoWritersAndAReaderNeverSeeLocked() {
+        const QString file = dir_.filePath("shared.sqlite");
+        { Store create(file.toStdString()); }
+        const QString writerPath = QString(DISTILLERY_BIN_DIR) + "/store_stress_writer";
+        QProcess a, b;
+        a.start(writerPath, {file, "writer-a", "2000", "10"});
+        b.start(writerPath, {file, "writer-b", "2000", "10"});
+        QVERIFY(a.waitForStarted());
+        QVERIFY(b.waitForStarted());
+        Store reader(file.toStdString());
+        int reads = 0;
+        while (a.state() != QProcess::NotRunning || b.state() != QProcess::NotRunning) {
+            for (const auto& run : reader.runs()) {
+                reader.metrics(run.id, "train/loss", -1, 500);
+                reader.summary(run.id, "train/loss");
+            }
+            ++reads;
+            a.waitForFinished(5);
+            b.waitForFinished(5);
+        }
+        QVERIFY2(a.exitStatus() == QProcess::NormalExit && a.exitCode() == 0, a.readAllStandardError().constData());
+        QVERIFY2(b.exitStatus() == QProcess::NormalExit && b.exitCode() == 0, b.readAllStandardError().constData());
+        QVERIFY2(reads > 1, qPrintable(QString("only %1 reads happened while the writers ran").arg(reads)));
+        const auto runs = reader.runs();
+        QCOMPARE(runs.size(), size_t(2));
+        for (const auto& run : runs) {
+            QCOMPARE(run.status, RunStatus::Finished);
+            QCOMPARE(reader.metricCount(run.id, "train/loss"), int64_t(20000));
+            QCOMPARE(reader.summary(run.id, "train/loss")->count, int64_t(20000));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "test_store.moc"
