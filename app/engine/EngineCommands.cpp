@@ -58,6 +58,14 @@ engine::Outcome train(store::Store& store, int64_t runId, const spec::RunSpec& s
 
 int exitCode(engine::Outcome outcome) { return outcome == engine::Outcome::Failed ? 1 : 0; }
 
+std::optional<store::RunRow> existingRun(const store::Store& store, int64_t runId) {
+    auto row = store.run(runId);
+    if (!row)
+        std::fprintf(stderr, "there is no run %lld in %s; open it with `distillery %s` to see its runs\n",
+                     static_cast<long long>(runId), store.path().c_str(), store.path().c_str());
+    return row;
+}
+
 std::optional<spec::RunSpec> specOfRun(const store::RunRow& row) {
     const auto parsed = spec::parseRunSpec(row.specJson);
     if (!parsed.ok()) {
@@ -81,7 +89,7 @@ std::optional<double> testAccAtBestVal(const store::Store& store, int64_t runId)
 }
 
 void printSummary(const store::Store& store, const std::vector<int64_t>& runIds) {
-    std::printf("\n%-22s %-8s %-24s %-9s %8s %12s %10s %9s\n", "run", "status", "teacher -> student", "method",
+    std::printf("\n%-26s %-8s %-24s %-6s %8s %12s %10s %7s\n", "run", "status", "teacher -> student", "method",
                 "best val", "test@bestval", "last test", "time");
     for (int64_t id : runIds) {
         const auto row = store.run(id);
@@ -96,7 +104,7 @@ void printSummary(const store::Store& store, const std::vector<int64_t>& runIds)
         if (test) std::snprintf(lastTest, sizeof lastTest, "%.2f%%", test->lastValue);
         if (row->startedAt && row->finishedAt)
             std::snprintf(wall, sizeof wall, "%.0f s", *row->finishedAt - *row->startedAt);
-        std::printf("%-22s %-8s %-24s %-9s %8s %12s %10s %9s\n", row->name.c_str(), store::statusName(row->status).c_str(),
+        std::printf("%-26s %-8s %-24s %-6s %8s %12s %10s %7s\n", row->name.c_str(), store::statusName(row->status).c_str(),
                     pair.c_str(), row->method.c_str(), bestVal, testBest, lastTest, wall);
         if (!row->error.empty() && row->status != store::RunStatus::Finished)
             std::printf("    %s\n", row->error.c_str());
@@ -131,11 +139,8 @@ int runExperimentFile(const std::string& specPath, const EngineOptions& options)
 
 int runQueuedRun(int64_t runId, const EngineOptions& options) {
     store::Store store(options.db);
-    const auto row = store.run(runId);
-    if (!row) {
-        std::fprintf(stderr, "there is no run %lld in %s\n", static_cast<long long>(runId), options.db.c_str());
-        return 1;
-    }
+    const auto row = existingRun(store, runId);
+    if (!row) return 1;
     const auto spec = specOfRun(*row);
     if (!spec) {
         if (store.claimRun(runId, getpid(), hostName(), ""))
@@ -155,11 +160,8 @@ int runQueuedRun(int64_t runId, const EngineOptions& options) {
 
 int resumeRun(int64_t runId, const EngineOptions& options) {
     store::Store store(options.db);
-    const auto row = store.run(runId);
-    if (!row) {
-        std::fprintf(stderr, "there is no run %lld in %s\n", static_cast<long long>(runId), options.db.c_str());
-        return 1;
-    }
+    const auto row = existingRun(store, runId);
+    if (!row) return 1;
     const auto spec = specOfRun(*row);
     if (!spec) return 1;
     if (!store.reclaimRun(runId, getpid(), hostName(), deviceLabel(*spec))) {

@@ -32,14 +32,11 @@ public:
     int64_t stageStride(int64_t stage) const override;
     int64_t numClasses() const override { return numClasses_; }
 
-    at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end) override;
-    at::Tensor head(const at::Tensor& lastStageOutput) override;
-    FeatureSet forwardFeatures(const at::Tensor& image) override;
-
 private:
-    at::Tensor stem(const at::Tensor& image);
-    // Runs one stage; preReLU (if given) receives its last block's output before the final ReLU.
-    at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU);
+    at::Tensor stem(const at::Tensor& image) override;
+    // preReLU (if given) receives the stage's last block output before its final ReLU.
+    at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
+    at::Tensor classifier(const at::Tensor& pooled) override;
 
     std::array<int64_t, 4> numFilters_;
     int64_t numClasses_;

@@ -32,12 +32,18 @@ public:
 
     // Runs stages begin..end-1. With begin == 0, x is the image and the stem runs first;
     // otherwise x is the output of stage begin-1.
-    virtual at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end) = 0;
+    at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end);
     // Global average pool + classifier on the last stage's output.
-    virtual at::Tensor head(const at::Tensor& lastStageOutput) = 0;
-    virtual FeatureSet forwardFeatures(const at::Tensor& image) = 0;
-
+    at::Tensor head(const at::Tensor& lastStageOutput);
+    FeatureSet forwardFeatures(const at::Tensor& image);
     at::Tensor forward(const at::Tensor& image) { return head(forwardStages(image, 0, numStages())); }
+
+protected:
+    // What a concrete network supplies; the composition above is the same for every model.
+    virtual at::Tensor stem(const at::Tensor& image) = 0;
+    // Runs one stage on x; when preReLU is given, also returns the output before the final ReLU.
+    virtual at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) = 0;
+    virtual at::Tensor classifier(const at::Tensor& pooled) = 0;
 };
 
 }  // namespace distillery::models

@@ -53,35 +53,12 @@ int64_t TinyCnn::stageStride(int64_t stage) const {
 
 at::Tensor TinyCnn::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }
 
-at::Tensor TinyCnn::stagePreReLU(int64_t stage, const at::Tensor& x) {
-    return stageBn_[stage]->forward(stageConv_[stage]->forward(x));
+at::Tensor TinyCnn::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
+    at::Tensor pre = stageBn_[stage]->forward(stageConv_[stage]->forward(x));
+    if (preReLU) *preReLU = pre;
+    return at::relu(pre);
 }
 
-at::Tensor TinyCnn::forwardStages(const at::Tensor& x, int64_t begin, int64_t end) {
-    TORCH_CHECK(0 <= begin && begin <= end && end <= numStages(), "TinyCnn::forwardStages: bad range [", begin, ", ",
-                end, ") of ", numStages(), " stages");
-    at::Tensor h = begin == 0 ? stem(x) : x;
-    for (int64_t s = begin; s < end; ++s) h = at::relu(stagePreReLU(s, h));
-    return h;
-}
-
-at::Tensor TinyCnn::head(const at::Tensor& lastStageOutput) {
-    return fc_->forward(at::adaptive_avg_pool2d(lastStageOutput, {1, 1}).flatten(1));
-}
-
-FeatureSet TinyCnn::forwardFeatures(const at::Tensor& image) {
-    FeatureSet f;
-    f.stem = stem(image);
-    at::Tensor h = f.stem;
-    for (int64_t s = 0; s < numStages(); ++s) {
-        at::Tensor pre = stagePreReLU(s, h);
-        h = at::relu(pre);
-        f.preReLU.push_back(pre);
-        f.stages.push_back(h);
-    }
-    f.pooled = at::adaptive_avg_pool2d(h, {1, 1}).flatten(1);
-    f.logits = fc_->forward(f.pooled);
-    return f;
-}
+at::Tensor TinyCnn::classifier(const at::Tensor& pooled) { return fc_->forward(pooled); }
 
 }  // namespace distillery::models

@@ -25,13 +25,11 @@ public:
     int64_t stageStride(int64_t stage) const override;
     int64_t numClasses() const override { return numClasses_; }
 
-    at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end) override;
-    at::Tensor head(const at::Tensor& lastStageOutput) override;
-    FeatureSet forwardFeatures(const at::Tensor& image) override;
 
 private:
-    at::Tensor stem(const at::Tensor& image);
-    at::Tensor stagePreReLU(int64_t stage, const at::Tensor& x);
+    at::Tensor stem(const at::Tensor& image) override;
+    at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
+    at::Tensor classifier(const at::Tensor& pooled) override;
 
     int64_t numClasses_;
     torch::nn::Conv2d conv1_{nullptr};

@@ -228,6 +228,14 @@ void Store::requeueRun(int64_t runId) {
     s.run();
 }
 
+bool Store::cancelQueuedRun(int64_t runId, const std::string& reason) {
+    Statement s(db_, "UPDATE runs SET status = 'killed', finished_at = ?1, heartbeat = ?1, error = ?2 "
+                     "WHERE id = ?3 AND status = 'queued'");
+    s.bind(1, nowSeconds()).bind(2, reason).bind(3, runId);
+    s.run();
+    return sqlite3_changes(db_) == 1;
+}
+
 void Store::deleteRun(int64_t runId) {
     Statement s(db_, "DELETE FROM runs WHERE id = ?");   // ON DELETE CASCADE removes the rest
     s.bind(1, runId);
@@ -241,8 +249,10 @@ std::optional<RunRow> Store::run(int64_t runId) const {
     return readRun(s);
 }
 
-std::vector<RunRow> Store::runs() const {
-    Statement s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC").c_str());
+std::vector<RunRow> Store::runs(bool withSpec) const {
+    std::string columns = kRunColumns;
+    if (!withSpec) columns.replace(columns.find("spec,"), 5, "'',");
+    Statement s(db_, ("SELECT " + columns + " FROM runs ORDER BY id DESC").c_str());
     std::vector<RunRow> rows;
     while (s.step()) rows.push_back(readRun(s));
     return rows;

@@ -65,10 +65,13 @@ public:
     void setRunTeacher(int64_t runId, const std::string& teacher);
     void finishRun(int64_t runId, RunStatus status, const std::string& error = {});
     void requeueRun(int64_t runId);                            // failed/killed -> queued (retry)
+    // queued -> killed, atomically: false when an engine claimed the run first.
+    bool cancelQueuedRun(int64_t runId, const std::string& reason);
     void deleteRun(int64_t runId);                             // with every row that refers to it
 
     std::optional<RunRow> run(int64_t runId) const;
-    std::vector<RunRow> runs() const;                          // newest first
+    // Newest first. Without the spec JSON (specJson empty) for frequent polling of large stores.
+    std::vector<RunRow> runs(bool withSpec = true) const;
     // The newest finished run with this name, used to resolve a teacher referenced by name.
     std::optional<RunRow> latestFinishedRunNamed(const std::string& name) const;
 

@@ -147,6 +147,15 @@ private slots:
         QCOMPARE(store.run(id)->status, RunStatus::Queued);
         QCOMPARE(store.run(id)->error, std::string());
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, runStatusFromString("paused"));
+
+        const int64_t queued = store.insertRun({"q", "{\"epochs\": 1}", "", "tinycnn", "ce", "synthetic", 0});
+        QVERIFY(store.runs(false).front().specJson.empty());           // the light listing for polling
+        QCOMPARE(store.runs().front().specJson, std::string("{\"epochs\": 1}"));
+        QVERIFY(store.cancelQueuedRun(queued, "cancelled before it started"));
+        QCOMPARE(store.run(queued)->status, RunStatus::Killed);
+        QVERIFY(!store.cancelQueuedRun(queued, "again"));               // only queued runs
+        QVERIFY(store.claimRun(id, 3, "h", "cpu"));
+        QVERIFY(!store.cancelQueuedRun(id, "running"));                  // an engine has it
     }
 
     void badFilesGiveClearErrors() {

@@ -1,0 +1,143 @@
+// distillery: the desktop workbench. Opens a results store and shows its runs, trains queued runs
+// in distillery-engine child processes, and draws their curves live.
+#include <cstdio>
+#include <memory>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStyleFactory>
+#include <QTimer>
+
+#include "MainWindow.h"
+
+namespace {
+
+// The store to open when none is given: the last one, else runs.sqlite in the app's data folder.
+QString defaultStorePath() {
+    const QString last = QSettings().value(QStringLiteral("store/lastPath")).toString();
+    if (!last.isEmpty() && QFileInfo::exists(last)) return last;
+    const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(folder);
+    return QDir(folder).filePath(QStringLiteral("runs.sqlite"));
+}
+
+bool asksForHelpOrVersion(int argc, char* argv[]) {
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "-?" || arg == "-v" || arg == "--version")
+            return true;
+    }
+    return false;
+}
+
+// QApplication aborts with a terse platform-plugin message when there is no display; say what to do.
+bool hasDisplay() {
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    // --help and --version need no window, so they work on a server without a display too.
+    std::unique_ptr<QCoreApplication> app;
+    const bool helpOnly = asksForHelpOrVersion(argc, argv);
+    if (!helpOnly && !hasDisplay()) {
+        std::fprintf(stderr,
+                     "distillery: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+                     "Start it in a desktop session or under xvfb-run. To train without a display, use "
+                     "distillery-engine run --spec FILE --db FILE.\n");
+        return 1;
+    }
+    if (helpOnly) app = std::make_unique<QCoreApplication>(argc, argv);
+    else app = std::make_unique<QApplication>(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("distillery"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Distillery"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(DISTILLERY_VERSION));
+    if (!helpOnly) {
+        QApplication::setApplicationDisplayName(QStringLiteral("Distillery"));
+        QApplication::setDesktopFileName(QStringLiteral("distillery"));
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    }
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Distillery: a workbench for knowledge-distillation experiments.\n"
+        "Opens FILE (a results store; created if missing), or the last store used."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("FILE.sqlite"), QStringLiteral("Results store to open."),
+                                 QStringLiteral("[FILE.sqlite]"));
+    const QCommandLineOption noQueue(QStringLiteral("no-queue"),
+                                     QStringLiteral("Show the store without training its queued runs."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Save a picture of the window to FILE (PNG) and quit."),
+                                        QStringLiteral("FILE"));
+    const QCommandLineOption screenshotAfter(QStringLiteral("screenshot-after"),
+                                             QStringLiteral("Milliseconds to wait before --screenshot (default 2000)."),
+                                             QStringLiteral("MS"), QStringLiteral("2000"));
+    const QCommandLineOption selectRun(QStringLiteral("select"), QStringLiteral("Select the run with this id."),
+                                       QStringLiteral("RUN_ID"));
+    parser.addOptions({noQueue, screenshot, screenshotAfter, selectRun});
+    parser.process(*app);   // exits after printing --help or --version
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1) {
+        std::fprintf(stderr, "distillery: give at most one results store, got %lld. See distillery --help.\n",
+                     static_cast<long long>(positional.size()));
+        return 2;
+    }
+
+    distillery::views::MainWindow::Options options;
+    options.trainQueuedRuns = !parser.isSet(noQueue);
+    distillery::views::MainWindow window(options);
+
+    const QString storePath = positional.isEmpty() ? defaultStorePath() : positional.first();
+    QString error;
+    if (!window.openStore(storePath, &error)) {
+        std::fprintf(stderr, "distillery: %s\n", qPrintable(error));
+        if (parser.isSet(screenshot)) return 1;
+        // Still start: the user can open another store from the window.
+        QTimer::singleShot(0, &window, [&window, error] {
+            QMessageBox::warning(&window, QObject::tr("Cannot open store"), error);
+        });
+    }
+    if (parser.isSet(selectRun)) {
+        bool validId = false;
+        const qint64 runId = parser.value(selectRun).toLongLong(&validId);
+        if (!validId || runId <= 0) {
+            std::fprintf(stderr, "distillery: --select needs a run id (a number >= 1), got \"%s\".\n",
+                         qPrintable(parser.value(selectRun)));
+            return 2;
+        }
+        window.selectRun(runId);
+    }
+    window.show();
+
+    if (parser.isSet(screenshot)) {
+        bool validDelay = false;
+        const int delay = parser.value(screenshotAfter).toInt(&validDelay);
+        if (!validDelay || delay < 0) {
+            std::fprintf(stderr, "distillery: --screenshot-after needs milliseconds (e.g. 2000), got \"%s\".\n",
+                         qPrintable(parser.value(screenshotAfter)));
+            return 2;
+        }
+        const QString file = parser.value(screenshot);
+        QTimer::singleShot(delay, &window, [&window, file] {
+            if (!window.grab().save(file, "PNG")) {
+                std::fprintf(stderr, "distillery: cannot write the screenshot to %s (folder missing or not writable?)\n",
+                             qPrintable(file));
+                QCoreApplication::exit(1);
+                return;
+            }
+            // exit(), not quit() or close(): those close the window, which saves its geometry.
+            QCoreApplication::exit(0);
+        });
+    }
+    return app->exec();
+}

@@ -1,0 +1,485 @@
+// The desktop views on a fixture store built through the Store API: the runs table shows the right
+// text and numbers, the curve plot holds exactly the stored points, and both follow new rows live.
+// The run queue is tested against a small shell script that plays the engine's part.
+#include <QFile>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "CurvePlot.h"
+#include "MainWindow.h"
+#include "RunHeader.h"
+#include "RunLauncher.h"
+#include "RunsTableModel.h"
+#include "StorePoller.h"
+#include "store/Store.h"
+
+using namespace distillery;
+using namespace distillery::views;
+
+namespace {
+
+constexpr int kLiveTimeoutMs = 5000;
+
+store::NewRun newRun(const std::string& name, const std::string& teacher, const std::string& student,
+                     const std::string& method, const std::string& dataset) {
+    store::NewRun run;
+    run.name = name;
+    run.specJson = "{}";
+    run.teacher = teacher;
+    run.student = student;
+    run.method = method;
+    run.dataset = dataset;
+    run.seed = 1;
+    return run;
+}
+
+void writePoints(store::Store& store, const std::vector<store::MetricPoint>& points) {
+    store::RowBatch batch;
+    batch.metrics = points;
+    store.writeBatch(batch);
+}
+
+store::MetricPoint point(int64_t runId, const std::string& key, int64_t step, double value) {
+    store::MetricPoint p;
+    p.runId = runId;
+    p.key = key;
+    p.step = step;
+    p.epoch = static_cast<double>(step) / 100.0;
+    p.value = value;
+    p.wallTime = static_cast<double>(step) * 0.1;
+    return p;
+}
+
+// Points of one key: steps first, first+stride, … (count of them), values from a formula.
+std::vector<store::MetricPoint> series(int64_t runId, const std::string& key, int64_t first, int64_t stride, int count,
+                                       double (*valueAt)(int64_t step)) {
+    std::vector<store::MetricPoint> points;
+    for (int i = 0; i < count; ++i) {
+        const int64_t step = first + i * stride;
+        points.push_back(point(runId, key, step, valueAt(step)));
+    }
+    return points;
+}
+
+double lossAt(int64_t step) { return 2.5 / (1.0 + 0.01 * static_cast<double>(step)); }
+double kdLossAt(int64_t step) { return 1.25 / (1.0 + 0.02 * static_cast<double>(step)); }
+
+// The cell text of a run's row, through the same model the view shows.
+QString cell(const RunsTableModel* model, qint64 runId, int column, int role = Qt::DisplayRole) {
+    const int row = model->rowOfRun(runId);
+    if (row < 0) return QStringLiteral("<run %1 not listed>").arg(runId);
+    return model->index(row, column).data(role).toString();
+}
+
+bool graphHoldsExactly(const QCPGraph* graph, const std::vector<store::MetricPoint>& points) {
+    if (!graph || graph->dataCount() != static_cast<int>(points.size())) return false;
+    for (int i = 0; i < graph->dataCount(); ++i) {
+        const auto data = graph->data()->at(i);
+        if (data->key != static_cast<double>(points[i].step) || data->value != points[i].value) return false;
+    }
+    return true;
+}
+
+// A shell script that behaves like `distillery-engine run … --progress json` from the outside.
+QString writeFakeEngine(const QTemporaryDir& dir, const QString& name, const QByteArray& body) {
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) return {};
+    file.write("#!/bin/sh\n# arguments: run --db FILE --run ID --progress json\n" + body);
+    file.close();
+    file.setPermissions(file.permissions() | QFileDevice::ExeOwner | QFileDevice::ExeUser);
+    return path;
+}
+
+}  // namespace
+
+class TestViews : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void runsTableShowsEveryColumn();
+    void plotHoldsStoredPointsAndGrowsLive();
+    void tableFollowsStoreWithoutLosingSelection();
+    void longHistoryIsDownSampledKeepingSpikes();
+    void specFileErrorsAreListedWithFieldPaths();
+    void specFileRunsAreQueued();
+
+    void launcherParsesProgressAndRecordsEngineFailure();
+    void launcherCancelsQueuedAndRunningRuns();
+    void launcherReportsMissingEngine();
+
+private:
+    std::unique_ptr<QTemporaryDir> dir_;
+    QString storePath_;
+    std::unique_ptr<store::Store> store_;
+    int64_t finishedRun_ = 0, runningRun_ = 0, queuedRun_ = 0, failedRun_ = 0;
+    std::vector<store::MetricPoint> runningLoss_, runningKdLoss_;
+    std::unique_ptr<MainWindow> window_;
+
+    MainWindow& openWindow();
+};
+
+void TestViews::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);   // QSettings go to a test folder, not the user's
+    StorePoller::registerMetaTypes();
+}
+
+void TestViews::init() {
+    dir_ = std::make_unique<QTemporaryDir>();
+    QVERIFY(dir_->isValid());
+    storePath_ = dir_->filePath(QStringLiteral("fixture.sqlite"));
+    store_ = std::make_unique<store::Store>(storePath_.toStdString());
+    store::Store& s = *store_;
+
+    // Oldest first: ids ascend, the table lists the newest first.
+    finishedRun_ = s.insertRun(newRun("kd-r32x4-r8x4", "resnet32x4", "resnet8x4", "kd", "cifar100"));
+    QVERIFY(s.claimRun(finishedRun_, 4242, "fixture-host", "cpu"));
+    writePoints(s, series(finishedRun_, "train/loss", 10, 10, 20, lossAt));
+    writePoints(s, {point(finishedRun_, "val/acc1", 100, 41.5), point(finishedRun_, "val/acc1", 200, 55.25),
+                    point(finishedRun_, "val/acc1", 300, 53.0), point(finishedRun_, "test/acc1", 300, 54.0)});
+    s.finishRun(finishedRun_, store::RunStatus::Finished);
+
+    runningRun_ = s.insertRun(newRun("ce-baseline", "", "resnet8", "ce", "fashion-mnist"));
+    QVERIFY(s.claimRun(runningRun_, 4243, "fixture-host", "cpu"));
+    runningLoss_ = series(runningRun_, "train/loss", 10, 10, 30, lossAt);
+    runningKdLoss_ = series(runningRun_, "train/loss/kd", 10, 10, 30, kdLossAt);
+    writePoints(s, runningLoss_);
+    writePoints(s, runningKdLoss_);
+    writePoints(s, series(runningRun_, "lr", 10, 10, 30, [](int64_t) { return 0.05; }));
+    s.heartbeat(runningRun_, 0.41);
+
+    queuedRun_ = s.insertRun(newRun("at-queued", "resnet32x4", "resnet8x4", "at", "cifar100"));
+
+    failedRun_ = s.insertRun(newRun("fitnet-nan", "resnet32x4", "resnet8x4", "fitnet", "cifar100"));
+    QVERIFY(s.claimRun(failedRun_, 4244, "fixture-host", "cpu"));
+    s.finishRun(failedRun_, store::RunStatus::Failed, "loss became NaN at step 120; lower optim.lr");
+}
+
+void TestViews::cleanup() {
+    window_.reset();
+    store_.reset();
+    dir_.reset();
+}
+
+MainWindow& TestViews::openWindow() {
+    MainWindow::Options options;
+    options.trainQueuedRuns = false;   // these tests watch; the launcher tests train
+    options.pollIntervalMs = 50;
+    window_ = std::make_unique<MainWindow>(options);
+    QString error;
+    if (!window_->openStore(storePath_, &error)) qFatal("cannot open the fixture store: %s", qPrintable(error));
+    window_->show();
+    return *window_;
+}
+
+void TestViews::runsTableShowsEveryColumn() {
+    MainWindow& window = openWindow();
+    const RunsTableModel* model = window.runsModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, kLiveTimeoutMs);
+
+    // Newest first, as the store lists them.
+    QCOMPARE(model->index(0, 0).data(RunsTableModel::RunIdRole).toLongLong(), failedRun_);
+    QCOMPARE(model->index(3, 0).data(RunsTableModel::RunIdRole).toLongLong(), finishedRun_);
+
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::NameColumn), QStringLiteral("kd-r32x4-r8x4"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::StatusColumn), QStringLiteral("finished"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::MethodColumn), QStringLiteral("kd"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::PairColumn), QStringLiteral("resnet32x4 → resnet8x4"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::DatasetColumn), QStringLiteral("cifar100"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::BestValAccColumn), QStringLiteral("55.25"));   // max, not last
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::LastTestAccColumn), QStringLiteral("54.00"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::ProgressColumn), QString());
+    const QModelIndex statusIndex = model->index(model->rowOfRun(finishedRun_), RunsTableModel::StatusColumn);
+    QVERIFY(!statusIndex.data(Qt::DecorationRole).value<QIcon>().isNull());
+    QVERIFY(!statusIndex.data(Qt::DecorationRole).value<QIcon>().pixmap(16, 16).isNull());
+
+    QCOMPARE(cell(model, runningRun_, RunsTableModel::StatusColumn), QStringLiteral("running"));
+    QCOMPARE(cell(model, runningRun_, RunsTableModel::PairColumn), QStringLiteral("resnet8"));   // no teacher
+    QCOMPARE(cell(model, runningRun_, RunsTableModel::BestValAccColumn), QString());             // no val/acc1 yet
+    QCOMPARE(cell(model, runningRun_, RunsTableModel::ProgressColumn), QStringLiteral("41%"));
+    const int runningRow = model->rowOfRun(runningRun_);
+    QCOMPARE(model->index(runningRow, RunsTableModel::ProgressColumn).data(RunsTableModel::ProgressRole).toDouble(),
+             0.41);
+
+    QCOMPARE(cell(model, queuedRun_, RunsTableModel::StatusColumn), QStringLiteral("queued"));
+    QCOMPARE(cell(model, failedRun_, RunsTableModel::StatusColumn), QStringLiteral("failed"));
+    QCOMPARE(cell(model, failedRun_, RunsTableModel::NameColumn, Qt::ToolTipRole),
+             QStringLiteral("loss became NaN at step 120; lower optim.lr"));
+
+    QCOMPARE(model->headerData(RunsTableModel::PairColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Teacher → student"));
+
+    bool countsShown = false;
+    for (const QLabel* label : window.findChildren<QLabel*>())
+        countsShown = countsShown || label->text() == QStringLiteral("running 1 · queued 1 · training off (--no-queue)");
+    QVERIFY(countsShown);
+}
+
+void TestViews::plotHoldsStoredPointsAndGrowsLive() {
+    MainWindow& window = openWindow();
+    QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 4, kLiveTimeoutMs);
+    CurvePlot* plot = window.curvePlot();
+
+    // A run without points: an empty plot whose axes still take the whole widget.
+    window.selectRun(queuedRun_);
+    QTRY_VERIFY_WITH_TIMEOUT(plot->runId() == queuedRun_ && plot->historyReceived(), kLiveTimeoutMs);
+    QVERIFY(plot->plottedKeys().isEmpty());
+    QTRY_VERIFY2_WITH_TIMEOUT(plot->axisRect()->width() > plot->width() / 2,
+                              qPrintable(QStringLiteral("axes %1 px wide in a plot of %2 px")
+                                             .arg(plot->axisRect()->width()).arg(plot->width())),
+                              kLiveTimeoutMs);
+
+    window.selectRun(runningRun_);
+    QCOMPARE(window.selectedRun(), runningRun_);
+    QCOMPARE(plot->runId(), runningRun_);
+    QTRY_COMPARE_WITH_TIMEOUT(plot->plottedKeys().size(), 2, kLiveTimeoutMs);
+    QCOMPARE(plot->plottedKeys(), (QStringList{QStringLiteral("train/loss"), QStringLiteral("train/loss/kd")}));
+    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss")), runningLoss_));
+    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss/kd")), runningKdLoss_));
+    QCOMPARE(plot->graphForKey(QStringLiteral("train/loss"))->valueAxis(), plot->yAxis);
+    QVERIFY(plot->graphForKey(QStringLiteral("lr")) == nullptr);   // its own scale: not on these axes
+    QCOMPARE(plot->xAxis->label(), QStringLiteral("step"));
+    QCOMPARE(plot->yAxis->label(), QStringLiteral("loss"));
+    QCOMPARE(plot->yAxis2->label(), QStringLiteral("accuracy (%)"));
+    QCOMPARE(plot->legend->itemCount(), 2);
+    QCOMPARE(window.runHeader()->nameText(), QStringLiteral("ce-baseline"));
+    QVERIFY(window.runHeader()->statusText().startsWith(QStringLiteral("running")));
+    QCOMPARE(window.runHeader()->progressPermille(), 410);
+
+    // The engine goes on writing: five more loss points and the first evaluation.
+    const auto moreLoss = series(runningRun_, "train/loss", 310, 10, 5, lossAt);
+    writePoints(*store_, moreLoss);
+    writePoints(*store_, {point(runningRun_, "val/acc1", 300, 62.5)});
+    std::vector<store::MetricPoint> allLoss = runningLoss_;
+    allLoss.insert(allLoss.end(), moreLoss.begin(), moreLoss.end());
+
+    QTRY_COMPARE_WITH_TIMEOUT(plot->graphForKey(QStringLiteral("train/loss"))->dataCount(),
+                              static_cast<int>(allLoss.size()), kLiveTimeoutMs);
+    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss")), allLoss));
+    QTRY_VERIFY_WITH_TIMEOUT(plot->graphForKey(QStringLiteral("val/acc1")) != nullptr, kLiveTimeoutMs);
+    const QCPGraph* accuracy = plot->graphForKey(QStringLiteral("val/acc1"));
+    QCOMPARE(accuracy->valueAxis(), plot->yAxis2);
+    QVERIFY(graphHoldsExactly(accuracy, {point(runningRun_, "val/acc1", 300, 62.5)}));
+    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss/kd")), runningKdLoss_));   // untouched
+    // The x axis follows the data to the newest step.
+    QVERIFY(plot->xAxis->range().upper >= 350.0);
+
+    // The table's summary column follows too.
+    QTRY_COMPARE_WITH_TIMEOUT(cell(window.runsModel(), runningRun_, RunsTableModel::BestValAccColumn),
+                              QStringLiteral("62.50"), kLiveTimeoutMs);
+}
+
+void TestViews::tableFollowsStoreWithoutLosingSelection() {
+    MainWindow& window = openWindow();
+    RunsTableModel* model = window.runsModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, kLiveTimeoutMs);
+    window.selectRun(runningRun_);
+    QSignalSpy resets(model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserts(model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removes(model, &QAbstractItemModel::rowsRemoved);
+
+    // A new run appears above the selected one; the selection stays on the same run.
+    const int64_t added = store_->insertRun(newRun("sakd-new", "resnet32x4", "resnet8x4", "sakd", "cifar100"));
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 5, kLiveTimeoutMs);
+    QCOMPARE(model->index(0, 0).data(RunsTableModel::RunIdRole).toLongLong(), added);
+    QCOMPARE(window.selectedRun(), runningRun_);
+    QCOMPARE(window.runsView()->selectionModel()->selectedRows().size(), 1);
+
+    // The selected run finishes: its row changes in place.
+    writePoints(*store_, {point(runningRun_, "test/acc1", 400, 61.0)});
+    store_->finishRun(runningRun_, store::RunStatus::Finished);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, runningRun_, RunsTableModel::StatusColumn), QStringLiteral("finished"),
+                              kLiveTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, runningRun_, RunsTableModel::LastTestAccColumn), QStringLiteral("61.00"),
+                              kLiveTimeoutMs);
+    QCOMPARE(window.selectedRun(), runningRun_);
+
+    // A deleted run disappears.
+    store_->deleteRun(failedRun_);
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, kLiveTimeoutMs);
+    QCOMPARE(model->rowOfRun(failedRun_), -1);
+    QCOMPARE(window.selectedRun(), runningRun_);
+
+    QCOMPARE(resets.count(), 0);
+    QCOMPARE(inserts.count(), 1);
+    QCOMPARE(removes.count(), 1);
+}
+
+void TestViews::longHistoryIsDownSampledKeepingSpikes() {
+    const int64_t longRun = store_->insertRun(newRun("long", "", "resnet8", "ce", "fashion-mnist"));
+    QVERIFY(store_->claimRun(longRun, 4245, "fixture-host", "cpu"));
+    auto points = series(longRun, "train/loss", 1, 1, 20000, lossAt);
+    points[12345].value = 100.0;   // one spike, which down-sampling must keep
+    writePoints(*store_, points);
+
+    MainWindow& window = openWindow();
+    QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 5, kLiveTimeoutMs);
+    window.selectRun(longRun);
+    CurvePlot* plot = window.curvePlot();
+    QTRY_VERIFY_WITH_TIMEOUT(plot->graphForKey(QStringLiteral("train/loss")) != nullptr, kLiveTimeoutMs);
+    const QCPGraph* graph = plot->graphForKey(QStringLiteral("train/loss"));
+    QVERIFY2(graph->dataCount() <= 2 * StorePoller::kHistoryPoints + 2,
+             qPrintable(QStringLiteral("%1 points plotted").arg(graph->dataCount())));
+    QVERIFY(graph->dataCount() >= StorePoller::kHistoryPoints / 2);
+    bool spikeKept = false;
+    for (int i = 0; i < graph->dataCount(); ++i) spikeKept = spikeKept || graph->data()->at(i)->value == 100.0;
+    QVERIFY(spikeKept);
+    for (int i = 1; i < graph->dataCount(); ++i) QVERIFY(graph->data()->at(i - 1)->key < graph->data()->at(i)->key);
+}
+
+void TestViews::specFileErrorsAreListedWithFieldPaths() {
+    const QString path = dir_->filePath(QStringLiteral("bad.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"name": "bad", "epochs": -1, "batch_size": 0, "student": {"model": "resnet8"}})");
+    file.close();
+
+    MainWindow& window = openWindow();
+    QString error;
+    const QList<qint64> ids = window.queueRunsFromSpecFile(path, &error);
+    QVERIFY(ids.isEmpty());
+    QVERIFY2(error.contains(QStringLiteral("epochs")), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("batch_size")), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("no run was queued")), qPrintable(error));
+    QCOMPARE(store_->runs().size(), size_t(4));
+}
+
+void TestViews::specFileRunsAreQueued() {
+    const QString path = dir_->filePath(QStringLiteral("good.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"name": "from-file",
+                   "data": {"name": "synthetic", "channels": 1, "height": 28, "width": 28, "num_classes": 4,
+                            "train_size": 256, "test_size": 64, "val_size": 64},
+                   "student": {"model": "tinycnn"}, "method": {"name": "ce"},
+                   "epochs": 1, "batch_size": 32, "seed": 1})");
+    file.close();
+
+    MainWindow& window = openWindow();
+    QString error;
+    const QList<qint64> ids = window.queueRunsFromSpecFile(path, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(ids.size(), 1);
+    const auto row = store_->run(ids.first());
+    QVERIFY(row.has_value());
+    QCOMPARE(row->status, store::RunStatus::Queued);
+    QCOMPARE(row->student, std::string("tinycnn"));
+    // It shows up in the table and is selected.
+    QTRY_COMPARE_WITH_TIMEOUT(window.selectedRun(), ids.first(), kLiveTimeoutMs);
+    QCOMPARE(cell(window.runsModel(), ids.first(), RunsTableModel::NameColumn), QStringLiteral("from-file"));
+}
+
+void TestViews::launcherParsesProgressAndRecordsEngineFailure() {
+    // Prints one progress line and some noise, writes 61 log lines to stderr and fails.
+    const QString engine = writeFakeEngine(*dir_, QStringLiteral("failing-engine"), R"(
+sleep 1
+echo '{"type":"progress","run":'"$5"',"epoch":2,"epochs":5,"step":120,"total_steps":4300,"loss":0.53,"acc":81.2,"eta_s":312.5,"progress":0.028}'
+echo 'not a progress line'
+i=1
+while [ $i -le 60 ]; do echo "log line $i" >&2; i=$((i+1)); done
+printf 'error: loss became NaN at step 120; lower optim.lr' >&2
+exit 3
+)");
+    QVERIFY(!engine.isEmpty());
+    RunLauncher launcher(storePath_, engine);
+    // Play the engine's claim, with the pid the launcher started.
+    connect(&launcher, &RunLauncher::runStarted, this, [this](qint64 runId, qint64 pid) {
+        store_->claimRun(runId, pid, "fixture-host", "cpu");
+    });
+    QSignalSpy progressSpy(&launcher, &RunLauncher::progressed);
+    QSignalSpy endedSpy(&launcher, &RunLauncher::runEnded);
+
+    launcher.enqueue(queuedRun_);
+    QCOMPARE(launcher.activeRun(), queuedRun_);
+    QTRY_COMPARE_WITH_TIMEOUT(endedSpy.count(), 1, 15000);
+    QCOMPARE(endedSpy.at(0).at(0).toLongLong(), queuedRun_);
+    QCOMPARE(endedSpy.at(0).at(1).toInt(), 3);
+    QCOMPARE(endedSpy.at(0).at(2).toBool(), false);
+
+    QCOMPARE(progressSpy.count(), 1);
+    const auto progress = progressSpy.at(0).at(0).value<RunProgress>();
+    QCOMPARE(progress.runId, queuedRun_);
+    QCOMPARE(progress.epoch, 2);
+    QCOMPARE(progress.epochs, 5);
+    QCOMPARE(progress.step, qint64(120));
+    QCOMPARE(progress.totalSteps, qint64(4300));
+    QCOMPARE(progress.loss, 0.53);
+    QCOMPARE(progress.acc, 81.2);
+    QCOMPARE(progress.etaSeconds, 312.5);
+    QCOMPARE(progress.progress, 0.028);
+
+    const QStringList tail = launcher.stderrTail(queuedRun_);
+    QCOMPARE(tail.size(), RunLauncher::kStderrLinesKept);
+    QCOMPARE(tail.first(), QStringLiteral("log line 12"));
+    QCOMPARE(tail.last(), QStringLiteral("error: loss became NaN at step 120; lower optim.lr"));   // no newline
+
+    const auto row = store_->run(queuedRun_);
+    QCOMPARE(row->status, store::RunStatus::Failed);
+    const QString error = QString::fromStdString(row->error);
+    QVERIFY2(error.contains(QStringLiteral("exited with code 3")), qPrintable(error));
+    QVERIFY2(error.endsWith(QStringLiteral("error: loss became NaN at step 120; lower optim.lr")), qPrintable(error));
+    QVERIFY(!error.contains(QStringLiteral("log line 11\n")));
+    QCOMPARE(launcher.activeRun(), qint64(0));
+}
+
+void TestViews::launcherCancelsQueuedAndRunningRuns() {
+    // Trains "forever" and, like the engine, claims nothing itself: the test claims for it.
+    const QString engine = writeFakeEngine(*dir_, QStringLiteral("slow-engine"), "exec sleep 60\n");
+    const int64_t secondQueued = store_->insertRun(newRun("second", "", "resnet8", "ce", "cifar100"));
+    RunLauncher launcher(storePath_, engine);
+    connect(&launcher, &RunLauncher::runStarted, this, [this](qint64 runId, qint64 pid) {
+        store_->claimRun(runId, pid, "fixture-host", "cpu");
+    });
+    QSignalSpy endedSpy(&launcher, &RunLauncher::runEnded);
+
+    launcher.enqueueQueuedRuns();   // both queued runs, oldest first
+    QCOMPARE(launcher.activeRun(), queuedRun_);
+    QCOMPARE(launcher.pendingRuns(), QList<qint64>{secondQueued});
+    QTRY_COMPARE_WITH_TIMEOUT(store_->run(queuedRun_)->status, store::RunStatus::Running, 5000);
+
+    // Still waiting: dropped from the queue and marked killed at once.
+    QVERIFY(launcher.cancel(secondQueued));
+    QCOMPARE(store_->run(secondQueued)->status, store::RunStatus::Killed);
+    QVERIFY(launcher.pendingRuns().isEmpty());
+
+    // Training: SIGTERM. This fake engine dies of it without recording anything, so the launcher
+    // records the cancellation.
+    QVERIFY(launcher.cancel(queuedRun_));
+    QTRY_COMPARE_WITH_TIMEOUT(endedSpy.count(), 1, 10000);
+    QCOMPARE(endedSpy.at(0).at(2).toBool(), true);
+    const auto row = store_->run(queuedRun_);
+    QCOMPARE(row->status, store::RunStatus::Killed);
+    QVERIFY(QString::fromStdString(row->error).startsWith(QStringLiteral("Cancelled")));
+    QCOMPARE(launcher.activeRun(), qint64(0));
+
+    // A run this window does not train cannot be cancelled from it, and the user is told why.
+    QString why;
+    QVERIFY(!launcher.cancel(runningRun_, &why));
+    QVERIFY2(why.contains(QStringLiteral("pid 4243")), qPrintable(why));
+    QCOMPARE(store_->run(runningRun_)->status, store::RunStatus::Running);
+}
+
+void TestViews::launcherReportsMissingEngine() {
+    RunLauncher launcher(storePath_, dir_->filePath(QStringLiteral("no-such-engine")));
+    QSignalSpy unavailable(&launcher, &RunLauncher::engineUnavailable);
+    launcher.enqueue(queuedRun_);
+    QTRY_COMPARE_WITH_TIMEOUT(unavailable.count(), 1, 5000);
+    const QString message = unavailable.at(0).at(0).toString();
+    QVERIFY2(message.contains(QStringLiteral("no-such-engine")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("DISTILLERY_ENGINE")), qPrintable(message));
+    // Nothing is lost: the run stays queued, first in line.
+    QCOMPARE(store_->run(queuedRun_)->status, store::RunStatus::Queued);
+    QCOMPARE(launcher.pendingRuns(), QList<qint64>{queuedRun_});
+    QCOMPARE(launcher.activeRun(), qint64(0));
+}
+
+QTEST_MAIN(TestViews)
+#include "test_views.moc"

@@ -1,0 +1,16 @@
+#include "RunListEntry.h"
+
+namespace distillery::views {
+
+bool RunListEntry::sameDisplayAs(const RunListEntry& other) const {
+    const store::RunRow& a = run;
+    const store::RunRow& b = other.run;
+    return a.id == b.id && a.name == b.name && a.status == b.status && a.teacher == b.teacher &&
+           a.student == b.student && a.method == b.method && a.dataset == b.dataset &&
+           a.seed == b.seed && a.progress == b.progress && a.error == b.error &&
+           a.startedAt == b.startedAt && a.finishedAt == b.finishedAt && a.heartbeat == b.heartbeat &&
+           a.device == b.device && a.host == b.host && a.pid == b.pid &&
+           bestValAcc == other.bestValAcc && lastTestAcc == other.lastTestAcc;
+}
+
+}  // namespace distillery::views
