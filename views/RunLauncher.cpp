@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTimer>
 
 #include "StorePoller.h"
 #include "store/Store.h"
@@ -25,6 +26,9 @@ RunLauncher::RunLauncher(const QString& storePath, const QString& enginePath, QO
       enginePath_(enginePath),
       store_(std::make_unique<store::Store>(storePath.toStdString())) {
     StorePoller::registerMetaTypes();
+    auto* orphanCheck = new QTimer(this);
+    connect(orphanCheck, &QTimer::timeout, this, &RunLauncher::failOrphanedRuns);
+    orphanCheck->start(kOrphanCheckIntervalMs);
 }
 
 RunLauncher::~RunLauncher() {
@@ -40,8 +44,19 @@ void RunLauncher::enqueue(qint64 runId) {
     startNext();
 }
 
+void RunLauncher::failOrphanedRuns() {
+    // An engine that died without a GUI watching it (killed, machine restarted) leaves its run
+    // "running" for ever; the store marks such runs failed with how to resume them.
+    try {
+        if (!store_->failOrphanedRuns(store::hostName()).empty()) emit queueChanged();
+    } catch (const store::StoreError&) {
+        // The poller reports store errors to the user; this check simply runs again later.
+    }
+}
+
 void RunLauncher::enqueueQueuedRuns() {
-    std::vector<store::RunRow> rows = store_->runs();
+    failOrphanedRuns();
+    std::vector<store::RunRow> rows = store_->runs(/*withSpec=*/false);
     // runs() lists the newest first; the oldest queued run should train first.
     std::reverse(rows.begin(), rows.end());
     for (const store::RunRow& row : rows)

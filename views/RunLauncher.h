@@ -27,6 +27,7 @@ class RunLauncher : public QObject {
     Q_OBJECT
 public:
     static constexpr int kStderrLinesKept = 50;
+    static constexpr int kOrphanCheckIntervalMs = 10000;
 
     // The engine beside this executable, unless the environment variable DISTILLERY_ENGINE names one.
     static QString defaultEnginePath();
@@ -42,6 +43,8 @@ public:
     void enqueue(qint64 runId);
     // Every run the store holds as queued, oldest first (runs queued before a restart).
     void enqueueQueuedRuns();
+    // Marks failed the runs of this host whose engine died unwatched; also runs every 10 s.
+    void failOrphanedRuns();
     // Running here: SIGTERM (the engine finishes its step, checkpoints, marks the run killed); a
     // second cancel of the same run kills the engine at once. Queued: marked killed in the store.
     // Returns false with *why when the run is neither (e.g. trained by another process).

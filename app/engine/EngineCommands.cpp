@@ -21,12 +21,6 @@ using namespace distillery;
 
 namespace {
 
-std::string hostName() {
-    char buffer[256] = {0};
-    gethostname(buffer, sizeof buffer - 1);
-    return buffer;
-}
-
 std::unique_ptr<engine::ProgressSink> makeProgress(ProgressMode mode) {
     if (mode == ProgressMode::Auto) mode = isatty(fileno(stdout)) ? ProgressMode::Bar : ProgressMode::Json;
     if (mode == ProgressMode::Bar) return std::make_unique<BarProgress>(stdout);
@@ -127,7 +121,7 @@ int runExperimentFile(const std::string& specPath, const EngineOptions& options)
     bool failed = false;
     for (size_t i = 0; i < ids.size(); ++i) {
         if (engine::Trainer::stopRequested()) break;   // cancelled: leave the rest queued for later
-        if (!store.claimRun(ids[i], getpid(), hostName(), deviceLabel(experiment.runs[i]))) {
+        if (!store.claimRun(ids[i], getpid(), store::hostName(), deviceLabel(experiment.runs[i]))) {
             spdlog::warn("run {} was claimed by another engine; skipping it here", ids[i]);
             continue;
         }
@@ -143,11 +137,11 @@ int runQueuedRun(int64_t runId, const EngineOptions& options) {
     if (!row) return 1;
     const auto spec = specOfRun(*row);
     if (!spec) {
-        if (store.claimRun(runId, getpid(), hostName(), ""))
+        if (store.claimRun(runId, getpid(), store::hostName(), ""))
             store.finishRun(runId, store::RunStatus::Failed, "the run's spec is invalid; queue a corrected spec");
         return 1;
     }
-    if (!store.claimRun(runId, getpid(), hostName(), deviceLabel(*spec))) {
+    if (!store.claimRun(runId, getpid(), store::hostName(), deviceLabel(*spec))) {
         std::fprintf(stderr,
                      "run %lld is %s, not queued: only queued runs can be started (resume a killed or failed run with "
                      "`distillery-engine resume --db %s --run %lld`)\n",
@@ -164,7 +158,7 @@ int resumeRun(int64_t runId, const EngineOptions& options) {
     if (!row) return 1;
     const auto spec = specOfRun(*row);
     if (!spec) return 1;
-    if (!store.reclaimRun(runId, getpid(), hostName(), deviceLabel(*spec))) {
+    if (!store.reclaimRun(runId, getpid(), store::hostName(), deviceLabel(*spec))) {
         std::fprintf(stderr, "run %lld is %s: only killed or failed runs can be resumed\n", static_cast<long long>(runId),
                      store::statusName(row->status).c_str());
         return 1;

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <random>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include "store/Schema.h"
 #include "store/Statement.h"
 
@@ -73,6 +76,12 @@ MetricSummary readSummary(const Statement& s) {
 double nowSeconds() {
     using namespace std::chrono;
     return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string hostName() {
+    char buffer[256] = {0};
+    gethostname(buffer, sizeof buffer - 1);
+    return buffer;
 }
 
 std::string statusName(RunStatus status) {
@@ -234,6 +243,31 @@ bool Store::cancelQueuedRun(int64_t runId, const std::string& reason) {
     s.bind(1, nowSeconds()).bind(2, reason).bind(3, runId);
     s.run();
     return sqlite3_changes(db_) == 1;
+}
+
+std::vector<int64_t> Store::failOrphanedRuns(const std::string& host, double staleSeconds) {
+    std::vector<std::pair<int64_t, int64_t>> candidates;   // run id, pid
+    {
+        Statement s(db_, "SELECT id, pid FROM runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL "
+                         "AND coalesce(heartbeat, 0) < ?");
+        s.bind(1, host).bind(2, nowSeconds() - staleSeconds);
+        while (s.step()) candidates.emplace_back(s.int64(0), s.int64(1));
+    }
+    std::vector<int64_t> failed;
+    for (const auto& [runId, pid] : candidates) {
+        // kill(pid, 0) only asks whether the process exists.
+        if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+        Statement s(db_, "UPDATE runs SET status = 'failed', finished_at = ?1, error = ?2 "
+                         "WHERE id = ?3 AND status = 'running'");
+        s.bind(1, nowSeconds())
+            .bind(2, "the engine (pid " + std::to_string(pid) + " on " + host +
+                         ") stopped without finishing the run; continue it from its last checkpoint with: "
+                         "distillery-engine resume --db " + path_ + " --run " + std::to_string(runId))
+            .bind(3, runId);
+        s.run();
+        if (sqlite3_changes(db_) == 1) failed.push_back(runId);
+    }
+    return failed;
 }
 
 void Store::deleteRun(int64_t runId) {

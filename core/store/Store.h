@@ -68,6 +68,9 @@ public:
     // queued -> killed, atomically: false when an engine claimed the run first.
     bool cancelQueuedRun(int64_t runId, const std::string& reason);
     void deleteRun(int64_t runId);                             // with every row that refers to it
+    // Runs marked running on this host whose engine process is gone (and whose heartbeat is older
+    // than staleSeconds) are marked failed with what happened and how to continue. Returns their ids.
+    std::vector<int64_t> failOrphanedRuns(const std::string& host, double staleSeconds = 5.0);
 
     std::optional<RunRow> run(int64_t runId) const;
     // Newest first. Without the spec JSON (specJson empty) for frequent polling of large stores.
@@ -133,5 +136,6 @@ private:
 };
 
 double nowSeconds();                                           // wall clock, seconds since the epoch
+std::string hostName();                                        // this machine's name, as runs record it
 
 }  // namespace distillery::store

@@ -158,6 +158,22 @@ private slots:
         QVERIFY(!store.cancelQueuedRun(id, "running"));                  // an engine has it
     }
 
+    void orphanedRunsAreMarkedFailed() {
+        Store store(path("orphans.sqlite"));
+        const int64_t orphan = store.insertRun({"orphan", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        const int64_t alive = store.insertRun({"alive", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        const int64_t elsewhere = store.insertRun({"elsewhere", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        QVERIFY(store.claimRun(orphan, 999999999, hostName(), "cpu"));   // above any pid_max: no such process
+        QVERIFY(store.claimRun(alive, QCoreApplication::applicationPid(), hostName(), "cpu"));
+        QVERIFY(store.claimRun(elsewhere, 999999999, "another-host", "cpu"));
+        QVERIFY(store.failOrphanedRuns(hostName(), 5.0).empty());        // heartbeats are fresh
+        QCOMPARE(store.failOrphanedRuns(hostName(), -1.0), std::vector<int64_t>{orphan});
+        QCOMPARE(store.run(orphan)->status, RunStatus::Failed);
+        QVERIFY(store.run(orphan)->error.find("distillery-engine resume") != std::string::npos);
+        QCOMPARE(store.run(alive)->status, RunStatus::Running);
+        QCOMPARE(store.run(elsewhere)->status, RunStatus::Running);      // another host's pid means nothing here
+    }
+
     void badFilesGiveClearErrors() {
         const std::string notDb = path("not-a-db.sqlite");
         std::ofstream(notDb) << "this is a text file, not a results store, padded to be long enough to be read "
