@@ -13,6 +13,7 @@ launcher=()
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
   export CCACHE_BASEDIR="$here"
+  export CCACHE_NOHASHDIR=1   # debug info would otherwise tie each object to its checkout folder
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
