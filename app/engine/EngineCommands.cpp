@@ -9,7 +9,9 @@
 
 #include "BarProgress.h"
 #include "JsonProgress.h"
+#include "engine/Checkpoint.h"
 #include "engine/Device.h"
+#include "engine/StateDictExport.h"
 #include "engine/Trainer.h"
 #include "models/ModelRegistry.h"
 #include "spec/Catalog.h"
@@ -166,6 +168,33 @@ int resumeRun(int64_t runId, const EngineOptions& options) {
     return exitCode(train(store, runId, *spec, options, true));
 }
 
+int exportStateDict(int64_t runId, const std::string& db, const std::string& out, bool last) {
+    store::Store store(db, /*readOnly=*/true);
+    const auto row = existingRun(store, runId);
+    if (!row) return 1;
+    const auto spec = specOfRun(*row);
+    if (!spec) return 1;
+    std::string best, latest;
+    for (const auto& c : store.checkpoints(runId)) {
+        if (c.kind == "best") best = c.path;
+        if (c.kind == "last") latest = c.path;
+    }
+    const std::string from = last || best.empty() ? latest : best;
+    if (from.empty()) {
+        std::fprintf(stderr, "run %lld has no checkpoint yet: it has not finished an epoch\n", static_cast<long long>(runId));
+        return 1;
+    }
+    const spec::DataShape shape = spec::dataShape(spec->data);
+    auto student = models::createModel(spec->studentModel, shape.channels, shape.numClasses);
+    engine::loadModuleWeights(*student, from, "export of run " + std::to_string(runId));
+    engine::exportStateDict(*student, out);
+    std::printf("wrote %s: the %s weights of run %lld (\"%s\", %s checkpoint) as a PyTorch state_dict;\n"
+                "load it with: model.load_state_dict(torch.load(\"%s\"))\n",
+                out.c_str(), spec->studentModel.c_str(), static_cast<long long>(runId), row->name.c_str(),
+                from == best ? "best" : "last", out.c_str());
+    return 0;
+}
+
 int validateSpec(const std::string& specPath) {
     const auto experiment = spec::parseExperimentFile(specPath);
     if (!experiment.ok()) {
@@ -195,7 +224,7 @@ int listModels(int64_t channels, int64_t size, int64_t classes) {
             const auto s = features.stages[i].sizes();
             stages += (i ? "  " : "") + std::to_string(s[1]) + "x" + std::to_string(s[2]) + "x" + std::to_string(s[3]);
         }
-        std::printf("%-11s %10lld params  stages: %s\n            %s\n", info.name.c_str(),
+        std::printf("%-13s %10lld params  stages: %s\n              %s\n", info.name.c_str(),
                     static_cast<long long>(parameters), stages.c_str(), info.description.c_str());
     }
     return 0;

@@ -16,5 +16,7 @@ int runExperimentFile(const std::string& specPath, const EngineOptions& options)
 int runQueuedRun(int64_t runId, const EngineOptions& options);
 int resumeRun(int64_t runId, const EngineOptions& options);
 int validateSpec(const std::string& specPath);
+// Writes a run's student weights (its best checkpoint, or the last) as a PyTorch state_dict.
+int exportStateDict(int64_t runId, const std::string& db, const std::string& out, bool last);
 int listModels(int64_t channels, int64_t size, int64_t classes);
 int listMethods();

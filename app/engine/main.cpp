@@ -70,6 +70,17 @@ int main(int argc, char** argv) {
 
     auto* methods = app.add_subcommand("methods", "list the distillation methods with their parameters");
 
+    std::string exportPath, exportFormat = "state-dict";
+    bool exportLast = false;
+    auto* exporter = app.add_subcommand("export", "write a run's trained student for use elsewhere");
+    exporter->add_option("--run", runId, "the run's id")->required();
+    exporter->add_option("--db", options.db, "the results store")->required()->check(CLI::ExistingFile);
+    exporter->add_option("--format", exportFormat, "state-dict: a PyTorch state_dict with the CRD code base's names")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"state-dict"}));
+    exporter->add_option("--out", exportPath, "the file to write, e.g. student.pth")->required();
+    exporter->add_flag("--last", exportLast, "the last checkpoint instead of the best-validation one");
+
     CLI11_PARSE(app, argc, argv);
 
     std::signal(SIGTERM, onStopSignal);
@@ -86,6 +97,7 @@ int main(int argc, char** argv) {
         if (*validate) return validateSpec(specPath);
         if (*models) return listModels(channels, size, classes);
         if (*methods) return listMethods();
+        if (*exporter) return exportStateDict(runId, options.db, exportPath, exportLast);
     } catch (const distillery::store::StoreError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;

@@ -1,5 +1,5 @@
-// Building the splits of a data set (IDX files, synthetic) and turning uint8 batches into normalised,
-// augmented tensors.
+// Building the splits of a data set (IDX files, CIFAR binary batches, synthetic) and turning uint8 batches
+// into normalised, augmented tensors.
 #include "data/DataLoading.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "data/CifarReader.h"
 #include "data/IdxReader.h"
 
 namespace distillery::data {
@@ -72,21 +73,45 @@ void channelStats(const at::Tensor& images, std::vector<double>& mean, std::vect
 
 at::Tensor sortedIndices(const at::Tensor& indices) { return std::get<0>(indices.sort()); }
 
-}  // namespace
+// Before reading: every IDX file of the set must exist (gzip-compressed or raw). A missing one gives an error
+// naming it, the four files the set needs and where this data set comes from.
+void requireIdxFiles(const std::string& name, const std::string& root) {
+    const char* bases[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                           "t10k-labels-idx1-ubyte"};
+    for (const char* base : bases) {
+        std::error_code ec;
+        const fs::path gz = fs::path(root) / (std::string(base) + ".gz");
+        const fs::path raw = fs::path(root) / base;
+        if (fs::exists(gz, ec) || fs::exists(raw, ec)) continue;
 
-DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, int64_t valSize,
-                             int64_t trainSubset, uint64_t seed) {
-    constexpr int64_t numClasses = 10;
-    IdxPair train = readPair(root, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", numClasses);
-    IdxPair test = readPair(root, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", numClasses);
-    if (train.images.size(2) != test.images.size(2) || train.images.size(3) != test.images.size(3)) {
-        throw DataError("IDX files in " + root + " disagree on the image size: training images are " +
-                        std::to_string(train.images.size(2)) + "x" + std::to_string(train.images.size(3)) +
-                        ", test images " + std::to_string(test.images.size(2)) + "x" +
-                        std::to_string(test.images.size(3)) + ".");
+        std::string message = "IDX data file not found: " + gz.string() + " (nor " + raw.string() +
+                              ", uncompressed). The " + name + " data set needs train-images-idx3-ubyte, "
+                              "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte "
+                              "(gzip-compressed as .gz, or raw) in " + root + ".";
+        if (!fs::exists(root, ec)) message += " The folder " + root + " does not exist.";
+        if (name == "mnist") {
+            message += " MNIST's IDX files are needed at that root, under those names, as published on MNIST's "
+                       "website; Debian has no MNIST package and the engine never downloads data.";
+        } else if (name == "fashion-mnist") {
+            const bool isDefault = fs::path(root).lexically_normal() ==
+                                   fs::path(kDefaultFashionMnistRoot).lexically_normal();
+            message += isDefault ? std::string(" Fashion-MNIST comes from Debian's `dataset-fashion-mnist` package: "
+                                               "install it with `sudo apt install dataset-fashion-mnist`.")
+                                 : std::string(" Debian's `dataset-fashion-mnist` package installs them in ") +
+                                       kDefaultFashionMnistRoot + ", used when data.root is empty.";
+        }
+        throw DataError(message);
     }
+}
 
-    const int64_t n = train.images.size(0);
+// The splits of a data set read from files: the validation split is the first valSize entries of a seeded
+// permutation of the training files, the training split the next trainSubset (all the rest when 0), the test
+// split the test files. mean/std apply to all three; empty ones are the training split's own statistics.
+DatasetSplits buildSplits(const std::string& name, int64_t numClasses, const at::Tensor& trainImages,
+                          const at::Tensor& trainLabels, const at::Tensor& testImages, const at::Tensor& testLabels,
+                          int64_t valSize, int64_t trainSubset, uint64_t seed, std::vector<double> mean,
+                          std::vector<double> stddev) {
+    const int64_t n = trainImages.size(0);
     if (valSize < 0 || valSize >= n) {
         throw DataError("data set " + name + ": the validation split must hold 0.." + std::to_string(n - 1) +
                         " of the " + std::to_string(n) + " training images, got " + std::to_string(valSize) + ".");
@@ -101,12 +126,11 @@ DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, i
     Dataset full;
     full.name = name;
     full.numClasses = numClasses;
-    full.images = train.images;
-    full.labels = train.labels;
+    full.images = trainImages;
+    full.labels = trainLabels;
 
-    // The validation split is the first valSize entries of a seeded permutation of the training files,
-    // the training split the next trainSubset (all the rest when 0). Both are then put back in file
-    // order: the trainer shuffles anyway, and file order keeps index_select cache-friendly.
+    // Both splits are put back in file order: the trainer shuffles anyway, and file order keeps index_select
+    // cache-friendly.
     at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
     const at::Tensor perm = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong));
     const int64_t trainCount = trainSubset > 0 ? trainSubset : remaining;
@@ -115,24 +139,94 @@ DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, i
     splits.val = full.subset(sortedIndices(perm.narrow(0, 0, valSize)));
     splits.train = full.subset(sortedIndices(perm.narrow(0, valSize, trainCount)));
     splits.test = full;
-    splits.test.images = test.images;
-    splits.test.labels = test.labels;
+    splits.test.images = testImages;
+    splits.test.labels = testLabels;
 
-    std::vector<double> mean, std;
-    if (name == "fashion-mnist") {
-        mean = {0.2860};
-        std = {0.3530};
-    } else if (name == "mnist") {
-        mean = {0.1307};
-        std = {0.3081};
-    } else {
-        channelStats(splits.train.images, mean, std);
-    }
+    if (mean.empty()) channelStats(splits.train.images, mean, stddev);
     for (Dataset* d : {&splits.train, &splits.val, &splits.test}) {
         d->mean = mean;
-        d->std = std;
+        d->std = stddev;
     }
     return splits;
+}
+
+}  // namespace
+
+DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, int64_t valSize,
+                             int64_t trainSubset, uint64_t seed) {
+    constexpr int64_t numClasses = 10;
+    requireIdxFiles(name, root);
+    IdxPair train = readPair(root, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", numClasses);
+    IdxPair test = readPair(root, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", numClasses);
+    if (train.images.size(2) != test.images.size(2) || train.images.size(3) != test.images.size(3)) {
+        throw DataError("IDX files in " + root + " disagree on the image size: training images are " +
+                        std::to_string(train.images.size(2)) + "x" + std::to_string(train.images.size(3)) +
+                        ", test images " + std::to_string(test.images.size(2)) + "x" +
+                        std::to_string(test.images.size(3)) + ".");
+    }
+    std::vector<double> mean, stddev;   // empty: the training split's own statistics
+    if (name == "fashion-mnist") {
+        mean = {0.2860};
+        stddev = {0.3530};
+    } else if (name == "mnist") {
+        mean = {0.1307};
+        stddev = {0.3081};
+    }
+    return buildSplits(name, numClasses, train.images, train.labels, test.images, test.labels, valSize, trainSubset,
+                       seed, mean, stddev);
+}
+
+DatasetSplits loadCifar(const std::string& name, const std::string& root, int64_t valSize, int64_t trainSubset,
+                        uint64_t seed) {
+    CifarKind kind;
+    std::vector<double> mean, stddev;
+    if (name == "cifar10") {
+        kind = CifarKind::Cifar10;
+        mean = {0.4914, 0.4822, 0.4465};
+        stddev = {0.2470, 0.2435, 0.2616};
+    } else if (name == "cifar100") {
+        kind = CifarKind::Cifar100;
+        mean = {0.5071, 0.4865, 0.4409};
+        stddev = {0.2673, 0.2564, 0.2762};
+    } else {
+        throw DataError("loadCifar: unknown CIFAR data set \"" + name + "\", expected cifar10 or cifar100.");
+    }
+    const CifarFormat& format = cifarFormat(kind);
+    const fs::path folder = findCifarFolder(root, kind);
+    auto paths = [&](const std::vector<std::string>& names) {
+        std::vector<std::string> out;
+        for (const std::string& file : names) out.push_back((folder / file).string());
+        return out;
+    };
+    const CifarBatch train = readCifarBatches(paths(format.trainFiles), kind);
+    const CifarBatch test = readCifarBatches(paths(format.testFiles), kind);
+    return buildSplits(name, format.numClasses, train.images, train.labels, test.images, test.labels, valSize,
+                       trainSubset, seed, mean, stddev);
+}
+
+DatasetSplits loadNamedDataset(const std::string& name, const std::string& root, int64_t valSize,
+                               int64_t trainSubset, uint64_t seed) {
+    const bool idx = name == "fashion-mnist" || name == "mnist";
+    const bool cifar = name == "cifar10" || name == "cifar100";
+    if (!idx && !cifar) {
+        throw DataError("unknown data set \"" + name + "\": expected fashion-mnist, mnist, cifar10 or cifar100" +
+                        (name == "synthetic" ? " (the synthetic data set is generated, not read from files)" : "") +
+                        ".");
+    }
+    if (root.empty() && name == "fashion-mnist") {
+        return loadIdxDataset(name, kDefaultFashionMnistRoot, valSize, trainSubset, seed);
+    }
+    if (root.empty()) {
+        std::string files = "CIFAR-100's binary batches (train.bin, test.bin)";
+        if (name == "mnist") files = "MNIST's four IDX files (train-images-idx3-ubyte.gz and the others)";
+        if (name == "cifar10") {
+            files = "CIFAR-10's binary batches (data_batch_1.bin … data_batch_5.bin, test_batch.bin)";
+        }
+        throw DataError("data.root: the " + name + " data set has no default location; set data.root to the folder "
+                        "holding " + files + ". The engine never downloads data.");
+    }
+    return idx ? loadIdxDataset(name, root, valSize, trainSubset, seed)
+               : loadCifar(name, root, valSize, trainSubset, seed);
 }
 
 DatasetSplits makeSynthetic(const SyntheticOptions& o, int64_t valSize) {

@@ -16,6 +16,20 @@ inline const char* kDefaultFashionMnistRoot = "/usr/share/datasets/fashion-mnist
 DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, int64_t valSize,
                              int64_t trainSubset, uint64_t seed);
 
+// CIFAR-10 ("cifar10": data_batch_1.bin … data_batch_5.bin, test_batch.bin) or CIFAR-100 ("cifar100": train.bin,
+// test.bin, fine labels), the official binary batches, in root or in the folder the official archive extracts to
+// (root/cifar-10-batches-bin, root/cifar-100-binary). Images uint8 N×3×32×32. The splits are built as by
+// loadIdxDataset: a seeded validation split of the training files, trainSubset of the rest (0 = all), the test
+// files as the test split. Throws DataError naming the missing or malformed file and where to get it.
+DatasetSplits loadCifar(const std::string& name, const std::string& root, int64_t valSize, int64_t trainSubset,
+                        uint64_t seed);
+
+// Dispatches on the data set's name: "fashion-mnist" (root defaults to kDefaultFashionMnistRoot when empty),
+// "mnist" (IDX files), "cifar10", "cifar100". mnist and the CIFARs need a root: an empty one throws DataError
+// naming data.root. The synthetic data set is not loaded from files: see makeSynthetic.
+DatasetSplits loadNamedDataset(const std::string& name, const std::string& root, int64_t valSize,
+                               int64_t trainSubset, uint64_t seed);
+
 struct SyntheticOptions {
     int64_t channels = 1, height = 28, width = 28, numClasses = 10;
     int64_t trainSize = 1024, testSize = 256;

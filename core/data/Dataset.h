@@ -16,7 +16,7 @@ public:
 };
 
 struct Dataset {
-    std::string name;               // "fashion-mnist", "synthetic"
+    std::string name;               // "fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"
     at::Tensor images;              // uint8, N×C×H×W, on the CPU
     at::Tensor labels;              // int64, N
     int64_t numClasses = 0;

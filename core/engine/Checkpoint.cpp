@@ -58,38 +58,39 @@ torch::serialize::InputArchive openArchive(const std::string& path, const std::s
 
 }  // namespace
 
-void saveCheckpoint(const std::string& path, torch::nn::Module& student, torch::nn::Module& distiller,
-                    torch::optim::Optimizer& optimizer, const at::Generator& augmentGenerator,
-                    const TrainingPosition& position) {
-    torch::serialize::OutputArchive archive, studentArchive, distillerArchive, optimizerArchive;
-    student.save(studentArchive);
-    distiller.save(distillerArchive);
-    optimizer.save(optimizerArchive);
+void saveCheckpoint(const std::string& path, const TrainingState& state, const TrainingPosition& position) {
+    torch::serialize::OutputArchive archive, studentArchive, distillerArchive, optimizerArchive, windowArchive;
+    state.student.save(studentArchive);
+    state.distiller.save(distillerArchive);
+    state.optimizer.save(optimizerArchive);
+    state.window.save(windowArchive);
     archive.write("student", studentArchive);
     archive.write("distiller", distillerArchive);
     archive.write("optimizer", optimizerArchive);
+    archive.write("log_window", windowArchive);
     archive.write("epoch", scalar(position.epoch));
     archive.write("batch_in_epoch", scalar(position.batchInEpoch));
     archive.write("step", scalar(position.step));
     archive.write("best_val_acc", scalar(position.bestValAcc));
     archive.write("wall_time", scalar(position.wallTime));
-    archive.write("augment_rng", augmentGenerator.get_state());
+    archive.write("augment_rng", state.augmentGenerator.get_state());
     // A crash while writing must not destroy the previous checkpoint.
     const std::string temporary = path + ".tmp";
     archive.save_to(temporary);
     std::filesystem::rename(temporary, path);
 }
 
-TrainingPosition loadCheckpoint(const std::string& path, torch::nn::Module& student, torch::nn::Module& distiller,
-                                torch::optim::Optimizer& optimizer, at::Generator& augmentGenerator) {
+TrainingPosition loadCheckpoint(const std::string& path, const TrainingState& state, const c10::Device& device) {
     auto archive = openArchive(path, "resume");
-    torch::serialize::InputArchive studentArchive, distillerArchive, optimizerArchive;
+    torch::serialize::InputArchive studentArchive, distillerArchive, optimizerArchive, windowArchive;
     archive.read("student", studentArchive);
     archive.read("distiller", distillerArchive);
     archive.read("optimizer", optimizerArchive);
-    loadChecked(student, studentArchive, "", "resume", path);
-    loadChecked(distiller, distillerArchive, "", "resume", path);
-    optimizer.load(optimizerArchive);
+    archive.read("log_window", windowArchive);
+    loadChecked(state.student, studentArchive, "", "resume", path);
+    loadChecked(state.distiller, distillerArchive, "", "resume", path);
+    state.optimizer.load(optimizerArchive);
+    state.window.load(windowArchive, device);
     auto read = [&](const char* key) {
         torch::Tensor t;
         archive.read(key, t);
@@ -101,7 +102,7 @@ TrainingPosition loadCheckpoint(const std::string& path, torch::nn::Module& stud
     position.step = read("step").item<int64_t>();
     position.bestValAcc = read("best_val_acc").item<double>();
     position.wallTime = read("wall_time").item<double>();
-    augmentGenerator.set_state(read("augment_rng"));
+    state.augmentGenerator.set_state(read("augment_rng"));
     return position;
 }
 

@@ -9,6 +9,8 @@
 #include <limits>
 #include <string>
 
+#include "engine/LogWindow.h"
+
 namespace distillery::engine {
 
 struct TrainingPosition {
@@ -19,12 +21,17 @@ struct TrainingPosition {
     double wallTime = 0;            // seconds of training so far
 };
 
-void saveCheckpoint(const std::string& path, torch::nn::Module& student, torch::nn::Module& distiller,
-                    torch::optim::Optimizer& optimizer, const at::Generator& augmentGenerator,
-                    const TrainingPosition& position);
+// Everything a run needs to continue exactly where it stopped.
+struct TrainingState {
+    torch::nn::Module& student;
+    torch::nn::Module& distiller;
+    torch::optim::Optimizer& optimizer;
+    at::Generator& augmentGenerator;
+    LogWindow& window;
+};
 
-TrainingPosition loadCheckpoint(const std::string& path, torch::nn::Module& student, torch::nn::Module& distiller,
-                                torch::optim::Optimizer& optimizer, at::Generator& augmentGenerator);
+void saveCheckpoint(const std::string& path, const TrainingState& state, const TrainingPosition& position);
+TrainingPosition loadCheckpoint(const std::string& path, const TrainingState& state, const c10::Device& device);
 
 // Loads only the student weights of a checkpoint into `module` (e.g. a teacher). Every parameter and
 // buffer must be present with the same shape; otherwise the error names the tensor, both shapes and

@@ -13,8 +13,14 @@
 #include "data/DataLoading.h"
 #include "engine/Checkpoint.h"
 #include "engine/Device.h"
+#include "engine/Evaluator.h"
+#include "engine/LearningRateSchedule.h"
+#include "engine/LogWindow.h"
+#include "engine/OptimizerFactory.h"
+#include "engine/TeacherLoader.h"
 #include "methods/Distiller.h"
 #include "models/ModelRegistry.h"
+#include "spec/Catalog.h"
 
 namespace distillery::engine {
 
@@ -50,82 +56,9 @@ data::DatasetSplits loadData(const spec::RunSpec& spec) {
         o.seed = static_cast<uint64_t>(spec.seed);
         return data::makeSynthetic(o, d.valSize);
     }
-    // fashion-mnist's default root is Debian's dataset-fashion-mnist package; mnist needs a root.
-    std::string root = d.root;
-    if (root.empty() && d.name == "fashion-mnist") root = data::kDefaultFashionMnistRoot;
-    if (root.empty())
-        throw data::DataError("data.root: the " + d.name + " data set has no default location; set \"root\" to the "
-                              "folder holding train-images-idx3-ubyte.gz and the other IDX files");
     // The validation split is drawn with a fixed seed, so every run of a study sees the same split
     // whatever its training seed.
-    return data::loadIdxDataset(d.name, root, d.valSize, d.trainSubset, 0);
-}
-
-struct TeacherSource {
-    std::string model;
-    std::string checkpoint;
-    std::string description;
-};
-
-TeacherSource resolveTeacher(const store::Store& store, const spec::TeacherSpec& t) {
-    if (!t.checkpoint.empty()) {
-        if (!fs::exists(t.checkpoint))
-            throw std::runtime_error("teacher.checkpoint: file \"" + t.checkpoint + "\" does not exist");
-        return {t.model, t.checkpoint, "checkpoint " + t.checkpoint};
-    }
-    std::optional<store::RunRow> row;
-    if (t.runId) {
-        row = store.run(*t.runId);
-        if (!row) throw std::runtime_error("teacher.run_id: there is no run " + std::to_string(*t.runId) + " in " + store.path());
-        if (row->status != store::RunStatus::Finished)
-            throw std::runtime_error("teacher.run_id: run " + std::to_string(row->id) + " (\"" + row->name + "\") is " +
-                                     store::statusName(row->status) + ", not finished; wait for it or pick a finished run");
-    } else {
-        row = store.latestFinishedRunNamed(t.runName);
-        if (!row)
-            throw std::runtime_error("teacher.run_name: no finished run named \"" + t.runName + "\" in " + store.path() +
-                                     "; train the teacher first (its run must finish) or give teacher.run_id");
-    }
-    std::string best, last;
-    for (const auto& c : store.checkpoints(row->id)) {
-        if (c.kind == "best") best = c.path;
-        if (c.kind == "last") last = c.path;
-    }
-    const std::string path = !best.empty() ? best : last;
-    if (path.empty())
-        throw std::runtime_error("teacher: run " + std::to_string(row->id) + " (\"" + row->name +
-                                 "\") has no checkpoint to load the teacher from");
-    if (!t.model.empty() && t.model != row->student)
-        throw std::runtime_error("teacher.model: \"" + t.model + "\" differs from the network run " +
-                                 std::to_string(row->id) + " trained (\"" + row->student + "\"); remove teacher.model");
-    return {row->student, path, "run " + std::to_string(row->id) + " (\"" + row->name + "\")"};
-}
-
-struct EvalResult {
-    double loss = 0;
-    double acc1 = 0;
-};
-
-EvalResult evaluate(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize) {
-    torch::NoGradGuard noGrad;
-    const bool wasTraining = net.is_training();
-    net.eval();
-    auto lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
-    auto correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
-    const int64_t n = split.size();
-    for (int64_t begin = 0; begin < n; begin += batchSize) {
-        const int64_t count = std::min(batchSize, n - begin);
-        const auto x = data::normalise(split.images.narrow(0, begin, count), split, device);
-        const auto y = split.labels.narrow(0, begin, count);
-        const auto logits = net.forward(x);
-        lossSum += torch::nn::functional::cross_entropy(
-                       logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                       .to(torch::kDouble);
-        correct += logits.argmax(1).eq(y).sum();
-    }
-    net.train(wasTraining);
-    if (n == 0) return {};
-    return {lossSum.item<double>() / n, 100.0 * correct.item<int64_t>() / n};
+    return data::loadNamedDataset(d.name, d.root, d.valSize, d.trainSubset, 0);
 }
 
 }  // namespace
@@ -185,12 +118,10 @@ Outcome Trainer::train() {
 
     data::DatasetSplits splits = loadData(spec);
     if (splits.train.size() == 0) throw data::DataError("data: the training split is empty; lower data.val_size");
-    splits.train.images = splits.train.images.to(device);
-    splits.train.labels = splits.train.labels.to(device);
-    splits.val.images = splits.val.images.to(device);
-    splits.val.labels = splits.val.labels.to(device);
-    splits.test.images = splits.test.images.to(device);
-    splits.test.labels = splits.test.labels.to(device);
+    for (data::Dataset* split : {&splits.train, &splits.val, &splits.test}) {
+        split->images = split->images.to(device);
+        split->labels = split->labels.to(device);
+    }
     const auto& train = splits.train;
 
     auto student = models::createModel(spec.studentModel, train.channels(), train.numClasses);
@@ -198,34 +129,35 @@ Outcome Trainer::train() {
 
     std::shared_ptr<models::StagedNet> teacher;
     if (spec.teacher.present()) {
-        const TeacherSource source = resolveTeacher(store_, spec.teacher);
-        teacher = models::createModel(source.model, train.channels(), train.numClasses);
-        loadModuleWeights(*teacher, source.checkpoint, "teacher (" + source.description + ")");
-        teacher->to(device);
-        teacher->eval();
-        for (auto& p : teacher->parameters()) p.set_requires_grad(false);
-        store_.setRunTeacher(runId_, source.model);
-        log("info", "teacher " + source.model + " from " + source.description);
+        const spec::DataShape shape{train.channels(), train.height(), train.width(), train.numClasses};
+        LoadedTeacher loaded = loadTeacher(store_, spec.teacher, shape, device);
+        teacher = loaded.net;
+        store_.setRunTeacher(runId_, loaded.model);
+        log("info", "teacher " + loaded.model + " from " + loaded.description);
     }
     auto distiller = methods::createDistiller(spec.method, teacher.get(), *student);
+    distiller->setLabelSmoothing(spec.optim.labelSmoothing);
     distiller->to(device);
+    if (teacher && distiller->needsFeatures() && teacher->numStages() == 0)
+        throw std::runtime_error("teacher.stages: method " + spec.method.name + " distils features, so the TorchScript "
+                                 "teacher needs stem, stages and classifier naming its submodules");
 
     std::vector<torch::Tensor> parameters = student->parameters();
     for (auto& p : distiller->parameters()) parameters.push_back(p);
-    torch::optim::SGD optimizer(parameters, torch::optim::SGDOptions(spec.optim.lr)
-                                                .momentum(spec.optim.momentum)
-                                                .weight_decay(spec.optim.weightDecay)
-                                                .nesterov(spec.optim.nesterov));
+    const auto optimizer = makeOptimizer(spec.optim, parameters);
 
     const int64_t n = train.size();
     const int64_t batch = std::min(spec.batchSize, n);
     int64_t stepsPerEpoch = std::max<int64_t>(1, n / batch);   // the ragged last batch is dropped
     if (spec.maxStepsPerEpoch > 0) stepsPerEpoch = std::min(stepsPerEpoch, spec.maxStepsPerEpoch);
     const int64_t totalSteps = stepsPerEpoch * spec.epochs;
+    const LearningRateSchedule schedule(spec.optim, spec.schedule, stepsPerEpoch, spec.epochs);
 
     // ---- resume -------------------------------------------------------------------------------
     TrainingPosition position;
+    LogWindow window;
     at::Generator augmentGenerator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(spec.seed) + 1);
+    const TrainingState trainingState{*student, *distiller, *optimizer, augmentGenerator, window};
     fs::create_directories(options_.checkpointDir);
     const std::string lastPath = options_.checkpointDir + "/last.pt";
     const std::string bestPath = options_.checkpointDir + "/best.pt";
@@ -235,8 +167,8 @@ Outcome Trainer::train() {
             if (c.kind == "last") from = c.path;
         if (from.empty())
             throw std::runtime_error("resume: run " + std::to_string(runId_) + " has no checkpoint yet; start it again "
-                                     "with `distillery-engine run --run " + std::to_string(runId_) + "` after requeueing");
-        position = loadCheckpoint(from, *student, *distiller, optimizer, augmentGenerator);
+                                     "from the beginning (retry it in the desktop app)");
+        position = loadCheckpoint(from, trainingState, device);
         state.wallOffset = position.wallTime;
         log("info", "resumed from " + from + " at epoch " + std::to_string(position.epoch + 1) + ", step " +
                         std::to_string(position.step));
@@ -246,30 +178,30 @@ Outcome Trainer::train() {
                     std::to_string(n) + " train / " + std::to_string(splits.val.size()) + " val / " +
                     std::to_string(splits.test.size()) + " test images), " + std::to_string(spec.epochs) +
                     " epochs × " + std::to_string(stepsPerEpoch) + " steps, batch " + std::to_string(batch) + ", " +
-                    device.str() + ", " + std::to_string(threads) + " threads");
+                    spec.optim.name + ", " + device.str() + ", " + std::to_string(threads) + " threads");
     state.writer.flush();
 
-    // ---- loop ---------------------------------------------------------------------------------
+    // ---- progress -----------------------------------------------------------------------------
     Progress progress;
     progress.runId = runId_;
     progress.runName = spec.name;
     progress.epochs = spec.epochs;
     progress.totalSteps = totalSteps;
+    progress.step = position.step;
     auto lastReport = Clock::now() - std::chrono::hours(1);
-    int64_t stepsAtStart = position.step;
+    const int64_t stepsAtStart = position.step;
     auto throughputStart = Clock::now();
     int64_t imagesSinceThroughputStart = 0;
 
-    auto report = [&](bool force) {
+    auto report = [&]() {
         if (!options_.progress) return;
-        if (!force && secondsSince(lastReport) < options_.progressIntervalSeconds) return;
         const double elapsed = secondsSince(state.started);
         const int64_t done = progress.step - stepsAtStart;
         progress.fraction = totalSteps > 0 ? double(progress.step) / totalSteps : 1.0;
         progress.etaSeconds = done > 0 ? elapsed / done * double(totalSteps - progress.step) : 0;
-        const double window = secondsSince(throughputStart);
-        if (window > 0.5) {
-            progress.imagesPerSecond = imagesSinceThroughputStart / window;
+        const double span = secondsSince(throughputStart);
+        if (span > 0.5) {
+            progress.imagesPerSecond = imagesSinceThroughputStart / span;
             throughputStart = Clock::now();
             imagesSinceThroughputStart = 0;
         }
@@ -277,34 +209,26 @@ Outcome Trainer::train() {
         lastReport = Clock::now();
     };
 
-    std::map<std::string, torch::Tensor> windowLoss;   // sums over the logging window, on the device
-    torch::Tensor windowTotal = torch::zeros({}, torch::TensorOptions().device(device));
-    torch::Tensor windowCorrect = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
-    int64_t windowSteps = 0, windowImages = 0;
-
     auto writeMetric = [&](const std::string& key, int64_t step, double epoch, double value) {
         state.writer.add(store::MetricPoint{runId_, key, step, epoch, value, state.wall()});
     };
-
     auto saveLast = [&](int64_t epoch, int64_t batchInEpoch) {
         const TrainingPosition here{epoch, batchInEpoch, progress.step, position.bestValAcc, state.wall()};
-        saveCheckpoint(lastPath, *student, *distiller, optimizer, augmentGenerator, here);
+        saveCheckpoint(lastPath, trainingState, here);
         store_.addCheckpoint({0, runId_, progress.step, epoch, lastPath, "last", position.bestValAcc, 0});
     };
+    auto writeEval = [&](const std::string& split, const EvalResult& r, double epoch) {
+        writeMetric(split + "/acc1", progress.step, epoch, r.acc1);
+        writeMetric(split + "/acc5", progress.step, epoch, r.acc5);
+        writeMetric(split + "/loss", progress.step, epoch, r.loss);
+        if (r.agreement) writeMetric(split + "/agreement", progress.step, epoch, *r.agreement);
+    };
 
+    // ---- loop ---------------------------------------------------------------------------------
     student->train();
-    progress.step = position.step;
     for (int64_t epoch = position.epoch; epoch < spec.epochs; ++epoch) {
         progress.epoch = epoch + 1;
         progress.phase = "train";
-        // Multistep schedule: lr = base · gamma^(milestones passed).
-        double lr = spec.optim.lr;
-        if (spec.schedule.name == "multistep")
-            for (int64_t m : spec.schedule.milestones)
-                if (epoch >= m) lr *= spec.schedule.gamma;
-        for (auto& group : optimizer.param_groups())
-            static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-
         // The order of an epoch depends on (seed, epoch) only, so a resumed run sees the same batches.
         auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(spec.seed) * 1000003u +
                                                                        static_cast<uint64_t>(epoch));
@@ -314,17 +238,19 @@ Outcome Trainer::train() {
         for (int64_t b = firstBatch; b < stepsPerEpoch; ++b) {
             if (stopRequested()) {
                 saveLast(epoch, b);
-                state.writer.addEvent(runId_, "info", "cancelled at epoch " + std::to_string(epoch + 1) + ", step " +
-                                                          std::to_string(progress.step) + "; checkpoint " + lastPath);
+                const std::string where = "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(progress.step);
+                state.writer.addEvent(runId_, "info", "cancelled at " + where + "; checkpoint " + lastPath);
                 state.writer.flush();
                 store_.finishRun(runId_, store::RunStatus::Killed,
-                                 "cancelled at epoch " + std::to_string(epoch + 1) + ", step " +
-                                     std::to_string(progress.step) + "; continue with: distillery-engine resume --db " +
+                                 "cancelled at " + where + "; continue with: distillery-engine resume --db " +
                                      store_.path() + " --run " + std::to_string(runId_));
                 progress.phase = "killed";
                 if (options_.progress) options_.progress->finish(progress);
                 return Outcome::Killed;
             }
+            const double lr = schedule.at(progress.step);
+            setLearningRate(*optimizer, lr);
+
             const auto index = order.narrow(0, b * batch, batch);
             auto images = data::normalise(train.images.index_select(0, index), train, device);
             if (spec.data.augment) images = data::augment(images, spec.data.pad, true, augmentGenerator);
@@ -344,64 +270,48 @@ Outcome Trainer::train() {
             torch::Tensor total = terms.front().value;
             for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i].value;
 
-            optimizer.zero_grad();
+            optimizer->zero_grad();
             total.backward();
-            optimizer.step();
+            if (spec.optim.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, spec.optim.gradClip);
+            optimizer->step();
             ++progress.step;
-
-            for (const auto& term : terms) {
-                auto& sum = windowLoss[term.name];
-                sum = sum.defined() ? sum + term.value.detach() : term.value.detach().clone();
-            }
-            windowTotal += total.detach();
-            windowCorrect += studentOut.logits.detach().argmax(1).eq(labels).sum();
-            ++windowSteps;
-            windowImages += batch;
+            window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), batch);
             imagesSinceThroughputStart += batch;
 
-            const bool logPoint = progress.step % spec.logEvery == 0 || b + 1 == stepsPerEpoch;
-            if (logPoint) {
+            if (progress.step % spec.logEvery == 0 || b + 1 == stepsPerEpoch) {
                 // The only host synchronisation of the loop: once per logging window.
-                const double meanLoss = windowTotal.item<double>() / windowSteps;
-                if (!std::isfinite(meanLoss)) {
-                    throw std::runtime_error("the training loss became " + std::to_string(meanLoss) + " at step " +
+                const LogWindow::Means means = window.means();
+                if (!std::isfinite(means.total)) {
+                    throw std::runtime_error("the training loss became " + std::to_string(means.total) + " at step " +
                                              std::to_string(progress.step) + " (epoch " + std::to_string(epoch + 1) +
                                              "); lower optim.lr (now " + std::to_string(lr) +
                                              ") or check the data. Metrics up to the previous step are kept.");
                 }
                 const double epochPosition = epoch + double(b + 1) / stepsPerEpoch;
-                writeMetric("train/loss", progress.step, epochPosition, meanLoss);
-                for (auto& [name, sum] : windowLoss)
-                    writeMetric("train/loss/" + name, progress.step, epochPosition, sum.item<double>() / windowSteps);
-                const double trainAcc = 100.0 * windowCorrect.item<int64_t>() / windowImages;
-                writeMetric("train/acc1", progress.step, epochPosition, trainAcc);
+                writeMetric("train/loss", progress.step, epochPosition, means.total);
+                for (const auto& [name, value] : means.terms)
+                    writeMetric("train/loss/" + name, progress.step, epochPosition, value);
+                writeMetric("train/acc1", progress.step, epochPosition, means.accuracy);
                 writeMetric("lr", progress.step, epochPosition, lr);
-                progress.loss = meanLoss;
-                progress.trainAcc = trainAcc;
-                windowLoss.clear();
-                windowTotal.zero_();
-                windowCorrect.zero_();
-                windowSteps = windowImages = 0;
+                progress.loss = means.total;
+                progress.trainAcc = means.accuracy;
+                window.reset();
                 state.writer.flushIfDue();
             }
             if (secondsSince(lastReport) >= options_.progressIntervalSeconds) {
                 store_.heartbeat(runId_, double(progress.step) / totalSteps);
-                report(true);
+                report();
             }
         }
 
         // ---- end of epoch: evaluate, checkpoint ---------------------------------------------------
         progress.phase = "eval";
-        report(true);
-        const EvalResult val = evaluate(*student, splits.val, device, spec.evalBatchSize);
-        const EvalResult test = evaluate(*student, splits.test, device, spec.evalBatchSize);
+        report();
+        const EvalResult val = evaluate(*student, teacher.get(), splits.val, device, spec.evalBatchSize);
+        const EvalResult test = evaluate(*student, teacher.get(), splits.test, device, spec.evalBatchSize);
         const double epochDone = epoch + 1;
-        if (splits.val.size() > 0) {
-            writeMetric("val/acc1", progress.step, epochDone, val.acc1);
-            writeMetric("val/loss", progress.step, epochDone, val.loss);
-        }
-        writeMetric("test/acc1", progress.step, epochDone, test.acc1);
-        writeMetric("test/loss", progress.step, epochDone, test.loss);
+        if (splits.val.size() > 0) writeEval("val", val, epochDone);
+        writeEval("test", test, epochDone);
         writeMetric("epoch_time", progress.step, epochDone, state.wall());
         progress.valAcc = splits.val.size() > 0 ? val.acc1 : test.acc1;
 
@@ -419,10 +329,10 @@ Outcome Trainer::train() {
             fs::copy_file(lastPath, periodic, fs::copy_options::overwrite_existing);
             store_.addCheckpoint({0, runId_, progress.step, epoch + 1, periodic, "periodic", selection, 0});
         }
-        char line[200];
-        std::snprintf(line, sizeof line, "epoch %lld/%lld: val acc %.2f%%, test acc %.2f%%, train loss %.4f",
+        char line[240];
+        std::snprintf(line, sizeof line, "epoch %lld/%lld: val acc %.2f%%, test acc %.2f%% (top-5 %.2f%%), train loss %.4f",
                       static_cast<long long>(epoch + 1), static_cast<long long>(spec.epochs), val.acc1, test.acc1,
-                      progress.loss);
+                      test.acc5, progress.loss);
         log("info", line);
         state.writer.flush();
         store_.heartbeat(runId_, double(progress.step) / totalSteps);

@@ -5,7 +5,7 @@
 namespace distillery::methods {
 
 std::vector<LossTerm> CrossEntropy::losses(const StepInputs& inputs) {
-    return {{"ce", torch::nn::functional::cross_entropy(inputs.student.logits, inputs.labels)}};
+    return {{"ce", labelLoss(inputs.student.logits, inputs.labels)}};
 }
 
 }  // namespace distillery::methods

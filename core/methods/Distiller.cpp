@@ -1,5 +1,7 @@
 #include "methods/Distiller.h"
 
+#include <torch/torch.h>
+
 #include <stdexcept>
 
 #include "methods/CrossEntropy.h"
@@ -7,6 +9,11 @@
 #include "spec/Catalog.h"
 
 namespace distillery::methods {
+
+at::Tensor Distiller::labelLoss(const at::Tensor& logits, const at::Tensor& labels) const {
+    namespace F = torch::nn::functional;
+    return F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().label_smoothing(labelSmoothing_));
+}
 
 std::shared_ptr<Distiller> createDistiller(const spec::MethodSpec& method, models::StagedNet* /*teacher*/,
                                            models::StagedNet& /*student*/) {

@@ -47,6 +47,15 @@ public:
     virtual std::vector<LossTerm> losses(const StepInputs& inputs) = 0;
     // What the method can report about its last losses() call, at the trainer's logging cadence.
     virtual Diagnostics diagnostics() { return {}; }
+
+    void setLabelSmoothing(double smoothing) { labelSmoothing_ = smoothing; }
+
+protected:
+    // Cross-entropy on the labels with the run's label smoothing: every method's "ce" term.
+    at::Tensor labelLoss(const at::Tensor& logits, const at::Tensor& labels) const;
+
+private:
+    double labelSmoothing_ = 0;
 };
 
 // Builds the method the spec names, with its declared parameters. The nets let a method size its

@@ -18,7 +18,7 @@ at::Tensor HintonKd::klDivergence(const at::Tensor& studentLogits, const at::Ten
 
 std::vector<LossTerm> HintonKd::losses(const StepInputs& inputs) {
     const auto& student = inputs.student.logits;
-    return {{"ce", gamma_ * torch::nn::functional::cross_entropy(student, inputs.labels)},
+    return {{"ce", gamma_ * labelLoss(student, inputs.labels)},
             {"kd", alpha_ * klDivergence(student, inputs.teacher->logits.detach(), temperature_)}};
 }
 

@@ -11,7 +11,7 @@ namespace distillery::models {
 
 struct ModelInfo {
     std::string name;
-    std::string family;        // "resnet", "cnn"
+    std::string family;        // "resnet", "wrn", "vgg", "mobilenet", "shufflenet", "resnet-imagenet", "cnn"
     std::string description;   // one line for `distillery-engine models`
 };
 

@@ -35,8 +35,9 @@ public:
     at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end);
     // Global average pool + classifier on the last stage's output.
     at::Tensor head(const at::Tensor& lastStageOutput);
-    FeatureSet forwardFeatures(const at::Tensor& image);
-    at::Tensor forward(const at::Tensor& image) { return head(forwardStages(image, 0, numStages())); }
+    // Virtual for networks known only by their output (a TorchScript teacher without stages).
+    virtual FeatureSet forwardFeatures(const at::Tensor& image);
+    virtual at::Tensor forward(const at::Tensor& image) { return head(forwardStages(image, 0, numStages())); }
 
 protected:
     // What a concrete network supplies; the composition above is the same for every model.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "spec/RunSpec.h"
+
 namespace distillery::spec {
 
 const ParamDecl* MethodDecl::param(const std::string& wanted) const {
@@ -31,8 +33,11 @@ const MethodDecl* findMethod(const std::string& name) {
 }
 
 const std::vector<std::string>& modelNames() {
-    static const std::vector<std::string> names = {"resnet8",  "resnet20",   "resnet32",   "resnet56",
-                                                   "resnet110", "resnet8x4", "resnet32x4", "tinycnn"};
+    // The model registry's names (core/models/ModelRegistry.cpp), in its order; tests/models checks it.
+    static const std::vector<std::string> names = {
+        "resnet8",     "resnet14",     "resnet20",     "resnet32", "resnet44", "resnet56", "resnet110",
+        "resnet8x4",   "resnet32x4",   "wrn_16_2",     "wrn_40_2", "vgg8",     "vgg11",    "vgg13",
+        "mobilenetv2", "shufflenetv1", "shufflenetv2", "resnet18", "resnet34", "resnet50", "tinycnn"};
     return names;
 }
 
@@ -42,8 +47,15 @@ bool isKnownModel(const std::string& name) {
 }
 
 const std::vector<std::string>& datasetNames() {
-    static const std::vector<std::string> names = {"fashion-mnist", "mnist", "synthetic"};
+    static const std::vector<std::string> names = {"fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"};
     return names;
+}
+
+DataShape dataShape(const DataSpec& data) {
+    if (data.name == "synthetic") return {data.channels, data.height, data.width, data.numClasses};
+    if (data.name == "cifar10") return {3, 32, 32, 10};
+    if (data.name == "cifar100") return {3, 32, 32, 100};
+    return {1, 28, 28, 10};   // fashion-mnist, mnist
 }
 
 std::string joinNames(const std::vector<std::string>& names) {

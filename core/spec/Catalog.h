@@ -2,6 +2,7 @@
 // What the engine offers, declared once without torch: the models' names and every method's
 // parameters with defaults, ranges and help. The engine validates against it, `distillery-engine
 // methods` prints it, and the GUI can build its forms from it.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ const std::vector<std::string>& modelNames();
 bool isKnownModel(const std::string& name);
 
 const std::vector<std::string>& datasetNames();
+
+// The image shape and class count a data spec yields, known without reading its files.
+struct DataShape {
+    int64_t channels = 1, height = 28, width = 28, numClasses = 10;
+};
+struct DataSpec;
+DataShape dataShape(const DataSpec& data);
 
 // "a, b, c" for error messages.
 std::string joinNames(const std::vector<std::string>& names);

@@ -73,6 +73,16 @@ public:
         if (ok) out = v.get<std::vector<int64_t>>();
         else error(key, "must be a list of whole numbers such as [30, 60], got " + describe(v));
     }
+    void read(const std::string& key, std::vector<std::string>& out) {
+        known_.insert(key);
+        if (!has(key)) return;
+        const json& v = object_.at(key);
+        bool ok = v.is_array();
+        if (ok)
+            for (const auto& item : v) ok = ok && item.is_string() && !item.get<std::string>().empty();
+        if (ok) out = v.get<std::vector<std::string>>();
+        else error(key, "must be a list of names such as [\"layer1\", \"layer2\"], got " + describe(v));
+    }
     // An object member; an error when present but not an object.
     const json* object(const std::string& key) {
         known_.insert(key);
@@ -130,6 +140,9 @@ void readData(ObjectReader& top, const std::string& prefix, DataSpec& data, std:
     const auto& names = datasetNames();
     if (std::find(names.begin(), names.end(), data.name) == names.end())
         errors.push_back({r.at("name"), "unknown data set \"" + data.name + "\"; known: " + joinNames(names)});
+    if (data.root.empty() && (data.name == "mnist" || data.name == "cifar10" || data.name == "cifar100"))
+        errors.push_back({r.at("root"), "is required for " + data.name +
+                                            ": the folder holding its files (Distillery never downloads data)"});
     requireAtLeast<int64_t>(errors, r.at("val_size"), data.valSize, 0);
     requireAtLeast<int64_t>(errors, r.at("train_subset"), data.trainSubset, 0);
     requireAtLeast<int64_t>(errors, r.at("pad"), data.pad, 0);
@@ -161,14 +174,31 @@ void readTeacher(ObjectReader& top, const std::string& prefix, TeacherSpec& teac
     }
     r.read("run_name", teacher.runName);
     r.read("checkpoint", teacher.checkpoint);
+    r.read("torchscript", teacher.torchscript);
+    r.read("stem", teacher.stem);
+    r.read("stages", teacher.stages);
+    r.read("classifier", teacher.classifier);
     r.rejectUnknown();
-    const int sources = (teacher.runId ? 1 : 0) + (teacher.runName.empty() ? 0 : 1) + (teacher.checkpoint.empty() ? 0 : 1);
+    const int sources = (teacher.runId ? 1 : 0) + (teacher.runName.empty() ? 0 : 1) +
+                        (teacher.checkpoint.empty() ? 0 : 1) + (teacher.torchscript.empty() ? 0 : 1);
     if (sources > 1)
-        errors.push_back({join(prefix, "teacher"), "give one of run_id, run_name or checkpoint, not several"});
+        errors.push_back({join(prefix, "teacher"), "give one of run_id, run_name, checkpoint or torchscript, not several"});
     if (sources == 0)
         errors.push_back({join(prefix, "teacher"),
                           "needs trained weights: give run_id (a finished run), run_name (the newest finished run "
-                          "with that name) or checkpoint (a file the engine wrote)"});
+                          "with that name), checkpoint (a file the engine wrote) or torchscript (torch.jit.save)"});
+    const bool layout = !teacher.stem.empty() || !teacher.stages.empty() || !teacher.classifier.empty();
+    if (layout && teacher.torchscript.empty())
+        errors.push_back({join(prefix, "teacher"), "stem, stages and classifier describe a TorchScript teacher; "
+                                                   "zoo models know their stages, remove them"});
+    if (!teacher.torchscript.empty() && !teacher.model.empty())
+        errors.push_back({r.at("model"), "does not apply to a TorchScript teacher, whose file holds the network"});
+    if (!teacher.stages.empty() && teacher.classifier.empty())
+        errors.push_back({r.at("classifier"), "is required with stages: the submodule that maps pooled features to "
+                                              "logits, e.g. \"fc\""});
+    if ((!teacher.stem.empty() || !teacher.classifier.empty()) && teacher.stages.empty())
+        errors.push_back({r.at("stages"), "is required with stem and classifier: the submodules forming the stages, "
+                                          "e.g. [\"layer1\", \"layer2\", \"layer3\"]"});
     if (!teacher.checkpoint.empty() && teacher.model.empty())
         errors.push_back({r.at("model"), "is required with a checkpoint, to know which network the weights belong to"});
     if (!teacher.model.empty() && !isKnownModel(teacher.model))
@@ -222,8 +252,32 @@ void readOptim(ObjectReader& top, const std::string& prefix, OptimSpec& optim, s
     r.read("momentum", optim.momentum);
     r.read("weight_decay", optim.weightDecay);
     r.read("nesterov", optim.nesterov);
+    r.read("beta1", optim.beta1);
+    r.read("beta2", optim.beta2);
+    r.read("eps", optim.eps);
+    r.read("grad_clip", optim.gradClip);
+    r.read("label_smoothing", optim.labelSmoothing);
     r.rejectUnknown();
-    if (optim.name != "sgd") errors.push_back({r.at("name"), "unknown optimiser \"" + optim.name + "\"; known: sgd"});
+    if (optim.name != "sgd" && optim.name != "adamw")
+        errors.push_back({r.at("name"), "unknown optimiser \"" + optim.name + "\"; known: sgd, adamw"});
+    const std::vector<const char*> sgdOnly = {"momentum", "nesterov"}, adamwOnly = {"beta1", "beta2", "eps"};
+    for (const char* key : optim.name == "adamw" ? sgdOnly : adamwOnly)
+        if (node->contains(key))
+            errors.push_back({r.at(key), std::string("does not apply to ") + optim.name + "; remove it"});
+    if (optim.name == "adamw" && !node->contains("weight_decay")) optim.weightDecay = 0.01;   // PyTorch's default
+    for (auto [key, value] : {std::pair<const char*, double>{"beta1", optim.beta1}, {"beta2", optim.beta2}})
+        if (value < 0 || value >= 1) {
+            std::ostringstream s;
+            s << "must be in [0, 1), got " << value;
+            errors.push_back({r.at(key), s.str()});
+        }
+    if (!(optim.eps > 0)) errors.push_back({r.at("eps"), "must be > 0"});
+    if (optim.gradClip < 0) errors.push_back({r.at("grad_clip"), "must be >= 0 (0 turns clipping off)"});
+    if (optim.labelSmoothing < 0 || optim.labelSmoothing >= 1) {
+        std::ostringstream s;
+        s << "must be in [0, 1), got " << optim.labelSmoothing;
+        errors.push_back({r.at("label_smoothing"), s.str()});
+    }
     if (!(optim.lr > 0)) {
         std::ostringstream s;
         s << "must be > 0, got " << optim.lr;
@@ -251,9 +305,21 @@ void readSchedule(ObjectReader& top, const std::string& prefix, ScheduleSpec& sc
     r.read("name", schedule.name);
     r.read("milestones", schedule.milestones);
     r.read("gamma", schedule.gamma);
+    r.read("min_lr", schedule.minLr);
+    r.read("warmup_epochs", schedule.warmupEpochs);
     r.rejectUnknown();
-    if (schedule.name != "multistep" && schedule.name != "constant")
-        errors.push_back({r.at("name"), "unknown schedule \"" + schedule.name + "\"; known: multistep, constant"});
+    if (schedule.name != "multistep" && schedule.name != "constant" && schedule.name != "cosine")
+        errors.push_back({r.at("name"), "unknown schedule \"" + schedule.name + "\"; known: multistep, cosine, constant"});
+    if (schedule.name != "multistep" && !schedule.milestones.empty())
+        errors.push_back({r.at("milestones"), "apply to the multistep schedule only; remove them"});
+    if (schedule.name != "cosine" && node->contains("min_lr"))
+        errors.push_back({r.at("min_lr"), "applies to the cosine schedule only; remove it"});
+    if (schedule.minLr < 0) errors.push_back({r.at("min_lr"), "must be >= 0"});
+    if (schedule.warmupEpochs < 0 || schedule.warmupEpochs >= epochs) {
+        std::ostringstream s;
+        s << "must be in [0, epochs) = [0, " << epochs << "), got " << schedule.warmupEpochs;
+        errors.push_back({r.at("warmup_epochs"), s.str()});
+    }
     for (size_t i = 0; i < schedule.milestones.size(); ++i) {
         const int64_t m = schedule.milestones[i];
         if (m < 1 || m >= epochs)
@@ -361,6 +427,30 @@ ParseResult parseRunSpec(const std::string& text) {
     }
 }
 
+namespace {
+// Only the fields that apply to the chosen optimiser and schedule, so the JSON parses back.
+json optimJson(const OptimSpec& o) {
+    json out = {{"name", o.name}, {"lr", o.lr}, {"weight_decay", o.weightDecay}, {"grad_clip", o.gradClip},
+                {"label_smoothing", o.labelSmoothing}};
+    if (o.name == "sgd") {
+        out["momentum"] = o.momentum;
+        out["nesterov"] = o.nesterov;
+    } else {
+        out["beta1"] = o.beta1;
+        out["beta2"] = o.beta2;
+        out["eps"] = o.eps;
+    }
+    return out;
+}
+
+json scheduleJson(const ScheduleSpec& s) {
+    json out = {{"name", s.name}, {"gamma", s.gamma}, {"warmup_epochs", s.warmupEpochs}};
+    if (s.name == "multistep") out["milestones"] = s.milestones;
+    if (s.name == "cosine") out["min_lr"] = s.minLr;
+    return out;
+}
+}  // namespace
+
 json toJson(const RunSpec& spec) {
     json data = {{"name", spec.data.name}, {"val_size", spec.data.valSize}, {"train_subset", spec.data.trainSubset},
                  {"augment", spec.data.augment}, {"pad", spec.data.pad}};
@@ -379,11 +469,8 @@ json toJson(const RunSpec& spec) {
                 {"data", data},
                 {"student", {{"model", spec.studentModel}}},
                 {"method", method},
-                {"optim",
-                 {{"name", spec.optim.name}, {"lr", spec.optim.lr}, {"momentum", spec.optim.momentum},
-                  {"weight_decay", spec.optim.weightDecay}, {"nesterov", spec.optim.nesterov}}},
-                {"schedule",
-                 {{"name", spec.schedule.name}, {"milestones", spec.schedule.milestones}, {"gamma", spec.schedule.gamma}}},
+                {"optim", optimJson(spec.optim)},
+                {"schedule", scheduleJson(spec.schedule)},
                 {"epochs", spec.epochs},
                 {"batch_size", spec.batchSize},
                 {"eval_batch_size", spec.evalBatchSize},
@@ -399,6 +486,10 @@ json toJson(const RunSpec& spec) {
         if (spec.teacher.runId) teacher["run_id"] = *spec.teacher.runId;
         if (!spec.teacher.runName.empty()) teacher["run_name"] = spec.teacher.runName;
         if (!spec.teacher.checkpoint.empty()) teacher["checkpoint"] = spec.teacher.checkpoint;
+        if (!spec.teacher.torchscript.empty()) teacher["torchscript"] = spec.teacher.torchscript;
+        if (!spec.teacher.stem.empty()) teacher["stem"] = spec.teacher.stem;
+        if (!spec.teacher.stages.empty()) teacher["stages"] = spec.teacher.stages;
+        if (!spec.teacher.classifier.empty()) teacher["classifier"] = spec.teacher.classifier;
         out["teacher"] = teacher;
     }
     return out;

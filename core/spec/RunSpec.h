@@ -17,7 +17,7 @@ struct SpecError {
 };
 
 struct DataSpec {
-    std::string name = "fashion-mnist";   // fashion-mnist | mnist | synthetic
+    std::string name = "fashion-mnist";   // fashion-mnist | mnist | cifar10 | cifar100 | synthetic
     std::string root;                     // "" = the data set's default location
     int64_t valSize = 5000;               // held out from the training files
     int64_t trainSubset = 0;              // 0 = all remaining training images
@@ -33,7 +33,14 @@ struct TeacherSpec {
     std::optional<int64_t> runId;         // a finished run of this store
     std::string runName;                  // the newest finished run with this name
     std::string checkpoint;               // a checkpoint file written by the engine
-    bool present() const { return !model.empty() || runId || !runName.empty() || !checkpoint.empty(); }
+    std::string torchscript;              // a module saved by torch.jit.save in PyTorch
+    // TorchScript only: the submodules forming the stem, the stages and the classifier, for methods
+    // that distil features (logit methods need only the module's output).
+    std::vector<std::string> stem, stages;
+    std::string classifier;
+    bool present() const {
+        return !model.empty() || runId || !runName.empty() || !checkpoint.empty() || !torchscript.empty();
+    }
 };
 
 struct MethodSpec {
@@ -43,17 +50,23 @@ struct MethodSpec {
 };
 
 struct OptimSpec {
-    std::string name = "sgd";
+    std::string name = "sgd";             // sgd | adamw
     double lr = 0.05;
-    double momentum = 0.9;
-    double weightDecay = 5e-4;
-    bool nesterov = false;
+    double momentum = 0.9;                // sgd
+    double weightDecay = 5e-4;            // sgd: L2 in the gradient; adamw: decoupled
+    bool nesterov = false;                // sgd
+    double beta1 = 0.9, beta2 = 0.999;    // adamw
+    double eps = 1e-8;                    // adamw
+    double gradClip = 0;                  // max global L2 norm of the gradients; 0 = off
+    double labelSmoothing = 0;            // of every cross-entropy on the labels
 };
 
 struct ScheduleSpec {
-    std::string name = "multistep";       // multistep | constant
-    std::vector<int64_t> milestones;      // epochs at which lr *= gamma
+    std::string name = "multistep";       // multistep | cosine | constant
+    std::vector<int64_t> milestones;      // multistep: epochs at which lr *= gamma
     double gamma = 0.1;
+    double minLr = 0;                     // cosine: the lr at the end
+    double warmupEpochs = 0;              // linear warm-up from ~0 to lr over this many epochs (fractional allowed)
 };
 
 struct RunSpec {

@@ -1,8 +1,11 @@
-// Data sets: the IDX reader on the real Fashion-MNIST files and on broken copies, the splits,
-// the synthetic data set, normalisation and batch augmentation.
+// Data sets: the IDX reader on the real Fashion-MNIST files and on broken copies, the splits, MNIST and
+// CIFAR-10/100 sets written by the tests, the name dispatcher, the synthetic data set, normalisation and batch
+// augmentation.
 #include <torch/torch.h>
 #include <zlib.h>
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -13,7 +16,10 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <tuple>
+#include <vector>
 
+#include "data/CifarReader.h"
 #include "data/DataLoading.h"
 #include "data/Dataset.h"
 #include "data/IdxReader.h"
@@ -68,6 +74,101 @@ QString dataError(const std::function<void()>& f) {
              qPrintable(QStringLiteral("'%1' not in: %2").arg(QString::fromStdString(fragment), message)))
 
 bool sameTensor(const at::Tensor& a, const at::Tensor& b) { return a.sizes() == b.sizes() && a.equal(b); }
+
+// --- Small data sets in the official formats, written by the tests ---
+
+// CIFAR records of the global indices first..first+count-1. Pixel (i, c, y, x) is (salt + 31 i + 71 c + 13 y +
+// 7 x) mod 256: 31 is odd, so pixel (0, 0) identifies the record among 256. Labels: CIFAR-10 (3 i + 1) mod 10;
+// CIFAR-100 fine (7 i + 3) mod 100 (all of 0..99 over 100 records) after a coarse byte fine / 5.
+constexpr int64_t kCifarPixels = 3 * 32 * 32;
+
+int64_t cifarLabel(int64_t i, bool hundred) { return hundred ? (7 * i + 3) % 100 : (3 * i + 1) % 10; }
+
+std::string cifarRecords(int64_t first, int64_t count, bool hundred, int64_t salt) {
+    std::string bytes;
+    for (int64_t i = first; i < first + count; ++i) {
+        const int64_t label = cifarLabel(i, hundred);
+        if (hundred) bytes += char(label / 5);
+        bytes += char(label);
+        for (int64_t c = 0; c < 3; ++c)
+            for (int64_t y = 0; y < 32; ++y)
+                for (int64_t x = 0; x < 32; ++x) bytes += char((salt + 31 * i + 71 * c + 13 * y + 7 * x) % 256);
+    }
+    return bytes;
+}
+
+// The images cifarRecords writes for the given global indices, N×3×32×32 uint8.
+at::Tensor cifarExpected(const at::Tensor& indices, int64_t salt) {
+    const auto i64 = at::TensorOptions().dtype(at::kLong);
+    const at::Tensor i = indices.view({-1, 1, 1, 1});
+    const at::Tensor c = at::arange(3, i64).view({1, 3, 1, 1});
+    const at::Tensor y = at::arange(32, i64).view({1, 1, 32, 1});
+    const at::Tensor x = at::arange(32, i64).view({1, 1, 1, 32});
+    return (i * 31 + c * 71 + y * 13 + x * 7 + salt).remainder(256).to(at::kByte);
+}
+
+// The global index of each image, recovered from its first pixel.
+at::Tensor cifarIndices(const at::Tensor& images, int64_t salt) {
+    const at::Tensor first = images.select(1, 0).select(1, 0).select(1, 0).to(at::kLong);
+    // 31 * 223 = 6913 = 27 * 256 + 1: 223 is 31's inverse mod 256.
+    return (first - salt).remainder(256).mul(223).remainder(256);
+}
+
+constexpr int64_t kCifarTrainSalt = 0, kCifarTestSalt = 100;
+
+// CIFAR-10 in dir: five data batches of `perBatch` records (global indices 0..5 perBatch-1), a test batch of
+// `testCount`.
+void writeCifar10(const std::string& dir, int64_t perBatch = 20, int64_t testCount = 10) {
+    QDir().mkpath(QString::fromStdString(dir));
+    for (int b = 0; b < 5; ++b) {
+        writeBytes(dir + "/data_batch_" + std::to_string(b + 1) + ".bin",
+                   cifarRecords(b * perBatch, perBatch, false, kCifarTrainSalt));
+    }
+    writeBytes(dir + "/test_batch.bin", cifarRecords(0, testCount, false, kCifarTestSalt));
+}
+
+void writeCifar100(const std::string& dir, int64_t trainCount = 100, int64_t testCount = 12) {
+    QDir().mkpath(QString::fromStdString(dir));
+    writeBytes(dir + "/train.bin", cifarRecords(0, trainCount, true, kCifarTrainSalt));
+    writeBytes(dir + "/test.bin", cifarRecords(0, testCount, true, kCifarTestSalt));
+}
+
+// An IDX file of unsigned bytes: magic 0x0000080<dims>, big-endian sizes, then the data.
+std::string idxBytes(const std::vector<uint32_t>& dims, const std::string& data) {
+    std::string bytes(4 + 4 * dims.size(), '\0');
+    putBigEndian32(bytes, 0, 0x00000800u | uint32_t(dims.size()));
+    for (size_t d = 0; d < dims.size(); ++d) putBigEndian32(bytes, 4 + 4 * d, dims[d]);
+    return bytes + data;
+}
+
+// MNIST-style IDX set of `trainCount` + `testCount` 28×28 images in dir: pixel (i, y, x) = (salt + 5 i + 3 y +
+// x) mod 256, label (i + salt) mod 10; the training files gzip-compressed, the test files raw.
+void writeMnist(const std::string& dir, int64_t trainCount, int64_t testCount) {
+    auto write = [&](const std::string& prefix, int64_t count, int64_t salt, bool gz) {
+        std::string pixels, labels;
+        for (int64_t i = 0; i < count; ++i) {
+            labels += char((i + salt) % 10);
+            for (int64_t y = 0; y < 28; ++y)
+                for (int64_t x = 0; x < 28; ++x) pixels += char((salt + 5 * i + 3 * y + x) % 256);
+        }
+        const std::string images = idxBytes({uint32_t(count), 28, 28}, pixels);
+        const std::string labelFile = idxBytes({uint32_t(count)}, labels);
+        if (gz) {
+            gzipTo(dir + "/" + prefix + "-images-idx3-ubyte.gz", images);
+            gzipTo(dir + "/" + prefix + "-labels-idx1-ubyte.gz", labelFile);
+        } else {
+            writeBytes(dir + "/" + prefix + "-images-idx3-ubyte", images);
+            writeBytes(dir + "/" + prefix + "-labels-idx1-ubyte", labelFile);
+        }
+    };
+    write("train", trainCount, 0, true);
+    write("t10k", testCount, 7, false);
+}
+
+std::vector<int64_t> toVector(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kLong).contiguous();
+    return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
 
 }  // namespace
 
@@ -256,6 +357,343 @@ private Q_SLOTS:
         const QString range = dataError([&] { loadIdxDataset("mnist", root.path().toStdString(), 1000, 0, 3); });
         VERIFY_CONTAINS(range, at("train-labels-idx1-ubyte"));
         VERIFY_CONTAINS(range, std::string("label 12 (item 42), expected 0..9"));
+    }
+
+    void cifar10ReadsRecordsExactly() {
+        QTemporaryDir root;
+        const std::string dir = root.path().toStdString();
+        writeCifar10(dir);
+        const DatasetSplits a = loadCifar("cifar10", dir, 15, 0, 4);
+        QCOMPARE(a.train.images.sizes().vec(), (std::vector<int64_t>{85, 3, 32, 32}));
+        QCOMPARE(a.val.images.sizes().vec(), (std::vector<int64_t>{15, 3, 32, 32}));
+        QCOMPARE(a.test.images.sizes().vec(), (std::vector<int64_t>{10, 3, 32, 32}));
+        QCOMPARE(a.train.images.scalar_type(), at::kByte);
+        QCOMPARE(a.train.labels.scalar_type(), at::kLong);
+        for (const Dataset* d : {&a.train, &a.val, &a.test}) {
+            QCOMPARE(d->name, std::string("cifar10"));
+            QCOMPARE(d->numClasses, 10);
+            QCOMPARE(d->mean, (std::vector<double>{0.4914, 0.4822, 0.4465}));
+            QCOMPARE(d->std, (std::vector<double>{0.2470, 0.2435, 0.2616}));
+        }
+
+        // The test split is test_batch.bin in file order: byte 1 + 1024 c + 32 y + x of record i (after its
+        // label byte) is images[i][c][y][x].
+        const std::string testBytes = readBytes(dir + "/test_batch.bin");
+        QCOMPARE(testBytes.size(), size_t(10 * 3073));
+        QCOMPARE(a.test.images[7][2][5][30].item<int64_t>(),
+                 int64_t(uint8_t(testBytes[7 * 3073 + 1 + 2 * 1024 + 5 * 32 + 30])));
+        QCOMPARE(a.test.images[7][2][5][30].item<int64_t>(),
+                 (kCifarTestSalt + 31 * 7 + 71 * 2 + 13 * 5 + 7 * 30) % 256);
+        QCOMPARE(a.test.labels[7].item<int64_t>(), int64_t(uint8_t(testBytes[7 * 3073])));
+        const at::Tensor testIndex = at::arange(10, at::kLong);
+        QVERIFY(sameTensor(a.test.images, cifarExpected(testIndex, kCifarTestSalt)));
+        QCOMPARE(toVector(a.test.labels), toVector((testIndex * 3 + 1).remainder(10)));
+
+        // data_batch_2.bin's record 4 is training record 24 overall: the batches are read in order 1..5.
+        const std::string batch2 = readBytes(dir + "/data_batch_2.bin");
+        const at::Tensor all = at::cat({a.train.images, a.val.images});
+        const at::Tensor allLabels = at::cat({a.train.labels, a.val.labels});
+        const at::Tensor index = cifarIndices(all, kCifarTrainSalt);
+        const int64_t row = index.eq(24).nonzero()[0][0].item<int64_t>();
+        QCOMPARE(all[row][1][31][0].item<int64_t>(), int64_t(uint8_t(batch2[4 * 3073 + 1 + 1024 + 31 * 32])));
+        QCOMPARE(allLabels[row].item<int64_t>(), int64_t(uint8_t(batch2[4 * 3073])));
+
+        // train and val partition the 100 training records, each image and label read back exactly, each
+        // split in file order.
+        QCOMPARE(toVector(std::get<0>(index.sort())), toVector(at::arange(100, at::kLong)));
+        QVERIFY(sameTensor(all, cifarExpected(index, kCifarTrainSalt)));
+        QCOMPARE(toVector(allLabels), toVector((index * 3 + 1).remainder(10)));
+        const at::Tensor trainIndex = cifarIndices(a.train.images, kCifarTrainSalt);
+        QCOMPARE(toVector(trainIndex), toVector(std::get<0>(trainIndex.sort())));
+
+        // Same split semantics as the IDX sets: a subset keeps the validation split, another seed changes it.
+        const DatasetSplits b = loadCifar("cifar10", dir, 15, 30, 4);
+        QCOMPARE(b.train.size(), 30);
+        QVERIFY(sameTensor(b.val.images, a.val.images));
+        QVERIFY(sameTensor(b.val.labels, a.val.labels));
+        const DatasetSplits c = loadCifar("cifar10", dir, 15, 0, 5);
+        QVERIFY(!sameTensor(c.val.images, a.val.images));
+        const DatasetSplits none = loadCifar("cifar10", dir, 0, 0, 4);
+        QCOMPARE(none.train.size(), 100);
+        QCOMPARE(none.val.size(), 0);
+        QVERIFY(sameTensor(none.train.images, cifarExpected(at::arange(100, at::kLong), kCifarTrainSalt)));
+        QString message = dataError([&] { loadCifar("cifar10", dir, 100, 0, 1); });
+        VERIFY_CONTAINS(message, std::string("validation split must hold 0..99"));
+        message = dataError([&] { loadCifar("cifar10", dir, 15, 86, 1); });
+        VERIFY_CONTAINS(message, std::string("only 85 remain"));
+        message = dataError([&] { loadCifar("cifar20", dir, 15, 0, 1); });
+        VERIFY_CONTAINS(message, std::string("cifar20"));
+    }
+
+    void cifar100UsesFineLabels() {
+        QTemporaryDir root;
+        const std::string dir = root.path().toStdString();
+        writeCifar100(dir + "/cifar-100-binary");   // the folder the official archive extracts to
+        // A coarse byte is ignored whatever its value.
+        const std::string bytes = cifarRecords(0, 12, true, kCifarTestSalt);
+        std::string test = bytes;
+        test[5 * 3074] = char(255);
+        writeBytes(dir + "/cifar-100-binary/test.bin", test);
+
+        const DatasetSplits a = loadCifar("cifar100", dir, 20, 0, 9);
+        QCOMPARE(a.train.images.sizes().vec(), (std::vector<int64_t>{80, 3, 32, 32}));
+        QCOMPARE(a.val.size(), 20);
+        QCOMPARE(a.test.images.sizes().vec(), (std::vector<int64_t>{12, 3, 32, 32}));
+        QCOMPARE(a.train.numClasses, 100);
+        QCOMPARE(a.test.name, std::string("cifar100"));
+        QCOMPARE(a.val.mean, (std::vector<double>{0.5071, 0.4865, 0.4409}));
+        QCOMPARE(a.val.std, (std::vector<double>{0.2673, 0.2564, 0.2762}));
+        // Fine labels, the second byte of each record: all of 0..99 once over the 100 training records.
+        const at::Tensor allLabels = at::cat({a.train.labels, a.val.labels});
+        QVERIFY(sameTensor(allLabels.bincount({}, 100), at::ones({100}, at::kLong)));
+        const at::Tensor index = cifarIndices(at::cat({a.train.images, a.val.images}), kCifarTrainSalt);
+        QCOMPARE(toVector(allLabels), toVector((index * 7 + 3).remainder(100)));
+        QCOMPARE(toVector(a.test.labels), toVector((at::arange(12, at::kLong) * 7 + 3).remainder(100)));
+        QCOMPARE(a.test.labels[5].item<int64_t>(), int64_t(uint8_t(bytes[5 * 3074 + 1])));   // 38, coarse 255
+        // Pixels start after the two label bytes.
+        QVERIFY(sameTensor(a.test.images, cifarExpected(at::arange(12, at::kLong), kCifarTestSalt)));
+        QCOMPARE(a.test.images[11][0][0][1].item<int64_t>(), int64_t(uint8_t(bytes[11 * 3074 + 2 + 1])));
+
+        // The batch reader directly, on one file.
+        const CifarBatch batch = readCifarBatches({dir + "/cifar-100-binary/test.bin"}, CifarKind::Cifar100);
+        QVERIFY(sameTensor(batch.images, a.test.images));
+        QVERIFY(sameTensor(batch.labels, a.test.labels));
+    }
+
+    void cifarSubfolderLayout() {
+        QTemporaryDir flat, nested;
+        writeCifar10(flat.path().toStdString());
+        writeCifar10(nested.path().toStdString() + "/cifar-10-batches-bin");
+        QCOMPARE(findCifarFolder(flat.path().toStdString(), CifarKind::Cifar10), flat.path().toStdString());
+        QCOMPARE(findCifarFolder(nested.path().toStdString(), CifarKind::Cifar10),
+                 nested.path().toStdString() + "/cifar-10-batches-bin");
+        const DatasetSplits a = loadCifar("cifar10", flat.path().toStdString(), 10, 0, 2);
+        const DatasetSplits b = loadCifar("cifar10", nested.path().toStdString(), 10, 0, 2);
+        QVERIFY(sameTensor(a.train.images, b.train.images));
+        QVERIFY(sameTensor(a.val.labels, b.val.labels));
+        QVERIFY(sameTensor(a.test.images, b.test.images));
+        // CIFAR-100's files directly in the root.
+        QTemporaryDir hundred;
+        writeCifar100(hundred.path().toStdString());
+        QCOMPARE(loadCifar("cifar100", hundred.path().toStdString(), 10, 0, 2).train.size(), 90);
+    }
+
+    void cifarMissingFilesSayWhereTheyComeFrom() {
+        QTemporaryDir root;
+        const std::string dir = root.path().toStdString();
+        // Nothing there: both places looked in are named, and where the binary version comes from.
+        QString message = dataError([&] { loadCifar("cifar10", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, dir + "/data_batch_1.bin");
+        VERIFY_CONTAINS(message, dir + "/cifar-10-batches-bin/data_batch_1.bin");
+        VERIFY_CONTAINS(message, std::string("data_batch_5.bin, test_batch.bin"));
+        VERIFY_CONTAINS(message, std::string("\"binary version\""));
+        VERIFY_CONTAINS(message, std::string("website"));
+        VERIFY_CONTAINS(message, std::string("cifar-10-binary.tar.gz"));
+        VERIFY_CONTAINS(message, std::string("never downloads"));
+        message = dataError([&] { loadCifar("cifar100", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, dir + "/train.bin");
+        VERIFY_CONTAINS(message, dir + "/cifar-100-binary/train.bin");
+        VERIFY_CONTAINS(message, std::string("CIFAR-100's official \"binary version\""));
+        // A root that does not exist; the Python version instead of the binary one; an unextracted archive.
+        message = dataError([&] { loadCifar("cifar10", dir + "/nope", 10, 0, 1); });
+        VERIFY_CONTAINS(message, dir + "/nope/data_batch_1.bin");
+        VERIFY_CONTAINS(message, std::string("does not exist"));
+        QDir().mkpath(QString::fromStdString(dir + "/cifar-10-batches-py"));
+        writeBytes(dir + "/cifar-10-binary.tar.gz", "x");
+        message = dataError([&] { loadCifar("cifar10", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, std::string("Python version"));
+        VERIFY_CONTAINS(message, std::string("tar xzf cifar-10-binary.tar.gz"));
+
+        // Some of the files: the missing ones are named, in the folder that holds the others.
+        writeCifar10(dir + "/cifar-10-batches-bin");
+        QFile::remove(QString::fromStdString(dir + "/cifar-10-batches-bin/data_batch_4.bin"));
+        QFile::remove(QString::fromStdString(dir + "/cifar-10-batches-bin/test_batch.bin"));
+        message = dataError([&] { loadCifar("cifar10", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, "not found: " + dir + "/cifar-10-batches-bin/data_batch_4.bin, " + dir +
+                                     "/cifar-10-batches-bin/test_batch.bin.");
+        QVERIFY(!message.contains(QString::fromStdString(dir + "/cifar-10-batches-bin/data_batch_3.bin")));
+        VERIFY_CONTAINS(message, std::string("needs all of data_batch_1.bin"));
+    }
+
+    void cifarBadFilesNameTheFile() {
+        QTemporaryDir root;
+        const std::string dir = root.path().toStdString();
+        writeCifar10(dir);
+        const std::string batch3 = dir + "/data_batch_3.bin";
+        const std::string good3 = readBytes(batch3);
+
+        // A truncated batch: the record size and the file size.
+        writeBytes(batch3, good3.substr(0, good3.size() - 100));
+        QString message = dataError([&] { loadCifar("cifar10", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, batch3);
+        VERIFY_CONTAINS(message, std::string("has 61360 bytes, not a multiple of the 3073-byte record"));
+        VERIFY_CONTAINS(message, std::string("19 whole records and 2973 bytes over"));
+        // CIFAR-100 records in a CIFAR-10 batch.
+        writeBytes(batch3, cifarRecords(0, 20, true, 0));
+        message = dataError([&] { loadCifar("cifar10", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, batch3);
+        VERIFY_CONTAINS(message, std::string("has 61480 bytes"));
+        VERIFY_CONTAINS(message, std::string("fits CIFAR-100's 3074-byte records"));
+        // An empty batch.
+        writeBytes(batch3, "");
+        message = dataError([&] { loadCifar("cifar10", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, batch3);
+        VERIFY_CONTAINS(message, std::string("is empty"));
+        writeBytes(batch3, good3);
+
+        // A label out of range: the record (within its file) and the value.
+        const std::string batch2 = dir + "/data_batch_2.bin";
+        std::string bytes = readBytes(batch2);
+        bytes[7 * 3073] = char(10);
+        writeBytes(batch2, bytes);
+        message = dataError([&] { loadCifar("cifar10", dir, 10, 0, 1); });
+        VERIFY_CONTAINS(message, batch2);
+        VERIFY_CONTAINS(message, std::string("label 10 at record 7 (counting from 0), expected 0..9"));
+
+        QTemporaryDir hundred;
+        const std::string dir100 = hundred.path().toStdString();
+        writeCifar100(dir100);
+        bytes = readBytes(dir100 + "/test.bin");
+        bytes[3 * 3074 + 1] = char(100);
+        writeBytes(dir100 + "/test.bin", bytes);
+        message = dataError([&] { loadCifar("cifar100", dir100, 10, 0, 1); });
+        VERIFY_CONTAINS(message, dir100 + "/test.bin");
+        VERIFY_CONTAINS(message, std::string("fine label 100 at record 3 (counting from 0), expected 0..99"));
+        // A CIFAR-100 train.bin of the wrong size, and a directory where a file should be.
+        writeBytes(dir100 + "/train.bin", std::string(3074 * 2 + 1, '\0'));
+        message = dataError([&] { loadCifar("cifar100", dir100, 1, 0, 1); });
+        VERIFY_CONTAINS(message, dir100 + "/train.bin");
+        VERIFY_CONTAINS(message, std::string("has 6149 bytes, not a multiple of the 3074-byte record"));
+        QDir().mkpath(QString::fromStdString(dir + "/folder.bin"));
+        message = dataError([&] { readCifarBatches({dir + "/folder.bin"}, CifarKind::Cifar10); });
+        VERIFY_CONTAINS(message, dir + "/folder.bin");
+        VERIFY_CONTAINS(message, std::string("is a directory"));
+        message = dataError([&] { readCifarBatches({dir + "/gone.bin"}, CifarKind::Cifar10); });
+        VERIFY_CONTAINS(message, dir + "/gone.bin");
+        VERIFY_CONTAINS(message, std::string("not found"));
+    }
+
+    void normaliseWithCifarStats() {
+        QTemporaryDir root;
+        writeCifar10(root.path().toStdString());
+        const DatasetSplits s = loadCifar("cifar10", root.path().toStdString(), 10, 0, 1);
+        const at::Tensor x = normalise(s.test.images, s.test, at::kCPU);
+        QCOMPARE(x.sizes().vec(), (std::vector<int64_t>{10, 3, 32, 32}));
+        QCOMPARE(x.scalar_type(), at::kFloat);
+        const double mean[3] = {0.4914, 0.4822, 0.4465}, std[3] = {0.2470, 0.2435, 0.2616};
+        for (int64_t c = 0; c < 3; ++c) {
+            const double v = s.test.images[4][c][9][17].item<double>();
+            QVERIFY(std::abs(x[4][c][9][17].item<double>() - (v / 255.0 - mean[c]) / std[c]) < 1e-5);
+        }
+        // Whole tensor against the formula.
+        const at::Tensor m = at::tensor({0.4914, 0.4822, 0.4465}, at::kDouble).view({1, 3, 1, 1});
+        const at::Tensor d = at::tensor({0.2470, 0.2435, 0.2616}, at::kDouble).view({1, 3, 1, 1});
+        const at::Tensor expected = (s.test.images.to(at::kDouble) / 255.0 - m) / d;
+        QVERIFY((x.to(at::kDouble) - expected).abs().max().item<double>() < 1e-5);
+
+        QTemporaryDir hundred;
+        writeCifar100(hundred.path().toStdString());
+        const DatasetSplits h = loadCifar("cifar100", hundred.path().toStdString(), 10, 0, 1);
+        const at::Tensor y = normalise(h.train.images, h.train, at::kCPU);
+        const double v = h.train.images[2][2][0][3].item<double>();
+        QVERIFY(std::abs(y[2][2][0][3].item<double>() - (v / 255.0 - 0.4409) / 0.2762) < 1e-5);
+    }
+
+    void mnistIdxSetWrittenHere() {
+        QTemporaryDir root;
+        const std::string dir = root.path().toStdString();
+        writeMnist(dir, 40, 10);
+        const DatasetSplits s = loadIdxDataset("mnist", dir, 8, 0, 3);
+        QCOMPARE(s.train.images.sizes().vec(), (std::vector<int64_t>{32, 1, 28, 28}));
+        QCOMPARE(s.val.size(), 8);
+        QCOMPARE(s.test.images.sizes().vec(), (std::vector<int64_t>{10, 1, 28, 28}));
+        QCOMPARE(s.train.numClasses, 10);
+        for (const Dataset* d : {&s.train, &s.val, &s.test}) {
+            QCOMPARE(d->name, std::string("mnist"));
+            QCOMPARE(d->mean, std::vector<double>{0.1307});
+            QCOMPARE(d->std, std::vector<double>{0.3081});
+        }
+        // Test image 3 (raw file), row 14, column 9: (7 + 5·3 + 3·14 + 9) mod 256; label (3 + 7) mod 10.
+        QCOMPARE(s.test.images[3][0][14][9].item<int64_t>(), 7 + 15 + 42 + 9);
+        QCOMPARE(toVector(s.test.labels), toVector((at::arange(10, at::kLong) + 7).remainder(10)));
+        // train + val are the 40 gzip-compressed training images: image i has pixel (0, 0) = 5 i.
+        const at::Tensor all = at::cat({s.train.images, s.val.images});
+        const at::Tensor index = all.select(1, 0).select(1, 0).select(1, 0).to(at::kLong).div(5, "floor");
+        QCOMPARE(toVector(std::get<0>(index.sort())), toVector(at::arange(40, at::kLong)));
+        QCOMPARE(toVector(at::cat({s.train.labels, s.val.labels})), toVector(index.remainder(10)));
+        const auto i64 = at::TensorOptions().dtype(at::kLong);
+        const at::Tensor expected = (index.view({-1, 1, 1, 1}) * 5 + at::arange(28, i64).view({1, 1, 28, 1}) * 3 +
+                                     at::arange(28, i64).view({1, 1, 1, 28}))
+                                        .remainder(256)
+                                        .to(at::kByte);
+        QVERIFY(sameTensor(all, expected));
+        // Normalised with MNIST's constants.
+        const at::Tensor x = normalise(s.test.images, s.test, at::kCPU);
+        QVERIFY(std::abs(x[3][0][14][9].item<double>() - (73.0 / 255.0 - 0.1307) / 0.3081) < 1e-5);
+
+        // A missing file: named, with the four files MNIST needs at that root.
+        QFile::remove(QString::fromStdString(dir + "/t10k-labels-idx1-ubyte"));
+        const QString message = dataError([&] { loadIdxDataset("mnist", dir, 8, 0, 3); });
+        VERIFY_CONTAINS(message, dir + "/t10k-labels-idx1-ubyte.gz");
+        VERIFY_CONTAINS(message, std::string("not found"));
+        VERIFY_CONTAINS(message, std::string("train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                                             "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte"));
+        VERIFY_CONTAINS(message, std::string("MNIST's IDX files are needed at that root"));
+        VERIFY_CONTAINS(message, std::string("Debian has no MNIST package"));
+        QVERIFY(!message.contains("dataset-fashion-mnist"));
+        const QString nowhere = dataError([&] { loadIdxDataset("mnist", dir + "/nope", 8, 0, 3); });
+        VERIFY_CONTAINS(nowhere, dir + "/nope/train-images-idx3-ubyte.gz");
+        VERIFY_CONTAINS(nowhere, std::string("does not exist"));
+        // Fashion-MNIST at another root points to Debian's package.
+        const QString fashion = dataError([&] { loadIdxDataset("fashion-mnist", dir, 8, 0, 3); });
+        VERIFY_CONTAINS(fashion, dir + "/t10k-labels-idx1-ubyte.gz");
+        VERIFY_CONTAINS(fashion, std::string("dataset-fashion-mnist"));
+    }
+
+    void namedDatasetDispatch() {
+        QTemporaryDir cifar10, cifar100, mnist;
+        writeCifar10(cifar10.path().toStdString() + "/cifar-10-batches-bin");
+        writeCifar100(cifar100.path().toStdString());
+        writeMnist(mnist.path().toStdString(), 30, 5);
+        const auto same = [](const DatasetSplits& a, const DatasetSplits& b) {
+            return a.train.name == b.train.name && a.train.mean == b.train.mean &&
+                   sameTensor(a.train.images, b.train.images) && sameTensor(a.val.labels, b.val.labels) &&
+                   sameTensor(a.test.images, b.test.images);
+        };
+        QVERIFY(same(loadNamedDataset("cifar10", cifar10.path().toStdString(), 10, 20, 6),
+                     loadCifar("cifar10", cifar10.path().toStdString(), 10, 20, 6)));
+        QVERIFY(same(loadNamedDataset("cifar100", cifar100.path().toStdString(), 10, 0, 6),
+                     loadCifar("cifar100", cifar100.path().toStdString(), 10, 0, 6)));
+        const DatasetSplits m = loadNamedDataset("mnist", mnist.path().toStdString(), 5, 0, 6);
+        QVERIFY(same(m, loadIdxDataset("mnist", mnist.path().toStdString(), 5, 0, 6)));
+        QCOMPARE(m.train.mean, std::vector<double>{0.1307});
+        // fashion-mnist without a root reads Debian's package.
+        const DatasetSplits f = loadNamedDataset("fashion-mnist", "", 5000, 100, 6);
+        QCOMPARE(f.train.size(), 100);
+        QCOMPARE(f.val.size(), 5000);
+        QCOMPARE(f.test.size(), 10000);
+        QCOMPARE(f.train.name, std::string("fashion-mnist"));
+        QCOMPARE(f.train.mean, std::vector<double>{0.2860});
+
+        // The others need a root: the message names data.root and the files.
+        for (const char* name : {"mnist", "cifar10", "cifar100"}) {
+            const QString message = dataError([&] { loadNamedDataset(name, "", 10, 0, 1); });
+            VERIFY_CONTAINS(message, std::string("data.root"));
+            VERIFY_CONTAINS(message, std::string("the ") + name + " data set has no default location");
+        }
+        VERIFY_CONTAINS(dataError([&] { loadNamedDataset("cifar10", "", 10, 0, 1); }), std::string("data_batch_1.bin"));
+        VERIFY_CONTAINS(dataError([&] { loadNamedDataset("cifar100", "", 10, 0, 1); }), std::string("train.bin"));
+        VERIFY_CONTAINS(dataError([&] { loadNamedDataset("mnist", "", 10, 0, 1); }),
+                        std::string("train-images-idx3-ubyte"));
+        // Unknown names, and the synthetic set, which is generated.
+        QString message = dataError([&] { loadNamedDataset("svhn", "/tmp", 10, 0, 1); });
+        VERIFY_CONTAINS(message, std::string("unknown data set \"svhn\""));
+        VERIFY_CONTAINS(message, std::string("fashion-mnist, mnist, cifar10 or cifar100"));
+        message = dataError([&] { loadNamedDataset("synthetic", "", 10, 0, 1); });
+        VERIFY_CONTAINS(message, std::string("generated"));
+        // A named set with a root goes to that set's loader, errors included.
+        message = dataError([&] { loadNamedDataset("cifar100", mnist.path().toStdString(), 10, 0, 1); });
+        VERIFY_CONTAINS(message, mnist.path().toStdString() + "/train.bin");
     }
 
     void fashionMnistSplits() {

@@ -64,7 +64,8 @@ private Q_SLOTS:
 
     void thirtyStepsLearnAndLandInTheStore() {
         store::Store db(dir_.filePath("learn.sqlite").toStdString());
-        const auto spec = tinySpec("ce-30", 1);   // 960 / 32 = 30 steps
+        auto spec = tinySpec("ce-30", 1);   // 960 / 32 = 30 steps
+        spec.checkpointEvery = 1;
         const int64_t id = spec::queueRun(db, spec);
         QVERIFY(db.claimRun(id, 1, "test", "cpu"));
         RecordingSink sink;
@@ -83,12 +84,13 @@ private Q_SLOTS:
         QVERIFY(val.has_value());
         QVERIFY2(val->lastValue > 60.0, qPrintable(QString::number(val->lastValue)));   // 4 classes: chance is 25%
         QVERIFY(db.summary(id, "test/acc1").has_value());
-        bool sawLast = false, sawBest = false;
+        bool sawLast = false, sawBest = false, sawPeriodic = false;
         for (const auto& c : db.checkpoints(id)) {
             sawLast |= c.kind == "last" && std::filesystem::exists(c.path);
             sawBest |= c.kind == "best" && std::filesystem::exists(c.path);
+            sawPeriodic |= c.kind == "periodic" && std::filesystem::exists(c.path) && c.epoch == 1;
         }
-        QVERIFY(sawLast && sawBest);
+        QVERIFY(sawLast && sawBest && sawPeriodic);
         QVERIFY(!db.events(id).empty());
         QVERIFY(!sink.reports.empty());
         QCOMPARE(sink.reports.back().step, int64_t(30));
@@ -114,6 +116,9 @@ private Q_SLOTS:
         QCOMPARE(db.run(id)->teacher, std::string("tinycnn"));
         QCOMPARE(db.metrics(id, "train/loss/kd").size(), size_t(6));
         QVERIFY(db.metrics(id, "train/loss/kd").front().value > 0);
+        const auto agreement = db.summary(id, "test/agreement");   // share of equal predictions, %
+        QVERIFY(agreement && agreement->lastValue >= 0 && agreement->lastValue <= 100);
+        QVERIFY(db.summary(id, "test/acc5").has_value());
     }
 
     void missingTeacherFailsWithTheReason() {
@@ -162,6 +167,65 @@ private Q_SLOTS:
         QCOMPARE(db.metrics(id, "val/acc1").size(), size_t(2));
         QCOMPARE(db.metrics(id, "train/loss").back().step, int64_t(60));
         QVERIFY(resumed.reports.front().step >= 40);               // it did not start over
+    }
+
+    // Same seed ⇒ the same metrics: a run stopped mid-window and resumed logs exactly what an
+    // uninterrupted run logs (wall-time rows aside), RNG, data order, optimiser and window included.
+    void resumedRunEqualsUninterruptedRun() {
+        auto spec = tinySpec("reproducible", 2);
+        spec.data.augment = true;   // exercises the augmentation RNG kept in the checkpoint
+        spec.optim.name = "sgd";
+        spec.schedule.name = "cosine";
+        spec.schedule.warmupEpochs = 0.5;
+        store::Store db(dir_.filePath("equal.sqlite").toStdString());
+
+        const int64_t straight = spec::queueRun(db, spec);
+        db.claimRun(straight, 1, "test", "cpu");
+        QCOMPARE(train(db, straight, spec), engine::Outcome::Finished);
+
+        const int64_t interrupted = spec::queueRun(db, spec);
+        db.claimRun(interrupted, 1, "test", "cpu");
+        RecordingSink sink;
+        sink.stopAfterStep = 37;   // epoch 2, inside a logging window (every 5 steps)
+        QCOMPARE(train(db, interrupted, spec, &sink), engine::Outcome::Killed);
+        engine::Trainer::clearStop();
+        QVERIFY(db.reclaimRun(interrupted, 2, "test", "cpu"));
+        QCOMPARE(train(db, interrupted, spec, nullptr, true), engine::Outcome::Finished);
+
+        const auto keys = db.metricKeys(straight);
+        QCOMPARE(db.metricKeys(interrupted), keys);
+        for (const auto& key : keys) {
+            if (key == "epoch_time") continue;   // wall clock
+            const auto a = db.metrics(straight, key), b = db.metrics(interrupted, key);
+            QCOMPARE(a.size(), b.size());
+            for (size_t i = 0; i < a.size(); ++i) {
+                QCOMPARE(a[i].step, b[i].step);
+                QVERIFY2(a[i].value == b[i].value, qPrintable(QString("%1 at step %2: %3 vs %4")
+                                                                  .arg(key.c_str()).arg(a[i].step)
+                                                                  .arg(a[i].value, 0, 'g', 17).arg(b[i].value, 0, 'g', 17)));
+            }
+        }
+    }
+
+    void adamwWithClippingAndSmoothingLearns() {
+        auto spec = tinySpec("adamw", 1);
+        spec.optim.name = "adamw";
+        spec.optim.lr = 0.01;
+        spec.optim.weightDecay = 0.01;
+        spec.optim.gradClip = 1.0;
+        spec.optim.labelSmoothing = 0.1;
+        spec.schedule.name = "cosine";
+        store::Store db(dir_.filePath("adamw.sqlite").toStdString());
+        const int64_t id = spec::queueRun(db, spec);
+        db.claimRun(id, 1, "test", "cpu");
+        QCOMPARE(train(db, id, spec), engine::Outcome::Finished);
+        const auto loss = db.metrics(id, "train/loss");
+        QVERIFY(loss.back().value < loss.front().value);
+        const auto lr = db.metrics(id, "lr");
+        QCOMPARE(lr.front().value, 0.01 * 0.5 * (1 + std::cos(M_PI * 4 / 29.0)));   // cosine at step index 4
+        QVERIFY(lr.back().value < 1e-9);                                           // annealed to min_lr = 0
+        QVERIFY(db.summary(id, "val/acc5").has_value());
+        QCOMPARE(db.summary(id, "val/acc5")->lastValue, 100.0);                   // 4 classes: top-4 is everything
     }
 
     void unreadableDataFailsNamingTheFile() {

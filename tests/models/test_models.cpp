@@ -1,11 +1,14 @@
-// The model zoo: every registered StagedNet's stages, shapes and stage-wise composition; the CIFAR
-// ResNets' sizes and parameter names against RepDistiller; initialisation; save/load; the tiny CNN
-// learning the synthetic data set.
+// The model zoo: every registered StagedNet's stages, shapes and stage-wise composition; every
+// model's size and parameter names against an independent PyTorch re-definition of RepDistiller's and
+// torchvision's models (tests/fixtures/repdistiller_param_counts.py) and against published sizes;
+// initialisation; save/load; the tiny CNN learning the synthetic data set.
 #include <torch/torch.h>
 
+#include <QCryptographicHash>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -13,8 +16,15 @@
 #include <vector>
 
 #include "data/DataLoading.h"
+#include "models/ImageNetResNet.h"
+#include "models/MobileNetV2.h"
 #include "models/ModelRegistry.h"
+#include "models/ShuffleNetV1.h"
+#include "models/ShuffleNetV2.h"
 #include "models/StagedNet.h"
+#include "models/Vgg.h"
+#include "models/WideResNet.h"
+#include "spec/Catalog.h"
 
 using namespace distillery;
 using models::createModel;
@@ -38,6 +48,53 @@ QString shape(const at::Tensor& t) {
     return dims.join("x");
 }
 
+QString sha1(const QStringList& names) {
+    return QCryptographicHash::hash(names.join(' ').toUtf8(), QCryptographicHash::Sha1).toHex();
+}
+
+QStringList parameterNames(torch::nn::Module& m) {
+    QStringList names;
+    for (const auto& p : m.named_parameters()) names << QString::fromStdString(p.key());
+    return names;
+}
+
+QStringList bufferNames(torch::nn::Module& m) {
+    QStringList names;
+    for (const auto& b : m.named_buffers()) names << QString::fromStdString(b.key());
+    return names;
+}
+
+// What each model's stages look like, written from the reference architectures (see the comments in
+// core/models/*.h for the stage boundaries): channels and total stride per stage, the stem's stride,
+// and whether each stage ends in a ReLU (then preReLU is its pre-activation; else the output itself).
+struct StageLayout {
+    std::vector<int64_t> channels, strides;
+    int64_t stemStride;
+    std::vector<bool> endsInReLU;
+};
+
+StageLayout layoutOf(const std::string& model) {
+    const std::vector<bool> all3{true, true, true}, all4{true, true, true, true};
+    if (model == "tinycnn") return {{8, 16}, {1, 2}, 1, {true, true}};
+    if (model == "resnet8x4" || model == "resnet32x4") return {{64, 128, 256}, {1, 2, 4}, 1, all3};
+    if (model.rfind("wrn_", 0) == 0) return {{32, 64, 128}, {1, 2, 4}, 1, {false, false, true}};
+    if (model.rfind("vgg", 0) == 0) return {{128, 256, 512, 512}, {2, 4, 8, 8}, 1, all4};
+    if (model == "mobilenetv2") return {{12, 16, 48, 1280}, {2, 4, 8, 16}, 2, {false, false, false, true}};
+    if (model == "shufflenetv1") return {{240, 480, 960}, {2, 4, 8}, 1, all3};
+    if (model == "shufflenetv2") return {{116, 232, 1024}, {2, 4, 8}, 1, all3};
+    if (model == "resnet18" || model == "resnet34") return {{64, 128, 256, 512}, {4, 8, 16, 32}, 4, all4};
+    if (model == "resnet50") return {{256, 512, 1024, 2048}, {4, 8, 16, 32}, 4, all4};
+    return {{16, 32, 64}, {1, 2, 4}, 1, all3};   // the CIFAR ResNets
+}
+
+const std::vector<std::string> kAllModels{"resnet8",      "resnet14",     "resnet20", "resnet32", "resnet44",
+                                          "resnet56",     "resnet110",    "resnet8x4", "resnet32x4", "wrn_16_2",
+                                          "wrn_40_2",     "vgg8",         "vgg11",    "vgg13",    "mobilenetv2",
+                                          "shufflenetv1", "shufflenetv2", "resnet18", "resnet34", "resnet50",
+                                          "tinycnn"};
+
+bool isImageNetModel(const std::string& name) { return name == "resnet18" || name == "resnet34" || name == "resnet50"; }
+
 }  // namespace
 
 class TestModels : public QObject {
@@ -53,9 +110,9 @@ private Q_SLOTS:
             QVERIFY(!info.family.empty());
             QVERIFY(!info.description.empty());
         }
-        const std::vector<std::string> expected{"resnet8",   "resnet20",  "resnet32",   "resnet56",
-                                                "resnet110", "resnet8x4", "resnet32x4", "tinycnn"};
-        QCOMPARE(names, expected);
+        QCOMPARE(names, kAllModels);
+        // The spec layer validates model names without torch, from its own list: the same names.
+        QCOMPARE(spec::modelNames(), kAllModels);
     }
 
     void unknownModelListsKnownNames() {
@@ -68,7 +125,20 @@ private Q_SLOTS:
             for (const auto& info : modelInfos())
                 QVERIFY2(message.contains(QString::fromStdString(info.name)), qPrintable(message));
         }
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, createModel("resnet8", 0, 10));
+        for (const auto& name : kAllModels) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, createModel(name, 0, 10));
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, createModel(name, 3, 0));
+        }
+        // Architectures built with impossible settings say so.
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::WideResNet(15, 2, 3, 10));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::WideResNet(16, 0, 3, 10));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::Vgg({{{64}, {}, {256}, {512}, {512}}}, 3, 10));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::MobileNetV2(0, 0.5, 3, 10));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 models::ShuffleNetV1({240, 480, 960}, {4, 0, 4}, 3, 3, 10));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::ShuffleNetV2({116, 231, 464, 1024}, {3, 7, 3}, 3, 10));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 models::ImageNetResNet(models::ImageNetResNet::Block::Basic, {2, 2, 0, 2}, 3, 10));
     }
 
     void stagesAndShapes_data() {
@@ -79,11 +149,8 @@ private Q_SLOTS:
     void stagesAndShapes() {
         QFETCH(QString, name);
         const std::string model = name.toStdString();
-        const bool tiny = model == "tinycnn";
-        const int64_t expectedStages = tiny ? 2 : 3;
-        std::vector<int64_t> expectedChannels{8, 16};
-        if (!tiny) expectedChannels = model.find("x4") != std::string::npos ? std::vector<int64_t>{64, 128, 256}
-                                                                              : std::vector<int64_t>{16, 32, 64};
+        const StageLayout layout = layoutOf(model);
+        const int64_t stages = int64_t(layout.channels.size());
 
         struct Case {
             int64_t channels, size, classes;
@@ -91,31 +158,44 @@ private Q_SLOTS:
         for (const Case c : {Case{1, 28, 10}, Case{3, 32, 100}}) {
             auto net = createModel(model, c.channels, c.classes);
             net->eval();
-            QCOMPARE(net->numStages(), expectedStages);
+            QCOMPARE(net->numStages(), stages);
             QCOMPARE(net->numClasses(), c.classes);
-            for (int64_t s = 0; s < expectedStages; ++s) {
-                QCOMPARE(net->stageChannels(s), expectedChannels[s]);
-                QCOMPARE(net->stageStride(s), int64_t(1) << s);
+            for (int64_t s = 0; s < stages; ++s) {
+                QCOMPARE(net->stageChannels(s), layout.channels[s]);
+                QCOMPARE(net->stageStride(s), layout.strides[s]);
             }
             const at::Tensor x = torch::randn({2, c.channels, c.size, c.size});
             torch::NoGradGuard noGrad;
             const models::FeatureSet f = net->forwardFeatures(x);
+            // A side of `size` pixels after a total stride: exact for 32 px; convolutions round odd sides
+            // up, max-pools down (VGG: 7 → 3).
+            auto sideOk = [&](int64_t side, int64_t stride) {
+                return side == (c.size + stride - 1) / stride || side == std::max<int64_t>(1, c.size / stride);
+            };
             QCOMPARE(f.stem.dim(), 4);
             QCOMPARE(f.stem.size(0), 2);
-            QCOMPARE(f.stem.size(2), c.size);
-            QCOMPARE(f.stem.size(3), c.size);
-            QCOMPARE(int64_t(f.stages.size()), expectedStages);
-            QCOMPARE(int64_t(f.preReLU.size()), expectedStages);
-            for (int64_t s = 0; s < expectedStages; ++s) {
-                const int64_t side = (c.size + net->stageStride(s) - 1) / net->stageStride(s);   // 28,14,7 / 32,16,8
-                const std::vector<int64_t> expected{2, expectedChannels[s], side, side};
-                QVERIFY2(f.stages[s].sizes().vec() == expected, qPrintable(shape(f.stages[s])));
-                QVERIFY2(f.preReLU[s].sizes().vec() == expected, qPrintable(shape(f.preReLU[s])));
-                // The stage output is the ReLU of its pre-activation, which has negative entries.
-                QVERIFY(close(at::relu(f.preReLU[s]), f.stages[s]));
-                QVERIFY(f.preReLU[s].min().item<double>() < 0);
+            QVERIFY2(sideOk(f.stem.size(2), layout.stemStride) && f.stem.size(3) == f.stem.size(2),
+                     qPrintable(shape(f.stem)));
+            QCOMPARE(int64_t(f.stages.size()), stages);
+            QCOMPARE(int64_t(f.preReLU.size()), stages);
+            for (int64_t s = 0; s < stages; ++s) {
+                const at::Tensor& out = f.stages[s];
+                const QString what = QString("stage %1: %2").arg(s).arg(shape(out));
+                QVERIFY2(out.dim() == 4 && out.size(0) == 2 && out.size(1) == layout.channels[s], qPrintable(what));
+                QVERIFY2(sideOk(out.size(2), layout.strides[s]) && out.size(3) == out.size(2), qPrintable(what));
+                if (c.size == 32) QVERIFY2(out.size(2) == 32 / layout.strides[s], qPrintable(what));
+                QVERIFY2(f.preReLU[s].sizes() == out.sizes(), qPrintable(what));
+                if (layout.endsInReLU[s]) {
+                    // The stage output is the ReLU of its pre-activation, which has negative entries.
+                    QVERIFY2(close(at::relu(f.preReLU[s]), out), qPrintable(what));
+                    QVERIFY2(f.preReLU[s].min().item<double>() < 0, qPrintable(what));
+                } else {
+                    // No final ReLU: the output itself, negative entries included.
+                    QVERIFY2(f.preReLU[s].equal(out), qPrintable(what));
+                    QVERIFY2(out.min().item<double>() < 0, qPrintable(what));
+                }
             }
-            QCOMPARE(f.pooled.sizes().vec(), (std::vector<int64_t>{2, expectedChannels.back()}));
+            QCOMPARE(f.pooled.sizes().vec(), (std::vector<int64_t>{2, layout.channels.back()}));
             QCOMPARE(f.logits.sizes().vec(), (std::vector<int64_t>{2, c.classes}));
             QVERIFY(close(f.pooled, f.stages.back().mean({2, 3})));
             QVERIFY(close(net->forward(x), f.logits));
@@ -146,32 +226,116 @@ private Q_SLOTS:
         QVERIFY(close(net->head(h), reference));
     }
 
-    void parameterCountsMatchRepDistiller() {
-        // Expected numbers printed by tests/fixtures/repdistiller_param_counts.py (an independent
-        // PyTorch re-definition of RepDistiller's models/resnet.py), 3 input channels, 100 classes:
-        // params, parameter tensors, buffers.
+    void parameterCountsMatchReference() {
+        // Printed by tests/fixtures/repdistiller_param_counts.py, an independent PyTorch re-definition of
+        // RepDistiller's models/*.py and torchvision's ImageNet ResNets: parameters, parameter tensors,
+        // buffers, and the SHA-1 of the space-joined parameter names and of the buffer names, in
+        // registration order. 3 input channels; 100 classes, 1000 for the ImageNet ResNets.
         struct Expected {
             int64_t params, tensors, buffers;
+            const char* namesSha1;
+            const char* buffersSha1;
         };
         const std::map<std::string, Expected> expected{
-            {"resnet8", {83892, 29, 27}},       {"resnet20", {278324, 65, 63}},
-            {"resnet32", {472756, 101, 99}},    {"resnet56", {861620, 173, 171}},
-            {"resnet110", {1736564, 335, 333}}, {"resnet8x4", {1233540, 32, 30}},
-            {"resnet32x4", {7433860, 104, 102}},
+            {"resnet8",
+             {83892, 29, 27, "26d4bfe154fcdc13fb1b109f2bd1ae4923e4ceec",
+              "b6101b0339320636fec4c356d4a43f86cabac46e"}},
+            {"resnet14",
+             {181108, 47, 45, "a30bd42e089c2482612c75ce31321621fe457c0a",
+              "97ddb0d8b8c9bbc6d41e1ec58d75e6a3ef789e2e"}},
+            {"resnet20",
+             {278324, 65, 63, "e1e7da409f5e2f2338c069a15e6191c03e328075",
+              "b4f7b3dd25b6a49c4cb5b22e826ed14f1e948370"}},
+            {"resnet32",
+             {472756, 101, 99, "36ba52a4195940fa3f6f8c1a132ee58811b40e75",
+              "086007b14bc636b85c7feb4602adbf2224fc7737"}},
+            {"resnet44",
+             {667188, 137, 135, "fcf9ad8f9ccf19484ab201c5c8fc147553bb38a1",
+              "7bddee35bc8089ba753569649a4cac3b9cd12e50"}},
+            {"resnet56",
+             {861620, 173, 171, "a37c3c686b857b1c2e4598b2e89f81132522e5cd",
+              "2abcf02d05e39b673826c4b4486b016343d01b67"}},
+            {"resnet110",
+             {1736564, 335, 333, "b1e9778f04046335ab5894f132db1ef05c322d44",
+              "e64983f76c54889d9e01f769ce96c6dfa201799b"}},
+            {"resnet8x4",
+             {1233540, 32, 30, "8ab80927f9ca3597dce93e6f44e3de074ec91684",
+              "419bde889cced24360ff9dd662782c71d9e40ec7"}},
+            {"resnet32x4",
+             {7433860, 104, 102, "7d64e8ef441ce409273389dc16472aef62f115f5",
+              "afb0b7efbb0e3affcae8309d24b56f9144034895"}},
+            {"wrn_16_2",
+             {703284, 44, 39, "305ce8c1d69183d5cf77a6c849197a25b251e3b7",
+              "048b318524a76151993a5d78e1efdf1a31df236a"}},
+            {"wrn_40_2",
+             {2255156, 116, 111, "490fd57d6708df3d23d8cf7232cda8e00f07326c",
+              "263a8e30e6607bdaffb96d9284925e39876c6ea3"}},
+            {"vgg8",
+             {3965028, 22, 15, "da131d6982cdf47294ea34663d34a023809a1e46",
+              "b4f197265bd820eec7c39fc4db25f71bf332247f"}},
+            {"vgg11",
+             {9277284, 34, 24, "7b17ded4417a253849c60a6991aed1b232e61f23",
+              "3a2cef50be968ed399e8d449c58ddc5b4e9198f4"}},
+            {"vgg13",
+             {9462180, 42, 30, "f36c9e30580042d3fb4eb81096a52d9e79edb01b",
+              "f2869d826e3292d243fb59a30c195e3e9ae4aedf"}},
+            {"mobilenetv2",
+             {812836, 161, 159, "e3fb4bfc9d1e2971f336229fa541998ca8d91f68",
+              "1985f8444346900df184a9d7c32d4e5055987cfd"}},
+            {"shufflenetv1",
+             {949258, 149, 147, "0a7345dccbec3a55455d712e0279b3e17ae390ba",
+              "f019e843c5cb839229aa55bdf7442ee49088ade7"}},
+            {"shufflenetv2",
+             {1355528, 170, 168, "552bd036966d98455d88c7754cf2fe04896e9607",
+              "a59d4f855ee77caafb3774641381aa2d40b172ff"}},
+            {"resnet18",
+             {11689512, 62, 60, "3a6fb06f8ea65f405686d5dc6e755d21cdccd279",
+              "187edb9e58d26f37b71e53fc65758ea299601a69"}},
+            {"resnet34",
+             {21797672, 110, 108, "29c7800dbb47dc1ecdf0bdcc778764c5a4cf06ac",
+              "73684e132ff0f5d9316ace0123bcceb89f4c8c2a"}},
+            {"resnet50",
+             {25557032, 161, 159, "e7dcd77902eaae598ff8441820f2d52d1d0ffcd5",
+              "4e7143f5beae2d05069cde6ce2bfbb6713f5556f"}},
         };
+        QCOMPARE(int64_t(expected.size()), int64_t(kAllModels.size()) - 1);   // all but tinycnn
         for (const auto& [name, e] : expected) {
-            auto net = createModel(name, 3, 100);
+            auto net = createModel(name, 3, isImageNetModel(name) ? 1000 : 100);
+            qInfo("%-12s %9lld parameters", name.c_str(), static_cast<long long>(parameterCount(*net)));
             QCOMPARE(parameterCount(*net), e.params);
             QCOMPARE(int64_t(net->named_parameters().size()), e.tensors);
             QCOMPARE(int64_t(net->named_buffers().size()), e.buffers);
+            QVERIFY2(sha1(parameterNames(*net)) == e.namesSha1, name.c_str());
+            QVERIFY2(sha1(bufferNames(*net)) == e.buffersSha1, name.c_str());
         }
-        // One input channel removes 2 × 9 × filters[0] stem weights.
+        // One input channel removes the stem weights of two channels (and nothing else).
         QCOMPARE(parameterCount(*createModel("resnet8", 1, 100)), 83892 - 2 * 9 * 16);
+        QCOMPARE(parameterCount(*createModel("wrn_16_2", 1, 100)), 703284 - 2 * 9 * 16);
+        QCOMPARE(parameterCount(*createModel("vgg8", 1, 100)), 3965028 - 2 * 9 * 64);
+        QCOMPARE(parameterCount(*createModel("mobilenetv2", 1, 100)), 812836 - 2 * 9 * 16);
+        QCOMPARE(parameterCount(*createModel("shufflenetv1", 1, 100)), 949258 - 2 * 24);
+        QCOMPARE(parameterCount(*createModel("shufflenetv2", 1, 100)), 1355528 - 2 * 24);
+        QCOMPARE(parameterCount(*createModel("resnet18", 1, 1000)), 11689512 - 2 * 49 * 64);
     }
 
-    void parameterNamesMatchRepDistiller() {
-        // As printed by tests/fixtures/repdistiller_param_counts.py for resnet8.
-        const QString expected =
+    void parameterCountsMatchPublishedSizes() {
+        // Sizes as the CRD paper and torchvision list them, in millions (rounded to 0.01M).
+        const std::map<std::string, double> published{
+            {"wrn_40_2", 2.26},   {"wrn_16_2", 0.70},     {"vgg13", 9.46},        {"vgg8", 3.97},
+            {"mobilenetv2", 0.81}, {"shufflenetv1", 0.95}, {"shufflenetv2", 1.36}, {"resnet18", 11.69},
+            {"resnet34", 21.80},  {"resnet50", 25.56},    {"resnet56", 0.86},     {"resnet32x4", 7.43},
+        };
+        for (const auto& [name, millions] : published) {
+            auto net = createModel(name, 3, isImageNetModel(name) ? 1000 : 100);
+            const double actual = parameterCount(*net) / 1e6;
+            QVERIFY2(std::abs(actual - millions) < 0.005, qPrintable(QString("%1: %2M").arg(name.c_str()).arg(actual)));
+        }
+    }
+
+    void parameterNamesMatchReference() {
+        // As printed by tests/fixtures/repdistiller_param_counts.py. Full lists for three families; the
+        // other models' full lists are compared through their SHA-1 in parameterCountsMatchReference.
+        const QString resnet8 =
             "conv1.weight bn1.weight bn1.bias layer1.0.conv1.weight layer1.0.bn1.weight layer1.0.bn1.bias "
             "layer1.0.conv2.weight layer1.0.bn2.weight layer1.0.bn2.bias layer2.0.conv1.weight layer2.0.bn1.weight "
             "layer2.0.bn1.bias layer2.0.conv2.weight layer2.0.bn2.weight layer2.0.bn2.bias "
@@ -179,18 +343,76 @@ private Q_SLOTS:
             "layer3.0.conv1.weight layer3.0.bn1.weight layer3.0.bn1.bias layer3.0.conv2.weight layer3.0.bn2.weight "
             "layer3.0.bn2.bias layer3.0.downsample.0.weight layer3.0.downsample.1.weight "
             "layer3.0.downsample.1.bias fc.weight fc.bias";
-        QStringList names;
+        QCOMPARE(parameterNames(*createModel("resnet8", 3, 100)).join(' '), resnet8);
+        const QString vgg8 =
+            "block0.0.weight block0.0.bias block0.1.weight block0.1.bias block1.0.weight block1.0.bias "
+            "block1.1.weight block1.1.bias block2.0.weight block2.0.bias block2.1.weight block2.1.bias "
+            "block3.0.weight block3.0.bias block3.1.weight block3.1.bias block4.0.weight block4.0.bias "
+            "block4.1.weight block4.1.bias classifier.weight classifier.bias";
+        QCOMPARE(parameterNames(*createModel("vgg8", 3, 100)).join(' '), vgg8);
+        const QString wrn16 =
+            "conv1.weight block1.layer.0.bn1.weight block1.layer.0.bn1.bias block1.layer.0.conv1.weight "
+            "block1.layer.0.bn2.weight block1.layer.0.bn2.bias block1.layer.0.conv2.weight "
+            "block1.layer.0.convShortcut.weight block1.layer.1.bn1.weight block1.layer.1.bn1.bias "
+            "block1.layer.1.conv1.weight block1.layer.1.bn2.weight block1.layer.1.bn2.bias "
+            "block1.layer.1.conv2.weight block2.layer.0.bn1.weight block2.layer.0.bn1.bias "
+            "block2.layer.0.conv1.weight block2.layer.0.bn2.weight block2.layer.0.bn2.bias "
+            "block2.layer.0.conv2.weight block2.layer.0.convShortcut.weight block2.layer.1.bn1.weight "
+            "block2.layer.1.bn1.bias block2.layer.1.conv1.weight block2.layer.1.bn2.weight "
+            "block2.layer.1.bn2.bias block2.layer.1.conv2.weight block3.layer.0.bn1.weight "
+            "block3.layer.0.bn1.bias block3.layer.0.conv1.weight block3.layer.0.bn2.weight "
+            "block3.layer.0.bn2.bias block3.layer.0.conv2.weight block3.layer.0.convShortcut.weight "
+            "block3.layer.1.bn1.weight block3.layer.1.bn1.bias block3.layer.1.conv1.weight "
+            "block3.layer.1.bn2.weight block3.layer.1.bn2.bias block3.layer.1.conv2.weight bn1.weight bn1.bias "
+            "fc.weight fc.bias";
+        QCOMPARE(parameterNames(*createModel("wrn_16_2", 3, 100)).join(' '), wrn16);
+
+        // First and last names of the others, as the script prints them.
+        struct Ends {
+            const char* model;
+            const char* first;
+            const char* last;
+        };
+        const Ends ends[] = {
+            {"mobilenetv2",
+             "conv1.0.weight conv1.1.weight conv1.1.bias blocks.0.0.conv.0.weight blocks.0.0.conv.1.weight "
+             "blocks.0.0.conv.1.bias blocks.0.0.conv.3.weight blocks.0.0.conv.4.weight blocks.0.0.conv.4.bias "
+             "blocks.0.0.conv.6.weight blocks.0.0.conv.7.weight blocks.0.0.conv.7.bias",
+             "blocks.6.0.conv.7.bias conv2.0.weight conv2.1.weight conv2.1.bias classifier.0.weight classifier.0.bias"},
+            {"shufflenetv1",
+             "conv1.weight bn1.weight bn1.bias layer1.0.conv1.weight layer1.0.bn1.weight layer1.0.bn1.bias "
+             "layer1.0.conv2.weight layer1.0.bn2.weight layer1.0.bn2.bias layer1.0.conv3.weight layer1.0.bn3.weight "
+             "layer1.0.bn3.bias",
+             "layer3.3.bn2.bias layer3.3.conv3.weight layer3.3.bn3.weight layer3.3.bn3.bias linear.weight linear.bias"},
+            {"shufflenetv2",
+             "conv1.weight bn1.weight bn1.bias layer1.0.conv1.weight layer1.0.bn1.weight layer1.0.bn1.bias "
+             "layer1.0.conv2.weight layer1.0.bn2.weight layer1.0.bn2.bias layer1.0.conv3.weight layer1.0.bn3.weight "
+             "layer1.0.bn3.bias",
+             "layer3.3.bn3.bias conv2.weight bn2.weight bn2.bias linear.weight linear.bias"},
+            {"resnet50",
+             "conv1.weight bn1.weight bn1.bias layer1.0.conv1.weight layer1.0.bn1.weight layer1.0.bn1.bias "
+             "layer1.0.conv2.weight layer1.0.bn2.weight layer1.0.bn2.bias layer1.0.conv3.weight layer1.0.bn3.weight "
+             "layer1.0.bn3.bias",
+             "layer4.2.bn2.bias layer4.2.conv3.weight layer4.2.bn3.weight layer4.2.bn3.bias fc.weight fc.bias"},
+        };
+        for (const Ends& e : ends) {
+            const QStringList names = parameterNames(*createModel(e.model, 3, 100));
+            QCOMPARE(names.mid(0, 12).join(' '), QString(e.first));
+            QCOMPARE(names.mid(names.size() - 6).join(' '), QString(e.last));
+        }
+
         auto net = createModel("resnet8", 3, 100);
-        for (const auto& p : net->named_parameters()) names << QString::fromStdString(p.key());
-        QCOMPARE(names.join(' '), expected);
         QVERIFY(net->named_buffers().contains("layer3.0.downsample.1.running_var"));
         // resnet32's last block of stage 3 and resnet8x4's widened first stage (downsample at 32→64).
         QVERIFY(createModel("resnet32", 3, 10)->named_parameters().contains("layer3.4.conv2.weight"));
         QVERIFY(createModel("resnet8x4", 3, 10)->named_parameters().contains("layer1.0.downsample.0.weight"));
         QVERIFY(!createModel("resnet8", 3, 10)->named_parameters().contains("layer1.0.downsample.0.weight"));
+        QVERIFY(createModel("resnet18", 3, 10)->named_parameters().contains("layer2.0.downsample.0.weight"));
+        QVERIFY(!createModel("resnet18", 3, 10)->named_parameters().contains("layer1.0.downsample.0.weight"));
+        QVERIFY(createModel("resnet50", 3, 10)->named_parameters().contains("layer1.0.downsample.0.weight"));
     }
 
-    void initialisationAsRepDistiller() {
+    void initialisationAsReference() {
         // Kaiming normal, fan_out, ReLU gain: std = sqrt(2 / (out_channels × 3 × 3)).
         auto net = createModel("resnet32x4", 3, 100);
         const auto params = net->named_parameters();
@@ -207,6 +429,34 @@ private Q_SLOTS:
                          p.key().c_str());
             }
         }
+        auto relativeStdError = [](const at::Tensor& t, double expected) {
+            return std::abs(t.std().item<double>() / expected - 1.0);
+        };
+        // RepDistiller vgg.py: conv biases zero, classifier weight normal(0, 0.01), bias zero.
+        auto vgg = createModel("vgg8", 3, 100)->named_parameters();
+        QVERIFY(relativeStdError(vgg["block3.0.weight"], std::sqrt(2.0 / (512 * 9))) < 0.01);
+        QVERIFY(vgg["block3.0.bias"].eq(0).all().item<bool>());
+        QVERIFY(relativeStdError(vgg["classifier.weight"], 0.01) < 0.02);
+        QVERIFY(vgg["classifier.bias"].eq(0).all().item<bool>());
+        // mobilenetv2.py: the same for the convs (here depthwise, fan_out = 480 × 9) and the classifier.
+        auto mobile = createModel("mobilenetv2", 3, 100)->named_parameters();
+        QVERIFY(relativeStdError(mobile["blocks.6.0.conv.3.weight"], std::sqrt(2.0 / (480 * 9))) < 0.05);
+        QVERIFY(relativeStdError(mobile["classifier.0.weight"], 0.01) < 0.02);
+        // wrn.py: the linear layer keeps its default weight (uniform ±1/sqrt(128)) with a zero bias.
+        auto wrn = createModel("wrn_40_2", 3, 100)->named_parameters();
+        QVERIFY(wrn["fc.bias"].eq(0).all().item<bool>());
+        QVERIFY(wrn["fc.weight"].abs().max().item<double>() <= 1.0 / std::sqrt(128.0));
+        QVERIFY(relativeStdError(wrn["block3.layer.5.conv2.weight"], std::sqrt(2.0 / (128 * 9))) < 0.01);
+        // torchvision: Kaiming normal (fan_out) convs; the fc keeps its default (non-zero) bias.
+        auto r50 = createModel("resnet50", 3, 1000)->named_parameters();
+        QVERIFY(relativeStdError(r50["layer4.0.conv2.weight"], std::sqrt(2.0 / (512 * 9))) < 0.01);
+        QVERIFY(r50["fc.bias"].ne(0).any().item<bool>());
+        // ShuffleNets: PyTorch's default, Kaiming uniform with a = sqrt(5): ±1/sqrt(fan_in), std bound/sqrt(3).
+        auto shuffle = createModel("shufflenetv2", 3, 100)->named_parameters();
+        const at::Tensor pw = shuffle["layer3.1.conv1.weight"];   // 232 → 232 inputs per output
+        const double bound = 1.0 / std::sqrt(232.0);
+        QVERIFY(pw.abs().max().item<double>() <= bound);
+        QVERIFY(relativeStdError(pw, bound / std::sqrt(3.0)) < 0.02);
     }
 
     void trainEvalAndSaveLoad() {

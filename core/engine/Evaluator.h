@@ -1,0 +1,24 @@
+#pragma once
+// Evaluation of a student on a split: loss, top-1 and top-5 accuracy, and with a teacher the
+// agreement (share of samples where both predict the same class).
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "data/Dataset.h"
+#include "models/StagedNet.h"
+
+namespace distillery::engine {
+
+struct EvalResult {
+    double loss = 0;
+    double acc1 = 0;                  // %
+    double acc5 = 0;                  // % (top-min(5, classes))
+    std::optional<double> agreement;  // % with the teacher, when there is one
+};
+
+EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, const data::Dataset& split,
+                    const c10::Device& device, int64_t batchSize);
+
+}  // namespace distillery::engine

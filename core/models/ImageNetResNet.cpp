@@ -1,0 +1,88 @@
+#include "models/ImageNetResNet.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "models/WeightInit.h"
+
+namespace distillery::models {
+
+namespace nn = torch::nn;
+
+namespace {
+constexpr int64_t kPlanes[4] = {64, 128, 256, 512};
+}
+
+ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocksPerStage, int64_t inChannels,
+                               int64_t numClasses)
+    : expansion_(block == Block::Bottleneck ? Bottleneck::kExpansion : 1), numClasses_(numClasses) {
+    for (int64_t n : blocksPerStage) {
+        if (n < 1) throw std::invalid_argument("ImageNetResNet: every stage needs at least one block");
+    }
+    if (inChannels < 1 || numClasses < 1) {
+        throw std::invalid_argument("ImageNetResNet: input channels and classes must be positive, got " +
+                                    std::to_string(inChannels) + " and " + std::to_string(numClasses));
+    }
+    conv1_ = register_module(
+        "conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 64, 7).stride(2).padding(3).bias(false)));
+    bn1_ = register_module("bn1", nn::BatchNorm2d(64));
+    int64_t inPlanes = 64;
+    for (int64_t s = 0; s < 4; ++s) {
+        nn::ModuleList layer;
+        std::vector<std::shared_ptr<BasicBlock>> basic;
+        std::vector<std::shared_ptr<Bottleneck>> bottleneck;
+        for (int64_t b = 0; b < blocksPerStage[s]; ++b) {
+            const int64_t stride = b == 0 && s > 0 ? 2 : 1;
+            if (block == Block::Basic) {
+                basic.push_back(std::make_shared<BasicBlock>(inPlanes, kPlanes[s], stride));
+                layer->push_back(basic.back());
+            } else {
+                bottleneck.push_back(std::make_shared<Bottleneck>(inPlanes, kPlanes[s], stride));
+                layer->push_back(bottleneck.back());
+            }
+            inPlanes = kPlanes[s] * expansion_;
+        }
+        register_module("layer" + std::to_string(s + 1), layer);
+        basicStages_.push_back(std::move(basic));
+        bottleneckStages_.push_back(std::move(bottleneck));
+    }
+    fc_ = register_module("fc", nn::Linear(inPlanes, numClasses));
+    // torchvision: Kaiming normal (fan_out, relu) convolutions, BN 1/0, default linear.
+    initialiseWeights(*this, LinearInit::Default);
+}
+
+int64_t ImageNetResNet::stageChannels(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < 4, "ImageNetResNet: no stage ", stage);
+    return kPlanes[stage] * expansion_;
+}
+
+int64_t ImageNetResNet::stageStride(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < 4, "ImageNetResNet: no stage ", stage);
+    return int64_t(4) << stage;
+}
+
+at::Tensor ImageNetResNet::stem(const at::Tensor& image) {
+    const at::Tensor h = at::relu(bn1_->forward(conv1_->forward(image)));
+    return at::max_pool2d(h, {3, 3}, {2, 2}, {1, 1});
+}
+
+at::Tensor ImageNetResNet::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
+    at::Tensor h = x;
+    for (auto& block : basicStages_[stage]) {
+        BasicBlock::Output o = block->forward(h);
+        h = o.out;
+        if (preReLU) *preReLU = o.preReLU;
+    }
+    for (auto& block : bottleneckStages_[stage]) {
+        Bottleneck::Output o = block->forward(h);
+        h = o.out;
+        if (preReLU) *preReLU = o.preReLU;
+    }
+    return h;
+}
+
+at::Tensor ImageNetResNet::classifier(const at::Tensor& pooled) { return fc_->forward(pooled); }
+
+}  // namespace distillery::models
