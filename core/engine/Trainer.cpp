@@ -135,7 +135,8 @@ Outcome Trainer::train() {
         store_.setRunTeacher(runId_, loaded.model);
         log("info", "teacher " + loaded.model + " from " + loaded.description);
     }
-    auto distiller = methods::createDistiller(spec.method, teacher.get(), *student);
+    const methods::DistillerContext context{train.size(), train.channels(), train.height(), train.width(), spec.epochs};
+    auto distiller = methods::createDistiller(spec.method, teacher.get(), *student, context);
     distiller->setLabelSmoothing(spec.optim.labelSmoothing);
     distiller->to(device);
     if (teacher && distiller->needsFeatures() && teacher->numStages() == 0)
@@ -265,7 +266,8 @@ Outcome Trainer::train() {
             if (distiller->needsFeatures()) studentOut = student->forwardFeatures(images);
             else studentOut.logits = student->forward(images);
 
-            const methods::StepInputs inputs{studentOut, teacher ? &teacherOut : nullptr, labels, progress.step, epoch};
+            const methods::StepInputs inputs{studentOut, teacher ? &teacherOut : nullptr, labels, progress.step, epoch,
+                                             index};
             const auto terms = distiller->losses(inputs);
             torch::Tensor total = terms.front().value;
             for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i].value;

@@ -27,6 +27,14 @@ struct StepInputs {
     const at::Tensor& labels;
     int64_t step = 0;
     int64_t epoch = 0;
+    at::Tensor indices;                  // the batch's positions in the training split (memory banks)
+};
+
+// What a method may need to size itself beyond the two networks.
+struct DistillerContext {
+    int64_t trainSize = 0;               // images in the training split
+    int64_t channels = 1, height = 28, width = 28;
+    int64_t epochs = 1;
 };
 
 // Rows for the diagnostic tables; run id and step are filled in by the trainer.
@@ -49,18 +57,27 @@ public:
     virtual Diagnostics diagnostics() { return {}; }
 
     void setLabelSmoothing(double smoothing) { labelSmoothing_ = smoothing; }
+    // Feature methods add Hinton KD on the logits when alpha > 0 ("method + KD", SAKD's baseline)
+    // and leave it out otherwise ("method alone", RepDistiller's); the spec's kd_alpha and kd_T.
+    void setKd(double alpha, double temperature) {
+        kdAlpha_ = alpha;
+        kdTemperature_ = temperature;
+    }
 
 protected:
     // Cross-entropy on the labels with the run's label smoothing: every method's "ce" term.
     at::Tensor labelLoss(const at::Tensor& logits, const at::Tensor& labels) const;
+    // Appends the term "kd" (kd_alpha · T² · KL) when kd_alpha > 0.
+    void appendKd(std::vector<LossTerm>& terms, const StepInputs& inputs) const;
 
 private:
     double labelSmoothing_ = 0;
+    double kdAlpha_ = 0, kdTemperature_ = 4;
 };
 
 // Builds the method the spec names, with its declared parameters. The nets let a method size its
 // connectors; they are not owned.
 std::shared_ptr<Distiller> createDistiller(const spec::MethodSpec& method, models::StagedNet* teacher,
-                                           models::StagedNet& student);
+                                           models::StagedNet& student, const DistillerContext& context = {});
 
 }  // namespace distillery::methods

@@ -10,8 +10,7 @@ namespace distillery::models {
 namespace nn = torch::nn;
 
 CifarResNet::CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters, int64_t inChannels,
-                         int64_t numClasses)
-    : numFilters_(numFilters), numClasses_(numClasses) {
+                         int64_t numClasses) {
     if (depth < 8 || (depth - 2) % 6 != 0) {
         throw std::invalid_argument("CifarResNet: depth must be 6n+2 with n >= 1, got " + std::to_string(depth));
     }
@@ -51,16 +50,7 @@ CifarResNet::CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters
             nn::init::zeros_(bn->bias);
         }
     }
-}
-
-int64_t CifarResNet::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "CifarResNet: no stage ", stage);
-    return numFilters_[stage + 1];
-}
-
-int64_t CifarResNet::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "CifarResNet: no stage ", stage);
-    return int64_t(1) << stage;
+    setLayout({{numFilters[1], 1}, {numFilters[2], 2}, {numFilters[3], 4}}, numClasses);
 }
 
 at::Tensor CifarResNet::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }

@@ -27,19 +27,12 @@ public:
     // depth = 6n + 2; numFilters = {stem, stage 1, stage 2, stage 3}.
     CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters, int64_t inChannels, int64_t numClasses);
 
-    int64_t numStages() const override { return 3; }
-    int64_t stageChannels(int64_t stage) const override;
-    int64_t stageStride(int64_t stage) const override;
-    int64_t numClasses() const override { return numClasses_; }
-
 private:
     at::Tensor stem(const at::Tensor& image) override;
     // preReLU (if given) receives the stage's last block output before its final ReLU.
     at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
     at::Tensor classifier(const at::Tensor& pooled) override;
 
-    std::array<int64_t, 4> numFilters_;
-    int64_t numClasses_;
     // Parameter names as RepDistiller's: conv1, bn1, layer1.0.conv1, …, layer3.N.bn2, fc.
     torch::nn::Conv2d conv1_{nullptr};
     torch::nn::BatchNorm2d bn1_{nullptr};

@@ -16,8 +16,7 @@ constexpr int64_t kPlanes[4] = {64, 128, 256, 512};
 }
 
 ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocksPerStage, int64_t inChannels,
-                               int64_t numClasses)
-    : expansion_(block == Block::Bottleneck ? Bottleneck::kExpansion : 1), numClasses_(numClasses) {
+                               int64_t numClasses) {
     for (int64_t n : blocksPerStage) {
         if (n < 1) throw std::invalid_argument("ImageNetResNet: every stage needs at least one block");
     }
@@ -28,6 +27,7 @@ ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocks
     conv1_ = register_module(
         "conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 64, 7).stride(2).padding(3).bias(false)));
     bn1_ = register_module("bn1", nn::BatchNorm2d(64));
+    const int64_t expansion = block == Block::Bottleneck ? Bottleneck::kExpansion : 1;
     int64_t inPlanes = 64;
     for (int64_t s = 0; s < 4; ++s) {
         nn::ModuleList layer;
@@ -42,7 +42,7 @@ ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocks
                 bottleneck.push_back(std::make_shared<Bottleneck>(inPlanes, kPlanes[s], stride));
                 layer->push_back(bottleneck.back());
             }
-            inPlanes = kPlanes[s] * expansion_;
+            inPlanes = kPlanes[s] * expansion;
         }
         register_module("layer" + std::to_string(s + 1), layer);
         basicStages_.push_back(std::move(basic));
@@ -51,16 +51,11 @@ ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocks
     fc_ = register_module("fc", nn::Linear(inPlanes, numClasses));
     // torchvision: Kaiming normal (fan_out, relu) convolutions, BN 1/0, default linear.
     initialiseWeights(*this, LinearInit::Default);
-}
-
-int64_t ImageNetResNet::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 4, "ImageNetResNet: no stage ", stage);
-    return kPlanes[stage] * expansion_;
-}
-
-int64_t ImageNetResNet::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 4, "ImageNetResNet: no stage ", stage);
-    return int64_t(4) << stage;
+    setLayout({{kPlanes[0] * expansion, 4},
+               {kPlanes[1] * expansion, 8},
+               {kPlanes[2] * expansion, 16},
+               {kPlanes[3] * expansion, 32}},
+              numClasses);
 }
 
 at::Tensor ImageNetResNet::stem(const at::Tensor& image) {

@@ -29,18 +29,11 @@ public:
 
     ImageNetResNet(Block block, const std::array<int64_t, 4>& blocksPerStage, int64_t inChannels, int64_t numClasses);
 
-    int64_t numStages() const override { return 4; }
-    int64_t stageChannels(int64_t stage) const override;
-    int64_t stageStride(int64_t stage) const override;
-    int64_t numClasses() const override { return numClasses_; }
-
 private:
     at::Tensor stem(const at::Tensor& image) override;
     at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
     at::Tensor classifier(const at::Tensor& pooled) override;
 
-    int64_t expansion_;
-    int64_t numClasses_;
     // Parameter names as torchvision's: conv1, bn1, layer1.0.conv1, …, layer4.N.bn2/bn3, fc.
     torch::nn::Conv2d conv1_{nullptr};
     torch::nn::BatchNorm2d bn1_{nullptr};

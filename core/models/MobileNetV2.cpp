@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "models/WeightInit.h"
 
@@ -28,8 +30,7 @@ int64_t scaled(int64_t channels, double multiplier) { return static_cast<int64_t
 
 }  // namespace
 
-MobileNetV2::MobileNetV2(int64_t expandRatio, double widthMultiplier, int64_t inChannels, int64_t numClasses)
-    : numClasses_(numClasses) {
+MobileNetV2::MobileNetV2(int64_t expandRatio, double widthMultiplier, int64_t inChannels, int64_t numClasses) {
     if (expandRatio < 1 || !(widthMultiplier > 0) || scaled(16, widthMultiplier) < 1) {
         throw std::invalid_argument("MobileNetV2: expand ratio must be >= 1 and the width multiplier at least "
                                     "1/16, got " + std::to_string(expandRatio) + " and " +
@@ -68,19 +69,15 @@ MobileNetV2::MobileNetV2(int64_t expandRatio, double widthMultiplier, int64_t in
     register_module("conv2", nn::Sequential(lastConv_, lastBn_, nn::ReLU()));
     classifier_ = register_module("classifier", nn::Sequential(nn::Linear(lastChannels, numClasses)));
 
-    for (int64_t s = 0; s < 3; ++s) stageWidths_[s] = scaled(kGroups[kStageGroups[s][1]].channels, widthMultiplier);
-    stageWidths_[3] = lastChannels;
     initialiseWeights(*this, LinearInit::Normal001);
-}
 
-int64_t MobileNetV2::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 4, "MobileNetV2: no stage ", stage);
-    return stageWidths_[stage];
-}
-
-int64_t MobileNetV2::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 4, "MobileNetV2: no stage ", stage);
-    return kStageStrides[stage];
+    // Stages 0-2 end with their last block group's width; stage 3 with conv2's.
+    std::vector<StageLayout> layout;
+    for (int64_t s = 0; s < 3; ++s) {
+        layout.push_back({scaled(kGroups[kStageGroups[s][1]].channels, widthMultiplier), kStageStrides[s]});
+    }
+    layout.push_back({lastChannels, kStageStrides[3]});
+    setLayout(std::move(layout), numClasses);
 }
 
 at::Tensor MobileNetV2::stem(const at::Tensor& image) { return conv1_->forward(image); }

@@ -21,7 +21,6 @@
 #include <torch/nn/modules/conv.h>
 #include <ATen/ATen.h>
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -35,18 +34,11 @@ class MobileNetV2 : public StagedNet {
 public:
     MobileNetV2(int64_t expandRatio, double widthMultiplier, int64_t inChannels, int64_t numClasses);
 
-    int64_t numStages() const override { return 4; }
-    int64_t stageChannels(int64_t stage) const override;
-    int64_t stageStride(int64_t stage) const override;
-    int64_t numClasses() const override { return numClasses_; }
-
 private:
     at::Tensor stem(const at::Tensor& image) override;
     at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
     at::Tensor classifier(const at::Tensor& pooled) override;
 
-    std::array<int64_t, 4> stageWidths_{};
-    int64_t numClasses_;
     // Parameter names as RepDistiller's: conv1.0, conv1.1, blocks.G.i.conv.*, conv2.0, conv2.1, classifier.0.
     torch::nn::Sequential conv1_{nullptr};
     std::vector<std::vector<std::shared_ptr<InvertedResidual>>> groups_;

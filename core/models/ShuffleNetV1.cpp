@@ -14,8 +14,7 @@ constexpr int64_t kStemWidth = 24;
 }
 
 ShuffleNetV1::ShuffleNetV1(const std::array<int64_t, 3>& outPlanes, const std::array<int64_t, 3>& numBlocks,
-                           int64_t groups, int64_t inChannels, int64_t numClasses)
-    : outPlanes_(outPlanes), numClasses_(numClasses) {
+                           int64_t groups, int64_t inChannels, int64_t numClasses) {
     if (inChannels < 1 || numClasses < 1) {
         throw std::invalid_argument("ShuffleNetV1: input channels and classes must be positive, got " +
                                     std::to_string(inChannels) + " and " + std::to_string(numClasses));
@@ -49,16 +48,7 @@ ShuffleNetV1::ShuffleNetV1(const std::array<int64_t, 3>& outPlanes, const std::a
     }
     linear_ = register_module("linear", nn::Linear(outPlanes[2], numClasses));
     // RepDistiller leaves ShuffleNet v1 with PyTorch's default initialisation, as LibTorch's.
-}
-
-int64_t ShuffleNetV1::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "ShuffleNetV1: no stage ", stage);
-    return outPlanes_[stage];
-}
-
-int64_t ShuffleNetV1::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "ShuffleNetV1: no stage ", stage);
-    return int64_t(2) << stage;
+    setLayout({{outPlanes[0], 2}, {outPlanes[1], 4}, {outPlanes[2], 8}}, numClasses);
 }
 
 at::Tensor ShuffleNetV1::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }

@@ -14,8 +14,7 @@ constexpr int64_t kStemWidth = 24;
 }
 
 ShuffleNetV2::ShuffleNetV2(const std::array<int64_t, 4>& outChannels, const std::array<int64_t, 3>& numBlocks,
-                           int64_t inChannels, int64_t numClasses)
-    : outChannels_(outChannels), numClasses_(numClasses) {
+                           int64_t inChannels, int64_t numClasses) {
     for (int64_t s = 0; s < 3; ++s) {
         if (numBlocks[s] < 1 || outChannels[s] < 2 || outChannels[s] % 2 != 0) {
             throw std::invalid_argument("ShuffleNetV2: every stage needs basic units and an even width");
@@ -47,16 +46,8 @@ ShuffleNetV2::ShuffleNetV2(const std::array<int64_t, 4>& outChannels, const std:
     bn2_ = register_module("bn2", nn::BatchNorm2d(outChannels[3]));
     linear_ = register_module("linear", nn::Linear(outChannels[3], numClasses));
     // RepDistiller leaves ShuffleNet v2 with PyTorch's default initialisation, as LibTorch's.
-}
-
-int64_t ShuffleNetV2::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "ShuffleNetV2: no stage ", stage);
-    return stage == 2 ? outChannels_[3] : outChannels_[stage];
-}
-
-int64_t ShuffleNetV2::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "ShuffleNetV2: no stage ", stage);
-    return int64_t(2) << stage;
+    // The last stage ends with conv2, so its width is the final 1x1 conv's.
+    setLayout({{outChannels[0], 2}, {outChannels[1], 4}, {outChannels[3], 8}}, numClasses);
 }
 
 at::Tensor ShuffleNetV2::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }

@@ -34,18 +34,11 @@ public:
     ShuffleNetV2(const std::array<int64_t, 4>& outChannels, const std::array<int64_t, 3>& numBlocks,
                  int64_t inChannels, int64_t numClasses);
 
-    int64_t numStages() const override { return 3; }
-    int64_t stageChannels(int64_t stage) const override;
-    int64_t stageStride(int64_t stage) const override;
-    int64_t numClasses() const override { return numClasses_; }
-
 private:
     at::Tensor stem(const at::Tensor& image) override;
     at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
     at::Tensor classifier(const at::Tensor& pooled) override;
 
-    std::array<int64_t, 4> outChannels_;
-    int64_t numClasses_;
     // Parameter names as RepDistiller's: conv1, bn1, layerK.0 (down unit), layerK.i (basic units),
     // conv2, bn2, linear.
     torch::nn::Conv2d conv1_{nullptr};

@@ -2,7 +2,26 @@
 
 #include <torch/torch.h>
 
+#include <utility>
+
 namespace distillery::models {
+
+void StagedNet::setLayout(std::vector<StageLayout> stages, int64_t numClasses) {
+    layout_ = std::move(stages);
+    numClasses_ = numClasses;
+}
+
+int64_t StagedNet::stageChannels(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < numStages(), "stageChannels: no stage ", stage, " in a network of ",
+                numStages(), " stages");
+    return layout_[static_cast<size_t>(stage)].channels;
+}
+
+int64_t StagedNet::stageStride(int64_t stage) const {
+    TORCH_CHECK(stage >= 0 && stage < numStages(), "stageStride: no stage ", stage, " in a network of ",
+                numStages(), " stages");
+    return layout_[static_cast<size_t>(stage)].stride;
+}
 
 at::Tensor StagedNet::forwardStages(const at::Tensor& x, int64_t begin, int64_t end) {
     TORCH_CHECK(0 <= begin && begin <= end && end <= numStages(), "forwardStages: bad range [", begin, ", ", end,

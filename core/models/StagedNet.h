@@ -24,11 +24,12 @@ class StagedNet : public torch::nn::Module {
 public:
     virtual ~StagedNet() = default;
 
-    virtual int64_t numStages() const = 0;
-    virtual int64_t stageChannels(int64_t stage) const = 0;
+    // The layout the concrete network set with setLayout(); the same lookups for every model.
+    int64_t numStages() const { return static_cast<int64_t>(layout_.size()); }
+    int64_t stageChannels(int64_t stage) const;
     // Total downsampling factor from the input image to this stage's output (1, 2, 4, …).
-    virtual int64_t stageStride(int64_t stage) const = 0;
-    virtual int64_t numClasses() const = 0;
+    int64_t stageStride(int64_t stage) const;
+    int64_t numClasses() const { return numClasses_; }
 
     // Runs stages begin..end-1. With begin == 0, x is the image and the stem runs first;
     // otherwise x is the output of stage begin-1.
@@ -40,11 +41,23 @@ public:
     virtual at::Tensor forward(const at::Tensor& image) { return head(forwardStages(image, 0, numStages())); }
 
 protected:
+    struct StageLayout {
+        int64_t channels;   // of the stage's output
+        int64_t stride;     // total downsampling from the input image to the stage's output
+    };
+    // Every concrete network calls this in its constructor, once its shape is known: one entry per
+    // stage, in order, and the class count of the logits.
+    void setLayout(std::vector<StageLayout> stages, int64_t numClasses);
+
     // What a concrete network supplies; the composition above is the same for every model.
     virtual at::Tensor stem(const at::Tensor& image) = 0;
     // Runs one stage on x; when preReLU is given, also returns the output before the final ReLU.
     virtual at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) = 0;
     virtual at::Tensor classifier(const at::Tensor& pooled) = 0;
+
+private:
+    std::vector<StageLayout> layout_;
+    int64_t numClasses_ = 0;
 };
 
 }  // namespace distillery::models

@@ -14,7 +14,7 @@ constexpr int64_t kChannels[2] = {8, 16};
 constexpr int64_t kStrides[2] = {1, 2};
 }  // namespace
 
-TinyCnn::TinyCnn(int64_t inChannels, int64_t numClasses) : numClasses_(numClasses) {
+TinyCnn::TinyCnn(int64_t inChannels, int64_t numClasses) {
     if (inChannels < 1 || numClasses < 1) {
         throw std::invalid_argument("TinyCnn: input channels and classes must be positive, got " +
                                     std::to_string(inChannels) + " and " + std::to_string(numClasses));
@@ -39,16 +39,7 @@ TinyCnn::TinyCnn(int64_t inChannels, int64_t numClasses) : numClasses_(numClasse
             nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
         }
     }
-}
-
-int64_t TinyCnn::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 2, "TinyCnn: no stage ", stage);
-    return kChannels[stage];
-}
-
-int64_t TinyCnn::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 2, "TinyCnn: no stage ", stage);
-    return stage == 0 ? 1 : 2;
+    setLayout({{kChannels[0], 1}, {kChannels[1], 2}}, numClasses);
 }
 
 at::Tensor TinyCnn::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }

@@ -20,18 +20,11 @@ class TinyCnn : public StagedNet {
 public:
     TinyCnn(int64_t inChannels, int64_t numClasses);
 
-    int64_t numStages() const override { return 2; }
-    int64_t stageChannels(int64_t stage) const override;
-    int64_t stageStride(int64_t stage) const override;
-    int64_t numClasses() const override { return numClasses_; }
-
-
 private:
     at::Tensor stem(const at::Tensor& image) override;
     at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
     at::Tensor classifier(const at::Tensor& pooled) override;
 
-    int64_t numClasses_;
     torch::nn::Conv2d conv1_{nullptr};
     torch::nn::BatchNorm2d bn1_{nullptr};
     torch::nn::Conv2d stageConv_[2] = {nullptr, nullptr};

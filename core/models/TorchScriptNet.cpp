@@ -2,7 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace distillery::models {
 
@@ -27,14 +30,18 @@ TorchScriptNet::TorchScriptNet(const std::string& path, std::vector<std::string>
     const auto sample = torch::zeros({1, channels, height, width});
     try {
         if (hasStages()) {
+            // The dry run goes through StagedNet::forwardFeatures, which loops over numStages(): the
+            // layout's length. So a provisional layout (one entry per stage, shapes not yet known, 0)
+            // comes first, and the real one replaces it once the sample has given the shapes.
+            setLayout(std::vector<StageLayout>(stages_.size(), StageLayout{0, 0}), 0);
             const FeatureSet f = forwardFeatures(sample);
+            std::vector<StageLayout> layout;
             for (const auto& s : f.stages) {
-                stageChannels_.push_back(s.size(1));
-                stageStrides_.push_back(std::max<int64_t>(1, height / std::max<int64_t>(1, s.size(2))));
+                layout.push_back({s.size(1), std::max<int64_t>(1, height / std::max<int64_t>(1, s.size(2)))});
             }
-            numClasses_ = f.logits.size(1);
+            setLayout(std::move(layout), f.logits.size(1));
         } else {
-            numClasses_ = forward(sample).size(1);
+            setLayout({}, forward(sample).size(1));
         }
     } catch (const c10::Error& e) {
         const std::string what = e.what_without_backtrace();

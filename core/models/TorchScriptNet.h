@@ -19,10 +19,6 @@ public:
                    std::string classifier, int64_t channels, int64_t height, int64_t width);
 
     bool hasStages() const { return !stages_.empty(); }
-    int64_t numStages() const override { return static_cast<int64_t>(stages_.size()); }
-    int64_t stageChannels(int64_t stage) const override { return stageChannels_.at(static_cast<size_t>(stage)); }
-    int64_t stageStride(int64_t stage) const override { return stageStrides_.at(static_cast<size_t>(stage)); }
-    int64_t numClasses() const override { return numClasses_; }
 
     FeatureSet forwardFeatures(const at::Tensor& image) override;
     at::Tensor forward(const at::Tensor& image) override;
@@ -41,8 +37,6 @@ private:
     torch::jit::Module module_;
     std::vector<torch::jit::Module> stem_, stages_;
     std::vector<torch::jit::Module> classifier_;   // empty, or one module
-    std::vector<int64_t> stageChannels_, stageStrides_;
-    int64_t numClasses_ = 0;
 };
 
 }  // namespace distillery::models

@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -28,7 +27,7 @@ nn::Sequential makeBlock(const std::vector<int64_t>& widths, int64_t inChannels)
 
 }  // namespace
 
-Vgg::Vgg(const Config& config, int64_t inChannels, int64_t numClasses) : config_(config), numClasses_(numClasses) {
+Vgg::Vgg(const Config& config, int64_t inChannels, int64_t numClasses) {
     for (const auto& widths : config) {
         if (widths.empty()) throw std::invalid_argument("Vgg: every block needs at least one convolution");
     }
@@ -43,16 +42,9 @@ Vgg::Vgg(const Config& config, int64_t inChannels, int64_t numClasses) : config_
     }
     classifier_ = register_module("classifier", nn::Linear(in, numClasses));
     initialiseWeights(*this, LinearInit::Normal001);
-}
-
-int64_t Vgg::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 4, "Vgg: no stage ", stage);
-    return config_[stage + 1].back();
-}
-
-int64_t Vgg::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 4, "Vgg: no stage ", stage);
-    return int64_t(1) << std::min<int64_t>(stage + 1, 3);   // 2, 4, 8, 8: no pool before block4
+    // Strides 2, 4, 8, 8: no pool before block4.
+    setLayout({{config[1].back(), 2}, {config[2].back(), 4}, {config[3].back(), 8}, {config[4].back(), 8}},
+              numClasses);
 }
 
 at::Tensor Vgg::stem(const at::Tensor& image) { return at::relu(blocks_[0]->forward(image)); }

@@ -37,18 +37,11 @@ public:
 
     Vgg(const Config& config, int64_t inChannels, int64_t numClasses);
 
-    int64_t numStages() const override { return 4; }
-    int64_t stageChannels(int64_t stage) const override;
-    int64_t stageStride(int64_t stage) const override;
-    int64_t numClasses() const override { return numClasses_; }
-
 private:
     at::Tensor stem(const at::Tensor& image) override;
     at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
     at::Tensor classifier(const at::Tensor& pooled) override;
 
-    Config config_;
-    int64_t numClasses_;
     // Parameter names as RepDistiller's: block0.0 (conv), block0.1 (bn), [block0.3, block0.4, …], …, classifier.
     std::array<torch::nn::Sequential, 5> blocks_{nullptr, nullptr, nullptr, nullptr, nullptr};
     torch::nn::Linear classifier_{nullptr};

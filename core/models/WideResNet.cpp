@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -11,8 +12,7 @@ namespace distillery::models {
 
 namespace nn = torch::nn;
 
-WideResNet::WideResNet(int64_t depth, int64_t widenFactor, int64_t inChannels, int64_t numClasses)
-    : stageWidths_{16 * widenFactor, 32 * widenFactor, 64 * widenFactor}, numClasses_(numClasses) {
+WideResNet::WideResNet(int64_t depth, int64_t widenFactor, int64_t inChannels, int64_t numClasses) {
     if (depth < 10 || (depth - 4) % 6 != 0) {
         throw std::invalid_argument("WideResNet: depth must be 6n+4 with n >= 1, got " + std::to_string(depth));
     }
@@ -24,6 +24,7 @@ WideResNet::WideResNet(int64_t depth, int64_t widenFactor, int64_t inChannels, i
                                     std::to_string(inChannels) + " and " + std::to_string(numClasses));
     }
     const int64_t blocksPerStage = (depth - 4) / 6;
+    const std::array<int64_t, 3> stageWidths{16 * widenFactor, 32 * widenFactor, 64 * widenFactor};
 
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 16, 3).padding(1).bias(false)));
     int64_t inPlanes = 16;
@@ -33,28 +34,19 @@ WideResNet::WideResNet(int64_t depth, int64_t widenFactor, int64_t inChannels, i
         nn::ModuleList layer;
         std::vector<std::shared_ptr<WideBasicBlock>> blocks;
         for (int64_t b = 0; b < blocksPerStage; ++b) {
-            auto block = std::make_shared<WideBasicBlock>(inPlanes, stageWidths_[s], b == 0 && s > 0 ? 2 : 1);
+            auto block = std::make_shared<WideBasicBlock>(inPlanes, stageWidths[s], b == 0 && s > 0 ? 2 : 1);
             layer->push_back(block);
             blocks.push_back(block);
-            inPlanes = stageWidths_[s];
+            inPlanes = stageWidths[s];
         }
         networkBlock->register_module("layer", layer);
         register_module("block" + std::to_string(s + 1), networkBlock);
         stages_.push_back(std::move(blocks));
     }
-    bn1_ = register_module("bn1", nn::BatchNorm2d(stageWidths_[2]));
-    fc_ = register_module("fc", nn::Linear(stageWidths_[2], numClasses));
+    bn1_ = register_module("bn1", nn::BatchNorm2d(stageWidths[2]));
+    fc_ = register_module("fc", nn::Linear(stageWidths[2], numClasses));
     initialiseWeights(*this, LinearInit::ZeroBias);
-}
-
-int64_t WideResNet::stageChannels(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "WideResNet: no stage ", stage);
-    return stageWidths_[stage];
-}
-
-int64_t WideResNet::stageStride(int64_t stage) const {
-    TORCH_CHECK(stage >= 0 && stage < 3, "WideResNet: no stage ", stage);
-    return int64_t(1) << stage;
+    setLayout({{stageWidths[0], 1}, {stageWidths[1], 2}, {stageWidths[2], 4}}, numClasses);
 }
 
 at::Tensor WideResNet::stem(const at::Tensor& image) { return conv1_->forward(image); }

@@ -13,7 +13,6 @@
 #include <torch/nn/modules/linear.h>
 #include <ATen/ATen.h>
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -27,18 +26,11 @@ class WideResNet : public StagedNet {
 public:
     WideResNet(int64_t depth, int64_t widenFactor, int64_t inChannels, int64_t numClasses);
 
-    int64_t numStages() const override { return 3; }
-    int64_t stageChannels(int64_t stage) const override;
-    int64_t stageStride(int64_t stage) const override;
-    int64_t numClasses() const override { return numClasses_; }
-
 private:
     at::Tensor stem(const at::Tensor& image) override;
     at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override;
     at::Tensor classifier(const at::Tensor& pooled) override;
 
-    std::array<int64_t, 3> stageWidths_;
-    int64_t numClasses_;
     // Parameter names as RepDistiller's: conv1, block1.layer.0.bn1, …, block3.layer.N.conv2, bn1, fc.
     torch::nn::Conv2d conv1_{nullptr};
     std::vector<std::vector<std::shared_ptr<WideBasicBlock>>> stages_;

@@ -26,6 +26,8 @@ struct MethodDecl {
 };
 
 const std::vector<MethodDecl>& methodCatalog();
+// A feature method's parameters plus kd_alpha (0 = no KD term) and kd_T: the optional KD block.
+std::vector<ParamDecl> withKdOption(std::vector<ParamDecl> params);
 const MethodDecl* findMethod(const std::string& name);
 
 const std::vector<std::string>& modelNames();

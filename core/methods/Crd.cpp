@@ -1,0 +1,122 @@
+#include "methods/Crd.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace distillery::methods {
+
+namespace {
+constexpr double kEps = 1e-7;   // RepDistiller's criterion.py eps
+
+at::Tensor l2normalise(const at::Tensor& x) { return x / x.pow(2).sum(1, true).pow(0.5); }
+}  // namespace
+
+Crd::Crd(int64_t studentDim, int64_t teacherDim, int64_t trainSize, const Options& options)
+    : trainSize_(trainSize),
+      featDim_(options.featDim),
+      requestedNceK_(options.nceK),
+      nceK_(options.nceK),
+      nceT_(options.nceT),
+      momentum_(options.momentum),
+      beta_(options.beta) {
+    if (trainSize < 2)
+        throw std::invalid_argument("crd: the training split has " + std::to_string(trainSize) +
+                                    " images; the memory bank needs at least 2");
+    if (nceK_ > trainSize - 1) {
+        nceK_ = trainSize - 1;
+        spdlog::warn("crd: nce_k {} is more than the training split's {} images minus one; using nce_k = {}",
+                     requestedNceK_, trainSize, nceK_);
+    }
+    embedStudent_ = register_module("embed_s", torch::nn::Linear(studentDim, featDim_));
+    embedTeacher_ = register_module("embed_t", torch::nn::Linear(teacherDim, featDim_));
+    const double stdv = 1.0 / std::sqrt(double(featDim_) / 3.0);
+    memoryV1_ = register_buffer("memory_v1", torch::rand({trainSize, featDim_}).mul_(2 * stdv).add_(-stdv));
+    memoryV2_ = register_buffer("memory_v2", torch::rand({trainSize, featDim_}).mul_(2 * stdv).add_(-stdv));
+    z_ = register_buffer("z", torch::full({2}, -1.0, torch::kFloat));
+    const auto seed = torch::randint(0, std::numeric_limits<int64_t>::max(), {1}, torch::kLong).item<int64_t>();
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+    samplerState_ = register_buffer("sampler_state", generator.get_state());
+}
+
+at::Tensor Crd::sampleContrastIndices(const at::Tensor& indices) {
+    const int64_t batch = indices.size(0);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>();
+    generator.set_state(samplerState_.to(torch::kCPU));
+    auto drawn = torch::randint(0, trainSize_, {batch, nceK_ + 1}, generator, torch::kLong);
+    samplerState_.copy_(generator.get_state());
+    drawn.select(1, 0).copy_(indices.to(torch::kCPU, torch::kLong));
+    return drawn.to(memoryV1_.device());
+}
+
+at::Tensor Crd::contrastLoss(const at::Tensor& studentPooled, const at::Tensor& teacherPooled,
+                             const at::Tensor& indices, const at::Tensor& contrastIndices) {
+    const int64_t batch = studentPooled.size(0);
+    const int64_t k = contrastIndices.size(1) - 1;
+    const auto v1 = l2normalise(embedStudent_->forward(studentPooled.reshape({batch, -1}).to(at::kFloat)));
+    const auto v2 = l2normalise(embedTeacher_->forward(teacherPooled.reshape({batch, -1}).to(at::kFloat)));
+    const auto flat = contrastIndices.reshape({-1}).to(memoryV1_.device(), torch::kLong);
+
+    // Scores against the banks as they were before this batch (index_select copies).
+    const auto w1 = memoryV1_.index_select(0, flat).detach().view({batch, k + 1, featDim_});
+    const auto w2 = memoryV2_.index_select(0, flat).detach().view({batch, k + 1, featDim_});
+    auto outV2 = torch::exp(torch::bmm(w1, v2.view({batch, featDim_, 1})) / nceT_);   // teacher anchor
+    auto outV1 = torch::exp(torch::bmm(w2, v1.view({batch, featDim_, 1})) / nceT_);   // student anchor
+
+    {
+        torch::NoGradGuard noGrad;
+        // The normalising constants, estimated once on the first batch and then fixed.
+        // Once seen set, Z stays set (a checkpoint restores it into a fresh distiller), which spares
+        // a host synchronisation per step.
+        if (!zKnownSet_) {
+            if (z_[0].item<float>() < 0) z_[0].copy_(outV1.mean().detach() * double(trainSize_));
+            if (z_[1].item<float>() < 0) z_[1].copy_(outV2.mean().detach() * double(trainSize_));
+            zKnownSet_ = true;
+        }
+    }
+    outV1 = outV1 / z_[0].detach();
+    outV2 = outV2 / z_[1].detach();
+
+    // ContrastLoss (RepDistiller's Eq. 18 estimate), once per anchor side.
+    const double mPn = double(k) / double(trainSize_);
+    auto contrast = [&](const at::Tensor& scores) {
+        const auto x = scores.view({batch, k + 1});
+        const auto pos = x.select(1, 0);
+        const auto neg = x.narrow(1, 1, k);
+        const auto logD1 = torch::log(pos / (pos + (mPn + kEps)));
+        const auto logD0 = torch::log(torch::full_like(neg, mPn) / (neg + (mPn + kEps)));
+        return -(logD1.sum() + logD0.sum()) / double(batch);
+    };
+    const auto loss = contrast(outV1) + contrast(outV2);
+
+    {
+        torch::NoGradGuard noGrad;
+        const auto rows = indices.reshape({-1}).to(memoryV1_.device(), torch::kLong);
+        auto update = [&](at::Tensor& memory, const at::Tensor& v) {
+            const auto mixed = memory.index_select(0, rows) * momentum_ + v.detach() * (1.0 - momentum_);
+            memory.index_copy_(0, rows, l2normalise(mixed));
+        };
+        update(memoryV1_, v1);
+        update(memoryV2_, v2);
+    }
+    return loss;
+}
+
+std::vector<LossTerm> Crd::losses(const StepInputs& inputs) {
+    if (!inputs.indices.defined())
+        throw std::invalid_argument("crd: the step has no sample indices; the memory bank needs them");
+    const auto& student = inputs.student;
+    const auto teacherPooled = inputs.teacher->pooled.detach();
+    const auto contrastIndices = sampleContrastIndices(inputs.indices);
+    std::vector<LossTerm> terms{{"ce", labelLoss(student.logits, inputs.labels)},
+                                {"crd", beta_ * contrastLoss(student.pooled, teacherPooled, inputs.indices,
+                                                             contrastIndices)}};
+    appendKd(terms, inputs);
+    return terms;
+}
+
+}  // namespace distillery::methods

@@ -1,0 +1,33 @@
+#include "methods/ProbabilisticTransfer.h"
+
+#include <torch/torch.h>
+
+namespace distillery::methods {
+namespace {
+constexpr double kEps = 1e-7;
+
+at::Tensor conditional(const at::Tensor& f) {
+    const auto flat = f.reshape({f.size(0), -1});
+    const auto unit = flat / (flat.pow(2).sum(1, true).sqrt() + kEps);
+    const auto k = (unit.mm(unit.t()) + 1.0) / 2.0;
+    return k / k.sum(1, true);
+}
+}  // namespace
+
+ProbabilisticTransfer::ProbabilisticTransfer(double beta) : beta_(beta) {}
+
+at::Tensor ProbabilisticTransfer::pktLoss(const at::Tensor& student, const at::Tensor& teacher) {
+    const auto ps = conditional(student);
+    const auto pt = conditional(teacher.detach());
+    return (pt * torch::log((pt + kEps) / (ps + kEps))).mean();
+}
+
+std::vector<LossTerm> ProbabilisticTransfer::losses(const StepInputs& inputs) {
+    TORCH_CHECK(inputs.teacher, "pkt needs a teacher");
+    std::vector<LossTerm> terms{{"ce", labelLoss(inputs.student.logits, inputs.labels)},
+                                {"feat", beta_ * pktLoss(inputs.student.pooled, inputs.teacher->pooled)}};
+    appendKd(terms, inputs);
+    return terms;
+}
+
+}  // namespace distillery::methods

@@ -1,0 +1,25 @@
+#pragma once
+#include "methods/Distiller.h"
+
+namespace distillery::methods {
+
+// sp (Tung & Mori 2019, after RepDistiller's Similarity):
+// CE(z_s, y) + beta·‖G_s − G_t‖²_F / B², G = row-L2-normalise(f·fᵀ), f the B×(C·H·W) flattened
+// output of the last stage (post-activation; RepDistiller's feat[-2]). G is B×B, so student and
+// teacher shapes need not match at all.
+class SimilarityPreserving : public Distiller {
+public:
+    explicit SimilarityPreserving(double beta);
+    std::string name() const override { return "sp"; }
+    bool needsTeacher() const override { return true; }
+    bool needsFeatures() const override { return true; }
+    std::vector<LossTerm> losses(const StepInputs& inputs) override;
+
+    // The unweighted ‖G_s − G_t‖²_F / B².
+    static at::Tensor similarityLoss(const at::Tensor& studentMap, const at::Tensor& teacherMap);
+
+private:
+    double beta_;
+};
+
+}  // namespace distillery::methods
