@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "GoldenFixture.h"
 #include "methods/AttentionTransfer.h"
 #include "methods/Connector.h"
 #include "methods/FitNet.h"
@@ -28,11 +29,7 @@ using nlohmann::json;
 
 namespace {
 const json& golden() {
-    static const json data = [] {
-        std::ifstream in(std::string(DISTILLERY_SOURCE_DIR) + "/tests/fixtures/golden/baselines.json");
-        if (!in) throw std::runtime_error("cannot read tests/fixtures/golden/baselines.json");
-        return json::parse(in);
-    }();
+    static const json data = readGoldenFixture("baselines.json", "golden_baselines.py");
     return data;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "methods/Crd.h"
+#include "GoldenFixture.h"
 #include "methods/Distiller.h"
 #include "methods/Dkd.h"
 #include "models/ModelRegistry.h"
@@ -23,11 +24,7 @@ using nlohmann::json;
 
 namespace {
 const json& golden() {
-    static const json data = [] {
-        std::ifstream in(std::string(DISTILLERY_SOURCE_DIR) + "/tests/fixtures/golden/dkd_crd.json");
-        if (!in) throw std::runtime_error("tests/fixtures/golden/dkd_crd.json is missing; run golden_dkd_crd.py");
-        return json::parse(in);
-    }();
+    static const json data = readGoldenFixture("dkd_crd.json", "golden_dkd_crd.py");
     return data;
 }
 
