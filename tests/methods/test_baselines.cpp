@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -16,6 +17,8 @@
 #include "GoldenFixture.h"
 #include "methods/AttentionTransfer.h"
 #include "methods/Connector.h"
+#include "methods/CrossEntropy.h"
+#include "methods/HintonKd.h"
 #include "methods/FitNet.h"
 #include "methods/ProbabilisticTransfer.h"
 #include "methods/RelationalKd.h"
@@ -105,6 +108,11 @@ Built build(const json& c, bool studentGrad = false) {
                                                            p["w_a"].get<double>());
     } else if (method == "pkt") {
         b.method = std::make_shared<methods::ProbabilisticTransfer>(p["beta"].get<double>());
+    } else if (method == "kd") {
+        b.method = std::make_shared<methods::HintonKd>(p["T"].get<double>(), p["gamma"].get<double>(),
+                                                       p["alpha"].get<double>());
+    } else if (method == "ce") {
+        b.method = std::make_shared<methods::CrossEntropy>();
     }
     b.method->setKd(c["kd_alpha"].get<double>(), c["kd_T"].get<double>());
     return b;
@@ -157,7 +165,12 @@ private Q_SLOTS:
         }
     }
 
-    void gradients_data() { goldenLosses_data(); }
+    void gradients_data() {
+        QTest::addColumn<QString>("name");
+        for (const auto& c : golden()["cases"])
+            if (std::find(kMethods.begin(), kMethods.end(), c["method"].get<std::string>()) != kMethods.end())
+                QTest::newRow(c["name"].get<std::string>().c_str()) << QString::fromStdString(c["name"]);
+    }
 
     // The feature term reaches the student's features (and the connector), never the teacher's.
     void gradients() {
