@@ -25,6 +25,15 @@ public:
     // The unweighted loss of one pair.
     static at::Tensor pairLoss(const at::Tensor& studentMap, const at::Tensor& teacherMap, double p);
 
+protected:
+    std::vector<Spot> ownSpots() const override {
+        std::vector<Spot> spots;
+        for (const auto& [student, teacher] : pairs_)
+            spots.push_back({"stage " + std::to_string(student + 1), student, teacher,
+                             "attention maps, the larger pooled to the smaller size"});
+        return spots;
+    }
+
 private:
     double beta_, p_;
     std::vector<std::pair<int64_t, int64_t>> pairs_;

@@ -50,4 +50,15 @@ std::pair<at::Tensor, at::Tensor> alignSpatial(const at::Tensor& a, const at::Te
     return {fit(a), fit(b)};
 }
 
+std::string ConnectorImpl::describe() const {
+    const std::string r = std::to_string(factor_);
+    switch (kind_) {
+    case Kind::Strided: return "3×3 conv stride " + r + " + BN + ReLU";
+    case Kind::Transposed: return std::to_string(2 * factor_) + "×" + std::to_string(2 * factor_) +
+                                  " transposed conv stride " + r + " + BN + ReLU";
+    case Kind::Pointwise: break;
+    }
+    return "1×1 conv + BN + ReLU";
+}
+
 }  // namespace distillery::methods

@@ -32,6 +32,7 @@ public:
 
     Kind kind() const { return kind_; }
     int64_t factor() const { return factor_; }   // r above; 1 for the 1×1 conv
+    std::string describe() const;                // "1×1 conv + BN + ReLU", "3×3 conv stride 2 + BN + ReLU", …
     // The convolution as a module: conv (Pointwise, Strided) or deconv (Transposed) is set.
     torch::nn::Conv2d conv{nullptr};
     torch::nn::ConvTranspose2d deconv{nullptr};

@@ -54,6 +54,12 @@ public:
     at::Tensor& memoryTeacher() { return memoryV2_; }   // memory_v2
     at::Tensor& normalisers() { return z_; }            // [Z_s (for out_v1), Z_t (for out_v2)]; < 0 = unset
 
+protected:
+    std::vector<Spot> ownSpots() const override {
+        return {{"pooled", Spot::kPooled, Spot::kPooled,
+                 "linear embeddings to " + std::to_string(featDim_) + "-d, contrasted through a memory bank"}};
+    }
+
 private:
     int64_t trainSize_, featDim_, requestedNceK_, nceK_;
     double nceT_, momentum_, beta_;

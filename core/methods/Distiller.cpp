@@ -24,6 +24,12 @@ at::Tensor Distiller::labelLoss(const at::Tensor& logits, const at::Tensor& labe
     return F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().label_smoothing(labelSmoothing_));
 }
 
+std::vector<Spot> Distiller::spots() const {
+    std::vector<Spot> all = ownSpots();
+    if (kdAlpha_ > 0) all.push_back({"logits", Spot::kLogits, Spot::kLogits, ""});
+    return all;
+}
+
 void Distiller::appendKd(std::vector<LossTerm>& terms, const StepInputs& inputs) const {
     if (kdAlpha_ <= 0 || !inputs.teacher) return;
     terms.push_back({"kd", kdAlpha_ * HintonKd::klDivergence(inputs.student.logits, inputs.teacher->logits.detach(),

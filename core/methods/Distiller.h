@@ -37,6 +37,18 @@ struct DistillerContext {
     int64_t epochs = 1;
 };
 
+// Where a method distils: a student position, the teacher position it is compared with, and the
+// connector between them. The designer's pair view draws these.
+struct Spot {
+    static constexpr int64_t kLastStage = -1;
+    static constexpr int64_t kPooled = -2;   // the globally pooled last stage
+    static constexpr int64_t kLogits = -3;
+    std::string name;                        // "stage 2", "pooled", "logits"
+    int64_t studentStage = kLogits;          // a stage index or one of the constants above
+    int64_t teacherStage = kLogits;
+    std::string connector;                   // what maps the student's side, "" when nothing does
+};
+
 // Rows for the diagnostic tables; run id and step are filled in by the trainer.
 struct Diagnostics {
     std::vector<store::GateRow> gates;
@@ -56,6 +68,9 @@ public:
     // What the method can report about its last losses() call, at the trainer's logging cadence.
     virtual Diagnostics diagnostics() { return {}; }
 
+    // Every spot the method distils at, the optional KD term's logits included.
+    std::vector<Spot> spots() const;
+
     void setLabelSmoothing(double smoothing) { labelSmoothing_ = smoothing; }
     // Feature methods add Hinton KD on the logits when alpha > 0 ("method + KD", SAKD's baseline)
     // and leave it out otherwise ("method alone", RepDistiller's); the spec's kd_alpha and kd_T.
@@ -65,6 +80,8 @@ public:
     }
 
 protected:
+    // The method's own spots; methods on the labels alone have none.
+    virtual std::vector<Spot> ownSpots() const { return {}; }
     // Cross-entropy on the labels with the run's label smoothing: every method's "ce" term.
     at::Tensor labelLoss(const at::Tensor& logits, const at::Tensor& labels) const;
     // Appends the term "kd" (kd_alpha · T² · KL) when kd_alpha > 0.

@@ -23,6 +23,9 @@ public:
     // w(epoch) for a 0-based epoch.
     double warmupFactor(int64_t epoch) const;
 
+protected:
+    std::vector<Spot> ownSpots() const override { return {{"logits", Spot::kLogits, Spot::kLogits, ""}}; }
+
 private:
     double alpha_, beta_, temperature_, warmup_, ceWeight_;
 };

@@ -27,6 +27,11 @@ public:
     // The unweighted hint loss: MSE(r(studentMap), teacherMap), spatially aligned if a pixel off.
     static at::Tensor hintLoss(Connector& connector, const at::Tensor& studentMap, const at::Tensor& teacherMap);
 
+protected:
+    std::vector<Spot> ownSpots() const override {
+        return {{"stage " + std::to_string(studentStage_ + 1), studentStage_, teacherStage_, connector_->describe()}};
+    }
+
 private:
     double beta_;
     int64_t studentStage_, teacherStage_;

@@ -15,6 +15,9 @@ public:
     // The unweighted T^2-scaled KL term alone, shared by methods that add KD to their own terms.
     static at::Tensor klDivergence(const at::Tensor& studentLogits, const at::Tensor& teacherLogits, double temperature);
 
+protected:
+    std::vector<Spot> ownSpots() const override { return {{"logits", Spot::kLogits, Spot::kLogits, ""}}; }
+
 private:
     double temperature_, gamma_, alpha_;
 };

@@ -18,6 +18,9 @@ public:
     // The unweighted loss on B×D embeddings.
     static at::Tensor pktLoss(const at::Tensor& student, const at::Tensor& teacher);
 
+protected:
+    std::vector<Spot> ownSpots() const override { return {{"pooled", Spot::kPooled, Spot::kPooled, ""}}; }
+
 private:
     double beta_;
 };

@@ -21,6 +21,9 @@ public:
     static at::Tensor distanceLoss(const at::Tensor& student, const at::Tensor& teacher);
     static at::Tensor angleLoss(const at::Tensor& student, const at::Tensor& teacher);
 
+protected:
+    std::vector<Spot> ownSpots() const override { return {{"pooled", Spot::kPooled, Spot::kPooled, ""}}; }
+
 private:
     double beta_, distanceWeight_, angleWeight_;
 };

@@ -18,6 +18,9 @@ public:
     // The unweighted ‖G_s − G_t‖²_F / B².
     static at::Tensor similarityLoss(const at::Tensor& studentMap, const at::Tensor& teacherMap);
 
+protected:
+    std::vector<Spot> ownSpots() const override { return {{"last stage", Spot::kLastStage, Spot::kLastStage, ""}}; }
+
 private:
     double beta_;
 };

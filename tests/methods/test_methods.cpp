@@ -123,6 +123,39 @@ private Q_SLOTS:
         QVERIFY(std::abs(termValue(distiller->losses({s, &t, labels, 0, 0}), "kd")) < 1e-6);
     }
 
+    // Each method declares where it distils, with the connector at each spot.
+    void spotsAreDeclared() {
+        auto teacher = models::createModel("resnet32x4", 3, 100);
+        auto student = models::createModel("resnet8", 3, 100);   // stages 16/32/64 against 64/128/256
+        methods::DistillerContext context;
+        context.trainSize = 1000;
+        auto spotsOf = [&](const std::string& name, nlohmann::json params = nlohmann::json::object()) {
+            spec::MethodSpec method;
+            method.name = name;
+            method.params = std::move(params);
+            return methods::createDistiller(method, teacher.get(), *student, context)->spots();
+        };
+        using Spot = methods::Spot;
+        QVERIFY(spotsOf("ce").empty());
+        for (const char* name : {"kd", "dkd"}) {
+            const auto spots = spotsOf(name);
+            QCOMPARE(spots.size(), size_t(1));
+            QCOMPARE(spots[0].studentStage, Spot::kLogits);
+        }
+        const auto fitnet = spotsOf("fitnet");
+        QCOMPARE(fitnet.size(), size_t(1));
+        QCOMPARE(fitnet[0].studentStage, int64_t(1));   // the middle stage of three
+        QCOMPARE(fitnet[0].teacherStage, int64_t(1));
+        QCOMPARE(fitnet[0].connector, std::string("1×1 conv + BN + ReLU"));   // 32 → 128 channels, same size
+        const auto fitnetKd = spotsOf("fitnet", {{"kd_alpha", 0.5}});
+        QCOMPARE(fitnetKd.size(), size_t(2));
+        QCOMPARE(fitnetKd[1].name, std::string("logits"));
+        QCOMPARE(spotsOf("at").size(), size_t(3));
+        QCOMPARE(spotsOf("sp")[0].studentStage, Spot::kLastStage);
+        for (const char* name : {"rkd", "pkt", "crd"}) QCOMPARE(spotsOf(name)[0].studentStage, Spot::kPooled);
+        QVERIFY(spotsOf("crd")[0].connector.find("128-d") != std::string::npos);
+    }
+
     void unknownMethodIsRefusedByName() {
         auto student = models::createModel("tinycnn", 1, 4);
         spec::MethodSpec method;
@@ -131,7 +164,7 @@ private Q_SLOTS:
             methods::createDistiller(method, nullptr, *student);
             QFAIL("an unknown method must throw");
         } catch (const std::invalid_argument& e) {
-            QVERIFY(std::string(e.what()).find("known: ce, kd") != std::string::npos);
+            QVERIFY(std::string(e.what()).find("known: ce, kd, fitnet") != std::string::npos);
         }
     }
 };
