@@ -49,13 +49,13 @@ CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent) {
     connect(yAxis2, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &CurvePlot::onRangeChanged);
     connect(this, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { followData(); });
 
-    placeholder_ = new QCPItemText(this);
-    placeholder_->position->setType(QCPItemPosition::ptAxisRectRatio);
-    placeholder_->position->setCoords(0.5, 0.5);
-    placeholder_->setClipToAxisRect(false);
+    emptyHint_ = new QCPItemText(this);
+    emptyHint_->position->setType(QCPItemPosition::ptAxisRectRatio);
+    emptyHint_->position->setCoords(0.5, 0.5);
+    emptyHint_->setClipToAxisRect(false);
 
     applyPalette();
-    updatePlaceholder();
+    updateEmptyHint();
 }
 
 void CurvePlot::showRun(qint64 runId) {
@@ -65,7 +65,7 @@ void CurvePlot::showRun(qint64 runId) {
     graphs_.clear();
     keys_.clear();
     followData_ = true;
-    updatePlaceholder();
+    updateEmptyHint();
     replot(rpQueuedReplot);
 }
 
@@ -78,7 +78,7 @@ void CurvePlot::setHistory(qint64 runId, const MetricSeriesList& series) {
     historyReceived_ = true;
     for (const MetricSeries& one : series) addSeries(one);
     fitAxes();
-    updatePlaceholder();
+    updateEmptyHint();
     replot(rpQueuedReplot);
 }
 
@@ -86,7 +86,7 @@ void CurvePlot::appendPoints(qint64 runId, const MetricSeriesList& series) {
     if (runId != runId_ || !historyReceived_) return;
     for (const MetricSeries& one : series) addSeries(one);
     if (followData_) fitAxes();
-    updatePlaceholder();
+    updateEmptyHint();
     replot(rpQueuedReplot);
 }
 
@@ -144,13 +144,13 @@ void CurvePlot::onRangeChanged() {
     if (!fitting_ && historyReceived_ && !graphs_.isEmpty()) followData_ = false;
 }
 
-void CurvePlot::updatePlaceholder() {
+void CurvePlot::updateEmptyHint() {
     QString text;
     if (runId_ == 0) text = tr("Select a run to see its curves");
     else if (!historyReceived_) text = tr("Loading…");
     else if (graphs_.isEmpty()) text = tr("No loss or accuracy points yet");
-    placeholder_->setText(text);
-    placeholder_->setVisible(!text.isEmpty());
+    emptyHint_->setText(text);
+    emptyHint_->setVisible(!text.isEmpty());
     showLegendRow(!graphs_.isEmpty());
 }
 
@@ -200,7 +200,7 @@ void CurvePlot::applyPalette() {
     legend->setBrush(Qt::NoBrush);
     legend->setBorderPen(Qt::NoPen);
     legend->setTextColor(text);
-    placeholder_->setColor(pal.color(QPalette::PlaceholderText));
+    emptyHint_->setColor(pal.color(QPalette::PlaceholderText));
 }
 
 }  // namespace distillery::views

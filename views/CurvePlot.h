@@ -43,7 +43,7 @@ private:
     void addSeries(const MetricSeries& series);
     QCPGraph* ensureGraph(const QString& key);
     void fitAxes();
-    void updatePlaceholder();
+    void updateEmptyHint();
     void showLegendRow(bool show);
     void onRangeChanged();
 
@@ -53,7 +53,7 @@ private:
     bool fitting_ = false;
     QHash<QString, QCPGraph*> graphs_;
     QStringList keys_;
-    QCPItemText* placeholder_ = nullptr;
+    QCPItemText* emptyHint_ = nullptr;
 };
 
 }  // namespace distillery::views
