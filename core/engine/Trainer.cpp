@@ -6,8 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <map>
-#include <optional>
 #include <thread>
 
 #include "data/DataLoading.h"

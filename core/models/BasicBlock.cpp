@@ -21,7 +21,7 @@ BasicBlock::BasicBlock(int64_t inPlanes, int64_t planes, int64_t stride) {
     }
 }
 
-BasicBlock::Output BasicBlock::forward(const at::Tensor& x) {
+BlockOutput BasicBlock::forward(const at::Tensor& x) {
     at::Tensor out = at::relu(bn1_->forward(conv1_->forward(x)));
     out = bn2_->forward(conv2_->forward(out));
     at::Tensor preReLU = out + (downsample_ ? downsample_->forward(x) : x);

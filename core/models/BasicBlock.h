@@ -9,18 +9,15 @@
 
 #include <cstdint>
 
+#include "models/BlockOutput.h"
+
 namespace distillery::models {
 
 class BasicBlock : public torch::nn::Module {
 public:
-    struct Output {
-        at::Tensor out;       // after the final ReLU
-        at::Tensor preReLU;   // the sum of residual and shortcut, before the final ReLU
-    };
-
     BasicBlock(int64_t inPlanes, int64_t planes, int64_t stride);
 
-    Output forward(const at::Tensor& x);
+    BlockOutput forward(const at::Tensor& x);
 
 private:
     // Parameter names as RepDistiller's: conv1, bn1, conv2, bn2, downsample.0 (conv), downsample.1 (bn).

@@ -23,7 +23,7 @@ Bottleneck::Bottleneck(int64_t inPlanes, int64_t planes, int64_t stride) {
     }
 }
 
-Bottleneck::Output Bottleneck::forward(const at::Tensor& x) {
+BlockOutput Bottleneck::forward(const at::Tensor& x) {
     at::Tensor out = at::relu(bn1_->forward(conv1_->forward(x)));
     out = at::relu(bn2_->forward(conv2_->forward(out)));
     out = bn3_->forward(conv3_->forward(out));

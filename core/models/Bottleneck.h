@@ -10,20 +10,17 @@
 
 #include <cstdint>
 
+#include "models/BlockOutput.h"
+
 namespace distillery::models {
 
 class Bottleneck : public torch::nn::Module {
 public:
     static constexpr int64_t kExpansion = 4;
 
-    struct Output {
-        at::Tensor out;       // after the final ReLU
-        at::Tensor preReLU;   // the sum of residual and shortcut, before the final ReLU
-    };
-
     Bottleneck(int64_t inPlanes, int64_t planes, int64_t stride);
 
-    Output forward(const at::Tensor& x);
+    BlockOutput forward(const at::Tensor& x);
 
 private:
     // Parameter names and order as torchvision's: conv1, bn1, conv2, bn2, conv3, bn3, downsample.0, downsample.1.

@@ -56,13 +56,7 @@ CifarResNet::CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters
 at::Tensor CifarResNet::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }
 
 at::Tensor CifarResNet::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
-    at::Tensor h = x;
-    for (auto& block : stages_[stage]) {
-        BasicBlock::Output o = block->forward(h);
-        h = o.out;
-        if (preReLU) *preReLU = o.preReLU;
-    }
-    return h;
+    return runBlocks(stages_[stage], x, preReLU);
 }
 
 at::Tensor CifarResNet::classifier(const at::Tensor& pooled) { return fc_->forward(pooled); }

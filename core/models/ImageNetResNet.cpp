@@ -64,18 +64,8 @@ at::Tensor ImageNetResNet::stem(const at::Tensor& image) {
 }
 
 at::Tensor ImageNetResNet::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
-    at::Tensor h = x;
-    for (auto& block : basicStages_[stage]) {
-        BasicBlock::Output o = block->forward(h);
-        h = o.out;
-        if (preReLU) *preReLU = o.preReLU;
-    }
-    for (auto& block : bottleneckStages_[stage]) {
-        Bottleneck::Output o = block->forward(h);
-        h = o.out;
-        if (preReLU) *preReLU = o.preReLU;
-    }
-    return h;
+    // A stage holds basic blocks (resnet18/34) or bottlenecks (resnet50); the other list is empty.
+    return runBlocks(bottleneckStages_[stage], runBlocks(basicStages_[stage], x, preReLU), preReLU);
 }
 
 at::Tensor ImageNetResNet::classifier(const at::Tensor& pooled) { return fc_->forward(pooled); }

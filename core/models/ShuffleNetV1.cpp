@@ -54,13 +54,7 @@ ShuffleNetV1::ShuffleNetV1(const std::array<int64_t, 3>& outPlanes, const std::a
 at::Tensor ShuffleNetV1::stem(const at::Tensor& image) { return at::relu(bn1_->forward(conv1_->forward(image))); }
 
 at::Tensor ShuffleNetV1::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
-    at::Tensor h = x;
-    for (auto& block : stages_[stage]) {
-        ShuffleV1Bottleneck::Output o = block->forward(h);
-        h = o.out;
-        if (preReLU) *preReLU = o.preReLU;
-    }
-    return h;
+    return runBlocks(stages_[stage], x, preReLU);
 }
 
 at::Tensor ShuffleNetV1::classifier(const at::Tensor& pooled) { return linear_->forward(pooled); }

@@ -21,7 +21,7 @@ ShuffleV1Bottleneck::ShuffleV1Bottleneck(int64_t inPlanes, int64_t outPlanes, in
     bn3_ = register_module("bn3", nn::BatchNorm2d(outPlanes));
 }
 
-ShuffleV1Bottleneck::Output ShuffleV1Bottleneck::forward(const at::Tensor& x) {
+BlockOutput ShuffleV1Bottleneck::forward(const at::Tensor& x) {
     at::Tensor out = at::relu(bn1_->forward(conv1_->forward(x)));
     out = channelShuffle(out, firstGroups_);
     out = at::relu(bn2_->forward(conv2_->forward(out)));

@@ -10,19 +10,16 @@
 
 #include <cstdint>
 
+#include "models/BlockOutput.h"
+
 namespace distillery::models {
 
 class ShuffleV1Bottleneck : public torch::nn::Module {
 public:
-    struct Output {
-        at::Tensor out;       // after the final ReLU
-        at::Tensor preReLU;   // the sum (stride 1) or concatenation (stride 2), before the ReLU
-    };
-
     // firstGroups: the groups of the first 1x1 conv (RepDistiller uses 1 on the 24-channel stem output).
     ShuffleV1Bottleneck(int64_t inPlanes, int64_t outPlanes, int64_t stride, int64_t groups, int64_t firstGroups);
 
-    Output forward(const at::Tensor& x);
+    BlockOutput forward(const at::Tensor& x);
 
 private:
     int64_t stride_;
