@@ -234,9 +234,25 @@ int listMethods() {
     for (const auto& method : spec::methodCatalog()) {
         std::printf("%s%s\n    %s\n", method.name.c_str(), method.needsTeacher ? "  (needs a teacher)" : "",
                     method.summary.c_str());
-        for (const auto& p : method.params)
-            std::printf("    %-8s default %-8g range [%g, %g]  %s\n", p.name.c_str(), p.defaultValue, p.min, p.max,
-                        p.help.c_str());
+        for (const auto& p : method.params) {
+            switch (p.kind) {
+            case spec::ParamKind::Number:
+                std::printf("    %-8s default %-8g range [%g, %g]  %s\n", p.name.c_str(), p.defaultValue, p.min,
+                            p.max, p.help.c_str());
+                break;
+            case spec::ParamKind::Choice:
+                std::printf("    %-8s default %-8s one of %s  %s\n", p.name.c_str(), p.defaultNames.front().c_str(),
+                            spec::joinNames(p.choices).c_str(), p.help.c_str());
+                break;
+            case spec::ParamKind::Names:
+                std::printf("    %-8s default [%s], each of %s  %s\n", p.name.c_str(),
+                            spec::joinNames(p.defaultNames).c_str(), spec::joinNames(p.choices).c_str(), p.help.c_str());
+                break;
+            case spec::ParamKind::Numbers:
+                std::printf("    %-8s list of numbers in [%g, %g]  %s\n", p.name.c_str(), p.min, p.max, p.help.c_str());
+                break;
+            }
+        }
     }
     return 0;
 }

@@ -68,6 +68,11 @@ void saveCheckpoint(const std::string& path, const TrainingState& state, const T
     archive.write("distiller", distillerArchive);
     archive.write("optimizer", optimizerArchive);
     archive.write("log_window", windowArchive);
+    if (state.methodOptimizer) {
+        torch::serialize::OutputArchive methodOptimizerArchive;
+        state.methodOptimizer->save(methodOptimizerArchive);
+        archive.write("method_optimizer", methodOptimizerArchive);
+    }
     archive.write("epoch", scalar(position.epoch));
     archive.write("batch_in_epoch", scalar(position.batchInEpoch));
     archive.write("step", scalar(position.step));
@@ -90,6 +95,12 @@ TrainingPosition loadCheckpoint(const std::string& path, const TrainingState& st
     loadChecked(state.student, studentArchive, "", "resume", path);
     loadChecked(state.distiller, distillerArchive, "", "resume", path);
     state.optimizer.load(optimizerArchive);
+    if (state.methodOptimizer) {
+        torch::serialize::InputArchive methodOptimizerArchive;
+        if (!archive.try_read("method_optimizer", methodOptimizerArchive))
+            throw std::runtime_error("resume: checkpoint \"" + path + "\" has no state for the method's own optimiser");
+        state.methodOptimizer->load(methodOptimizerArchive);
+    }
     state.window.load(windowArchive, device);
     auto read = [&](const char* key) {
         torch::Tensor t;

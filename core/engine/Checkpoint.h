@@ -26,6 +26,7 @@ struct TrainingState {
     torch::nn::Module& student;
     torch::nn::Module& distiller;
     torch::optim::Optimizer& optimizer;
+    torch::optim::Optimizer* methodOptimizer;   // a method's own optimiser (SAKD's agent), or nullptr
     at::Generator& augmentGenerator;
     LogWindow& window;
 };

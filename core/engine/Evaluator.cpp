@@ -2,24 +2,37 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "data/DataLoading.h"
 
 namespace distillery::engine {
 
-EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, const data::Dataset& split,
-                    const c10::Device& device, int64_t batchSize) {
+namespace {
+// Runs `visit(images, labels)` on consecutive batches of the split with the student in eval mode and
+// no gradients, restoring the student's mode afterwards.
+template <typename Visit>
+void forEachBatch(models::StagedNet& student, const data::Dataset& split, const c10::Device& device,
+                  int64_t batchSize, Visit visit) {
     torch::NoGradGuard noGrad;
     const bool wasTraining = student.is_training();
     student.eval();
+    for (int64_t begin = 0; begin < split.size(); begin += batchSize) {
+        const int64_t count = std::min(batchSize, split.size() - begin);
+        visit(data::normalise(split.images.narrow(0, begin, count), split, device), split.labels.narrow(0, begin, count));
+    }
+    student.train(wasTraining);
+}
+}  // namespace
+
+EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, const data::Dataset& split,
+                    const c10::Device& device, int64_t batchSize) {
     const auto onDevice = [&](torch::Dtype dtype) { return torch::zeros({}, torch::TensorOptions().dtype(dtype).device(device)); };
     auto lossSum = onDevice(torch::kDouble);
     auto top1 = onDevice(torch::kLong), top5 = onDevice(torch::kLong), agree = onDevice(torch::kLong);
     const int64_t n = split.size();
     const int64_t k = std::min<int64_t>(5, split.numClasses);
-    for (int64_t begin = 0; begin < n; begin += batchSize) {
-        const int64_t count = std::min(batchSize, n - begin);
-        const auto x = data::normalise(split.images.narrow(0, begin, count), split, device);
-        const auto y = split.labels.narrow(0, begin, count);
+    forEachBatch(student, split, device, batchSize, [&](const at::Tensor& x, const at::Tensor& y) {
         const auto logits = student.forward(x);
         namespace F = torch::nn::functional;
         lossSum += F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum)).to(torch::kDouble);
@@ -27,8 +40,7 @@ EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, cons
         top1 += topk.select(1, 0).eq(y).sum();
         top5 += topk.eq(y.unsqueeze(1)).any(1).sum();
         if (teacher) agree += teacher->forward(x).argmax(1).eq(topk.select(1, 0)).sum();
-    }
-    student.train(wasTraining);
+    });
     EvalResult r;
     if (n == 0) return r;
     r.loss = lossSum.item<double>() / n;
@@ -36,6 +48,15 @@ EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, cons
     r.acc5 = 100.0 * top5.item<int64_t>() / n;
     if (teacher) r.agreement = 100.0 * agree.item<int64_t>() / n;
     return r;
+}
+
+methods::Diagnostics observeEvaluation(methods::Distiller& distiller, models::StagedNet& student,
+                                       models::StagedNet& teacher, const data::Dataset& split,
+                                       const c10::Device& device, int64_t batchSize) {
+    forEachBatch(student, split, device, batchSize, [&](const at::Tensor& x, const at::Tensor& y) {
+        distiller.observeEvaluation(student.forwardFeatures(x), teacher.forwardFeatures(x), y);
+    });
+    return distiller.evaluationDiagnostics();
 }
 
 }  // namespace distillery::engine

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "data/Dataset.h"
+#include "methods/Distiller.h"
 #include "models/StagedNet.h"
 
 namespace distillery::engine {
@@ -20,5 +21,11 @@ struct EvalResult {
 
 EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, const data::Dataset& split,
                     const c10::Device& device, int64_t batchSize);
+
+// Shows the method every batch of the split (both nets in eval mode, full feature forwards, no
+// gradients) and returns its evaluation diagnostics (SAKD: open rate per class and spot).
+methods::Diagnostics observeEvaluation(methods::Distiller& distiller, models::StagedNet& student,
+                                       models::StagedNet& teacher, const data::Dataset& split,
+                                       const c10::Device& device, int64_t batchSize);
 
 }  // namespace distillery::engine

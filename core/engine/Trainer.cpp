@@ -133,7 +133,15 @@ Outcome Trainer::train() {
         store_.setRunTeacher(runId_, loaded.model);
         log("info", "teacher " + loaded.model + " from " + loaded.description);
     }
-    const methods::DistillerContext context{train.size(), train.channels(), train.height(), train.width(), spec.epochs};
+    const int64_t n = train.size();
+    const int64_t batch = std::min(spec.batchSize, n);
+    int64_t stepsPerEpoch = std::max<int64_t>(1, n / batch);   // the ragged last batch is dropped
+    if (spec.maxStepsPerEpoch > 0) stepsPerEpoch = std::min(stepsPerEpoch, spec.maxStepsPerEpoch);
+    const int64_t totalSteps = stepsPerEpoch * spec.epochs;
+
+    methods::DistillerContext context{train.size(), train.channels(), train.height(), train.width(), spec.epochs};
+    context.totalSteps = totalSteps;
+    context.seed = static_cast<uint64_t>(spec.seed);
     auto distiller = methods::createDistiller(spec.method, teacher.get(), *student, context);
     distiller->setLabelSmoothing(spec.optim.labelSmoothing);
     distiller->to(device);
@@ -142,21 +150,16 @@ Outcome Trainer::train() {
                                  "teacher needs stem, stages and classifier naming its submodules");
 
     std::vector<torch::Tensor> parameters = student->parameters();
-    for (auto& p : distiller->parameters()) parameters.push_back(p);
+    for (auto& p : distiller->studentParameters()) parameters.push_back(p);
     const auto optimizer = makeOptimizer(spec.optim, parameters);
-
-    const int64_t n = train.size();
-    const int64_t batch = std::min(spec.batchSize, n);
-    int64_t stepsPerEpoch = std::max<int64_t>(1, n / batch);   // the ragged last batch is dropped
-    if (spec.maxStepsPerEpoch > 0) stepsPerEpoch = std::min(stepsPerEpoch, spec.maxStepsPerEpoch);
-    const int64_t totalSteps = stepsPerEpoch * spec.epochs;
     const LearningRateSchedule schedule(spec.optim, spec.schedule, stepsPerEpoch, spec.epochs);
 
     // ---- resume -------------------------------------------------------------------------------
     TrainingPosition position;
     LogWindow window;
     at::Generator augmentGenerator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(spec.seed) + 1);
-    const TrainingState trainingState{*student, *distiller, *optimizer, augmentGenerator, window};
+    const TrainingState trainingState{*student, *distiller, *optimizer, distiller->ownOptimizer(), augmentGenerator,
+                                      window};
     fs::create_directories(options_.checkpointDir);
     const std::string lastPath = options_.checkpointDir + "/last.pt";
     const std::string bestPath = options_.checkpointDir + "/best.pt";
@@ -216,6 +219,22 @@ Outcome Trainer::train() {
         saveCheckpoint(lastPath, trainingState, here);
         store_.addCheckpoint({0, runId_, progress.step, epoch, lastPath, "last", position.bestValAcc, 0});
     };
+    // Diagnostic rows carry the step they describe; the writer batches them with the metrics.
+    auto writeDiagnostics = [&](methods::Diagnostics d) {
+        for (auto& row : d.gates) state.writer.add(store::GateRow{runId_, progress.step, row.spot, row.openRate});
+        for (auto& row : d.gateClasses)
+            state.writer.add(store::GateClassRow{runId_, progress.step, row.spot, row.classIndex, row.openRate});
+        for (auto& row : d.channelStats) {
+            row.runId = runId_;
+            row.step = progress.step;
+            state.writer.add(row);
+        }
+        for (auto& row : d.pathWeights) {
+            row.runId = runId_;
+            row.step = progress.step;
+            state.writer.add(row);
+        }
+    };
     auto writeEval = [&](const std::string& split, const EvalResult& r, double epoch) {
         writeMetric(split + "/acc1", progress.step, epoch, r.acc1);
         writeMetric(split + "/acc5", progress.step, epoch, r.acc5);
@@ -264,8 +283,11 @@ Outcome Trainer::train() {
             if (distiller->needsFeatures()) studentOut = student->forwardFeatures(images);
             else studentOut.logits = student->forward(images);
 
-            const methods::StepInputs inputs{studentOut, teacher ? &teacherOut : nullptr, labels, progress.step, epoch,
-                                             index};
+            const bool diagnose = spec.diagnosticsEvery > 0 && (progress.step + 1) % spec.diagnosticsEvery == 0;
+            methods::StepInputs inputs{studentOut, teacher ? &teacherOut : nullptr, labels, progress.step, epoch, index};
+            inputs.images = &images;
+            inputs.learningRate = lr;
+            inputs.collectDiagnostics = diagnose;
             const auto terms = distiller->losses(inputs);
             torch::Tensor total = terms.front().value;
             for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i].value;
@@ -277,6 +299,7 @@ Outcome Trainer::train() {
             ++progress.step;
             window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), batch);
             imagesSinceThroughputStart += batch;
+            if (diagnose) writeDiagnostics(distiller->diagnostics());
 
             if (progress.step % spec.logEvery == 0 || b + 1 == stepsPerEpoch) {
                 // The only host synchronisation of the loop: once per logging window.
@@ -309,6 +332,10 @@ Outcome Trainer::train() {
         report();
         const EvalResult val = evaluate(*student, teacher.get(), splits.val, device, spec.evalBatchSize);
         const EvalResult test = evaluate(*student, teacher.get(), splits.test, device, spec.evalBatchSize);
+        if (teacher && distiller->observesEvaluation())
+            writeDiagnostics(observeEvaluation(*distiller, *student, *teacher,
+                                               splits.val.size() > 0 ? splits.val : splits.test, device,
+                                               spec.evalBatchSize));
         const double epochDone = epoch + 1;
         if (splits.val.size() > 0) writeEval("val", val, epochDone);
         writeEval("test", test, epochDone);

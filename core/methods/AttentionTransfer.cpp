@@ -20,19 +20,12 @@ at::Tensor AttentionTransfer::pairLoss(const at::Tensor& studentMap, const at::T
     return (attention(s, p) - attention(t, p)).pow(2).mean();
 }
 
-std::vector<LossTerm> AttentionTransfer::losses(const StepInputs& inputs) {
-    TORCH_CHECK(inputs.teacher, "at needs a teacher");
-    const auto& s = inputs.student.stages;
-    const auto& t = inputs.teacher->stages;
-    at::Tensor sum;
-    for (const auto& [i, j] : pairs_) {
-        TORCH_CHECK(i < int64_t(s.size()) && j < int64_t(t.size()), "at: features lack stage pair (", i, ", ", j, ")");
-        const auto l = pairLoss(s[i], t[j], p_);
-        sum = sum.defined() ? sum + l : l;
-    }
-    std::vector<LossTerm> terms{{"ce", labelLoss(inputs.student.logits, inputs.labels)}, {"feat", beta_ * sum}};
-    appendKd(terms, inputs);
-    return terms;
+at::Tensor AttentionTransfer::spotLoss(size_t spot, const models::FeatureSet& student,
+                                      const models::FeatureSet& teacher) {
+    const auto [i, j] = pairs_.at(spot);
+    TORCH_CHECK(i < int64_t(student.stages.size()) && j < int64_t(teacher.stages.size()),
+                "at: features lack stage pair (", i, ", ", j, ")");
+    return beta_ * pairLoss(student.stages[i], teacher.stages[j], p_);
 }
 
 }  // namespace distillery::methods

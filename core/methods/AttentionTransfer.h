@@ -17,7 +17,8 @@ public:
     std::string name() const override { return "at"; }
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
-    std::vector<LossTerm> losses(const StepInputs& inputs) override;
+    std::vector<LossTerm> losses(const StepInputs& inputs) override { return spotTerms(inputs); }
+    at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;
 
     const std::vector<std::pair<int64_t, int64_t>>& pairs() const { return pairs_; }
     // B×(H·W) attention map of one N×C×H×W feature.

@@ -34,6 +34,16 @@ at::Tensor ConnectorImpl::forward(const at::Tensor& x) {
     return torch::relu(bn->forward(y));
 }
 
+ChannelProjectionImpl::ChannelProjectionImpl(int64_t inChannels, int64_t outChannels) {
+    namespace nn = torch::nn;
+    conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(inChannels, outChannels, 1).bias(false)));
+    bn = register_module("bn", nn::BatchNorm2d(outChannels));
+    torch::NoGradGuard noGrad;
+    nn::init::kaiming_normal_(conv->weight, 0, torch::kFanOut, torch::kReLU);
+}
+
+at::Tensor ChannelProjectionImpl::forward(const at::Tensor& x) { return bn->forward(conv->forward(x)); }
+
 int64_t stageAtDepth(int64_t spot, int64_t count, int64_t stages) {
     TORCH_CHECK(count > 0 && stages > 0 && spot >= 0 && spot < count, "stageAtDepth: spot ", spot, " of ", count,
                 " on ", stages, " stages");

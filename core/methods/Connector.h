@@ -44,6 +44,21 @@ private:
 };
 TORCH_MODULE(Connector);
 
+// The official code's adaptation layer for its NST and FeatureMap paths (multipath), also adain's
+// and stat_l2's projection: conv 1×1 without bias
+// (Kaiming-normal, fan_out) + BN, no ReLU, from the student's channels to the teacher's. Unlike a
+// Connector it keeps negative values and the student's spatial size.
+class ChannelProjectionImpl : public torch::nn::Module {
+public:
+    ChannelProjectionImpl(int64_t inChannels, int64_t outChannels);
+    at::Tensor forward(const at::Tensor& x);
+    std::string describe() const { return "1×1 conv (no bias) + BN"; }
+
+    torch::nn::Conv2d conv{nullptr};
+    torch::nn::BatchNorm2d bn{nullptr};
+};
+TORCH_MODULE(ChannelProjection);
+
 // Pairs stages of nets with different stage counts by relative depth: of `count` spots, spot k
 // (0-based) sits at stage round((k+1)·stages/count) − 1 of a net with `stages` stages, i.e. at the
 // stage that ends the same fraction of the net. With count == stages this is the identity; the last

@@ -6,15 +6,20 @@
 #include <stdexcept>
 #include <utility>
 
+#include "methods/ActivationMapAdaptation.h"
 #include "methods/AttentionTransfer.h"
+#include "methods/ChannelTransform.h"
 #include "methods/Crd.h"
 #include "methods/CrossEntropy.h"
 #include "methods/Dkd.h"
 #include "methods/FitNet.h"
 #include "methods/HintonKd.h"
+#include "methods/MultiPath.h"
 #include "methods/ProbabilisticTransfer.h"
 #include "methods/RelationalKd.h"
 #include "methods/SimilarityPreserving.h"
+#include "methods/SpotAdaptive.h"
+#include "methods/StatisticsTransfer.h"
 #include "spec/Catalog.h"
 
 namespace distillery::methods {
@@ -30,19 +35,36 @@ std::vector<Spot> Distiller::spots() const {
     return all;
 }
 
+at::Tensor Distiller::spotLoss(size_t, const models::FeatureSet&, const models::FeatureSet&) {
+    throw std::invalid_argument("method " + name() + " cannot be gated by sakd: it has no per-spot loss");
+}
+
+std::vector<LossTerm> Distiller::spotTerms(const StepInputs& inputs) {
+    TORCH_CHECK(inputs.teacher, name(), " needs a teacher");
+    at::Tensor feat;
+    const size_t count = ownSpots().size();
+    for (size_t k = 0; k < count; ++k) {
+        const at::Tensor l = spotLoss(k, inputs.student, *inputs.teacher);
+        feat = feat.defined() ? feat + l : l;
+    }
+    std::vector<LossTerm> terms{{"ce", labelLoss(inputs.student.logits, inputs.labels)}, {"feat", feat}};
+    appendKd(terms, inputs);
+    return terms;
+}
+
 void Distiller::appendKd(std::vector<LossTerm>& terms, const StepInputs& inputs) const {
     if (kdAlpha_ <= 0 || !inputs.teacher) return;
     terms.push_back({"kd", kdAlpha_ * HintonKd::klDivergence(inputs.student.logits, inputs.teacher->logits.detach(),
                                                              kdTemperature_)});
 }
 
-namespace {
-// Methods sized from the teacher's stages need a teacher with stages (a TorchScript teacher may have none).
 models::StagedNet& stagedTeacher(const spec::MethodSpec& method, models::StagedNet* teacher) {
     if (!teacher || teacher->numStages() == 0)
         throw std::invalid_argument("method " + method.name + " distils stage features: it needs a teacher with stages");
     return *teacher;
 }
+
+namespace {
 
 // fitnet: param stage is the student's stage (-1 = the middle one, (S_s-1)/2, RepDistiller's hint_layer 2
 // on 3- and 4-stage nets); the teacher's stage is the one at the same relative depth (stageAtDepth).
@@ -101,6 +123,13 @@ std::shared_ptr<Distiller> makeMethod(const spec::MethodSpec& method, models::St
         return std::make_shared<Dkd>(method.param("alpha"), method.param("beta"), method.param("T"),
                                      method.param("warmup"), method.param("ce_weight"));
     if (method.name == "crd") return makeCrd(method, teacher, student, context);
+    if (method.name == "adain") return makeAdaIn(method, stagedTeacher(method, teacher), student);
+    if (method.name == "stat_l2") return makeStatL2(method, stagedTeacher(method, teacher), student);
+    if (method.name == "channel") return makeChannelTransform(method, stagedTeacher(method, teacher), student);
+    if (method.name == "amap")
+        return makeActivationMapAdaptation(method, stagedTeacher(method, teacher), student, context);
+    if (method.name == "multipath") return makeMultiPath(method, teacher, student, context);
+    if (method.name == "sakd") return makeSpotAdaptive(method, teacher, student, context);
     return nullptr;
 }
 }  // namespace

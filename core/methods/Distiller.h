@@ -3,6 +3,7 @@
 // trainable modules (registered as submodules, so the trainer optimises them with the student), and
 // returns its loss terms by name. The trainer sums the terms and logs each as train/loss/<name>.
 #include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -28,6 +29,9 @@ struct StepInputs {
     int64_t step = 0;
     int64_t epoch = 0;
     at::Tensor indices;                  // the batch's positions in the training split (memory banks)
+    const at::Tensor* images = nullptr;  // the normalised, augmented batch (SAKD's multi-path forward)
+    double learningRate = 0;             // the student's learning rate at this step
+    bool collectDiagnostics = false;     // diagnostics() follows this step: compute what it reports
 };
 
 // What a method may need to size itself beyond the two networks.
@@ -35,6 +39,8 @@ struct DistillerContext {
     int64_t trainSize = 0;               // images in the training split
     int64_t channels = 1, height = 28, width = 28;
     int64_t epochs = 1;
+    int64_t totalSteps = 1;              // optimiser steps of the whole run (annealing schedules)
+    uint64_t seed = 0;                   // the run's seed: methods draw per-step randomness from (seed, step)
 };
 
 // Where a method distils: a student position, the teacher position it is compared with, and the
@@ -52,9 +58,10 @@ struct Spot {
 // Rows for the diagnostic tables; run id and step are filled in by the trainer.
 struct Diagnostics {
     std::vector<store::GateRow> gates;
+    std::vector<store::GateClassRow> gateClasses;
     std::vector<store::ChannelStatRow> channelStats;
     std::vector<store::PathWeightRow> pathWeights;
-    bool empty() const { return gates.empty() && channelStats.empty() && pathWeights.empty(); }
+    bool empty() const { return gates.empty() && gateClasses.empty() && channelStats.empty() && pathWeights.empty(); }
 };
 
 class Distiller : public torch::nn::Module {
@@ -65,8 +72,28 @@ public:
     // false: the trainer runs plain forward passes and fills only FeatureSet::logits (cheaper).
     virtual bool needsFeatures() const { return false; }
     virtual std::vector<LossTerm> losses(const StepInputs& inputs) = 0;
-    // What the method can report about its last losses() call, at the trainer's logging cadence.
+    // What the method reports at the spec's diagnostics cadence: about the last losses() call, which
+    // was made with collectDiagnostics set, or (gates) averaged over the steps since the last report.
     virtual Diagnostics diagnostics() { return {}; }
+
+    // The parameters the student's optimiser trains. A method with an optimiser of its own (SAKD's
+    // agent) leaves those out and steps them itself inside losses(); the checkpoint saves it too.
+    virtual std::vector<at::Tensor> studentParameters() { return parameters(); }
+    virtual torch::optim::Optimizer* ownOptimizer() { return nullptr; }
+
+    // The method's weighted feature loss at spots()[spot], on whatever samples the two feature sets
+    // hold (at least minSpotSamples()): SAKD wraps a method through this, distilling each spot only
+    // on the samples whose gate is open. Methods that cannot be wrapped keep the default, which throws.
+    virtual at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher);
+    virtual int64_t minSpotSamples() const { return 1; }
+
+    // Evaluation-time diagnostics (SAKD's open rate per class): after every epoch the trainer shows
+    // the method each batch of the validation split (both nets in eval mode, no gradients), then
+    // writes evaluationDiagnostics().
+    virtual bool observesEvaluation() const { return false; }
+    virtual void observeEvaluation(const models::FeatureSet& /*student*/, const models::FeatureSet& /*teacher*/,
+                                   const at::Tensor& /*labels*/) {}
+    virtual Diagnostics evaluationDiagnostics() { return {}; }
 
     // Every spot the method distils at, the optional KD term's logits included.
     std::vector<Spot> spots() const;
@@ -86,11 +113,18 @@ protected:
     at::Tensor labelLoss(const at::Tensor& logits, const at::Tensor& labels) const;
     // Appends the term "kd" (kd_alpha · T² · KL) when kd_alpha > 0.
     void appendKd(std::vector<LossTerm>& terms, const StepInputs& inputs) const;
+    // "ce", "feat" = the sum of spotLoss over ownSpots(), and the optional "kd": the losses of every
+    // method made of per-spot losses, so one definition serves the method alone and gated by SAKD.
+    std::vector<LossTerm> spotTerms(const StepInputs& inputs);
 
 private:
     double labelSmoothing_ = 0;
     double kdAlpha_ = 0, kdTemperature_ = 4;
 };
+
+// Methods sized from the teacher's stages need a teacher with stages (a TorchScript teacher may have
+// none); throws a message naming the method otherwise.
+models::StagedNet& stagedTeacher(const spec::MethodSpec& method, models::StagedNet* teacher);
 
 // Builds the method the spec names, with its declared parameters. The nets let a method size its
 // connectors; they are not owned.

@@ -15,16 +15,10 @@ at::Tensor FitNet::hintLoss(Connector& connector, const at::Tensor& studentMap, 
     return torch::mse_loss(s, t);
 }
 
-std::vector<LossTerm> FitNet::losses(const StepInputs& inputs) {
-    TORCH_CHECK(inputs.teacher, "fitnet needs a teacher");
-    const auto& s = inputs.student.stages;
-    const auto& t = inputs.teacher->stages;
-    TORCH_CHECK(studentStage_ < int64_t(s.size()) && teacherStage_ < int64_t(t.size()),
+at::Tensor FitNet::spotLoss(size_t, const models::FeatureSet& student, const models::FeatureSet& teacher) {
+    TORCH_CHECK(studentStage_ < int64_t(student.stages.size()) && teacherStage_ < int64_t(teacher.stages.size()),
                 "fitnet: features lack student stage ", studentStage_, " or teacher stage ", teacherStage_);
-    std::vector<LossTerm> terms{{"ce", labelLoss(inputs.student.logits, inputs.labels)},
-                                {"feat", beta_ * hintLoss(connector_, s[studentStage_], t[teacherStage_])}};
-    appendKd(terms, inputs);
-    return terms;
+    return beta_ * hintLoss(connector_, student.stages[studentStage_], teacher.stages[teacherStage_]);
 }
 
 }  // namespace distillery::methods

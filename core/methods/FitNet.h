@@ -18,7 +18,8 @@ public:
     std::string name() const override { return "fitnet"; }
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
-    std::vector<LossTerm> losses(const StepInputs& inputs) override;
+    std::vector<LossTerm> losses(const StepInputs& inputs) override { return spotTerms(inputs); }
+    at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;
 
     int64_t studentStage() const { return studentStage_; }
     int64_t teacherStage() const { return teacherStage_; }

@@ -22,12 +22,9 @@ at::Tensor ProbabilisticTransfer::pktLoss(const at::Tensor& student, const at::T
     return (pt * torch::log((pt + kEps) / (ps + kEps))).mean();
 }
 
-std::vector<LossTerm> ProbabilisticTransfer::losses(const StepInputs& inputs) {
-    TORCH_CHECK(inputs.teacher, "pkt needs a teacher");
-    std::vector<LossTerm> terms{{"ce", labelLoss(inputs.student.logits, inputs.labels)},
-                                {"feat", beta_ * pktLoss(inputs.student.pooled, inputs.teacher->pooled)}};
-    appendKd(terms, inputs);
-    return terms;
+at::Tensor ProbabilisticTransfer::spotLoss(size_t, const models::FeatureSet& student,
+                                          const models::FeatureSet& teacher) {
+    return beta_ * pktLoss(student.pooled, teacher.pooled);
 }
 
 }  // namespace distillery::methods

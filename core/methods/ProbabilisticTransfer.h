@@ -13,7 +13,8 @@ public:
     std::string name() const override { return "pkt"; }
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
-    std::vector<LossTerm> losses(const StepInputs& inputs) override;
+    std::vector<LossTerm> losses(const StepInputs& inputs) override { return spotTerms(inputs); }
+    at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;
 
     // The unweighted loss on B×D embeddings.
     static at::Tensor pktLoss(const at::Tensor& student, const at::Tensor& teacher);

@@ -48,15 +48,10 @@ at::Tensor RelationalKd::angleLoss(const at::Tensor& student, const at::Tensor& 
     return F::smooth_l1_loss(angles(flat(student)), target);
 }
 
-std::vector<LossTerm> RelationalKd::losses(const StepInputs& inputs) {
-    TORCH_CHECK(inputs.teacher, "rkd needs a teacher");
-    const auto& s = inputs.student.pooled;
-    const auto& t = inputs.teacher->pooled;
-    std::vector<LossTerm> terms{
-        {"ce", labelLoss(inputs.student.logits, inputs.labels)},
-        {"feat", beta_ * (distanceWeight_ * distanceLoss(s, t) + angleWeight_ * angleLoss(s, t))}};
-    appendKd(terms, inputs);
-    return terms;
+at::Tensor RelationalKd::spotLoss(size_t, const models::FeatureSet& student, const models::FeatureSet& teacher) {
+    const auto& s = student.pooled;
+    const auto& t = teacher.pooled;
+    return beta_ * (distanceWeight_ * distanceLoss(s, t) + angleWeight_ * angleLoss(s, t));
 }
 
 }  // namespace distillery::methods

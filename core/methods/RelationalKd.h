@@ -15,7 +15,9 @@ public:
     std::string name() const override { return "rkd"; }
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
-    std::vector<LossTerm> losses(const StepInputs& inputs) override;
+    std::vector<LossTerm> losses(const StepInputs& inputs) override { return spotTerms(inputs); }
+    at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;
+    int64_t minSpotSamples() const override { return 2; }   // distances need pairs
 
     // The unweighted parts on B×D embeddings.
     static at::Tensor distanceLoss(const at::Tensor& student, const at::Tensor& teacher);

@@ -17,14 +17,10 @@ at::Tensor SimilarityPreserving::similarityLoss(const at::Tensor& studentMap, co
     return diff.pow(2).sum() / double(b * b);
 }
 
-std::vector<LossTerm> SimilarityPreserving::losses(const StepInputs& inputs) {
-    TORCH_CHECK(inputs.teacher, "sp needs a teacher");
-    TORCH_CHECK(!inputs.student.stages.empty() && !inputs.teacher->stages.empty(), "sp: features lack stages");
-    std::vector<LossTerm> terms{
-        {"ce", labelLoss(inputs.student.logits, inputs.labels)},
-        {"feat", beta_ * similarityLoss(inputs.student.stages.back(), inputs.teacher->stages.back())}};
-    appendKd(terms, inputs);
-    return terms;
+at::Tensor SimilarityPreserving::spotLoss(size_t, const models::FeatureSet& student,
+                                         const models::FeatureSet& teacher) {
+    TORCH_CHECK(!student.stages.empty() && !teacher.stages.empty(), "sp: features lack stages");
+    return beta_ * similarityLoss(student.stages.back(), teacher.stages.back());
 }
 
 }  // namespace distillery::methods

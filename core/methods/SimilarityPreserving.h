@@ -13,7 +13,8 @@ public:
     std::string name() const override { return "sp"; }
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
-    std::vector<LossTerm> losses(const StepInputs& inputs) override;
+    std::vector<LossTerm> losses(const StepInputs& inputs) override { return spotTerms(inputs); }
+    at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;
 
     // The unweighted ‖G_s − G_t‖²_F / B².
     static at::Tensor similarityLoss(const at::Tensor& studentMap, const at::Tensor& teacherMap);

@@ -36,6 +36,8 @@ public:
     at::Tensor forwardStages(const at::Tensor& x, int64_t begin, int64_t end);
     // Global average pool + classifier on the last stage's output.
     at::Tensor head(const at::Tensor& lastStageOutput);
+    // The classifier alone, on a B×C pooled feature (SAKD mixes the nets at the pooled spot).
+    at::Tensor classify(const at::Tensor& pooled) { return classifier(pooled); }
     // Virtual for networks known only by their output (a TorchScript teacher without stages).
     virtual FeatureSet forwardFeatures(const at::Tensor& image);
     virtual at::Tensor forward(const at::Tensor& image) { return head(forwardStages(image, 0, numStages())); }

@@ -5,17 +5,36 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace distillery::spec {
 
+// Most parameters are numbers in [min, max]. A few pick among names: one (SAKD's base method) or a
+// list (multipath's paths, "at@stages"), or are a list of numbers (multipath's fixed weights).
+enum class ParamKind { Number, Choice, Names, Numbers };
+
 struct ParamDecl {
+    ParamDecl() = default;
+    // A number parameter, the common case.
+    ParamDecl(std::string name, double defaultValue, double min, double max, std::string help)
+        : name(std::move(name)), defaultValue(defaultValue), min(min), max(max), help(std::move(help)) {}
+
     std::string name;
     double defaultValue = 0;
-    double min = 0;                  // inclusive
+    double min = 0;                  // inclusive; for Numbers, of every element
     double max = 0;                  // inclusive
     std::string help;
+    ParamKind kind = ParamKind::Number;
+    std::vector<std::string> choices;        // Choice: the allowed values; Names: allowed names before any '@'
+    std::vector<std::string> defaultNames;   // Choice: one element; Names: the default list
 };
+
+ParamDecl choiceParam(std::string name, std::string defaultValue, std::vector<std::string> choices, std::string help);
+ParamDecl namesParam(std::string name, std::vector<std::string> defaults, std::vector<std::string> choices,
+                     std::string help);
+// A list of numbers in [min, max]; empty by default.
+ParamDecl numbersParam(std::string name, double min, double max, std::string help);
 
 struct MethodDecl {
     std::string name;

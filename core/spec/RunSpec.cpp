@@ -1,7 +1,9 @@
 #include "spec/RunSpec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -205,6 +207,46 @@ void readTeacher(ObjectReader& top, const std::string& prefix, TeacherSpec& teac
         errors.push_back({r.at("model"), "unknown \"" + teacher.model + "\"; known: " + joinNames(modelNames())});
 }
 
+// Why a method parameter's value does not fit its declaration, or nothing when it fits.
+std::optional<std::string> checkParam(const ParamDecl& p, const json& value) {
+    auto inRange = [&](const json& v) -> std::optional<std::string> {
+        if (!v.is_number()) return "must be a number, got " + describe(v);
+        const double x = v.get<double>();
+        if (x >= p.min && x <= p.max) return std::nullopt;
+        std::ostringstream s;
+        s << "must be in [" << p.min << ", " << p.max << "], got " << x << " (" << p.help << ")";
+        return s.str();
+    };
+    auto isChoice = [&](const std::string& name) {
+        return std::find(p.choices.begin(), p.choices.end(), name) != p.choices.end();
+    };
+    switch (p.kind) {
+    case ParamKind::Number:
+        return inRange(value);
+    case ParamKind::Choice:
+        if (!value.is_string() || !isChoice(value.get<std::string>()))
+            return "must be one of " + joinNames(p.choices) + ", got " + describe(value) + " (" + p.help + ")";
+        return std::nullopt;
+    case ParamKind::Names:
+        if (!value.is_array() || value.empty())
+            return "must be a non-empty list of names, e.g. [\"" + joinNames(p.defaultNames) + "\"], got " +
+                   describe(value) + " (" + p.help + ")";
+        for (const auto& v : value) {
+            if (!v.is_string()) return "must list names (strings), got " + describe(v);
+            const std::string name = v.get<std::string>();
+            if (!isChoice(name.substr(0, name.find('@'))))
+                return "\"" + name + "\" names no known kind; known: " + joinNames(p.choices) + " (" + p.help + ")";
+        }
+        return std::nullopt;
+    case ParamKind::Numbers:
+        if (!value.is_array()) return "must be a list of numbers, got " + describe(value) + " (" + p.help + ")";
+        for (const auto& v : value)
+            if (auto problem = inRange(v)) return problem;
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 void readMethod(ObjectReader& top, const std::string& prefix, MethodSpec& method, std::vector<SpecError>& errors) {
     const json* node = top.object("method");
     if (!node) return;
@@ -228,18 +270,11 @@ void readMethod(ObjectReader& top, const std::string& prefix, MethodSpec& method
                                                          (params.empty() ? std::string("none") : joinNames(params))});
             continue;
         }
-        if (!it.value().is_number()) {
-            errors.push_back({path + "." + it.key(), "must be a number, got " + describe(it.value())});
+        if (auto problem = checkParam(*p, it.value())) {
+            errors.push_back({path + "." + it.key(), *problem});
             continue;
         }
-        const double v = it.value().get<double>();
-        if (v < p->min || v > p->max) {
-            std::ostringstream s;
-            s << "must be in [" << p->min << ", " << p->max << "], got " << v << " (" << p->help << ")";
-            errors.push_back({path + "." + it.key(), s.str()});
-            continue;
-        }
-        method.params[it.key()] = v;
+        method.params[it.key()] = it.value();
     }
 }
 
@@ -338,12 +373,33 @@ void readSchedule(ObjectReader& top, const std::string& prefix, ScheduleSpec& sc
 
 }  // namespace
 
-double MethodSpec::param(const std::string& key) const {
-    if (params.contains(key)) return params.at(key).get<double>();
-    const MethodDecl* decl = findMethod(name);
+namespace {
+const ParamDecl& declared(const std::string& method, const std::string& key, ParamKind kind) {
+    const MethodDecl* decl = findMethod(method);
     const ParamDecl* p = decl ? decl->param(key) : nullptr;
-    if (!p) throw std::invalid_argument("method " + name + " has no parameter " + key);
-    return p->defaultValue;
+    if (!p || p->kind != kind) throw std::invalid_argument("method " + method + " has no parameter " + key + " of that kind");
+    return *p;
+}
+}  // namespace
+
+double MethodSpec::param(const std::string& key) const {
+    const ParamDecl& p = declared(name, key, ParamKind::Number);
+    return params.contains(key) ? params.at(key).get<double>() : p.defaultValue;
+}
+
+std::string MethodSpec::choice(const std::string& key) const {
+    const ParamDecl& p = declared(name, key, ParamKind::Choice);
+    return params.contains(key) ? params.at(key).get<std::string>() : p.defaultNames.front();
+}
+
+std::vector<std::string> MethodSpec::names(const std::string& key) const {
+    const ParamDecl& p = declared(name, key, ParamKind::Names);
+    return params.contains(key) ? params.at(key).get<std::vector<std::string>>() : p.defaultNames;
+}
+
+std::vector<double> MethodSpec::numbers(const std::string& key) const {
+    declared(name, key, ParamKind::Numbers);
+    return params.contains(key) ? params.at(key).get<std::vector<double>>() : std::vector<double>{};
 }
 
 std::string ParseResult::errorText() const {
@@ -375,6 +431,7 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     r.read("device", spec.device);
     r.read("threads", spec.threads);
     r.read("log_every", spec.logEvery);
+    r.read("diagnostics_every", spec.diagnosticsEvery);
     r.read("max_steps_per_epoch", spec.maxStepsPerEpoch);
     r.read("checkpoint_every", spec.checkpointEvery);
     readData(r, prefix, spec.data, errors);
@@ -397,6 +454,7 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     requireAtLeast<int64_t>(errors, r.at("eval_batch_size"), spec.evalBatchSize, 1);
     requireAtLeast<int64_t>(errors, r.at("threads"), spec.threads, 0);
     requireAtLeast<int64_t>(errors, r.at("log_every"), spec.logEvery, 1);
+    requireAtLeast<int64_t>(errors, r.at("diagnostics_every"), spec.diagnosticsEvery, 0);
     requireAtLeast<int64_t>(errors, r.at("max_steps_per_epoch"), spec.maxStepsPerEpoch, 0);
     requireAtLeast<int64_t>(errors, r.at("checkpoint_every"), spec.checkpointEvery, 0);
     requireAtLeast<int64_t>(errors, r.at("seed"), spec.seed, 0);
@@ -478,6 +536,7 @@ json toJson(const RunSpec& spec) {
                 {"device", spec.device},
                 {"threads", spec.threads},
                 {"log_every", spec.logEvery},
+                {"diagnostics_every", spec.diagnosticsEvery},
                 {"max_steps_per_epoch", spec.maxStepsPerEpoch},
                 {"checkpoint_every", spec.checkpointEvery}};
     if (spec.teacher.present()) {

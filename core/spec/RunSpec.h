@@ -46,7 +46,11 @@ struct TeacherSpec {
 struct MethodSpec {
     std::string name = "ce";
     nlohmann::json params = nlohmann::json::object();   // validated against the method's declaration
-    double param(const std::string& key) const;         // value given, else the declared default
+    // The value given, else the declared default; each accessor for its parameter kind (Catalog.h).
+    double param(const std::string& key) const;
+    std::string choice(const std::string& key) const;
+    std::vector<std::string> names(const std::string& key) const;
+    std::vector<double> numbers(const std::string& key) const;
 };
 
 struct OptimSpec {
@@ -84,6 +88,8 @@ struct RunSpec {
     std::string device = "auto";          // auto | cpu | cuda | cuda:N
     int64_t threads = 0;                  // 0 = all cores
     int64_t logEvery = 10;                // steps between metric rows
+    int64_t diagnosticsEvery = 10;        // steps between diagnostic rows (gates, channel statistics,
+                                          // path weights); 0 = none
     int64_t maxStepsPerEpoch = 0;         // 0 = the whole training set each epoch
     int64_t checkpointEvery = 0;          // epochs between periodic checkpoints; 0 = last and best only
 };

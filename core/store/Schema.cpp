@@ -109,10 +109,15 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_run ON events(run_id, id);
 )SQL";
+
+// Version 2: the channel method's per-channel alignment error.
+const char* kVersion2 = R"SQL(
+ALTER TABLE channel_stats ADD COLUMN alignment_error REAL;
+)SQL";
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> all = {kVersion1};
+    static const std::vector<const char*> all = {kVersion1, kVersion2};
     return all;
 }
 

@@ -401,11 +401,12 @@ std::vector<GateClassRow> Store::gateClasses(int64_t runId, int64_t step) const 
 }
 
 std::vector<ChannelStatRow> Store::channelStats(int64_t runId, const std::string& spot, int64_t step) const {
-    Statement s(db_, "SELECT channel, teacher_mean, teacher_std, student_mean, student_std FROM channel_stats "
-                     "WHERE run_id = ? AND spot = ? AND step = ? ORDER BY channel");
+    Statement s(db_, "SELECT channel, teacher_mean, teacher_std, student_mean, student_std, alignment_error "
+                     "FROM channel_stats WHERE run_id = ? AND spot = ? AND step = ? ORDER BY channel");
     s.bind(1, runId).bind(2, spot).bind(3, step);
     std::vector<ChannelStatRow> rows;
-    while (s.step()) rows.push_back({runId, step, spot, s.int64(0), s.real(1), s.real(2), s.real(3), s.real(4)});
+    while (s.step())
+        rows.push_back({runId, step, spot, s.int64(0), s.real(1), s.real(2), s.real(3), s.real(4), s.optionalReal(5)});
     return rows;
 }
 
@@ -487,10 +488,10 @@ void Store::writeBatch(const RowBatch& batch) {
     }
     if (!channelStats.empty()) {
         Statement s(db_, "INSERT OR REPLACE INTO channel_stats (run_id, step, spot, channel, teacher_mean, "
-                         "teacher_std, student_mean, student_std) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                         "teacher_std, student_mean, student_std, alignment_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         for (const auto& c : channelStats) {
             s.bind(1, c.runId).bind(2, c.step).bind(3, c.spot).bind(4, c.channel).bind(5, c.teacherMean);
-            s.bind(6, c.teacherStd).bind(7, c.studentMean).bind(8, c.studentStd);
+            s.bind(6, c.teacherStd).bind(7, c.studentMean).bind(8, c.studentStd).bind(9, c.alignmentError);
             s.run();
         }
     }

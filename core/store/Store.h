@@ -40,7 +40,7 @@ struct RowBatch {
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Opens (creating if needed) and migrates the file to kSchemaVersion.
     // readOnly opens an existing file without migrating it.

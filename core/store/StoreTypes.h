@@ -90,6 +90,9 @@ struct ChannelStatRow {
     std::string spot;
     int64_t channel = 0;
     double teacherMean = 0, teacherStd = 0, studentMean = 0, studentStd = 0;
+    // Mean squared difference of the student's (transformed) channel and the teacher's, when the
+    // method measures it (channel); absent otherwise.
+    std::optional<double> alignmentError;
 };
 
 struct PathWeightRow {

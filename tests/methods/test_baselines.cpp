@@ -36,18 +36,6 @@ const json& golden() {
     return data;
 }
 
-const json& goldenCase(const std::string& name) {
-    for (const auto& c : golden()["cases"])
-        if (c["name"] == name) return c;
-    throw std::runtime_error("no golden case " + name);
-}
-
-torch::Tensor tensorOf(const json& j) {
-    const auto values = j["data"].get<std::vector<double>>();
-    const auto shape = j["shape"].get<std::vector<int64_t>>();
-    return torch::tensor(values, torch::kDouble).to(torch::kFloat).reshape(shape);
-}
-
 // A golden case as the method sees it, plus the method built from the case's parameters.
 struct Built {
     models::FeatureSet student, teacher;
@@ -151,7 +139,7 @@ private Q_SLOTS:
     // Each loss term equals the Python reference within 1e-5 relative.
     void goldenLosses() {
         QFETCH(QString, name);
-        const auto& c = goldenCase(name.toStdString());
+        const auto& c = goldenCase(golden(), name.toStdString());
         auto b = build(c);
         const auto terms = byName(b.method->losses({b.student, &b.teacher, b.labels, 0, 0, {}}));
         const auto& expected = c["expected"];
@@ -175,7 +163,7 @@ private Q_SLOTS:
     // The feature term reaches the student's features (and the connector), never the teacher's.
     void gradients() {
         QFETCH(QString, name);
-        const auto& c = goldenCase(name.toStdString());
+        const auto& c = goldenCase(golden(), name.toStdString());
         auto b = build(c, true);
         const auto terms = byName(b.method->losses({b.student, &b.teacher, b.labels, 0, 0, {}}));
         terms.at("feat").backward();

@@ -69,7 +69,7 @@ private Q_SLOTS:
         models::FeatureSet s;
         s.logits = toTensor(kStudent);
         const auto labels = torch::tensor(kLabels);
-        const auto terms = distiller->losses({s, nullptr, labels, 0, 0});
+        const auto terms = distiller->losses({s, nullptr, labels, 0, 0, {}});
         QCOMPARE(terms.size(), size_t(1));
         QVERIFY(std::abs(termValue(terms, "ce") - crossEntropy(kStudent, kLabels)) < 1e-6);
     }
@@ -97,7 +97,7 @@ private Q_SLOTS:
         s.logits = toTensor(kStudent).requires_grad_(true);
         t.logits = toTensor(kTeacher).requires_grad_(true);
         const auto labels = torch::tensor(kLabels);
-        const auto terms = distiller->losses({s, &t, labels, 0, 0});
+        const auto terms = distiller->losses({s, &t, labels, 0, 0, {}});
         const double expectedCe = gamma * crossEntropy(kStudent, kLabels);
         const double expectedKd = alpha * klTimesT2(kStudent, kTeacher, T);
         QVERIFY2(std::abs(termValue(terms, "ce") - expectedCe) < 1e-5 * std::max(1.0, expectedCe),
@@ -120,7 +120,7 @@ private Q_SLOTS:
         s.logits = toTensor(kTeacher);
         t.logits = toTensor(kTeacher);
         const auto labels = torch::tensor(kLabels);
-        QVERIFY(std::abs(termValue(distiller->losses({s, &t, labels, 0, 0}), "kd")) < 1e-6);
+        QVERIFY(std::abs(termValue(distiller->losses({s, &t, labels, 0, 0, {}}), "kd")) < 1e-6);
     }
 
     // Each method declares where it distils, with the connector at each spot.

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "store/Schema.h"
 #include "store/Store.h"
 
 using namespace distillery::store;
@@ -53,7 +54,7 @@ private slots:
             writer.add(MetricPoint{id, "val/acc1", 19, 2, 69.0, 9});
             writer.add(GateRow{id, 5, "stage1", 0.75});
             writer.add(GateClassRow{id, 5, "stage1", 2, 0.5});
-            writer.add(ChannelStatRow{id, 5, "stage2", 3, 0.1, 0.2, 0.3, 0.4});
+            writer.add(ChannelStatRow{id, 5, "stage2", 3, 0.1, 0.2, 0.3, 0.4, std::nullopt});
             writer.add(PathWeightRow{id, 5, "kd@logits", 0.9, 1.5});
             writer.addEvent(id, "info", "epoch 1 done");
             QCOMPARE(writer.buffered(), size_t(17));
@@ -184,6 +185,32 @@ private slots:
         } catch (const StoreError& e) {
             QVERIFY2(std::string(e.what()).find(notDb) != std::string::npos, e.what());
             QVERIFY2(std::string(e.what()).find("not a database") != std::string::npos, e.what());
+        }
+        // A version-1 file (before the alignment error column) is upgraded in place and keeps its rows.
+        const std::string v1 = path("v1.sqlite");
+        {
+            sqlite3* raw = nullptr;
+            QCOMPARE(sqlite3_open(v1.c_str(), &raw), SQLITE_OK);
+            QCOMPARE(sqlite3_exec(raw, migrations()[0], nullptr, nullptr, nullptr), SQLITE_OK);
+            QCOMPARE(sqlite3_exec(raw,
+                                  "PRAGMA user_version = 1;"
+                                  "INSERT INTO runs (id, uuid, name, status, created_at, spec) VALUES (1, 'u', 'old', "
+                                  "'finished', 0, '{}');"
+                                  "INSERT INTO channel_stats VALUES (1, 10, 'stage 1', 0, 0.1, 0.2, 0.3, 0.4);",
+                                  nullptr, nullptr, nullptr),
+                     SQLITE_OK);
+            sqlite3_close(raw);
+        }
+        {
+            Store store(v1);
+            const auto old = store.channelStats(1, "stage 1", 10);
+            QCOMPARE(old.size(), size_t(1));
+            QCOMPARE(old[0].studentStd, 0.4);
+            QVERIFY(!old[0].alignmentError.has_value());
+            StoreWriter writer(store);
+            writer.add(ChannelStatRow{1, 20, "stage 1", 0, 0.1, 0.2, 0.3, 0.4, 0.05});
+            writer.flush();
+            QCOMPARE(store.channelStats(1, "stage 1", 20)[0].alignmentError, std::optional<double>(0.05));
         }
         const std::string newer = path("newer.sqlite");
         {

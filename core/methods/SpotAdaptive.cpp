@@ -1,0 +1,327 @@
+#include "methods/SpotAdaptive.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "methods/Connector.h"
+#include "methods/HintonKd.h"
+
+namespace distillery::methods {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+at::Tensor pool(const at::Tensor& map) { return at::adaptive_avg_pool2d(map, {1, 1}).flatten(1); }
+
+// The rows `index` of every tensor of a feature set: a base method's loss on the open samples only.
+models::FeatureSet rows(const models::FeatureSet& f, const at::Tensor& index) {
+    const auto pick = [&](const at::Tensor& t) { return t.defined() ? t.index_select(0, index) : t; };
+    models::FeatureSet out;
+    out.stem = pick(f.stem);
+    for (const auto& s : f.stages) out.stages.push_back(pick(s));
+    for (const auto& s : f.preReLU) out.preReLU.push_back(pick(s));
+    out.pooled = pick(f.pooled);
+    out.logits = pick(f.logits);
+    return out;
+}
+
+// Brings an adaptor's output to the exact size of the stream it joins (28-pixel inputs can leave a
+// pixel of difference between nets).
+at::Tensor fitSize(const at::Tensor& x, const at::Tensor& like) {
+    if (x.size(2) == like.size(2) && x.size(3) == like.size(3)) return x;
+    return at::adaptive_avg_pool2d(x, {like.size(2), like.size(3)});
+}
+
+// Puts a net back into training mode when the multi-path forward is done with it.
+class EvalModeScope {
+public:
+    explicit EvalModeScope(torch::nn::Module& net) : net_(net), wasTraining_(net.is_training()) { net_.eval(); }
+    ~EvalModeScope() { net_.train(wasTraining_); }
+    EvalModeScope(const EvalModeScope&) = delete;
+    EvalModeScope& operator=(const EvalModeScope&) = delete;
+
+private:
+    torch::nn::Module& net_;
+    bool wasTraining_;
+};
+
+}  // namespace
+
+SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& teacher, models::StagedNet& student,
+                           const Options& options, const DistillerContext& context)
+    : base_(std::move(base)), teacher_(&teacher), student_(&student), options_(options), context_(context) {
+    register_module("base", base_);
+    const int64_t studentStages = student.numStages(), teacherStages = teacher.numStages();
+    hints_ = register_module("hints", torch::nn::ModuleList());
+    antiHints_ = register_module("anti_hints", torch::nn::ModuleList());
+
+    // Resolve the base's spots to the stages each stream runs before the mixing, in order.
+    Junction previous;
+    for (const Spot& spot : base_->spots()) {
+        Junction j;
+        if (spot.studentStage == Spot::kPooled) {
+            j = {studentStages, teacherStages, true};
+            const int64_t cs = student.stageChannels(studentStages - 1), ct = teacher.stageChannels(teacherStages - 1);
+            hints_->push_back(torch::nn::Linear(cs, ct));
+            antiHints_->push_back(torch::nn::Linear(ct, cs));
+        } else {
+            const auto resolve = [](int64_t stage, int64_t stages) { return stage == Spot::kLastStage ? stages - 1 : stage; };
+            const int64_t s = resolve(spot.studentStage, studentStages), t = resolve(spot.teacherStage, teacherStages);
+            if (s < 0 || t < 0)
+                throw std::invalid_argument("sakd: the base " + base_->name() + " distils at " + spot.name +
+                                            ", which is not a stage spot");
+            j = {s + 1, t + 1, false};
+            hints_->push_back(Connector(student.stageChannels(s), student.stageStride(s), teacher.stageChannels(t),
+                                        teacher.stageStride(t)));
+            antiHints_->push_back(Connector(teacher.stageChannels(t), teacher.stageStride(t), student.stageChannels(s),
+                                            student.stageStride(s)));
+        }
+        if (previous.pooled || j.studentStages < previous.studentStages || j.teacherStages < previous.teacherStages ||
+            (j.studentStages == previous.studentStages && !j.pooled && !junctions_.empty()))
+            throw std::invalid_argument("sakd: the spots of " + base_->name() + " are not in forward order");
+        junctions_.push_back(j);
+        previous = j;
+        decisionSpots_.push_back(spot);
+    }
+    decisionSpots_.push_back({"logits", Spot::kLogits, Spot::kLogits, ""});
+
+    const int64_t decisions = decisionCount();
+    policy_ = register_module(
+        "policy", torch::nn::Linear(teacher.stageChannels(teacherStages - 1) + student.stageChannels(studentStages - 1),
+                                    2 * decisions));
+    {
+        // Index 0 of each decision is "distil": start with every gate open (the official set_n_to_True).
+        torch::NoGradGuard noGrad;
+        for (int64_t k = 0; k < decisions; ++k) policy_->bias[2 * k] += options_.initBias;
+    }
+    std::vector<at::Tensor> agentParameters = policy_->parameters();
+    for (auto& p : hints_->parameters()) agentParameters.push_back(p);
+    for (auto& p : antiHints_->parameters()) agentParameters.push_back(p);
+    agentOptimizer_ = std::make_unique<torch::optim::SGD>(
+        agentParameters, torch::optim::SGDOptions(0.0).momentum(options_.agentMomentum).weight_decay(options_.agentWeightDecay));
+}
+
+double SpotAdaptive::tauAt(int64_t step) const {
+    const double progress = std::clamp(double(step) / double(std::max<int64_t>(1, context_.totalSteps)), 0.0, 1.0);
+    switch (options_.tauSchedule) {
+    case TauSchedule::Linear: return options_.tau + (options_.tauFinal - options_.tau) * progress;
+    case TauSchedule::Exponential: return options_.tau * std::pow(options_.tauFinal / options_.tau, progress);
+    case TauSchedule::Constant: break;
+    }
+    return options_.tau;
+}
+
+at::Tensor SpotAdaptive::distilProbability(const models::FeatureSet& student, const models::FeatureSet& teacher) {
+    const auto input = torch::cat({teacher.pooled.detach(), student.pooled.detach()}, 1);
+    const auto logits = policy_->forward(input).view({input.size(0), decisionCount(), 2});
+    return torch::softmax(logits, -1).select(2, 0);
+}
+
+at::Tensor SpotAdaptive::decide(const models::FeatureSet& student, const models::FeatureSet& teacher, int64_t step) {
+    const int64_t batch = student.logits.size(0), decisions = decisionCount();
+    const auto options = student.logits.options();
+    // Drawn on the CPU from (seed, step): the same gates on any device and after a resume.
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(context_.seed * 7919u + static_cast<uint64_t>(step) + 1);
+    switch (options_.gate) {
+    case Gate::All: return torch::ones({batch, decisions}, options);
+    case Gate::None: return torch::zeros({batch, decisions}, options);
+    case Gate::Random:
+        return (torch::rand({batch, decisions}, generator, torch::kFloat) < 0.5).to(options.device(), options.dtype());
+    case Gate::Policy:
+    case Gate::Reverse: break;
+    }
+    const auto input = torch::cat({teacher.pooled.detach(), student.pooled.detach()}, 1);
+    const auto logits = policy_->forward(input).view({batch, decisions, 2});
+    const auto uniform = torch::rand({batch, decisions, 2}, generator, torch::kFloat).to(options.device(), options.dtype());
+    const auto gumbel = -torch::log(-torch::log(uniform + 1e-20) + 1e-20);
+    const auto soft = torch::softmax((logits + gumbel) / tauAt(step), -1);
+    const auto hard = F::one_hot(soft.argmax(-1), 2).to(soft.dtype());
+    return ((hard - soft).detach() + soft).select(2, 0);
+}
+
+at::Tensor SpotAdaptive::adapt(torch::nn::ModuleList& adaptors, size_t k, const at::Tensor& x, const at::Tensor& like) {
+    if (auto* connector = adaptors->ptr(k)->as<ConnectorImpl>()) return fitSize(connector->forward(x), like);
+    return adaptors->ptr(k)->as<torch::nn::LinearImpl>()->forward(x);
+}
+
+at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Tensor& gates) {
+    EvalModeScope studentEval(*student_), teacherEval(*teacher_);
+    const auto gate = [&](size_t k, int64_t dims) {
+        std::vector<int64_t> shape(static_cast<size_t>(dims), 1);
+        shape[0] = -1;
+        return gates.select(1, int64_t(k)).reshape(shape);
+    };
+    at::Tensor teacherStream = images, studentStream = images;
+    int64_t teacherDone = 0, studentDone = 0;
+    size_t pooledSpot = junctions_.size();
+    for (size_t k = 0; k < junctions_.size(); ++k) {
+        const Junction& j = junctions_[k];
+        if (j.pooled) {
+            pooledSpot = k;
+            break;
+        }
+        const auto t = teacher_->forwardStages(teacherStream, teacherDone, j.teacherStages);
+        const auto s = student_->forwardStages(studentStream, studentDone, j.studentStages);
+        const auto a = gate(k, 4);
+        teacherStream = a * t + (1 - a) * adapt(hints_, k, s, t);
+        studentStream = (1 - a) * s + a * adapt(antiHints_, k, t, s);
+        teacherDone = j.teacherStages;
+        studentDone = j.studentStages;
+    }
+    auto teacherPooled = pool(teacher_->forwardStages(teacherStream, teacherDone, teacher_->numStages()));
+    auto studentPooled = pool(student_->forwardStages(studentStream, studentDone, student_->numStages()));
+    if (pooledSpot < junctions_.size()) {
+        const auto a = gate(pooledSpot, 2);
+        const auto mixedTeacher = a * teacherPooled + (1 - a) * adapt(hints_, pooledSpot, studentPooled, teacherPooled);
+        studentPooled = (1 - a) * studentPooled + a * adapt(antiHints_, pooledSpot, teacherPooled, studentPooled);
+        teacherPooled = mixedTeacher;
+    }
+    const auto a = gate(size_t(decisionCount() - 1), 2);
+    return a * teacher_->classify(teacherPooled) + (1 - a) * student_->classify(studentPooled);
+}
+
+at::Tensor SpotAdaptive::routingLoss(const at::Tensor& mixedLogits, const at::Tensor& studentLogits,
+                                     const at::Tensor& labels, const at::Tensor& outputGates, double gamma) {
+    const auto mixedCe = F::cross_entropy(mixedLogits, labels);
+    const auto studentCe = F::cross_entropy(studentLogits.detach(), labels);
+    // w = gamma when the mixed network does worse than the student, else 1/gamma; kept on the device.
+    const auto worse = (mixedCe.detach() > studentCe).to(mixedCe.dtype());
+    const auto weight = 1.0 / gamma + (gamma - 1.0 / gamma) * worse;
+    const double half = double(labels.size(0)) / 2;
+    return weight * mixedCe + torch::relu(half - outputGates.sum());
+}
+
+std::vector<LossTerm> SpotAdaptive::losses(const StepInputs& inputs) {
+    TORCH_CHECK(inputs.teacher, "sakd needs a teacher");
+    const bool learnt = options_.gate == Gate::Policy || options_.gate == Gate::Reverse;
+    const at::Tensor gates = decide(inputs.student, *inputs.teacher, inputs.step);
+    if (learnt) {
+        // The agent's step comes first, as in the official train.py.
+        TORCH_CHECK(inputs.images, "sakd: the trainer must pass the batch's images");
+        for (auto& group : agentOptimizer_->param_groups())
+            static_cast<torch::optim::SGDOptions&>(group.options()).lr(inputs.learningRate * options_.agentLrScale);
+        const auto route = routingLoss(multiPathLogits(*inputs.images, gates), inputs.student.logits, inputs.labels,
+                                       gates.select(1, decisionCount() - 1), options_.gamma);
+        agentOptimizer_->zero_grad();
+        route.backward();
+        agentOptimizer_->step();
+    }
+    at::Tensor open = gates.detach();
+    if (options_.gate == Gate::Reverse) open = 1 - open;
+    if (options_.gate == Gate::None) open = torch::zeros_like(open);
+    openSum_ = openSum_.defined() ? openSum_ + open.mean(0) : open.mean(0);
+    ++openSteps_;
+    return studentTerms(inputs, open);
+}
+
+std::vector<LossTerm> SpotAdaptive::studentTerms(const StepInputs& inputs, const at::Tensor& open) {
+    const auto& student = inputs.student;
+    const auto& teacher = *inputs.teacher;
+    const double batch = double(inputs.labels.size(0));
+    const auto openRows = [&](int64_t k) { return (open.select(1, k) > 0.5).nonzero().squeeze(1); };
+    at::Tensor feat = torch::zeros({}, student.logits.options());
+    for (size_t k = 0; k < junctions_.size(); ++k) {
+        const auto index = openRows(int64_t(k));
+        const int64_t n = index.size(0);
+        if (n < base_->minSpotSamples()) continue;
+        feat = feat + (double(n) / batch) * base_->spotLoss(k, rows(student, index), rows(teacher, index));
+    }
+    at::Tensor kd = torch::zeros({}, student.logits.options());
+    const auto index = openRows(decisionCount() - 1);
+    if (const int64_t n = index.size(0); n > 0)
+        kd = options_.alpha * (double(n) / batch) *
+             HintonKd::klDivergence(student.logits.index_select(0, index),
+                                    teacher.logits.detach().index_select(0, index), options_.temperature);
+    return {{"ce", labelLoss(student.logits, inputs.labels)}, {"feat", feat}, {"kd", kd}};
+}
+
+Diagnostics SpotAdaptive::diagnostics() {
+    Diagnostics d;
+    if (openSteps_ == 0) return d;
+    const auto rates = (openSum_ / double(openSteps_)).to(torch::kCPU, torch::kDouble);
+    for (int64_t k = 0; k < decisionCount(); ++k)
+        d.gates.push_back({0, 0, decisionSpots_[size_t(k)].name, rates[k].item<double>()});
+    openSum_ = at::Tensor();
+    openSteps_ = 0;
+    return d;
+}
+
+bool SpotAdaptive::observesEvaluation() const {
+    return options_.gate == Gate::Policy || options_.gate == Gate::Reverse;
+}
+
+void SpotAdaptive::observeEvaluation(const models::FeatureSet& student, const models::FeatureSet& teacher,
+                                     const at::Tensor& labels) {
+    torch::NoGradGuard noGrad;
+    at::Tensor p = distilProbability(student, teacher);
+    if (options_.gate == Gate::Reverse) p = 1 - p;
+    if (!evalSum_.defined()) {
+        evalSum_ = torch::zeros({student_->numClasses(), decisionCount()}, p.options());
+        evalCount_ = torch::zeros({student_->numClasses()}, p.options());
+    }
+    evalSum_.index_add_(0, labels, p);
+    evalCount_.index_add_(0, labels, torch::ones({labels.size(0)}, p.options()));
+}
+
+Diagnostics SpotAdaptive::evaluationDiagnostics() {
+    Diagnostics d;
+    if (!evalSum_.defined()) return d;
+    const auto sums = evalSum_.to(torch::kCPU, torch::kDouble);
+    const auto counts = evalCount_.to(torch::kCPU, torch::kDouble);
+    for (int64_t c = 0; c < sums.size(0); ++c) {
+        const double count = counts[c].item<double>();
+        if (count == 0) continue;
+        for (int64_t k = 0; k < decisionCount(); ++k)
+            d.gateClasses.push_back({0, 0, decisionSpots_[size_t(k)].name, c, sums[c][k].item<double>() / count});
+    }
+    evalSum_ = evalCount_ = at::Tensor();
+    return d;
+}
+
+std::shared_ptr<Distiller> makeSpotAdaptive(const spec::MethodSpec& method, models::StagedNet* teacherNet,
+                                            models::StagedNet& student, const DistillerContext& context) {
+    auto& teacher = stagedTeacher(method, teacherNet);
+    const std::string baseName = method.choice("base");
+    // The official configs' weights per distiller (other_kd); adain and channel are Distillery's own.
+    static const std::map<std::string, double> officialBeta = {{"at", 1000.0},  {"fitnet", 1.0}, {"sp", 3000.0},
+                                                               {"rkd", 1.0},    {"pkt", 30000.0}, {"adain", 1.0},
+                                                               {"channel", 5e-3}};
+    const double beta = method.param("beta") >= 0 ? method.param("beta") : officialBeta.at(baseName);
+    spec::MethodSpec baseSpec;
+    baseSpec.name = baseName;
+    baseSpec.params[baseName == "channel" ? "alpha" : "beta"] = beta;
+    auto base = createDistiller(baseSpec, &teacher, student, context);
+
+    SpotAdaptive::Options o;
+    static const std::map<std::string, SpotAdaptive::Gate> gates = {{"policy", SpotAdaptive::Gate::Policy},
+                                                                     {"random", SpotAdaptive::Gate::Random},
+                                                                     {"reverse", SpotAdaptive::Gate::Reverse},
+                                                                     {"all", SpotAdaptive::Gate::All},
+                                                                     {"none", SpotAdaptive::Gate::None}};
+    static const std::map<std::string, SpotAdaptive::TauSchedule> schedules = {
+        {"constant", SpotAdaptive::TauSchedule::Constant},
+        {"linear", SpotAdaptive::TauSchedule::Linear},
+        {"exponential", SpotAdaptive::TauSchedule::Exponential}};
+    o.gate = gates.at(method.choice("gate"));
+    o.tauSchedule = schedules.at(method.choice("tau_schedule"));
+    o.alpha = method.param("alpha");
+    o.temperature = method.param("T");
+    o.tau = method.param("tau");
+    o.tauFinal = method.param("tau_final");
+    o.gamma = method.param("gamma") >= 0 ? method.param("gamma") : (baseName == "at" || baseName == "rkd" ? 2.0 : 1.0);
+    if (o.gamma < 1e-6)
+        throw std::invalid_argument("sakd.gamma: must be positive (its inverse weighs the routing loss), or -1 for the "
+                                    "official value; got " + std::to_string(o.gamma));
+    o.agentLrScale = method.param("agent_lr_scale");
+    o.agentMomentum = method.param("agent_momentum");
+    o.agentWeightDecay = method.param("agent_weight_decay");
+    o.initBias = method.param("init_bias");
+    return std::make_shared<SpotAdaptive>(std::move(base), teacher, student, o, context);
+}
+
+}  // namespace distillery::methods

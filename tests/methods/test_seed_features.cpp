@@ -1,0 +1,577 @@
+// The seed feature methods adain, stat_l2, channel and amap: loss terms and diagnostics against golden
+// values from an independent Python reference (tests/fixtures/golden_seed_features.py →
+// tests/fixtures/golden/seed_features.json, which also holds a tiny staged teacher's weights), where
+// their gradients go, spotLoss on sample subsets, and forward + backward on pairs of zoo models.
+#include <QtTest>
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "GoldenFixture.h"
+#include "methods/ActivationMapAdaptation.h"
+#include "methods/ChannelTransform.h"
+#include "methods/Connector.h"
+#include "methods/StatisticsTransfer.h"
+#include "models/ModelRegistry.h"
+#include "spec/RunSpec.h"
+
+using namespace distillery;
+using nlohmann::json;
+
+namespace {
+namespace nn = torch::nn;
+
+// The fixture's teacher (and, for its layout only, the student): a stem and stages of
+// conv3×3 (no bias) + BN + ReLU, each stage strided by the ratio of its total stride to the previous
+// one's, then global average pooling and a linear head. Parameter names match the fixture's.
+class GoldenNet : public models::StagedNet {
+public:
+    GoldenNet(int64_t inChannels, int64_t stemChannels, const std::vector<std::pair<int64_t, int64_t>>& stages,
+              int64_t classes) {
+        auto addBlock = [&](const std::string& name, int64_t in, int64_t out, int64_t stride) {
+            auto block = std::make_shared<nn::Module>();
+            convs_.push_back(block->register_module(
+                "conv", nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false))));
+            bns_.push_back(block->register_module("bn", nn::BatchNorm2d(out)));
+            register_module(name, block);
+        };
+        addBlock("stem", inChannels, stemChannels, 1);
+        std::vector<StageLayout> layout;
+        int64_t in = stemChannels, previousStride = 1;
+        for (size_t i = 0; i < stages.size(); ++i) {
+            const auto [channels, stride] = stages[i];
+            addBlock("stage" + std::to_string(i), in, channels, stride / previousStride);
+            layout.push_back({channels, stride});
+            in = channels;
+            previousStride = stride;
+        }
+        fc_ = register_module("fc", nn::Linear(in, classes));
+        setLayout(std::move(layout), classes);
+    }
+
+private:
+    at::Tensor block(size_t i, const at::Tensor& x, at::Tensor* preReLU) {
+        const auto pre = bns_[i]->forward(convs_[i]->forward(x));
+        if (preReLU) *preReLU = pre;
+        return torch::relu(pre);
+    }
+    at::Tensor stem(const at::Tensor& image) override { return block(0, image, nullptr); }
+    at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override {
+        return block(size_t(stage) + 1, x, preReLU);
+    }
+    at::Tensor classifier(const at::Tensor& pooled) override { return fc_->forward(pooled); }
+
+    std::vector<nn::Conv2d> convs_;
+    std::vector<nn::BatchNorm2d> bns_;
+    nn::Linear fc_{nullptr};
+};
+
+const json& golden() {
+    static const json data = readGoldenFixture("seed_features.json", "golden_seed_features.py");
+    return data;
+}
+
+std::vector<std::pair<int64_t, int64_t>> layoutOf(const json& j) {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (const auto& s : j) out.emplace_back(s[0].get<int64_t>(), s[1].get<int64_t>());
+    return out;
+}
+
+// Copies the fixture's tensors into the module's parameters and buffers of the same names; returns
+// how many parameters it set, so a caller can check that none was left at its initial value.
+size_t loadState(nn::Module& module, const json& state) {
+    torch::NoGradGuard noGrad;
+    size_t parameters = 0;
+    for (auto& p : module.named_parameters()) {
+        if (!state.contains(p.key())) continue;
+        const auto value = tensorOf(state[p.key()]);
+        if (value.sizes() != p.value().sizes()) throw std::runtime_error("shape of " + p.key() + " differs");
+        p.value().copy_(value);
+        ++parameters;
+    }
+    for (auto& b : module.named_buffers())
+        if (state.contains(b.key())) b.value().copy_(tensorOf(state[b.key()]));
+    return parameters;
+}
+
+// The fixture's teacher, frozen and in eval mode, as the trainer holds a teacher.
+std::shared_ptr<GoldenNet> goldenTeacher() {
+    const auto& t = golden()["teacher"];
+    auto net = std::make_shared<GoldenNet>(golden()["image"][0].get<int64_t>(), t["stem"].get<int64_t>(),
+                                           layoutOf(t["stages"]), golden()["classes"].get<int64_t>());
+    if (loadState(*net, t["state"]) != net->parameters().size())
+        throw std::runtime_error("the fixture's teacher lacks parameters");
+    for (auto& p : net->parameters()) p.set_requires_grad(false);
+    net->eval();
+    return net;
+}
+
+methods::DistillerContext goldenContext() {
+    methods::DistillerContext context;
+    context.channels = golden()["image"][0].get<int64_t>();
+    context.height = golden()["image"][1].get<int64_t>();
+    context.width = golden()["image"][2].get<int64_t>();
+    return context;
+}
+
+spec::MethodSpec methodSpec(const std::string& name, const json& params = json::object()) {
+    spec::MethodSpec m;
+    m.name = name;
+    m.params = params;
+    return m;
+}
+
+// A golden case as the method sees it: the method built by createDistiller from the case's
+// parameters with the fixture's module weights, the teacher's features from running it on the images.
+struct Built {
+    std::shared_ptr<GoldenNet> teacher, student;
+    std::shared_ptr<methods::Distiller> method;
+    models::FeatureSet studentFeatures, teacherFeatures;
+    torch::Tensor labels;
+};
+
+// studentGrad: the student's features require grad. The teacher's always do, on purpose: the
+// methods must not send any gradient into them.
+Built build(const json& c, bool studentGrad = false) {
+    Built b;
+    b.teacher = goldenTeacher();
+    b.student = std::make_shared<GoldenNet>(3, 4, layoutOf(c["student_layout"]), golden()["classes"].get<int64_t>());
+    json params = c["params"];
+    params["kd_alpha"] = c["kd_alpha"];
+    params["kd_T"] = c["kd_T"];
+    b.method = methods::createDistiller(methodSpec(c["method"], params), b.teacher.get(), *b.student, goldenContext());
+    const size_t parameters = b.method->parameters().size();
+    if (loadState(*b.method, c["module_state"]) != parameters || c["module_state"].size() != parameters)
+        throw std::runtime_error("module weights of " + c["name"].get<std::string>() + " differ from the method's");
+    {
+        torch::NoGradGuard noGrad;
+        b.teacherFeatures = b.teacher->forwardFeatures(tensorOf(c["images"]));
+    }
+    b.teacherFeatures.stem.requires_grad_(true);
+    for (auto& f : b.teacherFeatures.stages) f.requires_grad_(true);
+    for (const auto& f : c["student_features"]) b.studentFeatures.stages.push_back(tensorOf(f).requires_grad_(studentGrad));
+    b.studentFeatures.logits = tensorOf(c["student_logits"]);
+    b.labels = torch::tensor(c["labels"].get<std::vector<int64_t>>(), torch::kLong);
+    return b;
+}
+
+std::map<std::string, torch::Tensor> byName(const std::vector<methods::LossTerm>& terms) {
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& t : terms) out[t.name] = t.value;
+    return out;
+}
+
+std::map<std::string, torch::Tensor> lossesOf(Built& b, bool collectDiagnostics = false) {
+    methods::StepInputs inputs{b.studentFeatures, &b.teacherFeatures, b.labels, 0, 0, {}};
+    inputs.collectDiagnostics = collectDiagnostics;
+    return byName(b.method->losses(inputs));
+}
+
+double relativeError(double got, double want, double floor = 1e-12) {
+    return std::abs(got - want) / std::max(floor, std::abs(want));
+}
+
+// The samples `indices` of a feature set.
+models::FeatureSet subset(const models::FeatureSet& f, const torch::Tensor& indices) {
+    models::FeatureSet out;
+    if (f.stem.defined()) out.stem = f.stem.index_select(0, indices);
+    for (const auto& s : f.stages) out.stages.push_back(s.index_select(0, indices));
+    out.logits = f.logits.index_select(0, indices);
+    return out;
+}
+
+bool hasGradient(const torch::Tensor& t) { return t.grad().defined() && t.grad().abs().sum().item<double>() > 0; }
+
+std::map<std::string, double> worstByMethod;   // the largest golden deviation per method, reported at the end
+}  // namespace
+
+class TestSeedFeatures : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { torch::manual_seed(0); }
+
+    void goldenLosses_data() {
+        QTest::addColumn<QString>("name");
+        for (const auto& c : golden()["cases"])
+            QTest::newRow(c["name"].get<std::string>().c_str()) << QString::fromStdString(c["name"]);
+    }
+
+    // Each loss term, and each diagnostics row, equals the Python reference within 1e-5 relative.
+    void goldenLosses() {
+        QFETCH(QString, name);
+        const auto& c = goldenCase(golden(), name.toStdString());
+        auto b = build(c);
+        if (c.contains("first_kind")) {
+            auto transform = std::dynamic_pointer_cast<methods::ChannelTransformDistiller>(b.method)->transform();
+            const std::string kind = c["first_kind"];
+            QCOMPARE(bool(transform->firstTransposed), kind == "transposed");
+            QVERIFY(transform->describe().find(kind == "strided"      ? "3×3 conv stride 2"
+                                               : kind == "transposed" ? "4×4 transposed conv stride 2"
+                                                                      : "1×1 conv →") == 0);
+        }
+        const auto terms = lossesOf(b, /*collectDiagnostics=*/true);
+        const auto& expected = c["expected"];
+        QCOMPARE(terms.size(), expected.size());
+        double& worst = worstByMethod[c["method"].get<std::string>()];
+        for (const auto& [term, value] : expected.items()) {
+            QVERIFY2(terms.count(term), ("missing term " + term).c_str());
+            const double got = terms.at(term).item<double>(), want = value.get<double>();
+            const double rel = relativeError(got, want);
+            worst = std::max(worst, rel);
+            qInfo("%s %s: C++ %.10g  Python %.10g  rel %.2e", name.toUtf8().constData(), term.c_str(), got, want, rel);
+            QVERIFY2(rel < 1e-5, (term + ": " + std::to_string(got) + " vs " + std::to_string(want)).c_str());
+        }
+
+        const auto diagnostics = b.method->diagnostics();
+        const auto& stats = c["expected_channel_stats"];
+        QCOMPARE(diagnostics.channelStats.size(), stats.size());
+        double worstRow = 0;
+        for (size_t r = 0; r < stats.size(); ++r) {
+            const auto& row = diagnostics.channelStats[r];
+            const auto& want = stats[r];
+            QCOMPARE(QString::fromStdString(row.spot), QString::fromStdString(want[0].get<std::string>()));
+            QCOMPARE(row.channel, want[1].get<int64_t>());
+            const double got[4] = {row.teacherMean, row.teacherStd, row.studentMean, row.studentStd};
+            for (int v = 0; v < 4; ++v) worstRow = std::max(worstRow, relativeError(got[v], want[2 + v].get<double>(), 1e-2));
+        }
+        const auto& paths = c["expected_path_weights"];
+        QCOMPARE(diagnostics.pathWeights.size(), paths.size());
+        for (size_t r = 0; r < paths.size(); ++r) {
+            const auto& row = diagnostics.pathWeights[r];
+            QCOMPARE(QString::fromStdString(row.path), QString::fromStdString(paths[r][0].get<std::string>()));
+            worstRow = std::max({worstRow, relativeError(row.weight, paths[r][1].get<double>()),
+                                 relativeError(row.rawLoss, paths[r][2].get<double>())});
+        }
+        qInfo("%s diagnostics: worst rel %.2e (values below 1e-2 in absolute terms)", name.toUtf8().constData(),
+              worstRow);
+        QVERIFY(worstRow < 1e-5);
+        QCOMPARE(diagnostics.gates.size(), size_t(0));
+    }
+
+    // The largest deviation from the reference per method (goldenLosses ran first: slots run in order).
+    void goldenSummary() {
+        for (const auto& [method, worst] : worstByMethod) qInfo("golden %s: largest relative deviation %.2e", method.c_str(), worst);
+        QCOMPARE(worstByMethod.size(), size_t(4));
+    }
+
+    // Diagnostics are computed only for a losses() call that asks for them.
+    void diagnosticsOnlyWhenCollected() {
+        for (const auto& c : golden()["cases"]) {
+            auto b = build(c);
+            lossesOf(b, true);
+            QVERIFY(!b.method->diagnostics().empty());
+            lossesOf(b, false);
+            QVERIFY2(b.method->diagnostics().empty(), c["name"].get<std::string>().c_str());
+        }
+    }
+
+    // Student statistics equal to the teacher's (here its maps flipped in space): adain and stat_l2 are 0.
+    void zeroOnEqualStatistics() {
+        for (const char* method : {"adain", "stat_l2"}) {
+            auto b = build(goldenCase(golden(), std::string(method) == "adain" ? "adain_equal_all" : "stat_l2_all"));
+            auto equal = std::make_shared<GoldenNet>(3, 4, layoutOf(golden()["teacher"]["stages"]), 5);
+            b.method = methods::createDistiller(methodSpec(method), b.teacher.get(), *equal, goldenContext());
+            b.studentFeatures.stages.clear();
+            for (const auto& t : b.teacherFeatures.stages) b.studentFeatures.stages.push_back(t.detach().flip({2, 3}));
+            const double feat = lossesOf(b).at("feat").item<double>();
+            qInfo("%s on equal statistics: %.3g", method, feat);
+            QVERIFY(std::abs(feat) < 1e-6);
+        }
+    }
+
+    // adain's gradient reaches the student only through μ_s and σ_s: per sample and channel it lies in
+    // span{1, F − μ} (d/dF of the mean and of the std), a spatial permutation of the student's map
+    // permutes it the same way, and the frozen teacher and its features get none.
+    void adainGradientThroughStatisticsOnly() {
+        auto b = build(goldenCase(golden(), "adain_equal_all"), true);
+        const auto feat = lossesOf(b).at("feat");
+        feat.backward();
+        for (size_t k = 0; k < b.studentFeatures.stages.size(); ++k) {
+            const auto& f = b.studentFeatures.stages[k];
+            QVERIFY(hasGradient(f));
+            const auto g = f.grad().flatten(2).to(torch::kDouble);
+            const auto centred = (f.detach().flatten(2) - f.detach().flatten(2).mean(2, true)).to(torch::kDouble);
+            // Least squares of g on {1, centred} per (sample, channel); the two are orthogonal.
+            const auto onOnes = g.mean(2, true);
+            const auto onCentred = (g * centred).sum(2, true) / centred.pow(2).sum(2, true).clamp_min(1e-30) * centred;
+            const auto residual = (g - onOnes - onCentred).norm().item<double>();
+            qInfo("stage %zu: gradient outside span{1, F - mu}: %.2e of %.2e", k, residual, g.norm().item<double>());
+            QVERIFY(residual < 1e-4 * g.norm().item<double>());
+        }
+        for (const auto& t : b.teacherFeatures.stages) QVERIFY(!t.grad().defined());
+        for (const auto& p : b.teacher->parameters()) QVERIFY(!p.grad().defined());
+
+        auto flipped = build(goldenCase(golden(), "adain_equal_all"), true);
+        for (auto& f : flipped.studentFeatures.stages) f = f.detach().flip({2, 3}).requires_grad_(true);
+        const auto flippedFeat = lossesOf(flipped).at("feat");
+        qInfo("flipped student maps: feat %.9g vs %.9g", flippedFeat.item<double>(), feat.item<double>());
+        QVERIFY(relativeError(flippedFeat.item<double>(), feat.item<double>()) < 1e-5);
+        flippedFeat.backward();
+        for (size_t k = 0; k < b.studentFeatures.stages.size(); ++k)
+            QVERIFY(torch::allclose(flipped.studentFeatures.stages[k].grad().flip({2, 3}),
+                                    b.studentFeatures.stages[k].grad(), 1e-4, 1e-7));
+    }
+
+    // With projections, adain and stat_l2 train them and the student; the teacher gets nothing.
+    void statisticsGradients() {
+        for (const char* name : {"adain_unequal_fewer_stages", "adain_label_stage0", "stat_l2_all"}) {
+            auto b = build(goldenCase(golden(), name), true);
+            lossesOf(b).at("feat").backward();
+            const auto projected = b.method->parameters();
+            QVERIFY(!projected.empty());
+            for (const auto& p : projected) QVERIFY2(p.grad().defined(), name);
+            bool studentGrad = false;
+            for (const auto& f : b.studentFeatures.stages) studentGrad = studentGrad || hasGradient(f);
+            QVERIFY(studentGrad);
+            for (const auto& t : b.teacherFeatures.stages) QVERIFY(!t.grad().defined());
+            for (const auto& p : b.teacher->parameters()) QVERIFY(!p.grad().defined());
+        }
+    }
+
+    // channel's loss trains the transform and the student, never the teacher.
+    void channelGradients() {
+        for (const char* name : {"channel_pointwise", "channel_strided", "channel_transposed"}) {
+            auto b = build(goldenCase(golden(), name), true);
+            lossesOf(b).at("feat").backward();
+            for (const auto& p : b.method->parameters()) QVERIFY2(hasGradient(p), name);
+            auto channel = std::dynamic_pointer_cast<methods::ChannelTransformDistiller>(b.method);
+            QVERIFY(hasGradient(b.studentFeatures.stages[size_t(channel->studentStage())]));
+            for (const auto& t : b.teacherFeatures.stages) QVERIFY(!t.grad().defined());
+        }
+    }
+
+    // amap: the hybrid term trains M only (through the frozen teacher's later stages); feat trains the
+    // student only (M's map is a detached target).
+    void amapGradients() {
+        for (const char* name : {"amap_stem", "amap_middle", "amap_last"}) {
+            auto b = build(goldenCase(golden(), name), true);
+            const auto terms = lossesOf(b);
+            terms.at("hybrid").backward({}, /*retain_graph=*/true);
+            for (const auto& p : b.method->parameters()) QVERIFY2(hasGradient(p), name);
+            for (const auto& f : b.studentFeatures.stages) QVERIFY(!f.grad().defined());
+            QVERIFY(!b.teacherFeatures.stem.grad().defined());
+            for (const auto& t : b.teacherFeatures.stages) QVERIFY(!t.grad().defined());
+            for (const auto& p : b.teacher->parameters()) QVERIFY(!p.grad().defined());
+
+            b.method->zero_grad();
+            terms.at("feat").backward();
+            auto amap = std::dynamic_pointer_cast<methods::ActivationMapAdaptation>(b.method);
+            QVERIFY(hasGradient(b.studentFeatures.stages[size_t(amap->studentStage())]));
+            for (const auto& p : b.method->parameters()) QVERIFY(!p.grad().defined() || p.grad().abs().sum().item<double>() == 0);
+        }
+    }
+
+    // spotLoss on a subset of the samples equals the feat term of losses() on feature sets of that subset.
+    void spotLossOnSubsets() {
+        const auto indices = torch::tensor(std::vector<int64_t>{0, 2, 3});
+        for (const char* name : {"adain_equal_all", "adain_unequal_fewer_stages", "stat_l2_all", "stat_l2_stage1",
+                                 "channel_pointwise", "channel_strided", "channel_transposed"}) {
+            auto b = build(goldenCase(golden(), name));
+            QVERIFY(b.method->minSpotSamples() <= indices.size(0));
+            Built sub = b;
+            sub.studentFeatures = subset(b.studentFeatures, indices);
+            sub.teacherFeatures = subset(b.teacherFeatures, indices);
+            sub.labels = b.labels.index_select(0, indices);
+            const double feat = lossesOf(sub).at("feat").item<double>();
+            double spotSum = 0;
+            size_t stageSpots = 0;
+            for (const auto& spot : b.method->spots())
+                if (spot.studentStage >= 0)
+                    spotSum += b.method->spotLoss(stageSpots++, sub.studentFeatures, sub.teacherFeatures).item<double>();
+            qInfo("%s: feat %.8g, sum of spot losses %.8g over %zu spots", name, feat, spotSum, stageSpots);
+            QVERIFY(stageSpots > 0);
+            QVERIFY(relativeError(spotSum, feat) < 1e-6);
+            // A different subset gives a different loss: the spot loss does read only the samples given.
+            const auto others = subset(b.studentFeatures, torch::tensor(std::vector<int64_t>{1, 2}));
+            const auto otherTeacher = subset(b.teacherFeatures, torch::tensor(std::vector<int64_t>{1, 2}));
+            QVERIFY(relativeError(b.method->spotLoss(0, others, otherTeacher).item<double>(),
+                                  b.method->spotLoss(0, sub.studentFeatures, sub.teacherFeatures).item<double>()) > 1e-6);
+        }
+        // adain on the labels cannot be gated: a spot loss carries no labels.
+        auto label = build(goldenCase(golden(), "adain_label_all"));
+        QVERIFY_EXCEPTION_THROWN(label.method->spotLoss(0, label.studentFeatures, label.teacherFeatures),
+                                 std::invalid_argument);
+    }
+
+    // The factories pair stages by relative depth, describe their spots and reject bad stages.
+    void factories() {
+        auto teacher = models::createModel("resnet50", 3, 10);   // 4 stages: 256, 512, 1024, 2048 channels
+        auto student = models::createModel("resnet8x4", 3, 10);  // 3 stages: 64, 128, 256
+        const methods::DistillerContext context{0, 3, 32, 32};
+        auto adain = std::dynamic_pointer_cast<methods::AdaIn>(
+            methods::createDistiller(methodSpec("adain"), teacher.get(), *student, context));
+        QVERIFY(adain);
+        std::vector<std::pair<int64_t, int64_t>> pairs;
+        for (const auto& s : adain->statisticsSpots()) pairs.emplace_back(s.studentStage, s.teacherStage);
+        QVERIFY(pairs == (std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {1, 2}, {2, 3}}));
+        const auto spots = adain->spots();
+        QCOMPARE(spots.size(), size_t(3));
+        QCOMPARE(QString::fromStdString(spots[1].name), QString("stage 2"));
+        QCOMPARE(QString::fromStdString(spots[1].connector), QString::fromStdString(adain->projection(1)->describe()));
+        QVERIFY(!spots[1].connector.empty());
+        QVERIFY(adain->projection(0));
+        QCOMPARE(adain->minSpotSamples(), int64_t(2));
+
+        auto single = std::dynamic_pointer_cast<methods::StatL2>(
+            methods::createDistiller(methodSpec("stat_l2", {{"stage", 1}}), teacher.get(), *student, context));
+        QCOMPARE(single->statisticsSpots().size(), size_t(1));
+        QCOMPARE(single->statisticsSpots()[0].teacherStage, int64_t(2));
+        // Equal channels: no projection, no connector.
+        auto same = models::createModel("resnet32x4", 3, 10);
+        auto plain = std::dynamic_pointer_cast<methods::StatL2>(
+            methods::createDistiller(methodSpec("stat_l2"), same.get(), *student, context));
+        QVERIFY(plain->parameters().empty());
+        QCOMPARE(QString::fromStdString(plain->spots()[0].connector), QString());
+        QCOMPARE(plain->minSpotSamples(), int64_t(1));
+
+        auto channel = std::dynamic_pointer_cast<methods::ChannelTransformDistiller>(
+            methods::createDistiller(methodSpec("channel", {{"kd_alpha", 1.0}}), teacher.get(), *student, context));
+        QCOMPARE(channel->studentStage(), int64_t(2));
+        QCOMPARE(channel->teacherStage(), int64_t(3));
+        QCOMPARE(QString::fromStdString(channel->transform()->describe()),
+                 QString("3×3 conv stride 8 → ReLU → 1×1 conv (256→2048→2048)"));   // strides 4 and 32
+        QCOMPARE(channel->spots().size(), size_t(2));   // the stage and the KD term's logits
+        auto channel0 = std::dynamic_pointer_cast<methods::ChannelTransformDistiller>(
+            methods::createDistiller(methodSpec("channel", {{"stage", 0}, {"hidden", 32}}), teacher.get(), *student,
+                                     context));
+        QCOMPARE(channel0->teacherStage(), int64_t(0));   // round(4/3) − 1
+        // resnet8x4's stage 0 has stride 1, resnet50's stride 4: a 3×3 conv of stride 4.
+        QCOMPARE(QString::fromStdString(channel0->transform()->describe()),
+                 QString("3×3 conv stride 4 → ReLU → 1×1 conv (64→32→256)"));
+
+        auto amap = std::dynamic_pointer_cast<methods::ActivationMapAdaptation>(
+            methods::createDistiller(methodSpec("amap"), teacher.get(), *student, context));
+        QCOMPARE(amap->studentStage(), int64_t(2));
+        QCOMPARE(amap->teacherStage(), int64_t(3));
+        QCOMPARE(amap->adapter()->conv1->weight.size(1), int64_t(1024));   // reads teacher stage 2
+        QCOMPARE(amap->adapter()->conv1->weight.size(0), int64_t(256));    // at the student's width
+        QCOMPARE(amap->adapter()->stride(), int64_t(2));                   // resnet50's stages 2, 3: stride 16, 32
+        // Stage 0: M reads resnet50's stem (64 channels, stride 4), measured without touching the teacher.
+        teacher->train();
+        auto stem = std::dynamic_pointer_cast<methods::ActivationMapAdaptation>(
+            methods::createDistiller(methodSpec("amap", {{"stage", 0}}), teacher.get(), *student, context));
+        QVERIFY(teacher->is_training());
+        QCOMPARE(stem->teacherStage(), int64_t(0));
+        QCOMPARE(stem->adapter()->conv1->weight.size(1), int64_t(64));
+        QCOMPARE(stem->adapter()->stride(), int64_t(1));
+
+        for (const char* name : {"adain", "stat_l2", "channel", "amap"}) {
+            QVERIFY_EXCEPTION_THROWN(methods::createDistiller(methodSpec(name, {{"stage", 3}}), teacher.get(), *student,
+                                                              context),
+                                     std::invalid_argument);
+            QVERIFY_EXCEPTION_THROWN(methods::createDistiller(methodSpec(name), nullptr, *student, context),
+                                     std::invalid_argument);
+        }
+    }
+
+    void zooPairs_data() {
+        QTest::addColumn<QString>("teacher");
+        QTest::addColumn<QString>("student");
+        QTest::addColumn<int>("channels");
+        const struct { const char *teacher, *student; int channels; } pairs[] = {
+            {"resnet20", "resnet8", 1},      {"resnet32x4", "resnet8x4", 3}, {"wrn_40_2", "shufflenetv1", 3},
+            {"vgg13", "mobilenetv2", 3},     {"vgg13", "resnet8", 1},        {"resnet20", "mobilenetv2", 1}};
+        for (const auto& p : pairs)
+            QTest::newRow((std::string(p.teacher) + "->" + p.student + (p.channels == 1 ? " 1x28x28" : " 3x32x32")).c_str())
+                << QString(p.teacher) << QString(p.student) << p.channels;
+    }
+
+    // Every method, from its defaults and with options that change its spots, runs forward and
+    // backward on real features: mismatched channels, strides and stage counts. The teacher is frozen
+    // and in eval mode, as the trainer holds it; channel statistics match the features directly.
+    void zooPairs() {
+        QFETCH(QString, teacher);
+        QFETCH(QString, student);
+        QFETCH(int, channels);
+        const int64_t size = channels == 1 ? 28 : 32;
+        auto t = models::createModel(teacher.toStdString(), channels, 10);
+        auto s = models::createModel(student.toStdString(), channels, 10);
+        for (auto& p : t->parameters()) p.set_requires_grad(false);
+        t->eval();
+        const methods::DistillerContext context{0, channels, size, size};
+        const auto images = torch::randn({2, channels, size, size});
+        const auto labels = torch::tensor(std::vector<int64_t>{3, 7});
+        models::FeatureSet tf;
+        {
+            torch::NoGradGuard noGrad;
+            tf = t->forwardFeatures(images);
+        }
+        const std::vector<std::pair<std::string, json>> configs = {
+            {"adain", {{"kd_alpha", 0.5}}}, {"adain", {{"target", "label"}, {"stage", 0}}},
+            {"stat_l2", {{"kd_alpha", 0.5}}}, {"channel", {{"kd_alpha", 0.5}}}, {"channel", {{"stage", 0}}},
+            {"amap", {{"kd_alpha", 0.5}}}, {"amap", {{"stage", 0}}}};
+        for (const auto& [name, params] : configs) {
+            auto d = methods::createDistiller(methodSpec(name, params), t.get(), *s, context);
+            s->zero_grad();
+            const auto sf = s->forwardFeatures(images);
+            methods::StepInputs inputs{sf, &tf, labels, 0, 0, {}};
+            inputs.collectDiagnostics = true;
+            const auto terms = d->losses(inputs);
+            at::Tensor total;
+            for (const auto& term : terms) {
+                QVERIFY2(term.value.dim() == 0 && std::isfinite(term.value.item<double>()), (name + " " + term.name).c_str());
+                total = total.defined() ? total + term.value : term.value;
+            }
+            QVERIFY2(byName(terms).count("feat") && byName(terms).count("ce"), name.c_str());
+            total.backward();
+            bool studentGrad = false;
+            for (const auto& p : s->parameters())
+                if (p.grad().defined()) {
+                    QVERIFY2(torch::isfinite(p.grad()).all().item<bool>(), name.c_str());
+                    studentGrad = true;
+                }
+            QVERIFY2(studentGrad, name.c_str());
+            for (const auto& p : d->parameters()) QVERIFY2(p.grad().defined(), name.c_str());
+            for (const auto& p : t->parameters()) QVERIFY(!p.grad().defined());
+
+            const auto diagnostics = d->diagnostics();
+            if (name == "amap") {
+                QCOMPARE(diagnostics.pathWeights.size(), size_t(3));
+                for (const auto& row : diagnostics.pathWeights)
+                    QVERIFY(std::abs(row.weight) <= 1 + 1e-6 && row.rawLoss >= 0);
+                continue;
+            }
+            // One row per spot and teacher channel; the teacher's means are those of its maps (for
+            // channel, of the map aligned to g(F_s)).
+            std::map<std::string, at::Tensor> teacherMaps, alignmentErrors;
+            size_t expectedRows = 0;
+            for (const auto& spot : d->spots()) {
+                if (spot.teacherStage < 0) continue;
+                at::Tensor map = tf.stages[size_t(spot.teacherStage)];
+                if (auto channel = std::dynamic_pointer_cast<methods::ChannelTransformDistiller>(d)) {
+                    torch::NoGradGuard noGrad;
+                    const auto transformed = channel->transform()->forward(sf.stages[size_t(spot.studentStage)]);
+                    const auto [student, teacher] = methods::alignSpatial(transformed, map);
+                    map = teacher;
+                    alignmentErrors[spot.name] = (student - teacher).pow(2).mean({0, 2, 3});
+                }
+                teacherMaps[spot.name] = map;
+                expectedRows += size_t(map.size(1));
+            }
+            QCOMPARE(diagnostics.channelStats.size(), expectedRows);
+            for (const auto& row : diagnostics.channelStats) {
+                const double want = teacherMaps.at(row.spot).select(1, row.channel).mean().item<double>();
+                QVERIFY2(relativeError(row.teacherMean, want, 1e-3) < 1e-4, name.c_str());
+                QVERIFY(std::isfinite(row.studentMean) && std::isfinite(row.studentStd) && row.teacherStd >= 0);
+                // Only channel measures the per-channel alignment error of its transform.
+                const auto error = alignmentErrors.find(row.spot);
+                QCOMPARE(row.alignmentError.has_value(), error != alignmentErrors.end());
+                if (row.alignmentError)
+                    QVERIFY2(relativeError(*row.alignmentError, error->second[row.channel].item<double>(), 1e-6) < 1e-4,
+                             name.c_str());
+            }
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSeedFeatures)
+#include "test_seed_features.moc"
