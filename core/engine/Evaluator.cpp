@@ -25,13 +25,14 @@ void forEachBatch(models::StagedNet& student, const data::Dataset& split, const 
 }
 }  // namespace
 
-EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, const data::Dataset& split,
+EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredictions, const data::Dataset& split,
                     const c10::Device& device, int64_t batchSize) {
     const auto onDevice = [&](torch::Dtype dtype) { return torch::zeros({}, torch::TensorOptions().dtype(dtype).device(device)); };
     auto lossSum = onDevice(torch::kDouble);
     auto top1 = onDevice(torch::kLong), top5 = onDevice(torch::kLong), agree = onDevice(torch::kLong);
     const int64_t n = split.size();
     const int64_t k = std::min<int64_t>(5, split.numClasses);
+    int64_t begin = 0;
     forEachBatch(student, split, device, batchSize, [&](const at::Tensor& x, const at::Tensor& y) {
         const auto logits = student.forward(x);
         namespace F = torch::nn::functional;
@@ -39,15 +40,24 @@ EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, cons
         const auto topk = std::get<1>(logits.topk(k, 1));
         top1 += topk.select(1, 0).eq(y).sum();
         top5 += topk.eq(y.unsqueeze(1)).any(1).sum();
-        if (teacher) agree += teacher->forward(x).argmax(1).eq(topk.select(1, 0)).sum();
+        if (teacherPredictions) agree += teacherPredictions->narrow(0, begin, x.size(0)).eq(topk.select(1, 0)).sum();
+        begin += x.size(0);
     });
     EvalResult r;
     if (n == 0) return r;
     r.loss = lossSum.item<double>() / n;
     r.acc1 = 100.0 * top1.item<int64_t>() / n;
     r.acc5 = 100.0 * top5.item<int64_t>() / n;
-    if (teacher) r.agreement = 100.0 * agree.item<int64_t>() / n;
+    if (teacherPredictions) r.agreement = 100.0 * agree.item<int64_t>() / n;
     return r;
+}
+
+at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize) {
+    std::vector<at::Tensor> classes;
+    forEachBatch(net, split, device, batchSize,
+                 [&](const at::Tensor& x, const at::Tensor&) { classes.push_back(net.forward(x).argmax(1)); });
+    return classes.empty() ? torch::zeros({0}, torch::TensorOptions().dtype(torch::kLong).device(device))
+                           : torch::cat(classes);
 }
 
 methods::Diagnostics observeEvaluation(methods::Distiller& distiller, models::StagedNet& student,

@@ -19,8 +19,14 @@ struct EvalResult {
     std::optional<double> agreement;  // % with the teacher, when there is one
 };
 
-EvalResult evaluate(models::StagedNet& student, models::StagedNet* teacher, const data::Dataset& split,
+// teacherPredictions: the frozen teacher's class per sample of the split (predictions()), for the
+// agreement; nullptr without a teacher.
+EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredictions, const data::Dataset& split,
                     const c10::Device& device, int64_t batchSize);
+
+// The net's predicted class for every sample of the split, in eval mode. A frozen teacher's never
+// change, so the trainer asks once per split instead of running the teacher at every evaluation.
+at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize);
 
 // Shows the method every batch of the split (both nets in eval mode, full feature forwards, no
 // gradients) and returns its evaluation diagnostics (SAKD: open rate per class and spot).

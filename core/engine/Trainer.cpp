@@ -242,6 +242,10 @@ Outcome Trainer::train() {
         if (r.agreement) writeMetric(split + "/agreement", progress.step, epoch, *r.agreement);
     };
 
+    struct {
+        at::Tensor val, test;
+    } teacherPredictions;   // the frozen teacher's classes, computed at the first evaluation
+
     // ---- loop ---------------------------------------------------------------------------------
     student->train();
     for (int64_t epoch = position.epoch; epoch < spec.epochs; ++epoch) {
@@ -330,8 +334,14 @@ Outcome Trainer::train() {
         // ---- end of epoch: evaluate, checkpoint ---------------------------------------------------
         progress.phase = "eval";
         report();
-        const EvalResult val = evaluate(*student, teacher.get(), splits.val, device, spec.evalBatchSize);
-        const EvalResult test = evaluate(*student, teacher.get(), splits.test, device, spec.evalBatchSize);
+        if (teacher && !teacherPredictions.val.defined()) {
+            teacherPredictions.val = predictions(*teacher, splits.val, device, spec.evalBatchSize);
+            teacherPredictions.test = predictions(*teacher, splits.test, device, spec.evalBatchSize);
+        }
+        const EvalResult val = evaluate(*student, teacher ? &teacherPredictions.val : nullptr, splits.val, device,
+                                        spec.evalBatchSize);
+        const EvalResult test = evaluate(*student, teacher ? &teacherPredictions.test : nullptr, splits.test, device,
+                                         spec.evalBatchSize);
         if (teacher && distiller->observesEvaluation())
             writeDiagnostics(observeEvaluation(*distiller, *student, *teacher,
                                                splits.val.size() > 0 ? splits.val : splits.test, device,

@@ -113,19 +113,11 @@ namespace {
 // The stem's output channels and stride, which StagedNet's layout does not declare.
 std::pair<int64_t, int64_t> measureStem(models::StagedNet& teacher, const DistillerContext& context) {
     torch::NoGradGuard noGrad;
-    const bool wasTraining = teacher.is_training();
     const auto parameters = teacher.parameters();
     const auto device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
     const auto image = torch::zeros({1, context.channels, context.height, context.width}, device);
-    teacher.eval();   // no batch statistics, so no running-statistics update
-    at::Tensor stem;
-    try {
-        stem = teacher.forwardStages(image, 0, 0);
-    } catch (...) {
-        teacher.train(wasTraining);
-        throw;
-    }
-    teacher.train(wasTraining);
+    models::EvalModeScope evalMode(teacher);   // no batch statistics, so no running-statistics update
+    const at::Tensor stem = teacher.forwardStages(image, 0, 0);
     TORCH_CHECK(stem.dim() == 4, "amap: the teacher's stem gives no N×C×H×W map");
     const auto stride = std::max<int64_t>(1, std::llround(double(context.height) / double(stem.size(2))));
     return {stem.size(1), stride};

@@ -37,19 +37,6 @@ at::Tensor fitSize(const at::Tensor& x, const at::Tensor& like) {
     return at::adaptive_avg_pool2d(x, {like.size(2), like.size(3)});
 }
 
-// Puts a net back into training mode when the multi-path forward is done with it.
-class EvalModeScope {
-public:
-    explicit EvalModeScope(torch::nn::Module& net) : net_(net), wasTraining_(net.is_training()) { net_.eval(); }
-    ~EvalModeScope() { net_.train(wasTraining_); }
-    EvalModeScope(const EvalModeScope&) = delete;
-    EvalModeScope& operator=(const EvalModeScope&) = delete;
-
-private:
-    torch::nn::Module& net_;
-    bool wasTraining_;
-};
-
 }  // namespace
 
 SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& teacher, models::StagedNet& student,
@@ -150,7 +137,7 @@ at::Tensor SpotAdaptive::adapt(torch::nn::ModuleList& adaptors, size_t k, const 
 }
 
 at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Tensor& gates) {
-    EvalModeScope studentEval(*student_), teacherEval(*teacher_);
+    models::EvalModeScope studentEval(*student_), teacherEval(*teacher_);
     const auto gate = [&](size_t k, int64_t dims) {
         std::vector<int64_t> shape(static_cast<size_t>(dims), 1);
         shape[0] = -1;

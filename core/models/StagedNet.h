@@ -12,6 +12,20 @@
 
 namespace distillery::models {
 
+// Puts a module in eval mode for the scope's life, then back into the mode it was in (also when an
+// exception leaves the scope): SAKD's multi-path forward, amap's probe of the teacher's stem.
+class EvalModeScope {
+public:
+    explicit EvalModeScope(torch::nn::Module& net) : net_(net), wasTraining_(net.is_training()) { net_.eval(); }
+    ~EvalModeScope() { net_.train(wasTraining_); }
+    EvalModeScope(const EvalModeScope&) = delete;
+    EvalModeScope& operator=(const EvalModeScope&) = delete;
+
+private:
+    torch::nn::Module& net_;
+    bool wasTraining_;
+};
+
 struct FeatureSet {
     at::Tensor stem;                    // output of the stem (the input to stage 0)
     std::vector<at::Tensor> stages;     // output of each stage, after its final activation
