@@ -14,68 +14,23 @@
 #include <thread>
 #include <unistd.h>
 
-#include "engine/Trainer.h"
-#include "spec/RunQueue.h"
-#include "spec/RunSpec.h"
-#include "store/Store.h"
+#include "BenchSupport.h"
 
 using namespace distillery;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Times the optimiser steps after the warm-up, from the trainer's per-step progress reports.
-class StepClock : public engine::ProgressSink {
-public:
-    explicit StepClock(int64_t warmup) : warmup_(warmup) {}
-    void report(const engine::Progress& p) override {
-        if (p.phase != "train") return;
-        if (p.step == warmup_) start_ = Clock::now();
-        if (p.step > warmup_) {
-            end_ = Clock::now();
-            measured_ = p.step - warmup_;
-        }
-    }
-    double seconds() const { return std::chrono::duration<double>(end_ - start_).count(); }
-    int64_t measuredSteps() const { return measured_; }
-
-private:
-    int64_t warmup_, measured_ = 0;
-    Clock::time_point start_, end_;
-};
 
 double distilleryImagesPerSecond(const std::filesystem::path& dir, int threads, int warmup, int steps, int batch) {
     store::Store db((dir / "bench.sqlite").string());
     const auto shape = nlohmann::json{{"name", "synthetic"}, {"channels", 3}, {"height", 32}, {"width", 32},
                                       {"num_classes", 100}, {"train_size", batch * (warmup + steps)},
                                       {"test_size", batch}, {"val_size", batch}, {"augment", false}};
-    // The teacher's weights: an untrained resnet32x4 checkpoint, written by a 1-step run.
-    auto teacherSpec = *spec::parseRunSpec(nlohmann::json{{"name", "bench-teacher"}, {"data", shape},
-                                                          {"student", {{"model", "resnet32x4"}}}, {"epochs", 1},
-                                                          {"batch_size", batch}, {"max_steps_per_epoch", 1},
-                                                          {"threads", threads}}).spec;
-    const int64_t teacherId = spec::queueRun(db, teacherSpec);
-    db.claimRun(teacherId, 0, "bench", "cpu");
-    engine::Trainer(db, teacherId, teacherSpec, {}).run();
-
-    auto kdSpec = *spec::parseRunSpec(nlohmann::json{{"name", "bench-kd"}, {"data", shape},
-                                                     {"teacher", {{"run_id", teacherId}}},
-                                                     {"student", {{"model", "resnet8x4"}}},
-                                                     {"method", {{"name", "kd"}}}, {"epochs", 1},
-                                                     {"batch_size", batch}, {"threads", threads},
-                                                     {"log_every", 50}}).spec;
-    const int64_t id = spec::queueRun(db, kdSpec);
-    db.claimRun(id, 0, "bench", "cpu");
-    StepClock clock(warmup);
-    engine::TrainerOptions options;
-    options.progress = &clock;
-    options.progressIntervalSeconds = 0;
-    engine::Trainer trainer(db, id, kdSpec, options);
-    if (trainer.run() != engine::Outcome::Finished) {
-        std::fprintf(stderr, "the benchmark run failed: %s\n", trainer.error().c_str());
-        std::exit(1);
-    }
-    return clock.measuredSteps() * batch / clock.seconds();
+    const int64_t teacherId = bench::teacherRun(db, shape, "resnet32x4", threads, batch);
+    const auto kdSpec = bench::parsedSpec({{"name", "bench-kd"}, {"data", shape}, {"teacher", {{"run_id", teacherId}}},
+                                           {"student", {{"model", "resnet8x4"}}}, {"method", {{"name", "kd"}}},
+                                           {"epochs", 1}, {"batch_size", batch}, {"threads", threads},
+                                           {"log_every", 50}});
+    return batch / bench::secondsPerStep(db, kdSpec, warmup);
 }
 
 double pytorchImagesPerSecond(int threads, int warmup, int steps, int batch) {
@@ -98,13 +53,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);   // the figures, not the trainer's log
     int threads = static_cast<int>(std::thread::hardware_concurrency()), warmup = 5, steps = 25;
     const int batch = 64;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i];
-        const int value = std::atoi(argv[i + 1]);
-        if (flag == "--threads") threads = value;
-        else if (flag == "--warmup") warmup = value;
-        else if (flag == "--steps") steps = value;
-    }
+    bench::readIntFlags(argc, argv, {{"--threads", &threads}, {"--warmup", &warmup}, {"--steps", &steps}});
     const auto dir = std::filesystem::temp_directory_path() / ("distillery-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     std::printf("KD resnet32x4 -> resnet8x4, synthetic 3x32x32, batch %d, float32, %d threads, %d warm-up + %d timed steps\n",

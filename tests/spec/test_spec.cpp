@@ -49,6 +49,32 @@ private slots:
         QCOMPARE(spec::toJson(*again.spec), spec::toJson(*r.spec));
     }
 
+    void choiceAndListParametersRoundTrip() {
+        json spec = validKd();
+        spec["method"] = {{"name", "multipath"}, {"weighting", "fixed"}, {"paths", {"kd", "at@stage2"}},
+                          {"weights", {0.5, 1000}}};
+        spec["diagnostics_every"] = 25;
+        const auto r = spec::parseRunSpec(spec);
+        QVERIFY2(r.ok(), r.errorText().c_str());
+        QCOMPARE(r.spec->method.choice("weighting"), std::string("fixed"));
+        QCOMPARE(r.spec->method.names("paths"), (std::vector<std::string>{"kd", "at@stage2"}));
+        QCOMPARE(r.spec->method.numbers("weights"), (std::vector<double>{0.5, 1000}));
+        QCOMPARE(r.spec->diagnosticsEvery, int64_t(25));
+        const auto again = spec::parseRunSpec(spec::toJson(*r.spec));
+        QVERIFY2(again.ok(), again.errorText().c_str());
+        QCOMPARE(spec::toJson(*again.spec), spec::toJson(*r.spec));
+        // Left out, each takes its declared default.
+        spec["method"] = {{"name", "sakd"}};
+        const auto sakd = spec::parseRunSpec(spec);
+        QVERIFY2(sakd.ok(), sakd.errorText().c_str());
+        QCOMPARE(sakd.spec->method.choice("base"), std::string("at"));
+        QCOMPARE(sakd.spec->method.choice("gate"), std::string("policy"));
+        spec["method"] = {{"name", "multipath"}};
+        const auto multipath = spec::parseRunSpec(spec);
+        QCOMPARE(multipath.spec->method.names("paths"), (std::vector<std::string>{"kd@logits", "at@stages"}));
+        QVERIFY(multipath.spec->method.numbers("weights").empty());
+    }
+
     void defaultsFillWhatIsMissing() {
         const auto r = spec::parseRunSpec(json::parse(R"({"student": {"model": "tinycnn"}})"));
         QVERIFY2(r.ok(), r.errorText().c_str());
@@ -75,6 +101,19 @@ private slots:
         QTest::newRow("method param range") << R"({"method": {"T": 0}})" << "method.T" << "must be in [0.5, 100]";
         QTest::newRow("method param unknown") << R"({"method": {"beta": 3}})" << "method.beta"
                                               << "is not a parameter of kd; its parameters: T, gamma, alpha";
+        QTest::newRow("choice unknown") << R"({"method": {"name": "sakd", "gamma": null, "base": "mlp"}})"
+                                        << "method.base" << "must be one of at, fitnet, sp";
+        QTest::newRow("choice not a string") << R"({"method": {"name": "sakd", "gamma": null, "gate": 1}})"
+                                             << "method.gate" << "must be one of policy, random";
+        QTest::newRow("path of no known kind")
+            << R"({"method": {"name": "multipath", "gamma": null, "alpha": null, "paths": ["kd", "xyz@stage1"]}})"
+            << "method.paths" << "\"xyz@stage1\" names no known kind; known: kd, logits_mse";
+        QTest::newRow("paths empty") << R"({"method": {"name": "multipath", "gamma": null, "alpha": null, "paths": []}})"
+                                     << "method.paths" << "non-empty list of names";
+        QTest::newRow("weights not numbers")
+            << R"({"method": {"name": "multipath", "gamma": null, "alpha": null, "weights": [1, "a"]}})"
+            << "method.weights" << "must be a number";
+        QTest::newRow("diagnostics cadence") << R"({"diagnostics_every": -1})" << "diagnostics_every" << ">= 0";
         QTest::newRow("unknown field") << R"({"epohcs": 3})" << "epohcs" << "unknown field";
         QTest::newRow("nested unknown field") << R"({"optim": {"lrr": 0.1}})" << "optim.lrr" << "unknown field";
         QTest::newRow("epochs") << R"({"epochs": 0, "schedule": {"milestones": []}})" << "epochs" << ">= 1, got 0";
