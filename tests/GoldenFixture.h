@@ -1,14 +1,18 @@
 #pragma once
-// Golden values written by the independent Python references in tests/fixtures/ (golden_*.py).
-#include <fstream>
-#include <stdexcept>
-#include <string>
-
-#include <nlohmann/json.hpp>
+// Golden values written by the independent Python references in tests/fixtures/ (golden_*.py), and
+// what the method suites do with them.
+#include <QtTest>
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <stdexcept>
+#include <string>
 #include <vector>
+
+#include "spec/RunSpec.h"
 
 inline nlohmann::json readGoldenFixture(const std::string& fileName, const std::string& script) {
     const std::string path = std::string(DISTILLERY_SOURCE_DIR) + "/tests/fixtures/golden/" + fileName;
@@ -29,4 +33,22 @@ inline torch::Tensor tensorOf(const nlohmann::json& j) {
     return torch::tensor(j["data"].get<std::vector<double>>(), torch::kDouble)
         .to(torch::kFloat)
         .reshape(j["shape"].get<std::vector<int64_t>>());
+}
+
+// A QTest "name" column with one data row per golden case, named after the case.
+inline void addGoldenCaseRows(const nlohmann::json& golden) {
+    QTest::addColumn<QString>("name");
+    for (const auto& c : golden["cases"]) {
+        const std::string name = c["name"];
+        QTest::newRow(name.c_str()) << QString::fromStdString(name);
+    }
+}
+
+// A method spec with the given parameters; the others take their declared defaults.
+inline distillery::spec::MethodSpec methodSpec(const std::string& name,
+                                               const nlohmann::json& params = nlohmann::json::object()) {
+    distillery::spec::MethodSpec m;
+    m.name = name;
+    m.params = params;
+    return m;
 }

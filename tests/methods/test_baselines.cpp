@@ -112,13 +112,6 @@ std::map<std::string, torch::Tensor> byName(const std::vector<methods::LossTerm>
     return out;
 }
 
-spec::MethodSpec methodSpec(const std::string& name, const json& params = json::object()) {
-    spec::MethodSpec m;
-    m.name = name;
-    m.params = params;
-    return m;
-}
-
 const std::vector<std::string> kMethods = {"fitnet", "at", "sp", "rkd", "pkt"};
 }  // namespace
 
@@ -129,11 +122,7 @@ private Q_SLOTS:
     void initTestCase() { torch::manual_seed(0); }
 
     void goldenLosses_data() {
-        QTest::addColumn<QString>("name");
-        for (const auto& c : golden()["cases"]) {
-            const std::string name = c["name"];
-            QTest::newRow(name.c_str()) << QString::fromStdString(name);
-        }
+        addGoldenCaseRows(golden());
     }
 
     // Each loss term equals the Python reference within 1e-5 relative.

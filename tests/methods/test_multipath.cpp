@@ -174,11 +174,7 @@ private Q_SLOTS:
     void cleanupTestCase() { qInfo("largest golden deviation: %.2e relative", largestDeviation); }
 
     void goldenTerms_data() {
-        QTest::addColumn<QString>("name");
-        for (const auto& c : golden()["cases"]) {
-            const std::string name = c["name"];
-            QTest::newRow(name.c_str()) << QString::fromStdString(name);
-        }
+        addGoldenCaseRows(golden());
     }
 
     // Every step's terms (and GradNorm's weights, the diagnostics) equal the reference within 1e-5.

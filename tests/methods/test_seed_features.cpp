@@ -122,13 +122,6 @@ methods::DistillerContext goldenContext() {
     return context;
 }
 
-spec::MethodSpec methodSpec(const std::string& name, const json& params = json::object()) {
-    spec::MethodSpec m;
-    m.name = name;
-    m.params = params;
-    return m;
-}
-
 // A golden case as the method sees it: the method built by createDistiller from the case's
 // parameters with the fixture's module weights, the teacher's features from running it on the images.
 struct Built {
@@ -200,9 +193,7 @@ private Q_SLOTS:
     void initTestCase() { torch::manual_seed(0); }
 
     void goldenLosses_data() {
-        QTest::addColumn<QString>("name");
-        for (const auto& c : golden()["cases"])
-            QTest::newRow(c["name"].get<std::string>().c_str()) << QString::fromStdString(c["name"]);
+        addGoldenCaseRows(golden());
     }
 
     // Each loss term, and each diagnostics row, equals the Python reference within 1e-5 relative.
