@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/ModelRegistry.h"
 #include "spec/RunSpec.h"
 
 inline nlohmann::json readGoldenFixture(const std::string& fileName, const std::string& script) {
@@ -51,4 +52,30 @@ inline distillery::spec::MethodSpec methodSpec(const std::string& name,
     m.name = name;
     m.params = params;
     return m;
+}
+
+// A teacher and a student of the zoo, a batch of two images (1×28×28 for one channel, else 3×32×32)
+// with labels, and the teacher's features computed without gradient. A frozen teacher is in eval
+// mode with no parameter gradients, as the trainer holds it.
+struct ZooPair {
+    std::shared_ptr<distillery::models::StagedNet> teacher, student;
+    int64_t size = 0;
+    torch::Tensor images, labels;
+    distillery::models::FeatureSet teacherFeatures;
+};
+
+inline ZooPair makeZooPair(const QString& teacher, const QString& student, int channels, bool frozen = false) {
+    ZooPair pair;
+    pair.size = channels == 1 ? 28 : 32;
+    pair.teacher = distillery::models::createModel(teacher.toStdString(), channels, 10);
+    pair.student = distillery::models::createModel(student.toStdString(), channels, 10);
+    if (frozen) {
+        for (auto& p : pair.teacher->parameters()) p.set_requires_grad(false);
+        pair.teacher->eval();
+    }
+    pair.images = torch::randn({2, channels, pair.size, pair.size});
+    pair.labels = torch::tensor(std::vector<int64_t>{3, 7});
+    torch::NoGradGuard noGrad;
+    pair.teacherFeatures = pair.teacher->forwardFeatures(pair.images);
+    return pair;
 }

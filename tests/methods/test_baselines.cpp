@@ -270,16 +270,8 @@ private Q_SLOTS:
         QFETCH(QString, teacher);
         QFETCH(QString, student);
         QFETCH(int, channels);
-        const int64_t size = channels == 1 ? 28 : 32;
-        auto t = models::createModel(teacher.toStdString(), channels, 10);
-        auto s = models::createModel(student.toStdString(), channels, 10);
-        const auto images = torch::randn({2, channels, size, size});
-        const auto labels = torch::tensor(std::vector<int64_t>{3, 7});
-        models::FeatureSet tf;
-        {
-            torch::NoGradGuard noGrad;
-            tf = t->forwardFeatures(images);
-        }
+        const ZooPair pair = makeZooPair(teacher, student, channels);
+        const auto& [t, s, size, images, labels, tf] = pair;
         for (const auto& name : kMethods) {
             auto d = methods::createDistiller(methodSpec(name, {{"kd_alpha", 0.5}}), t.get(), *s);
             s->zero_grad();

@@ -483,19 +483,9 @@ private Q_SLOTS:
         QFETCH(QString, teacher);
         QFETCH(QString, student);
         QFETCH(int, channels);
-        const int64_t size = channels == 1 ? 28 : 32;
-        auto t = models::createModel(teacher.toStdString(), channels, 10);
-        auto s = models::createModel(student.toStdString(), channels, 10);
-        for (auto& p : t->parameters()) p.set_requires_grad(false);
-        t->eval();
+        const ZooPair pair = makeZooPair(teacher, student, channels, /*frozen=*/true);
+        const auto& [t, s, size, images, labels, tf] = pair;
         const methods::DistillerContext context{0, channels, size, size};
-        const auto images = torch::randn({2, channels, size, size});
-        const auto labels = torch::tensor(std::vector<int64_t>{3, 7});
-        models::FeatureSet tf;
-        {
-            torch::NoGradGuard noGrad;
-            tf = t->forwardFeatures(images);
-        }
         const std::vector<std::pair<std::string, json>> configs = {
             {"adain", {{"kd_alpha", 0.5}}}, {"adain", {{"target", "label"}, {"stage", 0}}},
             {"stat_l2", {{"kd_alpha", 0.5}}}, {"channel", {{"kd_alpha", 0.5}}}, {"channel", {{"stage", 0}}},
