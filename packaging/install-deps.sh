@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
-  qt6-base-dev libqt6svg6 libqcustomplot-dev libgl-dev
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libtorch-dev libopenblas0-openmp
   libsqlite3-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   dataset-fashion-mnist

@@ -111,16 +111,8 @@ void StorePoller::pollMetrics(qint64 runId, WatchedRun& watched) {
             // points is down-sampled too, and a normal increment is far below it.
             std::vector<store::MetricPoint> points = store_->metrics(runId, key, afterStep, kHistoryPoints);
             if (points.empty()) continue;
-            MetricSeries one;
-            one.key = QString::fromStdString(key);
-            one.steps.reserve(static_cast<int>(points.size()));
-            one.values.reserve(static_cast<int>(points.size()));
-            int64_t maxStep = afterStep;
-            for (const store::MetricPoint& point : points) {
-                one.steps.append(static_cast<double>(point.step));
-                one.values.append(point.value);
-                maxStep = std::max(maxStep, point.step);
-            }
+            MetricSeries one = MetricSeries::fromPoints(QString::fromStdString(key), points);
+            const int64_t maxStep = std::max(afterStep, points.back().step);
             // Down-sampling may drop points inside the last bucket; those after maxStep come with
             // the next poll, so the series stays ordered and nothing is plotted twice.
             watched.lastStepByKey[key] = maxStep;
