@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
@@ -23,6 +24,7 @@
 #include "ProgressBarDelegate.h"
 #include "RunHeader.h"
 #include "RunLauncher.h"
+#include "RunsFilterProxy.h"
 #include "RunsTableModel.h"
 #include "StatusIcons.h"
 #include "spec/RunQueue.h"
@@ -69,14 +71,15 @@ MainWindow::~MainWindow() { closeStore(); }
 
 void MainWindow::createCentralArea() {
     model_ = new RunsTableModel(this);
-    proxy_ = new QSortFilterProxyModel(this);
+    proxy_ = new RunsFilterProxy(this);
     proxy_->setSourceModel(model_);
     proxy_->setSortRole(RunsTableModel::SortRole);
 
     view_ = new QTableView(this);
     view_->setModel(proxy_);
     view_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Several runs feed Compare and Report; the current one is the one the Live page shows.
+    view_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     view_->setAlternatingRowColors(true);
     view_->setWordWrap(false);
     view_->setShowGrid(false);
@@ -103,7 +106,20 @@ void MainWindow::createCentralArea() {
     auto* dock = new QDockWidget(tr("Runs"), this);
     dock->setObjectName(QStringLiteral("runsDock"));   // for saveState()
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    dock->setWidget(view_);
+    filter_ = new QLineEdit(this);
+    filter_->setPlaceholderText(tr("Filter: method:sakd seed:1 r8x4"));
+    filter_->setClearButtonEnabled(true);
+    filter_->setToolTip(tr("Every word must match. key:value matches one field (%1); other words match the "
+                           "name, method, teacher, student or data set.")
+                            .arg(RunsFilterProxy::filterKeys().join(QStringLiteral(", "))));
+    connect(filter_, &QLineEdit::textChanged, proxy_, &RunsFilterProxy::setFilterText);
+    auto* runsPane = new QWidget(this);
+    auto* runsLayout = new QVBoxLayout(runsPane);
+    runsLayout->setContentsMargins(0, 0, 0, 0);
+    runsLayout->setSpacing(2);
+    runsLayout->addWidget(filter_);
+    runsLayout->addWidget(view_, 1);
+    dock->setWidget(runsPane);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     runsDock_ = dock;
 
@@ -349,6 +365,8 @@ void MainWindow::selectRun(qint64 runId) {
     view_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     view_->scrollTo(index);
 }
+
+void MainWindow::setRunsFilter(const QString& text) { filter_->setText(text); }
 
 qint64 MainWindow::selectedRun() const {
     const QModelIndex current = view_->currentIndex();

@@ -17,7 +17,7 @@
 class QAction;
 class QDockWidget;
 class QLabel;
-class QSortFilterProxyModel;
+class QLineEdit;
 class QTableView;
 class QThread;
 
@@ -30,6 +30,7 @@ namespace distillery::views {
 class CurvePlot;
 class RunHeader;
 class RunLauncher;
+class RunsFilterProxy;
 class RunsTableModel;
 
 // Outside the class: a nested struct's member initialisers cannot serve as a default argument there.
@@ -58,6 +59,7 @@ public:
 
     void selectRun(qint64 runId);   // also for a run the poller has not listed yet
     qint64 selectedRun() const;     // 0 when none
+    void setRunsFilter(const QString& text);   // as typed into the filter box
 
     RunsTableModel* runsModel() const { return model_; }
     QTableView* runsView() const { return view_; }
@@ -98,7 +100,8 @@ private:
     RunLauncher* launcher_ = nullptr;
 
     RunsTableModel* model_ = nullptr;
-    QSortFilterProxyModel* proxy_ = nullptr;
+    RunsFilterProxy* proxy_ = nullptr;
+    QLineEdit* filter_ = nullptr;
     QTableView* view_ = nullptr;
     QDockWidget* runsDock_ = nullptr;
     CurvePlot* plot_ = nullptr;

@@ -13,6 +13,7 @@
 #include "MainWindow.h"
 #include "RunHeader.h"
 #include "RunLauncher.h"
+#include "RunsFilterProxy.h"
 #include "RunsTableModel.h"
 #include "StorePoller.h"
 #include "store/Store.h"
@@ -109,6 +110,7 @@ private slots:
     void plotHoldsStoredPointsAndGrowsLive();
     void tableFollowsStoreWithoutLosingSelection();
     void longHistoryIsDownSampledKeepingSpikes();
+    void runsFilterUnderstandsKeyValueWords();
     void specFileErrorsAreListedWithFieldPaths();
     void specFileRunsAreQueued();
 
@@ -221,6 +223,46 @@ void TestViews::runsTableShowsEveryColumn() {
     for (const QLabel* label : window.findChildren<QLabel*>())
         countsShown = countsShown || label->text() == QStringLiteral("running 1 · queued 1 · training off (--no-queue)");
     QVERIFY(countsShown);
+}
+
+void TestViews::runsFilterUnderstandsKeyValueWords() {
+    RunListEntry kd;
+    kd.run.id = 7;
+    kd.run.name = "kd-r32x4-r8x4";
+    kd.run.method = "kd";
+    kd.run.teacher = "resnet32x4";
+    kd.run.student = "resnet8x4";
+    kd.run.dataset = "cifar100";
+    kd.run.seed = 1;
+    kd.run.status = store::RunStatus::Finished;
+    RunListEntry sakd = kd;
+    sakd.run.id = 17;
+    sakd.run.name = "sakd-at";
+    sakd.run.method = "sakd";
+    sakd.run.seed = 11;
+    sakd.run.status = store::RunStatus::Failed;
+
+    QVERIFY(RunsFilterProxy::matches(kd, QString()));
+    QVERIFY(RunsFilterProxy::matches(kd, QStringLiteral("method:kd")));
+    QVERIFY(!RunsFilterProxy::matches(kd, QStringLiteral("method:sakd")));
+    QVERIFY(RunsFilterProxy::matches(sakd, QStringLiteral("method:SAKD status:fail")));   // substring, any case
+    QVERIFY(RunsFilterProxy::matches(kd, QStringLiteral("seed:1")));
+    QVERIFY(!RunsFilterProxy::matches(sakd, QStringLiteral("seed:1")));                   // seeds are equal, not substrings
+    QVERIFY(RunsFilterProxy::matches(sakd, QStringLiteral("id:17")));
+    QVERIFY(RunsFilterProxy::matches(kd, QStringLiteral("r8x4 cifar")));                  // free text, every word
+    QVERIFY(!RunsFilterProxy::matches(kd, QStringLiteral("r8x4 mnist")));
+    QVERIFY(!RunsFilterProxy::matches(kd, QStringLiteral("colour:red")));                 // unknown key: free text
+
+    // Through the window's proxy: the table hides what does not match and shows it again.
+    MainWindow& window = openWindow();
+    QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 4, kLiveTimeoutMs);
+    window.setRunsFilter(QStringLiteral("status:queued"));
+    QCOMPARE(window.runsView()->model()->rowCount(), 1);
+    QCOMPARE(window.runsView()->model()->index(0, 0).data(RunsTableModel::RunIdRole).toLongLong(), queuedRun_);
+    window.setRunsFilter(QStringLiteral("method:kd"));
+    QCOMPARE(window.runsView()->model()->rowCount(), 1);
+    window.setRunsFilter(QString());
+    QCOMPARE(window.runsView()->model()->rowCount(), 4);
 }
 
 void TestViews::plotHoldsStoredPointsAndGrowsLive() {
