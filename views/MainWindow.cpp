@@ -10,6 +10,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
@@ -38,6 +39,8 @@ const char* kGeometryKey = "mainWindow/geometry";
 const char* kStateKey = "mainWindow/state";
 const char* kLastStoreKey = "store/lastPath";
 const char* kLastSpecDirKey = "dialogs/lastSpecDir";
+const char* kRecentStoresKey = "store/recent";
+constexpr int kRecentStoresKept = 8;
 }  // namespace
 
 MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), options_(std::move(options)) {
@@ -102,6 +105,7 @@ void MainWindow::createCentralArea() {
     header->setSortIndicatorClearable(true);
     view_->setSortingEnabled(true);
     connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
+    connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
 
     auto* dock = new QDockWidget(tr("Runs"), this);
     dock->setObjectName(QStringLiteral("runsDock"));   // for saveState()
@@ -136,9 +140,12 @@ void MainWindow::createCentralArea() {
 
 void MainWindow::createActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(tr("&Open store…"), this, &MainWindow::openStoreDialog);
+    QAction* open = file->addAction(StatusIcons::action(QStringLiteral("open"), palette()), tr("&Open store…"), this,
+                                    &MainWindow::openStoreDialog);
     open->setShortcut(QKeySequence::Open);
     open->setStatusTip(tr("Open or create a results store (.sqlite)"));
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentStoresMenu);
     QAction* newRuns = file->addAction(tr("&New run from spec…"), this, &MainWindow::newRunsFromSpecDialog);
     newRuns->setShortcut(QKeySequence::New);
     newRuns->setStatusTip(tr("Queue the runs of an experiment or run-spec JSON file"));
@@ -147,9 +154,22 @@ void MainWindow::createActions() {
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
-    cancelAction_ = run->addAction(tr("&Cancel selected"), this, &MainWindow::cancelSelectedRun);
+    cancelAction_ = run->addAction(StatusIcons::action(QStringLiteral("cancel"), palette()), tr("&Cancel"), this,
+                                   &MainWindow::cancelSelectedRun);
     cancelAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     cancelAction_->setStatusTip(tr("Stop the selected run after its current step, or drop it from the queue"));
+    run->addSeparator();
+    deleteAction_ = run->addAction(StatusIcons::action(QStringLiteral("delete"), palette()), tr("&Delete…"), this,
+                                   &MainWindow::deleteSelectedRuns);
+    deleteAction_->setShortcut(QKeySequence::Delete);
+    deleteAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);   // only while the runs list has focus
+    view_->addAction(deleteAction_);
+    deleteAction_->setStatusTip(tr("Remove the selected runs, their metrics, diagnostics and checkpoints (asks first)"));
+
+    view_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(view_, &QWidget::customContextMenuRequested, this, [this, run](const QPoint& at) {
+        if (view_->indexAt(at).isValid()) run->popup(view_->viewport()->mapToGlobal(at));
+    });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Distillery"), this, &MainWindow::showAbout);
@@ -207,6 +227,7 @@ bool MainWindow::openStore(const QString& path, QString* error) {
 
     selectFirstListedRun_ = true;
     QSettings().setValue(kLastStoreKey, storePath_);
+    rememberRecentStore(storePath_);
     setWindowTitle(tr("%1 — Distillery").arg(QFileInfo(storePath_).fileName()));
     if (options_.trainQueuedRuns) launcher_->enqueueQueuedRuns();
     updateStatusBar();
@@ -305,6 +326,69 @@ void MainWindow::newRunsFromSpecDialog() {
     statusBar()->showMessage(message, 8000);
 }
 
+QList<qint64> MainWindow::selectedRuns() const {
+    QList<qint64> ids;
+    for (const QModelIndex& index : view_->selectionModel()->selectedRows())
+        ids.append(index.data(RunsTableModel::RunIdRole).toLongLong());
+    return ids;
+}
+
+void MainWindow::deleteSelectedRuns() {
+    if (!store_) return;
+    QList<qint64> ids = selectedRuns();
+    if (ids.isEmpty()) return;
+    QStringList names;
+    for (qint64 id : ids) {
+        const RunListEntry* entry = model_->entryOfRun(id);
+        if (!entry) continue;
+        if (entry->run.status == store::RunStatus::Running) {
+            showError(tr("Cannot delete a running run"),
+                      tr("Run “%1” is training. Cancel it first (Run ▸ Cancel), then delete it.")
+                          .arg(QString::fromStdString(entry->run.name)));
+            return;
+        }
+        names.append(QStringLiteral("%1 (id %2)").arg(QString::fromStdString(entry->run.name)).arg(id));
+    }
+    const QString question =
+        tr("Delete %n run(s) from %1?\n\n%2\n\nTheir metrics, diagnostics and checkpoint files are removed for good.",
+           "", static_cast<int>(names.size()))
+            .arg(QFileInfo(storePath_).fileName(), names.mid(0, 12).join(QStringLiteral("\n")) +
+                                                       (names.size() > 12 ? QStringLiteral("\n…") : QString()));
+    if (QMessageBox::question(this, tr("Delete runs?"), question) != QMessageBox::Yes) return;
+    try {
+        for (qint64 id : ids) {
+            if (launcher_) launcher_->cancel(id);   // a queued one must not start while it disappears
+            for (const store::CheckpointRow& checkpoint : store_->checkpoints(id))
+                QFile::remove(QString::fromStdString(checkpoint.path));
+            store_->deleteRun(id);
+        }
+    } catch (const std::exception& failure) {
+        showError(tr("Cannot delete runs"), tr("Deleting from %1 failed: %2").arg(storePath_, QString::fromUtf8(failure.what())));
+    }
+    if (poller_) QMetaObject::invokeMethod(poller_, &StorePoller::pollNow, Qt::QueuedConnection);
+}
+
+void MainWindow::rememberRecentStore(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value(kRecentStoresKey).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    settings.setValue(kRecentStoresKey, QStringList(recent.mid(0, kRecentStoresKept)));
+}
+
+void MainWindow::fillRecentStoresMenu() {
+    recentMenu_->clear();
+    const QStringList recent = QSettings().value(kRecentStoresKey).toStringList();
+    for (const QString& path : recent) {
+        QAction* action = recentMenu_->addAction(QDir::toNativeSeparators(path), this, [this, path] {
+            QString error;
+            if (!openStore(path, &error)) showError(tr("Cannot open store"), error);
+        });
+        action->setEnabled(QFileInfo::exists(path) && path != storePath_);
+    }
+    if (recent.isEmpty()) recentMenu_->addAction(tr("(no stores opened yet)"))->setEnabled(false);
+}
+
 void MainWindow::cancelSelectedRun() {
     const qint64 runId = selectedRun();
     const RunListEntry* entry = model_->entryOfRun(runId);
@@ -366,6 +450,23 @@ void MainWindow::selectRun(qint64 runId) {
     view_->scrollTo(index);
 }
 
+void MainWindow::selectRuns(const QList<qint64>& runIds) {
+    QItemSelection selection;
+    QModelIndex first;
+    for (qint64 id : runIds) {
+        const int row = model_->rowOfRun(id);
+        if (row < 0) continue;
+        const QModelIndex index = proxy_->mapFromSource(model_->index(row, 0));
+        if (!index.isValid()) continue;
+        if (!first.isValid()) first = index;
+        selection.select(index, index);
+    }
+    if (!first.isValid()) return;
+    view_->selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+    view_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    onSelectionChanged();
+}
+
 void MainWindow::setRunsFilter(const QString& text) { filter_->setText(text); }
 
 qint64 MainWindow::selectedRun() const {
@@ -418,6 +519,7 @@ void MainWindow::updateStatusBar() {
 
 void MainWindow::updateActions() {
     const RunListEntry* entry = model_->entryOfRun(selectedRun());
+    deleteAction_->setEnabled(store_ && !selectedRuns().isEmpty());
     cancelAction_->setEnabled(launcher_ && entry &&
                               (entry->run.status == store::RunStatus::Queued ||
                                entry->run.status == store::RunStatus::Running));

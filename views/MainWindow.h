@@ -18,6 +18,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QTableView;
 class QThread;
 
@@ -58,7 +59,11 @@ public:
     QList<qint64> queueRunsFromSpecFile(const QString& path, QString* error);
 
     void selectRun(qint64 runId);   // also for a run the poller has not listed yet
-    qint64 selectedRun() const;     // 0 when none
+    qint64 selectedRun() const;     // 0 when none: the current run, the one the Live page shows
+    QList<qint64> selectedRuns() const;   // every selected run, for Compare and Report
+    void selectRuns(const QList<qint64>& runIds);   // listed runs only; the first becomes current
+    // Asks, then removes the selected runs with their rows and checkpoint files; refuses running runs.
+    void deleteSelectedRuns();
     void setRunsFilter(const QString& text);   // as typed into the filter box
 
     RunsTableModel* runsModel() const { return model_; }
@@ -80,6 +85,8 @@ private:
     void openStoreDialog();
     void newRunsFromSpecDialog();
     void cancelSelectedRun();
+    void rememberRecentStore(const QString& path);
+    void fillRecentStoresMenu();
     void showAbout();
 
     void onRunsChanged(const RunList& runs);
@@ -109,6 +116,8 @@ private:
     QLabel* storeLabel_ = nullptr;
     QLabel* countsLabel_ = nullptr;
     QAction* cancelAction_ = nullptr;
+    QAction* deleteAction_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
 
     qint64 pendingSelection_ = 0;     // a run to select as soon as the poller lists it
     bool selectFirstListedRun_ = true;

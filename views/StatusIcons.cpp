@@ -1,6 +1,9 @@
 #include "StatusIcons.h"
 
+#include <QFile>
 #include <QHash>
+#include <QPainter>
+#include <QSvgRenderer>
 #include <QImageReader>
 #include <QtGlobal>
 
@@ -39,6 +42,31 @@ QIcon StatusIcons::load(const QString& resourcePath) {
 
 QIcon StatusIcons::forStatus(store::RunStatus status) {
     return load(QStringLiteral(":/icons/status-%1.svg").arg(statusName(status)));
+}
+
+QIcon StatusIcons::action(const QString& name, const QPalette& palette) {
+    initDistilleryResources();
+    const QColor colour = palette.color(QPalette::Active, QPalette::ButtonText);
+    const QString cacheKey = name + colour.name();
+    static QHash<QString, QIcon> cache;
+    auto it = cache.find(cacheKey);
+    if (it != cache.end()) return *it;
+    QFile file(QStringLiteral(":/icons/action-%1.svg").arg(name));
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    QByteArray svg = file.readAll();
+    svg.replace("currentColor", colour.name().toLatin1());
+    QSvgRenderer renderer(svg);
+    QIcon icon;
+    for (int size : {16, 24, 32, 48}) {
+        QPixmap pixmap(size, size);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        renderer.render(&painter);
+        painter.end();
+        icon.addPixmap(pixmap);
+    }
+    cache.insert(cacheKey, icon);
+    return icon;
 }
 
 QIcon StatusIcons::application() { return load(QStringLiteral(":/icons/distillery.svg")); }

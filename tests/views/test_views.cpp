@@ -3,6 +3,9 @@
 // The run queue is tested against a small shell script that plays the engine's part.
 #include <QFile>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -111,6 +114,7 @@ private slots:
     void tableFollowsStoreWithoutLosingSelection();
     void longHistoryIsDownSampledKeepingSpikes();
     void runsFilterUnderstandsKeyValueWords();
+    void deletingRunsAsksAndRemovesTheirRows();
     void specFileErrorsAreListedWithFieldPaths();
     void specFileRunsAreQueued();
 
@@ -263,6 +267,41 @@ void TestViews::runsFilterUnderstandsKeyValueWords() {
     QCOMPARE(window.runsView()->model()->rowCount(), 1);
     window.setRunsFilter(QString());
     QCOMPARE(window.runsView()->model()->rowCount(), 4);
+}
+
+// Clicks the given button of the next message box the window opens.
+void answerNextMessageBox(QMessageBox::StandardButton button) {
+    QTimer::singleShot(0, [button] {
+        QTRY_VERIFY_WITH_TIMEOUT(qobject_cast<QMessageBox*>(QApplication::activeModalWidget()), kLiveTimeoutMs);
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        box->button(button)->click();
+    });
+}
+
+void TestViews::deletingRunsAsksAndRemovesTheirRows() {
+    MainWindow& window = openWindow();
+    QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 4, kLiveTimeoutMs);
+    window.selectRuns({finishedRun_, failedRun_});
+    QCOMPARE(window.selectedRuns().size(), 2);
+
+    answerNextMessageBox(QMessageBox::No);   // asked, declined: nothing changes
+    window.deleteSelectedRuns();
+    QVERIFY(store_->run(finishedRun_).has_value());
+
+    answerNextMessageBox(QMessageBox::Yes);
+    window.deleteSelectedRuns();
+    QVERIFY(!store_->run(finishedRun_).has_value());
+    QVERIFY(!store_->run(failedRun_).has_value());
+    QVERIFY(store_->metricKeys(finishedRun_).empty());
+    QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 2, kLiveTimeoutMs);
+
+    // A running run is refused with a message, and stays.
+    window.selectRuns({runningRun_});
+    window.deleteSelectedRuns();
+    QVERIFY(store_->run(runningRun_).has_value());
+
+    const QStringList recent = QSettings().value(QStringLiteral("store/recent")).toStringList();
+    QCOMPARE(recent.value(0), QFileInfo(storePath_).absoluteFilePath());
 }
 
 void TestViews::plotHoldsStoredPointsAndGrowsLive() {
