@@ -3,8 +3,15 @@
 #include <torch/torch.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <unistd.h>
 
 #include "BarProgress.h"
@@ -13,7 +20,9 @@
 #include "engine/Device.h"
 #include "engine/StateDictExport.h"
 #include "engine/Trainer.h"
+#include "methods/Distiller.h"
 #include "models/ModelRegistry.h"
+#include "models/TorchScriptNet.h"
 #include "spec/Catalog.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
@@ -255,4 +264,210 @@ int listMethods() {
         }
     }
     return 0;
+}
+
+namespace {
+
+using nlohmann::json;
+
+// Errors thrown while building a net or a method name their field in front ("fitnet.stage: …",
+// "teacher.torchscript: …"); the designer shows each under its field, so the prefix becomes the path.
+// A method's own name stands for the method object ("fitnet.stage" → "method.stage").
+spec::SpecError errorAt(const std::string& fallbackPath, const std::string& methodName, const std::string& message) {
+    static const std::regex prefixed(R"(^([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+)*): )");
+    std::smatch match;
+    if (std::regex_search(message, match, prefixed)) {
+        const std::string head = match[1].str(), rest = match[2].str();
+        if (head == "teacher") return {head + rest, message};
+        if (head == methodName) return {"method" + rest, message};
+    }
+    if (message.rfind(methodName + " path ", 0) == 0) return {"method.paths", message};   // multipath's paths
+    return {fallbackPath, message};
+}
+
+// The training images a data spec yields, known without reading files: sizes a method's memory bank.
+int64_t estimatedTrainSize(const spec::DataSpec& data) {
+    if (data.trainSubset > 0) return data.trainSubset;
+    const int64_t files = data.name == "synthetic" ? data.trainSize
+                          : data.name == "cifar10" || data.name == "cifar100" ? 50000
+                                                                               : 60000;
+    return std::max<int64_t>(2, files - (data.name == "synthetic" ? 0 : data.valSize));
+}
+
+json netJson(const std::string& model, models::StagedNet& net, int64_t parameters, const spec::DataShape& shape) {
+    json stages = json::array();
+    if (net.numStages() > 0) {
+        torch::NoGradGuard noGrad;
+        models::EvalModeScope eval(net);
+        const auto features = net.forwardFeatures(torch::zeros({1, shape.channels, shape.height, shape.width}));
+        for (const auto& s : features.stages)
+            stages.push_back({{"channels", s.size(1)}, {"height", s.size(2)}, {"width", s.size(3)}});
+    }
+    return {{"model", model}, {"params", parameters}, {"stages", stages}};
+}
+
+int64_t parameterCount(torch::nn::Module& net) {
+    int64_t count = 0;
+    for (const auto& p : net.parameters()) count += p.numel();
+    return count;
+}
+
+struct BuiltTeacher {
+    std::shared_ptr<models::StagedNet> net;
+    json description;
+};
+
+// The teacher's network without its weights: the zoo model named in the spec, the model a finished
+// run of the store trained, or the TorchScript file (whose weights come with it). Throws with the field.
+BuiltTeacher buildTeacher(const spec::TeacherSpec& teacher, const spec::DataShape& shape, const std::string& db) {
+    if (!teacher.torchscript.empty()) {
+        auto net = std::make_shared<models::TorchScriptNet>(teacher.torchscript, teacher.stem, teacher.stages,
+                                                            teacher.classifier, shape.channels, shape.height,
+                                                            shape.width);
+        // The jit module's parameters are not the StagedNet's own: count them in the file.
+        int64_t parameters = 0;
+        for (const auto& p : torch::jit::load(teacher.torchscript, torch::kCPU).parameters()) parameters += p.numel();
+        const std::string file = std::filesystem::path(teacher.torchscript).filename().string();
+        return {net, netJson("torchscript " + file, *net, parameters, shape)};
+    }
+    std::string model = teacher.model;
+    if (teacher.runId || !teacher.runName.empty()) {
+        const std::string field = teacher.runId ? "teacher.run_id" : "teacher.run_name";
+        if (db.empty())
+            throw std::runtime_error(field + ": names a run of a store, but no store was given (describe --db FILE)");
+        store::Store store(db, /*readOnly=*/true);
+        const auto row = teacher.runId ? store.run(*teacher.runId) : store.latestFinishedRunNamed(teacher.runName);
+        if (!row)
+            throw std::runtime_error(field + ": " +
+                                     (teacher.runId ? "there is no run " + std::to_string(*teacher.runId)
+                                                    : "there is no finished run named \"" + teacher.runName + "\"") +
+                                     " in " + db + "; pick a finished run of this store");
+        if (row->status != store::RunStatus::Finished)
+            throw std::runtime_error(field + ": run " + std::to_string(row->id) + " (\"" + row->name + "\") is " +
+                                     store::statusName(row->status) + ", not finished; wait for it or pick a finished run");
+        model = row->student;
+    }
+    auto net = models::createModel(model, shape.channels, shape.numClasses);
+    return {net, netJson(model, *net, parameterCount(*net), shape)};
+}
+
+// What the method inserts at a spot. Convolutional connectors map the student's channels onto the
+// teacher's, so the channel counts are appended when the text does not give them already.
+std::string connectorText(const methods::Spot& spot, int64_t studentStage, int64_t teacherStage,
+                          const models::StagedNet& student, const models::StagedNet& teacher) {
+    if (spot.connector.empty()) return "none";
+    const bool mapsStudentChannels = spot.connector.find("conv") != std::string::npos &&
+                                     spot.connector.find("→") == std::string::npos &&
+                                     spot.connector.find("adaptive module") == std::string::npos;
+    if (!mapsStudentChannels || studentStage < 0 || teacherStage < 0) return spot.connector;
+    return spot.connector + ", " + std::to_string(student.stageChannels(studentStage)) + "→" +
+           std::to_string(teacher.stageChannels(teacherStage));
+}
+
+json errorJson(const std::vector<spec::SpecError>& errors) {
+    json out = json::array();
+    for (const auto& e : errors) out.push_back({{"path", e.path}, {"message", e.message}});
+    return out;
+}
+
+// One part of a spec that does not parse as a whole: the JSON's members `keys` (and `extra`) parsed
+// alone, so that a wrong learning rate does not hide the pair.
+std::optional<spec::RunSpec> parsePart(const json& root, const std::vector<std::string>& keys, json extra = json::object()) {
+    for (const auto& key : keys)
+        if (root.contains(key)) extra[key] = root[key];
+    auto parsed = spec::parseRunSpec(extra);
+    return parsed.ok() ? parsed.spec : std::nullopt;
+}
+
+}  // namespace
+
+int describePair(const std::string& specPath, const std::string& db) {
+    std::string text;
+    if (specPath == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+        std::ifstream in(specPath);
+        if (!in) {
+            std::fprintf(stderr, "describe: cannot read the spec file \"%s\"; give a readable JSON file or - for stdin\n",
+                         specPath.c_str());
+            return 1;
+        }
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    if (!db.empty() && !std::filesystem::exists(db)) {
+        std::fprintf(stderr, "describe: the store \"%s\" does not exist\n", db.c_str());
+        return 1;
+    }
+    json out = {{"teacher", nullptr}, {"student", nullptr}, {"spots", json::array()}, {"errors", json::array()}};
+    const auto print = [&out] {
+        std::printf("%s\n", out.dump().c_str());
+        return 0;
+    };
+
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& e) {
+        out["errors"] = errorJson({{"(json)", std::string("is not valid JSON: ") + e.what()}});
+        return print();
+    }
+    const auto whole = spec::parseRunSpec(root);
+    std::vector<spec::SpecError> errors = whole.errors;
+
+    // The pair and the method are drawn even while another field is wrong; each part that parses
+    // on its own is used.
+    std::optional<spec::RunSpec> runSpec = whole.spec;
+    if (!runSpec) runSpec = parsePart(root, {"data", "teacher", "student", "method"});
+    const auto data = runSpec ? runSpec : parsePart(root, {"data"});
+    const spec::DataShape shape = spec::dataShape(data ? data->data : spec::DataSpec{});
+    std::optional<spec::RunSpec> studentPart = runSpec ? runSpec : parsePart(root, {"student"});
+    std::optional<spec::RunSpec> teacherPart =
+        runSpec ? runSpec : (root.is_object() && root.contains("teacher") ? parsePart(root, {"teacher"}, {{"method", {{"name", "kd"}}}})
+                                                                   : std::nullopt);
+
+    torch::NoGradGuard noGrad;
+    std::shared_ptr<models::StagedNet> student, teacher;
+    if (studentPart) {
+        student = models::createModel(studentPart->studentModel, shape.channels, shape.numClasses);
+        out["student"] = netJson(studentPart->studentModel, *student, parameterCount(*student), shape);
+    }
+    const std::string methodName = runSpec ? runSpec->method.name : "";
+    if (teacherPart && teacherPart->teacher.present()) {
+        try {
+            auto built = buildTeacher(teacherPart->teacher, shape, db);
+            teacher = built.net;
+            out["teacher"] = built.description;
+        } catch (const store::StoreError&) {
+            throw;   // an unreadable store is the caller's problem, not the spec's
+        } catch (const std::exception& e) {
+            errors.push_back(errorAt("teacher", methodName, e.what()));
+        }
+    }
+    if (runSpec && student && (teacher || !runSpec->teacher.present())) {
+        try {
+            methods::DistillerContext context;
+            context.channels = shape.channels;
+            context.height = shape.height;
+            context.width = shape.width;
+            context.epochs = runSpec->epochs;
+            context.trainSize = estimatedTrainSize(runSpec->data);
+            context.seed = uint64_t(runSpec->seed);
+            const auto distiller = methods::createDistiller(runSpec->method, teacher.get(), *student, context);
+            const auto resolve = [](int64_t stage, const models::StagedNet* net) {
+                return stage == methods::Spot::kLastStage && net ? net->numStages() - 1 : stage;
+            };
+            for (const auto& spot : distiller->spots()) {
+                const int64_t s = resolve(spot.studentStage, student.get()), t = resolve(spot.teacherStage, teacher.get());
+                out["spots"].push_back({{"name", spot.name},
+                                        {"teacher_stage", t},
+                                        {"student_stage", s},
+                                        {"connector", teacher ? connectorText(spot, s, t, *student, *teacher)
+                                                              : (spot.connector.empty() ? "none" : spot.connector)}});
+            }
+        } catch (const std::exception& e) {
+            errors.push_back(errorAt("method.name", methodName, e.what()));
+        }
+    }
+    out["errors"] = errorJson(errors);
+    return print();
 }

@@ -20,3 +20,8 @@ int validateSpec(const std::string& specPath);
 int exportStateDict(int64_t runId, const std::string& db, const std::string& out, bool last);
 int listModels(int64_t channels, int64_t size, int64_t classes);
 int listMethods();
+// The designer's pair view: parses one run spec (specPath "-" reads standard input), builds its teacher,
+// student and distiller without loading data or weights, and prints one JSON object with both nets'
+// stage shapes, the spots the method distils with their connectors, and the spec's errors by field
+// path. Spec errors exit 0 (they are part of the answer); only an unreadable file exits 1.
+int describePair(const std::string& specPath, const std::string& db);

@@ -70,6 +70,13 @@ int main(int argc, char** argv) {
 
     auto* methods = app.add_subcommand("methods", "list the distillation methods with their parameters");
 
+    std::string describeDb;
+    auto* describe = app.add_subcommand(
+        "describe", "print a spec's teacher and student stage shapes, the spots its method distils and its errors, "
+                    "as one JSON object (the designer's pair view)");
+    describe->add_option("--spec", specPath, "one run spec as JSON; - reads standard input")->required();
+    describe->add_option("--db", describeDb, "the store whose finished runs a teacher run_id or run_name refers to");
+
     std::string exportPath, exportFormat = "state-dict";
     bool exportLast = false;
     auto* exporter = app.add_subcommand("export", "write a run's trained student for use elsewhere");
@@ -97,6 +104,7 @@ int main(int argc, char** argv) {
         if (*validate) return validateSpec(specPath);
         if (*models) return listModels(channels, size, classes);
         if (*methods) return listMethods();
+        if (*describe) return describePair(specPath, describeDb);
         if (*exporter) return exportStateDict(runId, options.db, exportPath, exportLast);
     } catch (const distillery::store::StoreError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());

@@ -1,5 +1,6 @@
 // distillery: the desktop workbench. Opens a results store and shows its runs, trains queued runs
-// in distillery-engine child processes, and draws their curves live.
+// in distillery-engine child processes, and draws their curves live. `distillery report …` writes a
+// report of runs without opening a window.
 #include <cstdio>
 #include <memory>
 
@@ -14,6 +15,7 @@
 #include <QTimer>
 
 #include "MainWindow.h"
+#include "ReportCommand.h"
 
 namespace {
 
@@ -41,9 +43,32 @@ bool hasDisplay() {
            !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
 }
 
+// "design", "live", "compare" or "report" as a page; false for anything else.
+bool pageNamed(const QString& name, distillery::views::MainWindow::Page* page) {
+    using Page = distillery::views::MainWindow::Page;
+    static const QList<QPair<QString, Page>> pages = {{QStringLiteral("design"), Page::Design},
+                                                      {QStringLiteral("live"), Page::Live},
+                                                      {QStringLiteral("compare"), Page::Compare},
+                                                      {QStringLiteral("report"), Page::Report}};
+    for (const auto& [pageName, value] : pages)
+        if (name.compare(pageName, Qt::CaseInsensitive) == 0) {
+            *page = value;
+            return true;
+        }
+    return false;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
+    if (argc > 1 && QByteArray(argv[1]) == "report") {
+        // Plots are drawn with QCustomPlot, which needs a QApplication; a server has no display.
+        if (!hasDisplay()) qputenv("QT_QPA_PLATFORM", "offscreen");
+        QApplication app(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("distillery"));
+        QCoreApplication::setOrganizationName(QStringLiteral("Distillery"));
+        return distillery::app::runReportCommand(QCoreApplication::arguments().mid(2));
+    }
     // --help and --version need no window, so they work on a server without a display too.
     std::unique_ptr<QCoreApplication> app;
     const bool helpOnly = asksForHelpOrVersion(argc, argv);
@@ -68,7 +93,8 @@ int main(int argc, char* argv[]) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Distillery: a workbench for knowledge-distillation experiments.\n"
-        "Opens FILE (a results store; created if missing), or the last store used."));
+        "Opens FILE (a results store; created if missing), or the last store used.\n"
+        "distillery report --help: write a report of runs without opening a window."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("FILE.sqlite"), QStringLiteral("Results store to open."),
@@ -81,9 +107,13 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption screenshotAfter(QStringLiteral("screenshot-after"),
                                              QStringLiteral("Milliseconds to wait before --screenshot (default 2000)."),
                                              QStringLiteral("MS"), QStringLiteral("2000"));
-    const QCommandLineOption selectRun(QStringLiteral("select"), QStringLiteral("Select the run with this id."),
-                                       QStringLiteral("RUN_ID"));
-    parser.addOptions({noQueue, screenshot, screenshotAfter, selectRun});
+    const QCommandLineOption selectRun(QStringLiteral("select"),
+                                       QStringLiteral("Select the runs with these ids (the first is shown live)."),
+                                       QStringLiteral("ID[,ID…]"));
+    const QCommandLineOption pageOption(QStringLiteral("page"),
+                                        QStringLiteral("Show this page: design, live, compare or report."),
+                                        QStringLiteral("PAGE"));
+    parser.addOptions({noQueue, screenshot, screenshotAfter, selectRun, pageOption});
     parser.process(*app);   // exits after printing --help or --version
 
     const QStringList positional = parser.positionalArguments();
@@ -108,14 +138,30 @@ int main(int argc, char* argv[]) {
         });
     }
     if (parser.isSet(selectRun)) {
-        bool validId = false;
-        const qint64 runId = parser.value(selectRun).toLongLong(&validId);
-        if (!validId || runId <= 0) {
-            std::fprintf(stderr, "distillery: --select needs a run id (a number >= 1), got \"%s\".\n",
-                         qPrintable(parser.value(selectRun)));
+        QList<qint64> ids;
+        for (const QString& part : parser.value(selectRun).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool validId = false;
+            const qint64 runId = part.trimmed().toLongLong(&validId);
+            if (!validId || runId <= 0) {
+                std::fprintf(stderr, "distillery: --select needs run ids (numbers >= 1, comma-separated), got \"%s\".\n",
+                             qPrintable(parser.value(selectRun)));
+                return 2;
+            }
+            ids.append(runId);
+        }
+        window.selectRun(ids.first());
+        // The rest once the poller has listed them: selecting needs the rows.
+        if (ids.size() > 1)
+            QTimer::singleShot(1000, &window, [&window, ids] { window.selectRuns(ids); });
+    }
+    if (parser.isSet(pageOption)) {
+        distillery::views::MainWindow::Page page;
+        if (!pageNamed(parser.value(pageOption), &page)) {
+            std::fprintf(stderr, "distillery: --page takes design, live, compare or report, got \"%s\".\n",
+                         qPrintable(parser.value(pageOption)));
             return 2;
         }
-        window.selectRun(runId);
+        window.showPage(page);
     }
     window.show();
 

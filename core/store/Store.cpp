@@ -437,6 +437,80 @@ std::vector<EventRow> Store::events(int64_t runId, int64_t afterId) const {
     return rows;
 }
 
+// ---- diagnostics summaries -------------------------------------------------------------------
+// DISTINCT over a primary-key prefix would visit every row of the run (a long run holds millions
+// of channel rows); the recursive queries below instead seek from one distinct value to the next
+// in the key order, one index probe per value returned.
+
+DiagnosticPresence Store::diagnosticPresence(int64_t runId) const {
+    Statement s(db_, "SELECT EXISTS (SELECT 1 FROM gates WHERE run_id = ?1), "
+                     "EXISTS (SELECT 1 FROM gate_classes WHERE run_id = ?1), "
+                     "EXISTS (SELECT 1 FROM channel_stats WHERE run_id = ?1), "
+                     "EXISTS (SELECT 1 FROM path_weights WHERE run_id = ?1), "
+                     "EXISTS (SELECT 1 FROM events WHERE run_id = ?1)");
+    s.bind(1, runId);
+    s.step();
+    DiagnosticPresence presence;
+    presence.gates = s.int64(0) != 0;
+    presence.gateClasses = s.int64(1) != 0;
+    presence.channelStats = s.int64(2) != 0;
+    presence.pathWeights = s.int64(3) != 0;
+    presence.events = s.int64(4) != 0;
+    return presence;
+}
+
+std::vector<int64_t> Store::gateClassSteps(int64_t runId, int64_t afterStep) const {
+    Statement s(db_, "WITH RECURSIVE steps(step) AS ("
+                     "  SELECT (SELECT min(step) FROM gate_classes WHERE run_id = ?1 AND step > ?2) "
+                     "  UNION ALL "
+                     "  SELECT (SELECT min(step) FROM gate_classes WHERE run_id = ?1 AND step > steps.step) "
+                     "  FROM steps WHERE steps.step IS NOT NULL) "
+                     "SELECT step FROM steps WHERE step IS NOT NULL");
+    s.bind(1, runId).bind(2, afterStep);
+    std::vector<int64_t> steps;
+    while (s.step()) steps.push_back(s.int64(0));
+    return steps;
+}
+
+std::vector<std::string> Store::channelSpots(int64_t runId) const {
+    Statement s(db_, "WITH RECURSIVE spots(spot) AS ("
+                     "  SELECT (SELECT min(spot) FROM channel_stats WHERE run_id = ?1) "
+                     "  UNION ALL "
+                     "  SELECT (SELECT min(spot) FROM channel_stats WHERE run_id = ?1 AND spot > spots.spot) "
+                     "  FROM spots WHERE spots.spot IS NOT NULL) "
+                     "SELECT spot FROM spots WHERE spot IS NOT NULL");
+    s.bind(1, runId);
+    std::vector<std::string> spots;
+    while (s.step()) spots.push_back(s.text(0));
+    return spots;
+}
+
+std::vector<int64_t> Store::channelStatSteps(int64_t runId, const std::string& spot, int64_t afterStep) const {
+    Statement s(db_, "WITH RECURSIVE steps(step) AS ("
+                     "  SELECT (SELECT min(step) FROM channel_stats WHERE run_id = ?1 AND spot = ?2 AND step > ?3) "
+                     "  UNION ALL "
+                     "  SELECT (SELECT min(step) FROM channel_stats WHERE run_id = ?1 AND spot = ?2 "
+                     "          AND step > steps.step) "
+                     "  FROM steps WHERE steps.step IS NOT NULL) "
+                     "SELECT step FROM steps WHERE step IS NOT NULL");
+    s.bind(1, runId).bind(2, spot).bind(3, afterStep);
+    std::vector<int64_t> steps;
+    while (s.step()) steps.push_back(s.int64(0));
+    return steps;
+}
+
+std::vector<ChannelDistanceRow> Store::channelDistances(int64_t runId, const std::string& spot,
+                                                        int64_t afterStep) const {
+    // avg() skips NULLs, so the alignment error averages only the channels that measured it.
+    Statement s(db_, "SELECT step, avg(abs(student_mean - teacher_mean)), avg(abs(student_std - teacher_std)), "
+                     "avg(alignment_error), count(*) FROM channel_stats WHERE run_id = ? AND spot = ? AND step > ? "
+                     "GROUP BY step ORDER BY step");
+    s.bind(1, runId).bind(2, spot).bind(3, afterStep);
+    std::vector<ChannelDistanceRow> rows;
+    while (s.step()) rows.push_back({s.int64(0), s.real(1), s.real(2), s.optionalReal(3), s.int64(4)});
+    return rows;
+}
+
 int64_t Store::addCheckpoint(const CheckpointRow& c) {
     Statement s(db_, "INSERT INTO checkpoints (run_id, step, epoch, path, kind, metric, created_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)");

@@ -23,6 +23,30 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Per step of one spot, how far the student's channel statistics are from the teacher's, averaged
+// over the channels (computed in SQL from channel_stats).
+struct ChannelDistanceRow {
+    int64_t step = 0;
+    double meanAbsMeanDiff = 0;                 // mean over channels of |student mean - teacher mean|
+    double meanAbsStdDiff = 0;                  // mean over channels of |student std - teacher std|
+    std::optional<double> meanAlignmentError;   // mean over the channels that have one; absent if none
+    int64_t channels = 0;                       // channel rows the averages cover
+};
+
+// Which diagnostic tables hold rows for a run: the Live page shows a tab only for what a run has.
+struct DiagnosticPresence {
+    bool gates = false;
+    bool gateClasses = false;
+    bool channelStats = false;
+    bool pathWeights = false;
+    bool events = false;
+    bool operator==(const DiagnosticPresence& other) const {
+        return gates == other.gates && gateClasses == other.gateClasses && channelStats == other.channelStats &&
+               pathWeights == other.pathWeights && events == other.events;
+    }
+    bool operator!=(const DiagnosticPresence& other) const { return !(*this == other); }
+};
+
 // Rows written together in one transaction.
 struct RowBatch {
     std::vector<MetricPoint> metrics;
@@ -95,6 +119,19 @@ public:
     std::vector<PathWeightRow> pathWeights(int64_t runId, int64_t afterStep = -1) const;
     std::vector<CheckpointRow> checkpoints(int64_t runId) const;
     std::vector<EventRow> events(int64_t runId, int64_t afterId = 0) const;
+
+    // ---- diagnostics: summaries for the Live page (each a primary-key range, never a scan) --
+    // One lookup per diagnostic table: does the run have any row there?
+    DiagnosticPresence diagnosticPresence(int64_t runId) const;
+    // Steps > afterStep at which gate_classes has rows (the evaluations), ascending.
+    std::vector<int64_t> gateClassSteps(int64_t runId, int64_t afterStep = -1) const;
+    // Spots with channel_stats rows, in the store's (byte) order.
+    std::vector<std::string> channelSpots(int64_t runId) const;
+    // Steps > afterStep at which channel_stats has rows for this spot, ascending.
+    std::vector<int64_t> channelStatSteps(int64_t runId, const std::string& spot, int64_t afterStep = -1) const;
+    // Per step > afterStep, ascending: the channel-averaged distances of one spot.
+    std::vector<ChannelDistanceRow> channelDistances(int64_t runId, const std::string& spot,
+                                                     int64_t afterStep = -1) const;
 
     // ---- batched writes (used by StoreWriter; each call is one transaction) ----------------
     void writeBatch(const RowBatch& batch);

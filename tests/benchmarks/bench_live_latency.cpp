@@ -16,7 +16,8 @@
 #include <QApplication>
 #include <QTemporaryDir>
 
-#include "CurvePlot.h"
+#include "LivePage.h"
+#include "MetricPlot.h"
 #include "GuiBenchSupport.h"
 #include "MainWindow.h"
 
@@ -61,8 +62,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     window.selectRun(runId);
-    views::CurvePlot* plot = window.curvePlot();
-    if (bench::waitUntil([&] { return plot->runId() == runId && plot->historyReceived(); }) < 0) {
+    views::LivePage* live = window.livePage();
+    views::MetricPlot* plot = live->plot();
+    plot->setSmoothing(0);   // the raw graph: the one the new points land in
+    if (bench::waitUntil([&] { return live->runId() == runId && live->historyReceived(); }) < 0) {
         std::fprintf(stderr, "bench_live_latency: the run's history was not drawn within 120 s\n");
         return 1;
     }
@@ -86,7 +89,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < samples; ++i) {
         const double step = lastStepBefore + 1 + i;
         const double waited = bench::waitUntil([&] {
-            QCPGraph* graph = plot->graphForKey(QString::fromStdString(key));
+            QCPGraph* graph = plot->graph(runId, QString::fromStdString(key));
             return graph && !graph->data()->isEmpty() && (graph->data()->constEnd() - 1)->key >= step &&
                    written.load() > i;
         }, 10000);

@@ -15,7 +15,8 @@
 #include <QScrollBar>
 #include <QTableView>
 
-#include "CurvePlot.h"
+#include "LivePage.h"
+#include "MetricPlot.h"
 #include "GuiBenchSupport.h"
 #include "MainWindow.h"
 #include "RunsTableModel.h"
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
     curves.start();
     window.selectRun(firstRun);
     const double drawn = bench::waitUntil([&] {
-        return window.curvePlot()->runId() == firstRun && window.curvePlot()->historyReceived();
+        return window.livePage()->runId() == firstRun && window.livePage()->historyReceived();
     });
     const double curvesMs = drawn < 0 ? -1 : static_cast<double>(curves.nsecsElapsed()) / 1e6;
 

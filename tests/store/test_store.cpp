@@ -263,6 +263,89 @@ private slots:
             QCOMPARE(reader.summary(run.id, "train/loss")->count, int64_t(20000));
         }
     }
+
+    // The Live page's diagnostic summaries, against values computed by hand.
+    void diagnosticSummaries() {
+        Store store(path("diagnostics.sqlite"));
+        const int64_t a = store.insertRun({"channel", "{}", "resnet20", "resnet8", "channel", "synthetic", 0});
+        const int64_t b = store.insertRun({"multipath", "{}", "resnet20", "resnet8", "multipath", "synthetic", 0});
+        const int64_t none = store.insertRun({"ce", "{}", "", "resnet8", "ce", "synthetic", 0});
+        RowBatch batch;
+        batch.channelStats = {
+            // stage 2, step 10: |Δμ| = 0.5, 1.0; |Δσ| = 1.0, 1.0; alignment error only on channel 0.
+            {a, 10, "stage 2", 0, 1.0, 2.0, 1.5, 1.0, 0.25},
+            {a, 10, "stage 2", 1, -1.0, 0.5, 0.0, 1.5, std::nullopt},
+            // stage 2, step 20: |Δμ| = 0.25, 0.25; |Δσ| = 0.5, 0.5; no alignment error.
+            {a, 20, "stage 2", 0, 1.0, 1.0, 1.25, 1.5, std::nullopt},
+            {a, 20, "stage 2", 1, 0.0, 1.0, -0.25, 0.5, std::nullopt},
+            {a, 10, "stage 1", 0, 0.0, 1.0, 0.0, 1.0, std::nullopt},
+            // Another run's rows at the same spot must not leak into run a's answers.
+            {b, 30, "stage 2", 0, 0.0, 1.0, 9.0, 9.0, 4.0},
+        };
+        batch.gateClasses = {{a, 117, "stage 1", 0, 0.5}, {a, 117, "logits", 0, 0.75}, {a, 234, "stage 1", 0, 1.0},
+                             {b, 50, "stage 1", 0, 0.25}};
+        batch.pathWeights = {{b, 20, "kd@logits", 0.5, 1.0}};
+        batch.events = {{0, b, 1.0, "info", "started"}};
+        store.writeBatch(batch);
+
+        QCOMPARE(store.channelSpots(a), (std::vector<std::string>{"stage 1", "stage 2"}));
+        QCOMPARE(store.channelSpots(none), std::vector<std::string>{});
+        QCOMPARE(store.channelStatSteps(a, "stage 2"), (std::vector<int64_t>{10, 20}));
+        QCOMPARE(store.channelStatSteps(a, "stage 2", 10), (std::vector<int64_t>{20}));
+        QCOMPARE(store.channelStatSteps(a, "stage 3"), std::vector<int64_t>{});
+        QCOMPARE(store.gateClassSteps(a), (std::vector<int64_t>{117, 234}));
+        QCOMPARE(store.gateClassSteps(a, 117), (std::vector<int64_t>{234}));
+        QCOMPARE(store.gateClassSteps(b), (std::vector<int64_t>{50}));
+
+        const auto distances = store.channelDistances(a, "stage 2");
+        QCOMPARE(distances.size(), size_t(2));
+        QCOMPARE(distances[0].step, int64_t(10));
+        QCOMPARE(distances[0].meanAbsMeanDiff, 0.75);
+        QCOMPARE(distances[0].meanAbsStdDiff, 1.0);
+        QCOMPARE(distances[0].meanAlignmentError.value_or(-1), 0.25);
+        QCOMPARE(distances[0].channels, int64_t(2));
+        QCOMPARE(distances[1].step, int64_t(20));
+        QCOMPARE(distances[1].meanAbsMeanDiff, 0.25);
+        QCOMPARE(distances[1].meanAbsStdDiff, 0.5);
+        QVERIFY(!distances[1].meanAlignmentError.has_value());
+        const auto later = store.channelDistances(a, "stage 2", 10);
+        QCOMPARE(later.size(), size_t(1));
+        QCOMPARE(later[0].step, int64_t(20));
+
+        const DiagnosticPresence pa = store.diagnosticPresence(a);
+        QVERIFY(!pa.gates && pa.gateClasses && pa.channelStats && !pa.pathWeights && !pa.events);
+        const DiagnosticPresence pb = store.diagnosticPresence(b);
+        QVERIFY(!pb.gates && pb.gateClasses && pb.channelStats && pb.pathWeights && pb.events);
+        QVERIFY(store.diagnosticPresence(none) == DiagnosticPresence{});
+    }
+
+    // The summaries are polled four times a second on runs with millions of diagnostic rows: each must
+    // seek through a primary key or index, never scan a table.
+    void diagnosticSummariesUseTheKeys() {
+        Store store(path("plans.sqlite"));
+        const std::vector<std::string> queries = {
+            "SELECT EXISTS (SELECT 1 FROM gates WHERE run_id = 1), EXISTS (SELECT 1 FROM gate_classes WHERE run_id = 1), "
+            "EXISTS (SELECT 1 FROM channel_stats WHERE run_id = 1), EXISTS (SELECT 1 FROM path_weights WHERE run_id = 1), "
+            "EXISTS (SELECT 1 FROM events WHERE run_id = 1)",
+            "SELECT min(step) FROM gate_classes WHERE run_id = 1 AND step > 5",
+            "SELECT min(spot) FROM channel_stats WHERE run_id = 1 AND spot > 'a'",
+            "SELECT min(step) FROM channel_stats WHERE run_id = 1 AND spot = 'a' AND step > 5",
+            "SELECT step, avg(abs(student_mean - teacher_mean)), avg(alignment_error), count(*) FROM channel_stats "
+            "WHERE run_id = 1 AND spot = 'a' AND step > 5 GROUP BY step ORDER BY step",
+        };
+        for (const std::string& query : queries) {
+            sqlite3_stmt* stmt = nullptr;
+            QCOMPARE(sqlite3_prepare_v2(store.handle(), ("EXPLAIN QUERY PLAN " + query).c_str(), -1, &stmt, nullptr),
+                     SQLITE_OK);
+            std::string plan;
+            while (sqlite3_step(stmt) == SQLITE_ROW) plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
+            sqlite3_finalize(stmt);
+            QVERIFY2(plan.find("SCAN gate") == std::string::npos && plan.find("SCAN channel") == std::string::npos &&
+                         plan.find("SCAN path") == std::string::npos && plan.find("SCAN events") == std::string::npos &&
+                         plan.find("TEMP B-TREE") == std::string::npos,
+                     (query + " → " + plan).c_str());
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStore)

@@ -12,10 +12,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "CurvePlot.h"
+#include "LivePage.h"
+#include "MetricPlot.h"
+#include "RunHeader.h"
 #include "MainWindow.h"
 #include "RunHeader.h"
-#include "RunLauncher.h"
+#include "RunScheduler.h"
 #include "RunsFilterProxy.h"
 #include "RunsTableModel.h"
 #include "StorePoller.h"
@@ -118,9 +120,9 @@ private slots:
     void specFileErrorsAreListedWithFieldPaths();
     void specFileRunsAreQueued();
 
-    void launcherParsesProgressAndRecordsEngineFailure();
-    void launcherCancelsQueuedAndRunningRuns();
-    void launcherReportsMissingEngine();
+    void schedulerParsesProgressAndRecordsEngineFailure();
+    void schedulerCancelsQueuedAndRunningRuns();
+    void schedulerReportsMissingEngine();
 
 private:
     std::unique_ptr<QTemporaryDir> dir_;
@@ -177,11 +179,12 @@ void TestViews::cleanup() {
 
 MainWindow& TestViews::openWindow() {
     MainWindow::Options options;
-    options.trainQueuedRuns = false;   // these tests watch; the launcher tests train
+    options.trainQueuedRuns = false;   // these tests watch; the scheduler tests train
     options.pollIntervalMs = 50;
     window_ = std::make_unique<MainWindow>(options);
     QString error;
     if (!window_->openStore(storePath_, &error)) qFatal("cannot open the fixture store: %s", qPrintable(error));
+    window_->resize(1400, 900);   // a desktop's size; the off-screen screen is smaller
     window_->show();
     return *window_;
 }
@@ -307,12 +310,15 @@ void TestViews::deletingRunsAsksAndRemovesTheirRows() {
 void TestViews::plotHoldsStoredPointsAndGrowsLive() {
     MainWindow& window = openWindow();
     QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 4, kLiveTimeoutMs);
-    CurvePlot* plot = window.curvePlot();
+    LivePage* live = window.livePage();
+    MetricPlot* plot = live->plot();
+    plot->setSmoothing(0);   // the raw points, to compare with the store's
+    const auto graphOf = [&](const char* key) { return plot->graph(live->runId(), QLatin1String(key)); };
 
     // A run without points: an empty plot whose axes still take the whole widget.
     window.selectRun(queuedRun_);
-    QTRY_VERIFY_WITH_TIMEOUT(plot->runId() == queuedRun_ && plot->historyReceived(), kLiveTimeoutMs);
-    QVERIFY(plot->plottedKeys().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(live->runId() == queuedRun_ && live->historyReceived(), kLiveTimeoutMs);
+    QVERIFY(plot->visibleKeys().isEmpty());
     QTRY_VERIFY2_WITH_TIMEOUT(plot->axisRect()->width() > plot->width() / 2,
                               qPrintable(QStringLiteral("axes %1 px wide in a plot of %2 px")
                                              .arg(plot->axisRect()->width()).arg(plot->width())),
@@ -320,20 +326,19 @@ void TestViews::plotHoldsStoredPointsAndGrowsLive() {
 
     window.selectRun(runningRun_);
     QCOMPARE(window.selectedRun(), runningRun_);
-    QCOMPARE(plot->runId(), runningRun_);
-    QTRY_COMPARE_WITH_TIMEOUT(plot->plottedKeys().size(), 2, kLiveTimeoutMs);
-    QCOMPARE(plot->plottedKeys(), (QStringList{QStringLiteral("train/loss"), QStringLiteral("train/loss/kd")}));
-    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss")), runningLoss_));
-    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss/kd")), runningKdLoss_));
-    QCOMPARE(plot->graphForKey(QStringLiteral("train/loss"))->valueAxis(), plot->yAxis);
-    QVERIFY(plot->graphForKey(QStringLiteral("lr")) == nullptr);   // its own scale: not on these axes
+    QCOMPARE(live->runId(), runningRun_);
+    QTRY_COMPARE_WITH_TIMEOUT(plot->visibleKeys().size(), 2, kLiveTimeoutMs);
+    QCOMPARE(plot->visibleKeys(), (QStringList{QStringLiteral("train/loss"), QStringLiteral("train/loss/kd")}));
+    QVERIFY(graphHoldsExactly(graphOf("train/loss"), runningLoss_));
+    QVERIFY(graphHoldsExactly(graphOf("train/loss/kd"), runningKdLoss_));
+    QCOMPARE(graphOf("train/loss")->valueAxis(), plot->yAxis);
+    QVERIFY(!plot->isKeyVisible(QStringLiteral("lr")));   // its own scale: shown only when chosen
     QCOMPARE(plot->xAxis->label(), QStringLiteral("step"));
     QCOMPARE(plot->yAxis->label(), QStringLiteral("loss"));
-    QCOMPARE(plot->yAxis2->label(), QStringLiteral("accuracy (%)"));
     QCOMPARE(plot->legend->itemCount(), 2);
-    QCOMPARE(window.runHeader()->nameText(), QStringLiteral("ce-baseline"));
-    QVERIFY(window.runHeader()->statusText().startsWith(QStringLiteral("running")));
-    QCOMPARE(window.runHeader()->progressPermille(), 410);
+    QCOMPARE(live->header()->nameText(), QStringLiteral("ce-baseline"));
+    QVERIFY(live->header()->statusText().startsWith(QStringLiteral("running")));
+    QCOMPARE(live->header()->progressPermille(), 410);
 
     // The engine goes on writing: five more loss points and the first evaluation.
     const auto moreLoss = series(runningRun_, "train/loss", 310, 10, 5, lossAt);
@@ -342,14 +347,15 @@ void TestViews::plotHoldsStoredPointsAndGrowsLive() {
     std::vector<store::MetricPoint> allLoss = runningLoss_;
     allLoss.insert(allLoss.end(), moreLoss.begin(), moreLoss.end());
 
-    QTRY_COMPARE_WITH_TIMEOUT(plot->graphForKey(QStringLiteral("train/loss"))->dataCount(),
+    QTRY_COMPARE_WITH_TIMEOUT(graphOf("train/loss")->dataCount(),
                               static_cast<int>(allLoss.size()), kLiveTimeoutMs);
-    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss")), allLoss));
-    QTRY_VERIFY_WITH_TIMEOUT(plot->graphForKey(QStringLiteral("val/acc1")) != nullptr, kLiveTimeoutMs);
-    const QCPGraph* accuracy = plot->graphForKey(QStringLiteral("val/acc1"));
+    QVERIFY(graphHoldsExactly(graphOf("train/loss"), allLoss));
+    QTRY_VERIFY_WITH_TIMEOUT(graphOf("val/acc1") != nullptr, kLiveTimeoutMs);
+    const QCPGraph* accuracy = graphOf("val/acc1");
     QCOMPARE(accuracy->valueAxis(), plot->yAxis2);
+    QCOMPARE(plot->yAxis2->label(), QStringLiteral("accuracy (%)"));
     QVERIFY(graphHoldsExactly(accuracy, {point(runningRun_, "val/acc1", 300, 62.5)}));
-    QVERIFY(graphHoldsExactly(plot->graphForKey(QStringLiteral("train/loss/kd")), runningKdLoss_));   // untouched
+    QVERIFY(graphHoldsExactly(graphOf("train/loss/kd"), runningKdLoss_));   // untouched
     // The x axis follows the data to the newest step.
     QVERIFY(plot->xAxis->range().upper >= 350.0);
 
@@ -404,9 +410,10 @@ void TestViews::longHistoryIsDownSampledKeepingSpikes() {
     MainWindow& window = openWindow();
     QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 5, kLiveTimeoutMs);
     window.selectRun(longRun);
-    CurvePlot* plot = window.curvePlot();
-    QTRY_VERIFY_WITH_TIMEOUT(plot->graphForKey(QStringLiteral("train/loss")) != nullptr, kLiveTimeoutMs);
-    const QCPGraph* graph = plot->graphForKey(QStringLiteral("train/loss"));
+    MetricPlot* plot = window.livePage()->plot();
+    plot->setSmoothing(0);
+    QTRY_VERIFY_WITH_TIMEOUT(plot->graph(longRun, QStringLiteral("train/loss")) != nullptr, kLiveTimeoutMs);
+    const QCPGraph* graph = plot->graph(longRun, QStringLiteral("train/loss"));
     QVERIFY2(graph->dataCount() <= 2 * StorePoller::kHistoryPoints + 2,
              qPrintable(QStringLiteral("%1 points plotted").arg(graph->dataCount())));
     QVERIFY(graph->dataCount() >= StorePoller::kHistoryPoints / 2);
@@ -458,7 +465,7 @@ void TestViews::specFileRunsAreQueued() {
     QCOMPARE(cell(window.runsModel(), ids.first(), RunsTableModel::NameColumn), QStringLiteral("from-file"));
 }
 
-void TestViews::launcherParsesProgressAndRecordsEngineFailure() {
+void TestViews::schedulerParsesProgressAndRecordsEngineFailure() {
     // Prints one progress line and some noise, writes 61 log lines to stderr and fails.
     const QString engine = writeFakeEngine(*dir_, QStringLiteral("failing-engine"), R"(
 sleep 1
@@ -470,16 +477,16 @@ printf 'error: loss became NaN at step 120; lower optim.lr' >&2
 exit 3
 )");
     QVERIFY(!engine.isEmpty());
-    RunLauncher launcher(storePath_, engine);
-    // Play the engine's claim, with the pid the launcher started.
-    connect(&launcher, &RunLauncher::runStarted, this, [this](qint64 runId, qint64 pid) {
+    RunScheduler scheduler(storePath_, engine);
+    // Play the engine's claim, with the pid the scheduler started.
+    connect(&scheduler, &RunScheduler::runStarted, this, [this](qint64 runId, qint64 pid) {
         store_->claimRun(runId, pid, "fixture-host", "cpu");
     });
-    QSignalSpy progressSpy(&launcher, &RunLauncher::progressed);
-    QSignalSpy endedSpy(&launcher, &RunLauncher::runEnded);
+    QSignalSpy progressSpy(&scheduler, &RunScheduler::progressed);
+    QSignalSpy endedSpy(&scheduler, &RunScheduler::runEnded);
 
-    launcher.enqueue(queuedRun_);
-    QCOMPARE(launcher.activeRun(), queuedRun_);
+    scheduler.enqueue(queuedRun_);
+    QCOMPARE(scheduler.activeRun(), queuedRun_);
     QTRY_COMPARE_WITH_TIMEOUT(endedSpy.count(), 1, 15000);
     QCOMPARE(endedSpy.at(0).at(0).toLongLong(), queuedRun_);
     QCOMPARE(endedSpy.at(0).at(1).toInt(), 3);
@@ -497,8 +504,8 @@ exit 3
     QCOMPARE(progress.etaSeconds, 312.5);
     QCOMPARE(progress.progress, 0.028);
 
-    const QStringList tail = launcher.stderrTail(queuedRun_);
-    QCOMPARE(tail.size(), RunLauncher::kStderrLinesKept);
+    const QStringList tail = scheduler.stderrTail(queuedRun_);
+    QCOMPARE(tail.size(), RunScheduler::kStderrLinesKept);
     QCOMPARE(tail.first(), QStringLiteral("log line 12"));
     QCOMPARE(tail.last(), QStringLiteral("error: loss became NaN at step 120; lower optim.lr"));   // no newline
 
@@ -508,58 +515,58 @@ exit 3
     QVERIFY2(error.contains(QStringLiteral("exited with code 3")), qPrintable(error));
     QVERIFY2(error.endsWith(QStringLiteral("error: loss became NaN at step 120; lower optim.lr")), qPrintable(error));
     QVERIFY(!error.contains(QStringLiteral("log line 11\n")));
-    QCOMPARE(launcher.activeRun(), qint64(0));
+    QCOMPARE(scheduler.activeRun(), qint64(0));
 }
 
-void TestViews::launcherCancelsQueuedAndRunningRuns() {
+void TestViews::schedulerCancelsQueuedAndRunningRuns() {
     // Trains "forever" and, like the engine, claims nothing itself: the test claims for it.
     const QString engine = writeFakeEngine(*dir_, QStringLiteral("slow-engine"), "exec sleep 60\n");
     const int64_t secondQueued = store_->insertRun(newRun("second", "", "resnet8", "ce", "cifar100"));
-    RunLauncher launcher(storePath_, engine);
-    connect(&launcher, &RunLauncher::runStarted, this, [this](qint64 runId, qint64 pid) {
+    RunScheduler scheduler(storePath_, engine);
+    connect(&scheduler, &RunScheduler::runStarted, this, [this](qint64 runId, qint64 pid) {
         store_->claimRun(runId, pid, "fixture-host", "cpu");
     });
-    QSignalSpy endedSpy(&launcher, &RunLauncher::runEnded);
+    QSignalSpy endedSpy(&scheduler, &RunScheduler::runEnded);
 
-    launcher.enqueueQueuedRuns();   // both queued runs, oldest first
-    QCOMPARE(launcher.activeRun(), queuedRun_);
-    QCOMPARE(launcher.pendingRuns(), QList<qint64>{secondQueued});
+    scheduler.enqueueQueuedRuns();   // both queued runs, oldest first
+    QCOMPARE(scheduler.activeRun(), queuedRun_);
+    QCOMPARE(scheduler.pendingRuns(), QList<qint64>{secondQueued});
     QTRY_COMPARE_WITH_TIMEOUT(store_->run(queuedRun_)->status, store::RunStatus::Running, 5000);
 
     // Still waiting: dropped from the queue and marked killed at once.
-    QVERIFY(launcher.cancel(secondQueued));
+    QVERIFY(scheduler.cancel(secondQueued));
     QCOMPARE(store_->run(secondQueued)->status, store::RunStatus::Killed);
-    QVERIFY(launcher.pendingRuns().isEmpty());
+    QVERIFY(scheduler.pendingRuns().isEmpty());
 
-    // Training: SIGTERM. This fake engine dies of it without recording anything, so the launcher
+    // Training: SIGTERM. This fake engine dies of it without recording anything, so the scheduler
     // records the cancellation.
-    QVERIFY(launcher.cancel(queuedRun_));
+    QVERIFY(scheduler.cancel(queuedRun_));
     QTRY_COMPARE_WITH_TIMEOUT(endedSpy.count(), 1, 10000);
     QCOMPARE(endedSpy.at(0).at(2).toBool(), true);
     const auto row = store_->run(queuedRun_);
     QCOMPARE(row->status, store::RunStatus::Killed);
     QVERIFY(QString::fromStdString(row->error).startsWith(QStringLiteral("Cancelled")));
-    QCOMPARE(launcher.activeRun(), qint64(0));
+    QCOMPARE(scheduler.activeRun(), qint64(0));
 
     // A run this window does not train cannot be cancelled from it, and the user is told why.
     QString why;
-    QVERIFY(!launcher.cancel(runningRun_, &why));
+    QVERIFY(!scheduler.cancel(runningRun_, &why));
     QVERIFY2(why.contains(QStringLiteral("pid 4243")), qPrintable(why));
     QCOMPARE(store_->run(runningRun_)->status, store::RunStatus::Running);
 }
 
-void TestViews::launcherReportsMissingEngine() {
-    RunLauncher launcher(storePath_, dir_->filePath(QStringLiteral("no-such-engine")));
-    QSignalSpy unavailable(&launcher, &RunLauncher::engineUnavailable);
-    launcher.enqueue(queuedRun_);
+void TestViews::schedulerReportsMissingEngine() {
+    RunScheduler scheduler(storePath_, dir_->filePath(QStringLiteral("no-such-engine")));
+    QSignalSpy unavailable(&scheduler, &RunScheduler::engineUnavailable);
+    scheduler.enqueue(queuedRun_);
     QTRY_COMPARE_WITH_TIMEOUT(unavailable.count(), 1, 5000);
     const QString message = unavailable.at(0).at(0).toString();
     QVERIFY2(message.contains(QStringLiteral("no-such-engine")), qPrintable(message));
     QVERIFY2(message.contains(QStringLiteral("DISTILLERY_ENGINE")), qPrintable(message));
     // Nothing is lost: the run stays queued, first in line.
     QCOMPARE(store_->run(queuedRun_)->status, store::RunStatus::Queued);
-    QCOMPARE(launcher.pendingRuns(), QList<qint64>{queuedRun_});
-    QCOMPARE(launcher.activeRun(), qint64(0));
+    QCOMPARE(scheduler.pendingRuns(), QList<qint64>{queuedRun_});
+    QCOMPARE(scheduler.activeRun(), qint64(0));
 }
 
 QTEST_MAIN(TestViews)

@@ -1,0 +1,480 @@
+// The experiment designer without the engine: the method form follows the catalog, errors appear
+// under the fields their paths name as the user types, seeds become runs, specs survive a save and
+// a load, undo/redo restore the form, and the pair view draws what a description says.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+#include "DesignerPage.h"
+#include "MethodForm.h"
+#include "PairView.h"
+#include "OkabeItoPalette.h"
+#include "spec/Catalog.h"
+#include "spec/RunSpec.h"
+
+using namespace distillery;
+using namespace distillery::views;
+
+namespace {
+
+// No engine in this suite: the describer fails to start it and the pair view says so.
+const QString kNoEngine = QStringLiteral("/nonexistent/distillery-engine");
+
+// The spec of a finished run of the laptop store (run 16), as the store holds it.
+const char* kStoredRunSpec = R"({
+  "batch_size": 128, "checkpoint_every": 0,
+  "data": {"augment": false, "name": "fashion-mnist", "pad": 2, "train_subset": 15000, "val_size": 5000},
+  "device": "auto", "diagnostics_every": 20, "epochs": 6, "eval_batch_size": 500, "log_every": 20,
+  "max_steps_per_epoch": 0,
+  "method": {"base": "at", "name": "sakd"},
+  "name": "fmnist-sakd-s1",
+  "optim": {"grad_clip": 0.0, "label_smoothing": 0.0, "lr": 0.1, "momentum": 0.9, "name": "sgd",
+            "nesterov": false, "weight_decay": 0.0005},
+  "schedule": {"gamma": 0.1, "milestones": [4, 5], "name": "multistep", "warmup_epochs": 0.0},
+  "seed": 1, "student": {"model": "resnet8"}, "teacher": {"run_name": "fmnist-teacher-s1"}, "threads": 2
+})";
+
+QString expectedError(const QByteArray& specJson, const std::string& path) {
+    for (const auto& e : spec::parseRunSpec(specJson.toStdString()).errors)
+        if (e.path == path) return QString::fromStdString(e.message);
+    return {};
+}
+
+// Replaces a line edit's text the way a user does: select all, type.
+void typeInto(QLineEdit* line, const QString& text) {
+    QVERIFY(line);
+    line->selectAll();
+    if (text.isEmpty()) QTest::keyClick(line, Qt::Key_Backspace);
+    else QTest::keyClicks(line, text);
+}
+
+QLineEdit* lineAt(const DesignerPage& page, const QString& path) {
+    if (auto* line = qobject_cast<QLineEdit*>(page.fieldWidget(path))) return line;
+    if (auto* combo = qobject_cast<QComboBox*>(page.fieldWidget(path))) return combo->lineEdit();
+    return nullptr;
+}
+
+// The spec as the parser reads it, every method parameter spelled out (the form writes only those
+// that differ from their defaults): two JSON texts are the same run when these are equal.
+nlohmann::json normalised(const QByteArray& specJson) {
+    const auto parsed = spec::parseRunSpec(specJson.toStdString());
+    if (!parsed.ok()) return nlohmann::json();
+    nlohmann::json out = spec::toJson(*parsed.spec);
+    for (const auto& p : spec::findMethod(parsed.spec->method.name)->params) {
+        if (out["method"].contains(p.name)) continue;
+        switch (p.kind) {
+        case spec::ParamKind::Number: out["method"][p.name] = p.defaultValue; break;
+        case spec::ParamKind::Choice: out["method"][p.name] = p.defaultNames.front(); break;
+        case spec::ParamKind::Names: out["method"][p.name] = p.defaultNames; break;
+        case spec::ParamKind::Numbers: out["method"][p.name] = nlohmann::json::array(); break;
+        }
+    }
+    return out;
+}
+
+RunListEntry finishedRun(qint64 id, const std::string& name, const std::string& student) {
+    RunListEntry entry;
+    entry.run.id = id;
+    entry.run.name = name;
+    entry.run.student = student;
+    entry.run.method = "ce";
+    entry.run.status = store::RunStatus::Finished;
+    return entry;
+}
+
+PairDescription resnetPair() {
+    PairDescription d;
+    const QList<StageShape> stages{{16, 28, 28}, {32, 14, 14}, {64, 7, 7}};
+    d.teacher = NetDescription{QStringLiteral("resnet20"), 272186, stages};
+    d.student = NetDescription{QStringLiteral("resnet8"), 77754, stages};
+    for (int k = 0; k < 3; ++k)
+        d.spots.append({QStringLiteral("stage %1").arg(k + 1), k, k,
+                        QStringLiteral("1×1 conv + BN + ReLU, %1→%1").arg(stages[k].channels)});
+    d.spots.append({QStringLiteral("logits"), SpotDescription::kLogits, SpotDescription::kLogits, QStringLiteral("none")});
+    return d;
+}
+
+}  // namespace
+
+class TestDesigner : public QObject {
+    Q_OBJECT
+private slots:
+    void methodFormHasEveryDeclaredParameterAtItsDefault();
+    void errorsAppearUnderTheirFieldsAsYouType();
+    void methodParameterErrorsAppearInTheMethodForm();
+    void seedsQueueOneSpecPerSeed();
+    void saveThenLoadGivesTheSameSpec();
+    void severalSeedsSaveAsAnExperimentAndLoadBack();
+    void loadingAStoredRunsSpecFillsTheFields();
+    void loadingAFileWithErrorsShowsThemWithoutCrashing();
+    void experimentWithDifferentRunsLoadsTheFirstAndSaysSo();
+    void undoRestoresEarlierStatesAndRedoReappliesThem();
+    void pairViewDrawsStagesAndOneLinePerSpot();
+    void pairViewShowsAMessageWithoutADescription();
+};
+
+void TestDesigner::methodFormHasEveryDeclaredParameterAtItsDefault() {
+    MethodForm form;
+    for (const spec::MethodDecl& method : spec::methodCatalog()) {
+        const QString name = QString::fromStdString(method.name);
+        form.setMethod(name);
+        QStringList declared;
+        for (const auto& p : method.params) declared << QString::fromStdString(p.name);
+        QCOMPARE(form.parameterNames(), declared);
+        for (const spec::ParamDecl& p : method.params) {
+            const QString key = QString::fromStdString(p.name);
+            QWidget* editor = form.editor(key);
+            QVERIFY2(editor, qPrintable(name + "." + key));
+            QCOMPARE(editor->toolTip(), QString::fromStdString(p.help));
+            QCOMPARE(form.helpText(key), QString::fromStdString(p.help));
+            QVERIFY(form.fieldError(key).isEmpty());
+            switch (p.kind) {
+            case spec::ParamKind::Number: {
+                auto* spin = qobject_cast<QDoubleSpinBox*>(editor);
+                QVERIFY2(spin, qPrintable(name + "." + key));
+                QCOMPARE(spin->value(), p.defaultValue);
+                QCOMPARE(spin->minimum(), p.min);
+                QCOMPARE(spin->maximum(), p.max);
+                break;
+            }
+            case spec::ParamKind::Choice: {
+                auto* combo = qobject_cast<QComboBox*>(editor);
+                QVERIFY2(combo, qPrintable(name + "." + key));
+                QCOMPARE(combo->currentText(), QString::fromStdString(p.defaultNames.front()));
+                QCOMPARE(combo->count(), int(p.choices.size()));
+                break;
+            }
+            case spec::ParamKind::Names: {
+                auto* line = qobject_cast<QLineEdit*>(editor);
+                QVERIFY2(line, qPrintable(name + "." + key));
+                QStringList defaults;
+                for (const auto& d : p.defaultNames) defaults << QString::fromStdString(d);
+                QCOMPARE(line->text(), defaults.join(QStringLiteral(", ")));
+                break;
+            }
+            case spec::ParamKind::Numbers: {
+                auto* line = qobject_cast<QLineEdit*>(editor);
+                QVERIFY2(line, qPrintable(name + "." + key));
+                QVERIFY(line->text().isEmpty());
+                break;
+            }
+            }
+        }
+        // At the defaults the spec's method object needs no parameter at all.
+        QCOMPARE(form.changedValues(), nlohmann::json::object());
+    }
+}
+
+void TestDesigner::errorsAppearUnderTheirFieldsAsYouType() {
+    DesignerPage page(kNoEngine);
+    QVERIFY(page.isValid());
+    QVERIFY(page.queueButton()->isEnabled());
+
+    typeInto(lineAt(page, QStringLiteral("optim.lr")), QStringLiteral("-1"));
+    const QString lrError = expectedError(page.specJson(), "optim.lr");
+    QVERIFY(!lrError.isEmpty());
+    QCOMPARE(page.fieldError(QStringLiteral("optim.lr")), lrError);
+    QVERIFY(page.fieldError(QStringLiteral("optim.momentum")).isEmpty());
+    QVERIFY(!page.queueButton()->isEnabled());
+
+    typeInto(lineAt(page, QStringLiteral("optim.lr")), QStringLiteral("0.1"));
+    QVERIFY(page.fieldError(QStringLiteral("optim.lr")).isEmpty());
+    QVERIFY(page.queueButton()->isEnabled());
+
+    typeInto(lineAt(page, QStringLiteral("student.model")), QStringLiteral("nosuchnet"));
+    const QString studentError = page.fieldError(QStringLiteral("student.model"));
+    QCOMPARE(studentError, expectedError(page.specJson(), "student.model"));
+    QVERIFY(studentError.contains(QStringLiteral("\"nosuchnet\"")));
+    QVERIFY(!page.queueButton()->isEnabled());
+
+    // Errors of list elements go under the list's field, naming the element.
+    typeInto(lineAt(page, QStringLiteral("student.model")), QStringLiteral("resnet8"));
+    typeInto(lineAt(page, QStringLiteral("schedule.milestones")), QStringLiteral("5"));
+    QVERIFY(page.fieldError(QStringLiteral("schedule.milestones")).contains(QStringLiteral("milestones[0]")));
+    typeInto(lineAt(page, QStringLiteral("schedule.milestones")), QString());
+    QVERIFY(page.isValid());
+
+    // A method that needs a teacher, without one: the error sits under the teacher's source.
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.name")))->setCurrentText(QStringLiteral("kd"));
+    QCOMPARE(page.fieldError(QStringLiteral("teacher")), expectedError(page.specJson(), "teacher"));
+    QVERIFY(!page.fieldError(QStringLiteral("teacher")).isEmpty());
+    QVERIFY(page.generalErrorText().isEmpty());
+
+    // Seeds are the form's own field.
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, x"));
+    QVERIFY(page.fieldError(QStringLiteral("seed")).contains(QStringLiteral("\"x\"")));
+}
+
+void TestDesigner::methodParameterErrorsAppearInTheMethodForm() {
+    DesignerPage page(kNoEngine);
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.name")))->setCurrentText(QStringLiteral("multipath"));
+    QCOMPARE(page.methodForm()->method(), QStringLiteral("multipath"));
+    auto* paths = qobject_cast<QLineEdit*>(page.fieldWidget(QStringLiteral("method.paths")));
+    QVERIFY(paths);
+    typeInto(paths, QStringLiteral("kd@logits, bogus@stages"));
+    const QString expected = expectedError(page.specJson(), "method.paths");
+    QVERIFY(expected.contains(QStringLiteral("bogus")));
+    QCOMPARE(page.methodForm()->fieldError(QStringLiteral("paths")), expected);
+    QCOMPARE(page.fieldError(QStringLiteral("method.paths")), expected);
+    typeInto(paths, QStringLiteral("kd@logits, at@stages"));
+    QVERIFY(page.methodForm()->fieldError(QStringLiteral("paths")).isEmpty());
+    // The defaults leave the method object without parameters; a change writes the parameter.
+    QVERIFY(!page.specText().contains(QStringLiteral("\"paths\"")));
+    qobject_cast<QDoubleSpinBox*>(page.fieldWidget(QStringLiteral("method.T")))->setValue(2);
+    QVERIFY(page.specText().contains(QStringLiteral("\"T\": 2")));
+}
+
+void TestDesigner::seedsQueueOneSpecPerSeed() {
+    DesignerPage page(kNoEngine);
+    typeInto(lineAt(page, QStringLiteral("name")), QStringLiteral("vanilla-r8"));
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, 2, 3"));
+    QCOMPARE(page.queueButton()->text(), QStringLiteral("Queue 3 runs"));
+    QVERIFY(page.queueButton()->isEnabled());
+    QSignalSpy queued(&page, &DesignerPage::queueRequested);
+    page.queueButton()->click();
+    QCOMPARE(queued.count(), 1);
+    const auto specs = queued.first().first().value<QList<QByteArray>>();
+    QCOMPARE(specs.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        const auto parsed = spec::parseRunSpec(specs[i].toStdString());
+        QVERIFY2(parsed.ok(), parsed.errorText().c_str());
+        QCOMPARE(parsed.spec->seed, int64_t(i + 1));
+        QCOMPARE(parsed.spec->name, std::string("vanilla-r8"));
+    }
+
+    // Invalid: the button is disabled and a direct call emits nothing.
+    typeInto(lineAt(page, QStringLiteral("optim.lr")), QStringLiteral("0"));
+    QVERIFY(!page.queueButton()->isEnabled());
+    page.queueRuns();
+    QCOMPARE(queued.count(), 1);
+}
+
+void TestDesigner::saveThenLoadGivesTheSameSpec() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("at.json"));
+    DesignerPage page(kNoEngine);
+    typeInto(lineAt(page, QStringLiteral("name")), QStringLiteral("at-r20-r8"));
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.name")))->setCurrentText(QStringLiteral("at"));
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("teacher")))->setCurrentIndex(int(DesignerPage::TeacherSource::ZooCheckpoint));
+    typeInto(lineAt(page, QStringLiteral("teacher.model")), QStringLiteral("resnet20"));
+    typeInto(lineAt(page, QStringLiteral("teacher.checkpoint")), QStringLiteral("/data/r20.pt"));
+    qobject_cast<QDoubleSpinBox*>(page.fieldWidget(QStringLiteral("method.beta")))->setValue(500);
+    typeInto(lineAt(page, QStringLiteral("optim.lr")), QStringLiteral("0.2"));
+    qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("epochs")))->setValue(30);
+    typeInto(lineAt(page, QStringLiteral("schedule.milestones")), QStringLiteral("10, 20"));
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("4"));
+    QVERIFY2(page.isValid(), qPrintable(page.specText()));
+    const QByteArray saved = page.specJson();
+    QString error;
+    QVERIFY2(page.saveSpecFile(path, &error), qPrintable(error));
+
+    DesignerPage other(kNoEngine);
+    QVERIFY(other.loadSpecFile(path));
+    QCOMPARE(other.specJson(), saved);
+    QVERIFY(other.noticeText().isEmpty());
+    QCOMPARE(lineAt(other, QStringLiteral("seed"))->text(), QStringLiteral("4"));
+    QCOMPARE(qobject_cast<QDoubleSpinBox*>(other.fieldWidget(QStringLiteral("method.beta")))->value(), 500.0);
+}
+
+void TestDesigner::severalSeedsSaveAsAnExperimentAndLoadBack() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("seeds.json"));
+    DesignerPage page(kNoEngine);
+    typeInto(lineAt(page, QStringLiteral("name")), QStringLiteral("vanilla"));
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, 2"));
+    QVERIFY(page.saveSpecFile(path));
+    // The file is an experiment the engine runs as it is.
+    const auto experiment = spec::parseExperimentFile(path.toStdString());
+    QVERIFY2(experiment.ok(), experiment.errorText().c_str());
+    QCOMPARE(experiment.runs.size(), size_t(2));
+    QCOMPARE(experiment.runs[1].seed, int64_t(2));
+
+    DesignerPage other(kNoEngine);
+    QVERIFY(other.loadSpecFile(path));
+    QCOMPARE(other.specJson(), page.specJson());
+    QCOMPARE(lineAt(other, QStringLiteral("seed"))->text(), QStringLiteral("1, 2"));
+    QVERIFY(other.noticeText().contains(QStringLiteral("seeds 1, 2")));
+}
+
+void TestDesigner::loadingAStoredRunsSpecFillsTheFields() {
+    DesignerPage page(kNoEngine);
+    page.setStoreRuns({finishedRun(1, "fmnist-teacher-s1", "resnet20"), finishedRun(4, "fmnist-vanilla-s1", "resnet8")});
+    QVERIFY(page.loadSpecJson(kStoredRunSpec));
+    QCOMPARE(lineAt(page, QStringLiteral("name"))->text(), QStringLiteral("fmnist-sakd-s1"));
+    QCOMPARE(qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("teacher")))->currentIndex(),
+             int(DesignerPage::TeacherSource::StoreRun));
+    auto* teacherRun = qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("teacher.run_name")));
+    QVERIFY(teacherRun->currentText().contains(QStringLiteral("fmnist-teacher-s1")));
+    QCOMPARE(teacherRun->currentData().toLongLong(), 1);
+    QCOMPARE(qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("student.model")))->currentText(), QStringLiteral("resnet8"));
+    QCOMPARE(qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.name")))->currentText(), QStringLiteral("sakd"));
+    QCOMPARE(qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.base")))->currentText(), QStringLiteral("at"));
+    QCOMPARE(qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("epochs")))->value(), 6);
+    QCOMPARE(qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("batch_size")))->value(), 128);
+    QCOMPARE(qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("data.train_subset")))->value(), 15000);
+    QCOMPARE(qobject_cast<QCheckBox*>(page.fieldWidget(QStringLiteral("data.augment")))->isChecked(), false);
+    QCOMPARE(lineAt(page, QStringLiteral("optim.lr"))->text(), QStringLiteral("0.1"));
+    QCOMPARE(lineAt(page, QStringLiteral("schedule.milestones"))->text(), QStringLiteral("4, 5"));
+    QCOMPARE(qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("diagnostics_every")))->value(), 20);
+    QCOMPARE(qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("threads")))->value(), 2);
+    QCOMPARE(lineAt(page, QStringLiteral("seed"))->text(), QStringLiteral("1"));
+    QVERIFY(page.isValid());
+    QVERIFY(page.noticeText().isEmpty());
+    // The same run, as the parser reads both.
+    QCOMPARE(normalised(page.specJson()), normalised(kStoredRunSpec));
+
+    // A store refresh keeps the chosen teacher.
+    page.setStoreRuns({finishedRun(1, "fmnist-teacher-s1", "resnet20"), finishedRun(2, "fmnist-teacher-s2", "resnet20")});
+    QCOMPARE(teacherRun->currentData().toLongLong(), 1);
+    QCOMPARE(normalised(page.specJson()), normalised(kStoredRunSpec));
+}
+
+void TestDesigner::loadingAFileWithErrorsShowsThemWithoutCrashing() {
+    DesignerPage page(kNoEngine);
+    const QByteArray before = page.specJson();
+    QVERIFY(!page.loadSpecJson("{\"epochs\": 3,"));
+    QVERIFY(page.generalErrorText().contains(QStringLiteral("not valid JSON")));
+    QCOMPARE(page.specJson(), before);
+    QVERIFY(!page.loadSpecJson("[1, 2]"));
+
+    QVERIFY(page.loadSpecJson(R"({"student": {"model": "nope"}, "optim": {"lr": -2, "lrr": 1},
+                                  "method": {"name": "kd", "T": "hot"}, "epochs": "many"})"));
+    QVERIFY(page.fieldError(QStringLiteral("student.model")).contains(QStringLiteral("\"nope\"")));
+    QVERIFY(page.fieldError(QStringLiteral("optim.lr")).contains(QStringLiteral("-2")));
+    QVERIFY(!page.fieldError(QStringLiteral("teacher")).isEmpty());
+    QVERIFY(!page.queueButton()->isEnabled());
+    // What the form cannot hold is listed, with its path.
+    QVERIFY(page.noticeText().contains(QStringLiteral("optim.lrr")));
+    QVERIFY(page.noticeText().contains(QStringLiteral("method.T")));
+    QVERIFY(page.noticeText().contains(QStringLiteral("epochs")));
+}
+
+void TestDesigner::experimentWithDifferentRunsLoadsTheFirstAndSaysSo() {
+    DesignerPage page(kNoEngine);
+    QVERIFY(page.loadSpecJson(R"({"name": "two", "runs": [
+        {"name": "first", "student": {"model": "resnet14"}, "seed": 7},
+        {"name": "second", "student": {"model": "resnet20"}, "seed": 7}]})"));
+    QCOMPARE(qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("student.model")))->currentText(), QStringLiteral("resnet14"));
+    QCOMPARE(lineAt(page, QStringLiteral("name"))->text(), QStringLiteral("first"));
+    QCOMPARE(lineAt(page, QStringLiteral("seed"))->text(), QStringLiteral("7"));
+    QVERIFY(page.noticeText().contains(QStringLiteral("2 runs")));
+    QVERIFY(page.noticeText().contains(QStringLiteral("\"first\"")));
+}
+
+void TestDesigner::undoRestoresEarlierStatesAndRedoReappliesThem() {
+    DesignerPage page(kNoEngine);
+    QUndoStack* stack = page.undoStack();
+    const QByteArray start = page.specJson();
+    typeInto(lineAt(page, QStringLiteral("optim.lr")), QStringLiteral("0.25"));   // four keystrokes, one command
+    const QByteArray afterLr = page.specJson();
+    QVERIFY(afterLr != start);
+    QCOMPARE(stack->count(), 1);
+    qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("epochs")))->setValue(7);
+    const QByteArray afterEpochs = page.specJson();
+    QCOMPARE(stack->count(), 2);
+
+    stack->undo();
+    QCOMPARE(page.specJson(), afterLr);
+    QCOMPARE(page.specText().toUtf8(), afterLr);
+    QCOMPARE(qobject_cast<QSpinBox*>(page.fieldWidget(QStringLiteral("epochs")))->value(), 1);
+    stack->undo();
+    QCOMPARE(page.specJson(), start);
+    QCOMPARE(lineAt(page, QStringLiteral("optim.lr"))->text(), QStringLiteral("0.05"));
+    stack->redo();
+    QCOMPARE(page.specJson(), afterLr);
+    stack->redo();
+    QCOMPARE(page.specJson(), afterEpochs);
+
+    // A method change and its parameters are one state: undo brings both back.
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.name")))->setCurrentText(QStringLiteral("at"));
+    qobject_cast<QDoubleSpinBox*>(page.fieldWidget(QStringLiteral("method.p")))->setValue(3);
+    const QByteArray withP = page.specJson();
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.name")))->setCurrentText(QStringLiteral("sp"));
+    stack->undo();
+    QCOMPARE(page.specJson(), withP);
+    QCOMPARE(qobject_cast<QDoubleSpinBox*>(page.fieldWidget(QStringLiteral("method.p")))->value(), 3.0);
+
+    // Loading is one step too.
+    QVERIFY(page.loadSpecJson(kStoredRunSpec));
+    stack->undo();
+    QCOMPARE(page.specJson(), withP);
+}
+
+void TestDesigner::pairViewDrawsStagesAndOneLinePerSpot() {
+    PairView view;
+    view.resize(900, 420);
+    const PairDescription description = resnetPair();
+    view.setDescription(description);
+    const QStringList shapes{QStringLiteral("16×28×28"), QStringLiteral("32×14×14"), QStringLiteral("64×7×7")};
+    QCOMPARE(view.stageLabels(true), shapes);
+    QCOMPARE(view.stageLabels(false), shapes);
+    QVERIFY(view.rowLabel(true).contains(QStringLiteral("resnet20")));
+    QVERIFY(view.rowLabel(true).contains(QStringLiteral("272k params")));
+    QVERIFY(view.rowLabel(false).contains(QStringLiteral("resnet8")));
+
+    const auto boxes = view.boxes();
+    const auto boxOf = [&](bool teacher, int stage) {
+        for (const auto& b : boxes)
+            if (b.teacher == teacher && b.stage == stage) return b;
+        return PairView::Box{};
+    };
+    QCOMPARE(boxOf(true, SpotDescription::kLogits).label, QStringLiteral("logits"));
+    QCOMPARE(boxes.size(), 8);   // 3 + 3 stages and a logits head per row
+
+    const auto lines = view.spotLines();
+    QCOMPARE(lines.size(), description.spots.size());
+    for (int i = 0; i < lines.size(); ++i) {
+        const auto& spot = description.spots[i];
+        QCOMPARE(lines[i].connector, spot.connector);
+        QVERIFY(lines[i].labelText.contains(spot.name));
+        if (spot.connector != QLatin1String("none")) QVERIFY(lines[i].labelText.contains(spot.connector));
+        const QRectF teacherBox = boxOf(true, spot.teacherStage).rect, studentBox = boxOf(false, spot.studentStage).rect;
+        // Each line starts at its teacher box's bottom edge and ends at its student box's top edge.
+        QCOMPARE(lines[i].line.p1().y(), teacherBox.bottom());
+        QVERIFY(lines[i].line.p1().x() > teacherBox.left() && lines[i].line.p1().x() < teacherBox.right());
+        QCOMPARE(lines[i].line.p2().y(), studentBox.top());
+        QVERIFY(lines[i].line.p2().x() > studentBox.left() && lines[i].line.p2().x() < studentBox.right());
+        QVERIFY(teacherBox.bottom() < studentBox.top());
+    }
+    // Labels never overlap each other.
+    for (int i = 0; i < lines.size(); ++i)
+        for (int j = i + 1; j < lines.size(); ++j) QVERIFY(!lines[i].labelRect.intersects(lines[j].labelRect));
+
+    // What is painted: the first spot's line in its colour, just below the teacher's box.
+    const QImage image = view.grab().toImage();
+    const QPointF probe = lines[0].line.pointAt(0.02) + QPointF(0, 1);
+    const QColor painted = image.pixelColor(probe.toPoint());
+    const QColor expected = OkabeItoPalette::color(0);
+    QVERIFY2(std::abs(painted.red() - expected.red()) < 40 && std::abs(painted.green() - expected.green()) < 40 &&
+                 std::abs(painted.blue() - expected.blue()) < 40,
+             qPrintable(painted.name()));
+}
+
+void TestDesigner::pairViewShowsAMessageWithoutADescription() {
+    PairView view;
+    view.resize(600, 300);
+    view.setDescription(resnetPair());
+    view.setMessage(QStringLiteral("engine missing"));
+    QVERIFY(!view.hasDescription());
+    QCOMPARE(view.message(), QStringLiteral("engine missing"));
+    QVERIFY(view.boxes().isEmpty());
+    QVERIFY(view.spotLines().isEmpty());
+
+    // A method without a teacher: the student row alone.
+    PairDescription studentOnly;
+    studentOnly.student = resnetPair().student;
+    view.setDescription(studentOnly);
+    QVERIFY(view.stageLabels(true).isEmpty());
+    QCOMPARE(view.stageLabels(false).size(), 3);
+    QCOMPARE(view.rowLabel(true), QStringLiteral("No teacher"));
+}
+
+QTEST_MAIN(TestDesigner)
+#include "test_designer.moc"

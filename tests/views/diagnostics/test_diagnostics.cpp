@@ -1,0 +1,566 @@
+// The Live page's diagnostics on fixture stores written through the Store API: the feed reports what
+// each run has and sends only new rows; the gates heat map, the channel scatters and distances, the
+// path panels and the log hold exactly the stored values, and the tabs match the run's diagnostics.
+#include <algorithm>
+#include <cmath>
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <qcustomplot.h>
+
+#include "ChannelsView.h"
+#include "DiagnosticsFeed.h"
+#include "DiagnosticsTabs.h"
+#include "GatesView.h"
+#include "PathsView.h"
+#include "RunLogModel.h"
+#include "RunLogView.h"
+#include "SpotOrder.h"
+#include "store/Store.h"
+
+using namespace distillery;
+using namespace distillery::views;
+
+namespace {
+
+constexpr int kLiveTimeoutMs = 5000;
+constexpr int kFastPollMs = 40;
+constexpr int kNeverMs = 3600 * 1000;   // a feed polled by hand
+
+store::NewRun newRun(const std::string& name, const std::string& method) {
+    store::NewRun run;
+    run.name = name;
+    run.specJson = "{}";
+    run.teacher = "resnet20";
+    run.student = "resnet8";
+    run.method = method;
+    run.dataset = "fashion-mnist";
+    run.seed = 1;
+    return run;
+}
+
+// Distinct, exactly representable open rates per (step, spot).
+double gateRate(int64_t step, int spotIndex) { return 0.125 * spotIndex + step / 400.0; }
+
+const std::vector<std::string> kGateSpots = {"logits", "stage 1", "stage 2"};   // written out of order
+
+store::ChannelStatRow channelRow(int64_t runId, int64_t step, const std::string& spot, int64_t channel, double tm,
+                                 double ts, double sm, double ss, std::optional<double> alignment = std::nullopt) {
+    return {runId, step, spot, channel, tm, ts, sm, ss, alignment};
+}
+
+std::vector<std::pair<double, double>> graphPoints(const QCPGraph* graph) {
+    std::vector<std::pair<double, double>> points;
+    for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
+        points.emplace_back(it->key, it->value);
+    std::sort(points.begin(), points.end());
+    return points;
+}
+
+std::vector<std::pair<double, double>> barPoints(const QCPBars* bars) {
+    std::vector<std::pair<double, double>> points;
+    for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it) points.emplace_back(it->key, it->value);
+    return points;
+}
+
+double cellAt(const GatesView& view, int64_t step, const QString& spot) {
+    int key = -1, value = -1;
+    view.colorMap()->data()->coordToCell(double(step), view.rowOfSpot(spot), &key, &value);
+    if (key < 0 || value < 0 || key >= view.colorMap()->data()->keySize() ||
+        value >= view.colorMap()->data()->valueSize())
+        return -1;
+    return view.colorMap()->data()->cell(key, value);
+}
+
+// A feed on a worker thread, as the window runs it.
+class ThreadedFeed {
+public:
+    ThreadedFeed(const QString& path, int intervalMs) {
+        feed = new DiagnosticsFeed(path, intervalMs);
+        feed->moveToThread(&thread);
+        QObject::connect(&thread, &QThread::started, feed, &DiagnosticsFeed::start);
+        QObject::connect(&thread, &QThread::finished, feed, &QObject::deleteLater);
+        thread.start();
+    }
+    ~ThreadedFeed() {
+        thread.quit();
+        thread.wait();
+    }
+    QThread thread;
+    DiagnosticsFeed* feed;
+};
+
+}  // namespace
+
+class TestDiagnostics : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void spotsFollowTheNetwork();
+    void feedReportsWhatEachRunHas();
+    void feedSendsOnlyNewRows();
+    void feedLoadsOnDemand();
+    void gatesMapHoldsOpenRatesAndClickShowsClassBars();
+    void channelScattersAndDistancesHoldStoredValues();
+    void pathPanelsHoldOneGraphPerPath();
+    void tabsMatchTheRunsDiagnostics();
+    void realStoreShowsGatesAndChannels();
+
+private:
+    std::unique_ptr<QTemporaryDir> dir_;
+    QString storePath_;
+    std::unique_ptr<store::Store> store_;
+    int64_t sakd_ = 0, adain_ = 0, multipath_ = 0, plain_ = 0;
+
+    void write(const store::RowBatch& batch) { store_->writeBatch(batch); }
+    void writeGates(int64_t step, const std::vector<std::string>& spots);
+};
+
+void TestDiagnostics::initTestCase() {
+    DiagnosticsFeed::registerMetaTypes();
+}
+
+void TestDiagnostics::writeGates(int64_t step, const std::vector<std::string>& spots) {
+    store::RowBatch batch;
+    for (const std::string& spot : spots) {
+        const int index = static_cast<int>(std::find(kGateSpots.begin(), kGateSpots.end(), spot) - kGateSpots.begin());
+        batch.gates.push_back({sakd_, step, spot, gateRate(step, index)});
+    }
+    write(batch);
+}
+
+void TestDiagnostics::init() {
+    dir_ = std::make_unique<QTemporaryDir>();
+    QVERIFY(dir_->isValid());
+    storePath_ = dir_->filePath(QStringLiteral("diagnostics.sqlite"));
+    store_ = std::make_unique<store::Store>(storePath_.toStdString());
+    sakd_ = store_->insertRun(newRun("sakd-s1", "sakd"));
+    adain_ = store_->insertRun(newRun("adain-s1", "adain"));
+    multipath_ = store_->insertRun(newRun("multipath-s1", "multipath"));
+    plain_ = store_->insertRun(newRun("ce-s1", "ce"));
+
+    // sakd: gates every 10 steps at three spots, per-class rates at the evaluations of steps 15 and 30.
+    for (int64_t step : {10, 20, 30}) writeGates(step, kGateSpots);
+    store::RowBatch batch;
+    for (int64_t step : {15, 30})
+        for (const std::string& spot : {std::string("stage 1"), std::string("logits")})
+            for (int64_t c = 0; c < 3; ++c)
+                batch.gateClasses.push_back({sakd_, step, spot, c, (spot == "logits" ? 0.5 : 0.25) + c / 8.0 + step / 1000.0});
+    batch.events = {{0, sakd_, 1.7e9, "info", "training resnet8 with sakd"}};
+
+    // adain: four channels at two spots, steps 10 and 20.
+    // stage 2, step 10: |Δμ| = 0.5, 0, 0, 1 (mean 0.375); |Δσ| = 0.5, 0.5, 0, 0 (mean 0.25).
+    batch.channelStats = {
+        channelRow(adain_, 10, "stage 2", 0, 0.0, 1.0, 0.5, 1.5), channelRow(adain_, 10, "stage 2", 1, 1.0, 1.0, 1.0, 0.5),
+        channelRow(adain_, 10, "stage 2", 2, 2.0, 1.0, 2.0, 1.0), channelRow(adain_, 10, "stage 2", 3, 3.0, 1.0, 2.0, 1.0),
+    };
+    // stage 2, step 20: every mean 0.25 above the teacher's, stds equal: |Δμ| 0.25, |Δσ| 0; alignment
+    // error on two channels, 0.5 and 1.5 (mean 1.0).
+    for (int64_t c = 0; c < 4; ++c)
+        batch.channelStats.push_back(channelRow(adain_, 20, "stage 2", c, double(c), 2.0, c + 0.25, 2.0,
+                                                c < 2 ? std::optional<double>(c == 0 ? 0.5 : 1.5) : std::nullopt));
+    for (int64_t step : {10, 20})
+        for (int64_t c = 0; c < 4; ++c)
+            batch.channelStats.push_back(
+                channelRow(adain_, step, "stage 1", c, c * 0.5, 1.0 + c, c * 0.5 - step / 40.0, 1.0 + c + step / 20.0));
+
+    // multipath: two paths, three steps.
+    for (int64_t step : {10, 20, 30}) {
+        batch.pathWeights.push_back({multipath_, step, "at@stages", 100.0 + step, 0.01 * step});
+        batch.pathWeights.push_back({multipath_, step, "kd@logits", 0.5 - step / 100.0, 6.0 - step / 10.0});
+    }
+    batch.events.push_back({0, plain_, 1.7e9, "info", "training resnet8 with ce"});
+    batch.events.push_back({0, plain_, 1.7e9 + 20, "warn", "epoch 1/2: val acc 71.00%"});
+    write(batch);
+}
+
+void TestDiagnostics::cleanup() {
+    store_.reset();
+    dir_.reset();
+}
+
+void TestDiagnostics::spotsFollowTheNetwork() {
+    QCOMPARE(SpotOrder::sorted({"logits", "stage 10", "stage 2", "feat", "stage 1"}),
+             QStringList({"stage 1", "stage 2", "stage 10", "feat", "logits"}));
+    QCOMPARE(SpotOrder::sorted({"at@stage3", "kd@logits", "at@stage1"}),
+             QStringList({"at@stage1", "at@stage3", "kd@logits"}));
+}
+
+void TestDiagnostics::feedReportsWhatEachRunHas() {
+    DiagnosticsFeed feed(storePath_, kNeverMs);   // in this thread: every signal arrives synchronously
+    QSignalSpy availability(&feed, &DiagnosticsFeed::availabilityChanged);
+    feed.start();
+    QCOMPARE(availability.count(), 0);   // nothing watched
+
+    feed.watchRun(sakd_);
+    QCOMPARE(availability.count(), 1);
+    auto a = availability.takeFirst().at(1).value<DiagnosticsAvailability>();
+    QVERIFY(a.gates && a.gateClasses && !a.channels && !a.paths);
+    QVERIFY(a.hasGatesTab());
+    QCOMPARE(a.gateClassSteps, (QVector<qint64>{15, 30}));
+    QVERIFY(a.channelSpots.isEmpty());
+
+    feed.watchRun(adain_);
+    QCOMPARE(availability.count(), 1);
+    QCOMPARE(availability.first().at(0).toLongLong(), adain_);
+    a = availability.takeFirst().at(1).value<DiagnosticsAvailability>();
+    QVERIFY(!a.gates && !a.gateClasses && a.channels && !a.paths);
+    QCOMPARE(a.channelSpots, QStringList({"stage 1", "stage 2"}));
+    QCOMPARE(a.channelSteps.value("stage 1"), (QVector<qint64>{10, 20}));
+    QCOMPARE(a.channelSteps.value("stage 2"), (QVector<qint64>{10, 20}));
+
+    feed.watchRun(multipath_);
+    a = availability.takeFirst().at(1).value<DiagnosticsAvailability>();
+    QVERIFY(!a.hasGatesTab() && !a.channels && a.paths);
+
+    feed.watchRun(plain_);
+    a = availability.takeFirst().at(1).value<DiagnosticsAvailability>();
+    QVERIFY(!a.hasGatesTab() && !a.channels && !a.paths);
+
+    feed.pollNow();   // nothing changed: no second availability
+    QCOMPARE(availability.count(), 0);
+}
+
+void TestDiagnostics::feedSendsOnlyNewRows() {
+    DiagnosticsFeed feed(storePath_, kNeverMs);
+    QSignalSpy availability(&feed, &DiagnosticsFeed::availabilityChanged);
+    QSignalSpy gates(&feed, &DiagnosticsFeed::gatesAppended);
+    QSignalSpy events(&feed, &DiagnosticsFeed::eventsAppended);
+    QSignalSpy paths(&feed, &DiagnosticsFeed::pathWeightsAppended);
+    QSignalSpy distances(&feed, &DiagnosticsFeed::channelDistancesAppended);
+    feed.start();
+
+    feed.watchRun(sakd_);
+    QCOMPARE(gates.count(), 1);
+    auto rows = gates.takeFirst().at(1).value<GateRows>();
+    QCOMPARE(rows.size(), size_t(9));
+    QCOMPARE(rows.front().step, int64_t(10));
+    QCOMPARE(rows.back().step, int64_t(30));
+    QCOMPARE(events.count(), 1);
+    events.clear();
+    availability.clear();
+
+    feed.pollNow();   // nothing new
+    QCOMPARE(gates.count(), 0);
+    QCOMPARE(events.count(), 0);
+    QCOMPARE(availability.count(), 0);
+
+    writeGates(40, kGateSpots);
+    store::RowBatch batch;
+    batch.gateClasses = {{sakd_, 45, "stage 1", 0, 0.75}};
+    batch.events = {{0, sakd_, 1.7e9 + 5, "info", "epoch 1/2 done"}};
+    write(batch);
+    feed.pollNow();
+    QCOMPARE(gates.count(), 1);
+    rows = gates.takeFirst().at(1).value<GateRows>();
+    QCOMPARE(rows.size(), size_t(3));
+    for (const store::GateRow& row : rows) QCOMPARE(row.step, int64_t(40));
+    QCOMPARE(events.count(), 1);
+    const auto newEvents = events.takeFirst().at(1).value<EventRows>();
+    QCOMPARE(newEvents.size(), size_t(1));
+    QCOMPARE(newEvents[0].message, std::string("epoch 1/2 done"));
+    QCOMPARE(availability.count(), 1);
+    QCOMPARE(availability.takeFirst().at(1).value<DiagnosticsAvailability>().gateClassSteps,
+             (QVector<qint64>{15, 30, 45}));
+
+    // A step whose rows arrive in two transactions: each row is sent once.
+    writeGates(50, {"stage 1"});
+    feed.pollNow();
+    rows = gates.takeFirst().at(1).value<GateRows>();
+    QCOMPARE(rows.size(), size_t(1));
+    QCOMPARE(rows[0].spot, std::string("stage 1"));
+    writeGates(50, {"stage 2"});
+    feed.pollNow();
+    QCOMPARE(gates.count(), 1);
+    rows = gates.takeFirst().at(1).value<GateRows>();
+    QCOMPARE(rows.size(), size_t(1));
+    QCOMPARE(rows[0].spot, std::string("stage 2"));
+    feed.pollNow();
+    QCOMPARE(gates.count(), 0);
+
+    feed.watchRun(multipath_);
+    QCOMPARE(paths.count(), 1);
+    QCOMPARE(paths.takeFirst().at(1).value<PathWeightRows>().size(), size_t(6));
+    batch = {};
+    batch.pathWeights = {{multipath_, 40, "at@stages", 140.0, 0.4}, {multipath_, 40, "kd@logits", 0.1, 2.0}};
+    write(batch);
+    feed.pollNow();
+    QCOMPARE(paths.count(), 1);
+    const auto newPaths = paths.takeFirst().at(1).value<PathWeightRows>();
+    QCOMPARE(newPaths.size(), size_t(2));
+    QCOMPARE(newPaths[0].step, int64_t(40));
+    QCOMPARE(newPaths[0].weight, 140.0);
+
+    feed.watchRun(adain_);
+    QCOMPARE(distances.count(), 2);   // one per spot
+    distances.clear();
+    batch = {};
+    for (int64_t c = 0; c < 4; ++c) batch.channelStats.push_back(channelRow(adain_, 30, "stage 1", c, 1.0, 1.0, 1.5, 0.5));
+    write(batch);
+    feed.pollNow();
+    QCOMPARE(distances.count(), 1);
+    QCOMPARE(distances.first().at(1).toString(), QStringLiteral("stage 1"));
+    const auto newDistances = distances.first().at(2).value<ChannelDistanceRows>();
+    QCOMPARE(newDistances.size(), size_t(1));
+    QCOMPARE(newDistances[0].step, int64_t(30));
+    QCOMPARE(newDistances[0].meanAbsMeanDiff, 0.5);
+    QCOMPARE(newDistances[0].meanAbsStdDiff, 0.5);
+    QCOMPARE(newDistances[0].channels, int64_t(4));
+}
+
+void TestDiagnostics::feedLoadsOnDemand() {
+    DiagnosticsFeed feed(storePath_, kNeverMs);
+    QSignalSpy classes(&feed, &DiagnosticsFeed::gateClassesLoaded);
+    QSignalSpy stats(&feed, &DiagnosticsFeed::channelStatsLoaded);
+    feed.start();
+
+    feed.requestGateClasses(sakd_, 30);
+    QCOMPARE(classes.count(), 1);
+    QCOMPARE(classes.first().at(1).toLongLong(), qint64(30));
+    const auto classRows = classes.first().at(2).value<GateClassRows>();
+    QCOMPARE(classRows.size(), size_t(6));
+    for (const store::GateClassRow& row : classRows) {
+        QCOMPARE(row.step, int64_t(30));
+        QCOMPARE(row.openRate, (row.spot == "logits" ? 0.5 : 0.25) + row.classIndex / 8.0 + 0.03);
+    }
+
+    feed.requestChannelStats(adain_, QStringLiteral("stage 2"), 20);
+    QCOMPARE(stats.count(), 1);
+    const auto statRows = stats.first().at(3).value<ChannelStatRows>();
+    QCOMPARE(statRows.size(), size_t(4));
+    for (const store::ChannelStatRow& row : statRows) {
+        QCOMPARE(row.spot, std::string("stage 2"));
+        QCOMPARE(row.studentMean, row.channel + 0.25);
+        QCOMPARE(row.teacherStd, 2.0);
+        QCOMPARE(row.alignmentError.has_value(), row.channel < 2);
+    }
+    feed.requestChannelStats(adain_, QStringLiteral("stage 9"), 20);
+    QCOMPARE(stats.last().at(3).value<ChannelStatRows>().size(), size_t(0));
+}
+
+void TestDiagnostics::gatesMapHoldsOpenRatesAndClickShowsClassBars() {
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.resize(900, 700);
+    tabs.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&tabs));
+    tabs.showRun(sakd_);
+    GatesView& view = *tabs.gatesView();
+    QTRY_COMPARE_WITH_TIMEOUT(view.spotsTopToBottom(), QStringList({"stage 1", "stage 2", "logits"}), kLiveTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.currentWidget(), static_cast<QWidget*>(&view), kLiveTimeoutMs);
+
+    // Top to bottom on screen: the first stage has the smallest pixel y, logits the largest, and the
+    // axis labels say so.
+    QCustomPlot* heat = view.plots().at(0);
+    heat->replot(QCustomPlot::rpImmediateRefresh);
+    const auto pixelY = [&](const char* spot) { return heat->yAxis->coordToPixel(view.rowOfSpot(spot)); };
+    QVERIFY(pixelY("stage 1") < pixelY("stage 2"));
+    QVERIFY(pixelY("stage 2") < pixelY("logits"));
+    const auto labels = heat->yAxis->ticker().dynamicCast<QCPAxisTickerText>()->ticks();
+    QCOMPARE(labels.value(view.rowOfSpot("stage 1")), QStringLiteral("stage 1"));
+    QCOMPARE(labels.value(view.rowOfSpot("logits")), QStringLiteral("logits"));
+
+    for (int64_t step : {10, 20, 30})
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(cellAt(view, step, QString::fromStdString(kGateSpots[size_t(i)])), gateRate(step, i));
+    QCOMPARE(view.colorScale()->dataRange(), QCPRange(0, 1));
+
+    // Before any click the newest evaluation is shown.
+    QTRY_VERIFY_WITH_TIMEOUT(view.classBars("stage 1") != nullptr, kLiveTimeoutMs);
+    QCOMPARE(view.selectedEvaluationStep(), qint64(30));
+
+    // A click on the column of step 10 selects the nearest evaluation, step 15.
+    heat->replot(QCustomPlot::rpImmediateRefresh);
+    const QPoint click(qRound(heat->xAxis->coordToPixel(10)), qRound(pixelY("stage 2")));
+    QTest::mouseClick(heat, Qt::LeftButton, {}, click);
+    QCOMPARE(view.selectedEvaluationStep(), qint64(15));
+    const auto expectedBars = [](const std::string& spot) {
+        std::vector<std::pair<double, double>> bars;
+        for (int c = 0; c < 3; ++c) bars.emplace_back(c, (spot == "logits" ? 0.5 : 0.25) + c / 8.0 + 0.015);
+        return bars;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(view.classBars("logits") && barPoints(view.classBars("logits")) == expectedBars("logits"),
+                             kLiveTimeoutMs);
+    QVERIFY(barPoints(view.classBars("stage 1")) == expectedBars("stage 1"));
+    QVERIFY(view.classBars("stage 2") == nullptr);   // no per-class rows at that spot
+
+    QCOMPARE(view.selectStep(29), qint64(30));
+    QCOMPARE(view.selectStep(1000), qint64(30));
+
+    // Live: a new step extends the map.
+    writeGates(40, kGateSpots);
+    QTRY_COMPARE_WITH_TIMEOUT(cellAt(view, 40, "logits"), gateRate(40, 0), kLiveTimeoutMs);
+    QCOMPARE(cellAt(view, 10, "stage 2"), gateRate(10, 2));
+}
+
+void TestDiagnostics::channelScattersAndDistancesHoldStoredValues() {
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.showRun(adain_);
+    ChannelsView& view = *tabs.channelsView();
+
+    const auto expectedScatter = [&](const std::string& spot, int64_t step, bool means) {
+        std::vector<std::pair<double, double>> points;
+        for (const store::ChannelStatRow& row : store_->channelStats(adain_, spot, step))
+            points.emplace_back(means ? row.teacherMean : row.teacherStd, means ? row.studentMean : row.studentStd);
+        std::sort(points.begin(), points.end());
+        return points;
+    };
+    // The first spot and the newest step by default.
+    QTRY_COMPARE_WITH_TIMEOUT(view.meanScatter()->dataCount(), 4, kLiveTimeoutMs);
+    QCOMPARE(view.currentSpot(), QStringLiteral("stage 1"));
+    QCOMPARE(view.currentStep(), qint64(20));
+    QVERIFY(graphPoints(view.meanScatter()) == expectedScatter("stage 1", 20, true));
+    QVERIFY(graphPoints(view.stdScatter()) == expectedScatter("stage 1", 20, false));
+
+    view.selectSpot(QStringLiteral("stage 2"));
+    view.selectStep(10);
+    QCOMPARE(view.currentStep(), qint64(10));
+    QTRY_VERIFY_WITH_TIMEOUT(graphPoints(view.meanScatter()) == expectedScatter("stage 2", 10, true), kLiveTimeoutMs);
+    QVERIFY(graphPoints(view.stdScatter()) == expectedScatter("stage 2", 10, false));
+    QCOMPARE(graphPoints(view.meanScatter()).front(), std::make_pair(0.0, 0.5));   // channel 0, by hand
+
+    // Distances of stage 2, computed by hand in init().
+    QTRY_COMPARE_WITH_TIMEOUT(view.meanDistanceGraph()->dataCount(), 2, kLiveTimeoutMs);
+    QVERIFY(graphPoints(view.meanDistanceGraph()) == (std::vector<std::pair<double, double>>{{10, 0.375}, {20, 0.25}}));
+    QVERIFY(graphPoints(view.stdDistanceGraph()) == (std::vector<std::pair<double, double>>{{10, 0.25}, {20, 0.0}}));
+    QVERIFY(graphPoints(view.alignmentGraph()) == (std::vector<std::pair<double, double>>{{20, 1.0}}));
+    QVERIFY(view.alignmentGraph()->visible());
+
+    // Live: a new step of stage 2 is appended to the distances and, at the end of the slider, shown.
+    view.selectStep(20);
+    store::RowBatch batch;
+    for (int64_t c = 0; c < 4; ++c) batch.channelStats.push_back(channelRow(adain_, 30, "stage 2", c, 0.0, 1.0, 2.0, 1.0));
+    store_->writeBatch(batch);
+    QTRY_COMPARE_WITH_TIMEOUT(view.meanDistanceGraph()->dataCount(), 3, kLiveTimeoutMs);
+    QCOMPARE(graphPoints(view.meanDistanceGraph()).back(), std::make_pair(30.0, 2.0));
+    QTRY_COMPARE_WITH_TIMEOUT(view.currentStep(), qint64(30), kLiveTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(graphPoints(view.meanScatter()) == expectedScatter("stage 2", 30, true), kLiveTimeoutMs);
+}
+
+void TestDiagnostics::pathPanelsHoldOneGraphPerPath() {
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.showRun(multipath_);
+    PathsView& view = *tabs.pathsView();
+    QTRY_COMPARE_WITH_TIMEOUT(view.paths(), QStringList({"at@stages", "kd@logits"}), kLiveTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(view.weightGraph("kd@logits")->dataCount(), 3, kLiveTimeoutMs);
+
+    QCOMPARE(view.plot()->graphCount(), 4);   // one per path in each panel
+    for (const QString& path : view.paths()) {
+        QCPGraph* weight = view.weightGraph(path);
+        QCPGraph* loss = view.lossGraph(path);
+        QCOMPARE(weight->keyAxis()->axisRect(), view.weightRect());
+        QCOMPARE(loss->keyAxis()->axisRect(), view.lossRect());
+        QCOMPARE(weight->pen().color(), loss->pen().color());   // the same colour in both panels
+        std::vector<std::pair<double, double>> weights, losses;
+        for (const store::PathWeightRow& row : store_->pathWeights(multipath_))
+            if (QString::fromStdString(row.path) == path) {
+                weights.emplace_back(double(row.step), row.weight);
+                losses.emplace_back(double(row.step), row.rawLoss);
+            }
+        QVERIFY(graphPoints(weight) == weights);
+        QVERIFY(graphPoints(loss) == losses);
+    }
+    QVERIFY(view.weightGraph("at@stages")->pen().color() != view.weightGraph("kd@logits")->pen().color());
+
+    store::RowBatch batch;
+    batch.pathWeights = {{multipath_, 40, "at@stages", 140.0, 0.4}, {multipath_, 40, "kd@logits", 0.1, 2.0}};
+    store_->writeBatch(batch);
+    QTRY_COMPARE_WITH_TIMEOUT(view.lossGraph("kd@logits")->dataCount(), 4, kLiveTimeoutMs);
+    QCOMPARE(graphPoints(view.lossGraph("kd@logits")).back(), std::make_pair(40.0, 2.0));
+
+    view.setLogLosses(true);
+    QCOMPARE(view.lossRect()->axis(QCPAxis::atLeft)->scaleType(), QCPAxis::stLogarithmic);
+    QCOMPARE(view.weightRect()->axis(QCPAxis::atLeft)->scaleType(), QCPAxis::stLinear);
+}
+
+void TestDiagnostics::tabsMatchTheRunsDiagnostics() {
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    QCOMPARE(tabs.tabTitles(), QStringList({"Log"}));
+
+    tabs.showRun(sakd_);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Gates", "Log"}), kLiveTimeoutMs);
+    tabs.showRun(adain_);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Channels", "Log"}), kLiveTimeoutMs);
+    tabs.showRun(multipath_);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Paths", "Log"}), kLiveTimeoutMs);
+    QCOMPARE(tabs.plots().size(), 1);
+    tabs.showRun(plain_);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Log"}), kLiveTimeoutMs);
+    QCOMPARE(tabs.plots().size(), 0);
+
+    // The log: the run's events in order, then live ones at the bottom.
+    RunLogModel* log = tabs.logView()->model();
+    QTRY_COMPARE_WITH_TIMEOUT(log->rowCount(), 2, kLiveTimeoutMs);
+    QCOMPARE(log->index(0, RunLogModel::MessageColumn).data().toString(), QStringLiteral("training resnet8 with ce"));
+    QCOMPARE(log->index(1, RunLogModel::LevelColumn).data().toString(), QStringLiteral("warn"));
+    store::RowBatch batch;
+    batch.events = {{0, plain_, 1.7e9 + 40, "error", "loss became NaN at step 120"}};
+    store_->writeBatch(batch);
+    QTRY_COMPARE_WITH_TIMEOUT(log->rowCount(), 3, kLiveTimeoutMs);
+    QCOMPARE(log->index(2, RunLogModel::MessageColumn).data().toString(), QStringLiteral("loss became NaN at step 120"));
+
+    tabs.setStderrTail(plain_, {"terminate called", "Aborted"});
+    QCOMPARE(tabs.logView()->stderrText(), QStringLiteral("terminate called\nAborted"));
+    tabs.setStderrTail(sakd_, {"another run's line"});   // not the shown run: ignored
+    QCOMPARE(tabs.logView()->stderrText(), QStringLiteral("terminate called\nAborted"));
+
+    tabs.showRun(0);
+    QCOMPARE(tabs.tabTitles(), QStringList({"Log"}));
+    QCOMPARE(log->rowCount(), 0);
+}
+
+void TestDiagnostics::realStoreShowsGatesAndChannels() {
+    const QString real = QStringLiteral("/work/results/laptop.sqlite");
+    if (!QFile::exists(real)) QSKIP("no real store at /work/results/laptop.sqlite");
+    const QString copy = dir_->filePath(QStringLiteral("laptop.sqlite"));
+    QVERIFY(QFile::copy(real, copy));
+    int64_t sakdRun = 0, channelRun = 0;
+    {
+        store::Store reader(copy.toStdString(), /*readOnly=*/true);
+        for (const store::RunRow& run : reader.runs(false)) {
+            const store::DiagnosticPresence presence = reader.diagnosticPresence(run.id);
+            if (run.method == "sakd" && presence.gates) sakdRun = run.id;
+            if (presence.channelStats) channelRun = run.id;
+        }
+    }
+    if (sakdRun == 0 || channelRun == 0) QSKIP("the real store has no sakd run with gates or no channel run");
+
+    ThreadedFeed feed(copy, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.showRun(sakdRun);
+    GatesView& gates = *tabs.gatesView();
+    QTRY_VERIFY_WITH_TIMEOUT(gates.spotsTopToBottom().size() >= 2, kLiveTimeoutMs);
+    QVERIFY(gates.spotsTopToBottom().last().contains("logits"));
+    int filled = 0;
+    for (int k = 0; k < gates.colorMap()->data()->keySize(); ++k)
+        for (int v = 0; v < gates.colorMap()->data()->valueSize(); ++v)
+            if (!std::isnan(gates.colorMap()->data()->cell(k, v))) ++filled;
+    QVERIFY2(filled > 0, "the sakd run's heat map is empty");
+
+    tabs.showRun(channelRun);
+    ChannelsView& channels = *tabs.channelsView();
+    QTRY_VERIFY_WITH_TIMEOUT(channels.meanScatter()->dataCount() > 0, kLiveTimeoutMs);
+    store::Store reader(copy.toStdString(), true);
+    QCOMPARE(channels.meanScatter()->dataCount(),
+             int(reader.channelStats(channelRun, channels.currentSpot().toStdString(), channels.currentStep()).size()));
+    QTRY_VERIFY_WITH_TIMEOUT(channels.meanDistanceGraph()->dataCount() > 0, kLiveTimeoutMs);
+}
+
+QTEST_MAIN(TestDiagnostics)
+#include "test_diagnostics.moc"

@@ -1,0 +1,659 @@
+// Report export on a fixture store of 4 runs (2 configurations × 2 seeds): the HTML's tables hold
+// hand-computed numbers and its images are PNGs of the requested size; Markdown tables parse and
+// link images that exist; the PDF is a PDF with pages; the CSV holds every point with proper quoting;
+// LaTeX is a booktabs table with one row per group; plots export as PNG/SVG/PDF; the headless
+// command and the Report page write the same files and name what is wrong.
+#include <cmath>
+#include <cstdio>
+#include <unistd.h>
+
+#include <QFile>
+#include <QImage>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QtTest>
+
+#include "MetricPlot.h"
+#include "MetricsCsvWriter.h"
+#include "PlotExport.h"
+#include "ReportBuilder.h"
+#include "ReportCommand.h"
+#include "ReportData.h"
+#include "ReportPage.h"
+#include "store/Store.h"
+
+using namespace distillery;
+using namespace distillery::views;
+
+namespace {
+
+constexpr int kTimeoutMs = 20000;
+constexpr int kEvalEvery = 500;      // val/acc1 and test/acc1 at steps 500, 1000, …, 3000
+constexpr int kLogEvery = 10;        // train/loss, train/loss/kd and lr at steps 10, 20, …, 3000
+constexpr int kLastStep = 3000;
+
+// Per run: val/acc1 and test/acc1 at the six evaluations. Hand-computed below: run 1's best val is
+// tied (88 at steps 2000 and 3000), so the earliest step, 2000, is the one selected.
+struct FixtureRun {
+    const char* name;
+    int seed;
+    int temperature;
+    double val[6];
+    double test[6];
+};
+const FixtureRun kRuns[4] = {
+    {"fx_kd-T4-s1", 1, 4, {70, 80, 85, 88, 87, 88}, {69, 79, 84, 86.5, 87.2, 87.9}},
+    {"fx_kd-T4-s2", 2, 4, {72, 81, 86, 87, 89, 88.5}, {71, 80, 85, 86, 88.3, 88}},
+    // A comma in the name: the CSV must quote it.
+    {"fx_kd,T2-s1", 1, 2, {65, 75, 80, 83, 84, 84.5}, {64, 74, 79, 82, 83, 84}},
+    {"fx_kd,T2-s2", 2, 2, {66, 76, 81, 85, 84, 83}, {65, 75, 80, 84.5, 83.5, 82}},
+};
+
+std::string specJson(const FixtureRun& run) {
+    return QStringLiteral(R"({"name": "%1", "seed": %2, "epochs": 6,
+        "method": {"name": "kd", "T": %3, "alpha": 0.9},
+        "teacher": {"run_name": "fx-teacher-s%2"}, "student": {"model": "resnet8"},
+        "data": {"name": "fashion-mnist"}, "optim": {"name": "sgd", "lr": 0.1},
+        "schedule": {"name": "multistep", "milestones": [4, 5]}})")
+        .arg(QString::fromUtf8(run.name))
+        .arg(run.seed)
+        .arg(run.temperature)
+        .toStdString();
+}
+
+store::MetricPoint point(int64_t runId, const std::string& key, int64_t step, double value) {
+    store::MetricPoint p;
+    p.runId = runId;
+    p.key = key;
+    p.step = step;
+    p.epoch = static_cast<double>(step) / kEvalEvery;
+    p.value = value;
+    p.wallTime = static_cast<double>(step) * 0.02;
+    return p;
+}
+
+QString readText(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    return QString::fromUtf8(file.readAll());
+}
+
+QByteArray readBytes(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    return file.readAll();
+}
+
+QString htmlUnescaped(QString text) {
+    text.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
+    text.replace(QLatin1String("&lt;"), QLatin1String("<"));
+    text.replace(QLatin1String("&gt;"), QLatin1String(">"));
+    text.replace(QLatin1String("&quot;"), QLatin1String("\""));
+    text.replace(QLatin1String("&amp;"), QLatin1String("&"));
+    return text.trimmed();
+}
+
+struct HtmlTable {
+    QStringList header;
+    QList<QStringList> rows;
+};
+
+// The table with this id attribute, cells as text.
+HtmlTable htmlTable(const QString& html, const QString& id) {
+    HtmlTable table;
+    const QRegularExpression tablePattern(QStringLiteral("<table id=\"%1\"[^>]*>(.*?)</table>").arg(id),
+                                          QRegularExpression::DotMatchesEverythingOption);
+    const QRegularExpressionMatch match = tablePattern.match(html);
+    if (!match.hasMatch()) return table;
+    const QString body = match.captured(1);
+    const QRegularExpression cellPattern(QStringLiteral("<t([hd])[^>]*>(.*?)</t[hd]>"),
+                                         QRegularExpression::DotMatchesEverythingOption);
+    const QRegularExpression rowPattern(QStringLiteral("<tr>(.*?)</tr>"), QRegularExpression::DotMatchesEverythingOption);
+    for (auto rows = rowPattern.globalMatch(body); rows.hasNext();) {
+        QStringList cells;
+        bool header = false;
+        for (auto cells_ = cellPattern.globalMatch(rows.next().captured(1)); cells_.hasNext();) {
+            const QRegularExpressionMatch cell = cells_.next();
+            header = cell.captured(1) == QLatin1String("h");
+            cells.append(htmlUnescaped(cell.captured(2)));
+        }
+        if (header) table.header = cells;
+        else table.rows.append(cells);
+    }
+    return table;
+}
+
+// The row whose first cell is text.
+QStringList rowStartingWith(const QList<QStringList>& rows, const QString& text) {
+    for (const QStringList& row : rows)
+        if (!row.isEmpty() && row.first() == text) return row;
+    return {};
+}
+
+// One CSV record split on commas outside quotes, quotes undone.
+QStringList csvFields(const QString& line) {
+    QStringList fields;
+    QString field;
+    bool quoted = false;
+    for (int i = 0; i < line.size(); ++i) {
+        const QChar c = line[i];
+        if (quoted) {
+            if (c == QLatin1Char('"') && i + 1 < line.size() && line[i + 1] == QLatin1Char('"')) {
+                field += c;
+                ++i;
+            } else if (c == QLatin1Char('"')) {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char(',')) {
+            fields.append(field);
+            field.clear();
+        } else {
+            field += c;
+        }
+    }
+    fields.append(field);
+    return fields;
+}
+
+QStringList markdownCells(const QString& line) {
+    QString inner = line.trimmed();
+    inner = inner.mid(1, inner.size() - 2);   // without the outer pipes
+    QStringList cells;
+    for (const QString& cell : inner.split(QRegularExpression(QStringLiteral("(?<!\\\\)\\|")))) cells.append(cell.trimmed());
+    return cells;
+}
+
+// The table under "## title": header, separator and body lines.
+QStringList markdownTableLines(const QString& markdown, const QString& title) {
+    const QStringList lines = markdown.split(QLatin1Char('\n'));
+    int i = static_cast<int>(lines.indexOf(QStringLiteral("## ") + title));
+    if (i < 0) return {};
+    while (i < lines.size() && !lines[i].startsWith(QLatin1Char('|'))) ++i;
+    QStringList table;
+    while (i < lines.size() && lines[i].startsWith(QLatin1Char('|'))) table.append(lines[i++]);
+    return table;
+}
+
+// Captures what the code under test prints to stderr (fd 2).
+class StderrCapture {
+public:
+    explicit StderrCapture(const QString& path) : path_(path) {
+        std::fflush(stderr);
+        saved_ = dup(STDERR_FILENO);
+        FILE* file = std::fopen(qPrintable(path), "w");
+        dup2(fileno(file), STDERR_FILENO);
+        std::fclose(file);
+    }
+    QString finish() {
+        std::fflush(stderr);
+        dup2(saved_, STDERR_FILENO);
+        close(saved_);
+        return readText(path_);
+    }
+
+private:
+    QString path_;
+    int saved_ = -1;
+};
+
+}  // namespace
+
+class TestReport : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+
+    void htmlHoldsTablesAndPlotsOfTheRequestedSize();
+    void htmlCanEmbedPlotsAsSvg();
+    void markdownTablesParseAndLinkWrittenImages();
+    void pdfIsAPdfWithPages();
+    void csvHoldsEveryPointQuoted();
+    void latexIsBooktabsWithOneRowPerGroup();
+    void exportPlotWritesEachFormat();
+    void errorsSayWhatIsWrong();
+    void commandNamesAnUnknownRun();
+    void commandWritesHtml();
+    void commandRejectsBadUsage();
+    void pagePreviewsAndExportsWhatItShows();
+    void pageReportsAnUnknownRun();
+
+private:
+    ReportRequest request(ReportFormat format) const;
+
+    QTemporaryDir storeDir_;
+    QString storePath_;
+    QList<qint64> runIds_;
+    qint64 metricRows_ = 0;
+    std::unique_ptr<QTemporaryDir> out_;
+};
+
+void TestReport::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(storeDir_.isValid());
+    storePath_ = storeDir_.filePath(QStringLiteral("fixture.sqlite"));
+    store::Store store(storePath_.toStdString());
+    for (const FixtureRun& fixture : kRuns) {
+        store::NewRun run;
+        run.name = fixture.name;
+        run.specJson = specJson(fixture);
+        run.teacher = "resnet20";
+        run.student = "resnet8";
+        run.method = "kd";
+        run.dataset = "fashion-mnist";
+        run.seed = fixture.seed;
+        const int64_t id = store.insertRun(run);
+        QVERIFY(store.claimRun(id, 4242, "fixture-host", "cpu"));
+        store::RowBatch batch;
+        for (int i = 0; i < 6; ++i) {
+            const int64_t step = (i + 1) * kEvalEvery;
+            batch.metrics.push_back(point(id, "val/acc1", step, fixture.val[i]));
+            batch.metrics.push_back(point(id, "test/acc1", step, fixture.test[i]));
+        }
+        for (int64_t step = kLogEvery; step <= kLastStep; step += kLogEvery) {
+            const double decay = std::exp(-static_cast<double>(step) / 1000.0);
+            batch.metrics.push_back(point(id, "train/loss", step, 2.3 * decay + 0.05 * fixture.temperature));
+            batch.metrics.push_back(point(id, "train/loss/kd", step, 1.1 * decay));
+            batch.metrics.push_back(point(id, "lr", step, step <= 2000 ? 0.1 : 0.01));
+        }
+        if (runIds_.isEmpty()) {
+            for (int64_t step : {1000, 2000}) {
+                batch.gates.push_back({id, step, "stage1", step == 2000 ? 0.25 : 0.5});
+                batch.gates.push_back({id, step, "stage2", step == 2000 ? 0.75 : 0.5});
+            }
+            batch.events.push_back({0, id, 1.0, "warn", "gradient norm above 100 at step 700"});
+            // At step 2000: |Δμ| = (0.5 + 0.5) / 2 = 0.5, |Δσ| = (0.25 + 0.25) / 2 = 0.25.
+            for (int64_t step : {1000, 2000}) {
+                batch.channelStats.push_back({id, step, "stage1", 0, 1.0, 1.0, 0.5, 1.25, std::nullopt});
+                batch.channelStats.push_back({id, step, "stage1", 1, 2.0, 1.0, step == 2000 ? 2.5 : 2.0, 0.75,
+                                              std::nullopt});
+            }
+        } else if (runIds_.size() == 1) {
+            batch.pathWeights.push_back({id, 2000, "kd@logits", 0.9, 0.4});
+            batch.pathWeights.push_back({id, 3000, "kd@logits", 0.6, 0.3});
+            batch.pathWeights.push_back({id, 3000, "at@stages", 1.5, 0.2});
+        }
+        store.writeBatch(batch);
+        metricRows_ += static_cast<qint64>(batch.metrics.size());
+        store.finishRun(id, store::RunStatus::Finished);
+        runIds_.append(id);
+    }
+    QCOMPARE(runIds_, (QList<qint64>{1, 2, 3, 4}));
+    QCOMPARE(metricRows_, 4 * (2 * 6 + 3 * 300));
+}
+
+void TestReport::init() {
+    out_ = std::make_unique<QTemporaryDir>();
+    QVERIFY(out_->isValid());
+}
+
+ReportRequest TestReport::request(ReportFormat format) const {
+    ReportRequest request;
+    request.storePath = storePath_;
+    request.runIds = runIds_;
+    request.format = format;
+    request.plotSize = QSize(640, 360);
+    return request;
+}
+
+void TestReport::htmlHoldsTablesAndPlotsOfTheRequestedSize() {
+    ReportRequest html = request(ReportFormat::Html);
+    html.sections.diagnostics = true;
+    const QString path = out_->filePath(QStringLiteral("report.html"));
+    ReportBuilder::exportReport(html, path);
+    const QString text = readText(path);
+    QVERIFY(text.startsWith(QLatin1String("<!DOCTYPE html>")));
+    QVERIFY(text.contains(QLatin1String("<style>")));   // CSS inline
+    QVERIFY(text.contains(storePath_.toHtmlEscaped()));
+    QVERIFY(!text.contains(QLatin1String("src=\"http")) && !text.contains(QLatin1String("<link")));   // self-contained
+
+    const HtmlTable runs = htmlTable(text, QStringLiteral("runs"));
+    QCOMPARE(runs.rows.size(), 4);
+
+    // Exactly the keys whose values differ; equal ones (optim.lr, method.alpha, …) are left out.
+    const HtmlTable diff = htmlTable(text, QStringLiteral("config-diff"));
+    QCOMPARE(diff.header, (QStringList{"run", "method.T", "name", "seed", "teacher.run_name"}));
+    QCOMPARE(diff.rows.size(), 4);
+    QCOMPARE(rowStartingWith(diff.rows, QStringLiteral("3")),
+             (QStringList{"3", "2", "fx_kd,T2-s1", "1", "fx-teacher-s1"}));
+
+    // run, name, best val, its step, test at best val, last test.
+    const HtmlTable results = htmlTable(text, QStringLiteral("results"));
+    QCOMPARE(results.rows.size(), 4);
+    QCOMPARE(rowStartingWith(results.rows, QStringLiteral("1")),
+             (QStringList{"1", "fx_kd-T4-s1", "88.00", "2000", "86.50", "87.90"}));   // tie: earliest step
+    QCOMPARE(rowStartingWith(results.rows, QStringLiteral("2")),
+             (QStringList{"2", "fx_kd-T4-s2", "89.00", "2500", "88.30", "88.00"}));
+    QCOMPARE(rowStartingWith(results.rows, QStringLiteral("3")),
+             (QStringList{"3", "fx_kd,T2-s1", "84.50", "3000", "84.00", "84.00"}));
+    QCOMPARE(rowStartingWith(results.rows, QStringLiteral("4")),
+             (QStringList{"4", "fx_kd,T2-s2", "85.00", "2000", "84.50", "82.00"}));
+
+    // Mean ± sample std: (86.5, 88.3) -> 87.40 ± 1.27; (84.0, 84.5) -> 84.25 ± 0.35.
+    const HtmlTable grouped = htmlTable(text, QStringLiteral("grouped"));
+    QCOMPARE(grouped.rows.size(), 2);
+    QCOMPARE(grouped.rows[0], (QStringList{"fx_kd-T4", "kd", "2", "87.40 ± 1.27", "87.95 ± 0.07", "88.50 ± 0.71", "1, 2"}));
+    QCOMPARE(grouped.rows[1], (QStringList{"fx_kd,T2", "kd", "2", "84.25 ± 0.35", "83.00 ± 1.41", "84.75 ± 0.35", "3, 4"}));
+
+    const QStringList diagnostics = rowStartingWith(htmlTable(text, QStringLiteral("diagnostics")).rows, QStringLiteral("1"));
+    QVERIFY2(diagnostics.value(5) == QLatin1String("stage1 0.25, stage2 0.75 (step 2000)"), qPrintable(diagnostics.join('|')));
+    QCOMPARE(diagnostics.value(3), QString::number(metricRows_ / 4));
+    QCOMPARE(diagnostics.value(6), QStringLiteral("stage1 0.5 / 0.25 (step 2000)"));
+    QCOMPARE(diagnostics.value(8), QStringLiteral("1 / 0"));
+    const QString paths = rowStartingWith(htmlTable(text, QStringLiteral("diagnostics")).rows, QStringLiteral("2")).value(7);
+    QVERIFY2(paths.contains(QLatin1String("kd@logits 0.6")) && paths.contains(QLatin1String("at@stages 1.5")) &&
+                 paths.endsWith(QLatin1String("(step 3000)")),
+             qPrintable(paths));
+
+    // One image per requested key (val/acc1, train/loss), each a PNG of exactly the requested size.
+    const QRegularExpression image(QStringLiteral("<img src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\""));
+    int images = 0;
+    for (auto it = image.globalMatch(text); it.hasNext(); ++images) {
+        const QByteArray png = QByteArray::fromBase64(it.next().captured(1).toLatin1());
+        QVERIFY(png.startsWith("\x89PNG\r\n\x1a\n"));
+        QImage decoded;
+        QVERIFY(decoded.loadFromData(png, "PNG"));
+        QCOMPARE(decoded.size(), QSize(640, 360));
+        // Not blank: curves of several colours on the white background.
+        QSet<QRgb> colours;
+        for (int y = 0; y < decoded.height(); y += 4)
+            for (int x = 0; x < decoded.width(); x += 4) colours.insert(decoded.pixel(x, y));
+        QVERIFY(colours.size() > 4);
+    }
+    QCOMPARE(images, 2);
+    QVERIFY(text.indexOf(QLatin1String("<h3>val/acc1</h3>")) < text.indexOf(QLatin1String("<h3>train/loss</h3>")));
+}
+
+void TestReport::htmlCanEmbedPlotsAsSvg() {
+    ReportRequest html = request(ReportFormat::Html);
+    html.plotImages = PlotImageFormat::Svg;
+    html.plotKeys = {QStringLiteral("train/loss"), QStringLiteral("no/such-key")};
+    const QString path = out_->filePath(QStringLiteral("svg.html"));
+    ReportBuilder::exportReport(html, path);
+    const QString text = readText(path);
+    const QRegularExpression image(QStringLiteral("<img src=\"data:image/svg\\+xml;base64,([A-Za-z0-9+/=]+)\""));
+    const QRegularExpressionMatch match = image.match(text);
+    QVERIFY(match.hasMatch());
+    const QByteArray svg = QByteArray::fromBase64(match.captured(1).toLatin1());
+    QVERIFY(svg.contains("<svg"));
+    QVERIFY(svg.contains("<path") || svg.contains("<polyline"));
+    QVERIFY(!text.contains(QLatin1String("data:image/png")));
+    QVERIFY(text.contains(QLatin1String("No plot of no/such-key: none of these runs logged it.")));
+}
+
+void TestReport::markdownTablesParseAndLinkWrittenImages() {
+    const QString path = out_->filePath(QStringLiteral("report.md"));
+    ReportBuilder::exportReport(request(ReportFormat::Markdown), path);
+    const QString text = readText(path);
+    QVERIFY(text.startsWith(QLatin1String("# Distillery report\n")));
+
+    const QRegularExpression separator(QStringLiteral("^\\|(\\s*:?-{3,}:?\\s*\\|)+$"));
+    for (const QString& title : {QStringLiteral("Runs"), QStringLiteral("Results")}) {
+        const QStringList lines = markdownTableLines(text, title);
+        QCOMPARE(lines.size(), 2 + 4);   // header, separator, one row per run
+        const int columns = static_cast<int>(markdownCells(lines[0]).size());
+        QVERIFY2(separator.match(lines[1]).hasMatch(), qPrintable(lines[1]));
+        QCOMPARE(markdownCells(lines[1]).size(), columns);
+        for (int i = 2; i < lines.size(); ++i) QCOMPARE(markdownCells(lines[i]).size(), columns);
+    }
+    const QStringList results = markdownTableLines(text, QStringLiteral("Results"));
+    QCOMPARE(markdownCells(results[2]), (QStringList{"1", "fx_kd-T4-s1", "88.00", "2000", "86.50", "87.90"}));
+    const QStringList grouped = markdownTableLines(text, QStringLiteral("Grouped over seeds"));
+    QCOMPARE(grouped.size(), 2 + 2);
+    QCOMPARE(markdownCells(grouped[3]).value(3), QStringLiteral("84.25 ± 0.35"));
+
+    const QRegularExpression link(QStringLiteral("!\\[[^\\]]*\\]\\(([^)]+)\\)"));
+    QStringList links;
+    for (auto it = link.globalMatch(text); it.hasNext();) links.append(it.next().captured(1));
+    QCOMPARE(links, (QStringList{"report_files/plot-1-val_acc1.png", "report_files/plot-2-train_loss.png"}));
+    for (const QString& relative : links) {
+        QImage image;
+        QVERIFY2(image.load(out_->filePath(relative), "PNG"), qPrintable(relative));
+        QCOMPARE(image.size(), QSize(640, 360));
+    }
+}
+
+void TestReport::pdfIsAPdfWithPages() {
+    const QString path = out_->filePath(QStringLiteral("report.pdf"));
+    ReportBuilder::exportReport(request(ReportFormat::Pdf), path);
+    const QByteArray pdf = readBytes(path);
+    QVERIFY(pdf.startsWith("%PDF-"));
+    const QRegularExpression page(QStringLiteral("/Type\\s*/Page(?!s)"));
+    int pages = 0;
+    for (auto it = page.globalMatch(QString::fromLatin1(pdf)); it.hasNext(); it.next()) ++pages;
+    QVERIFY2(pages >= 1, qPrintable(QString::number(pages)));
+    QVERIFY(pdf.contains("/Subtype /Image"));   // the plots are in it
+}
+
+void TestReport::csvHoldsEveryPointQuoted() {
+    const QString path = out_->filePath(QStringLiteral("metrics.csv"));
+    ReportBuilder::exportReport(request(ReportFormat::Csv), path);
+    const QStringList lines = readText(path).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.first(), QStringLiteral("run_id,run_name,key,step,epoch,wall_time,value"));
+
+    // Every stored row of those runs, never down-sampled.
+    store::Store store(storePath_.toStdString(), true);
+    qint64 stored = 0;
+    for (qint64 id : runIds_)
+        for (const std::string& key : store.metricKeys(id)) stored += store.metricCount(id, key);
+    QCOMPARE(stored, metricRows_);
+    QCOMPARE(lines.size() - 1, stored);
+
+    // A name with a comma is quoted and reads back whole.
+    const QString quotedRow = QStringLiteral("3,\"fx_kd,T2-s1\",test/acc1,2500,5,50,83");
+    QVERIFY2(lines.contains(quotedRow), qPrintable(lines.filter(QStringLiteral("test/acc1")).join('\n')));
+    QCOMPARE(csvFields(quotedRow), (QStringList{"3", "fx_kd,T2-s1", "test/acc1", "2500", "5", "50", "83"}));
+    QVERIFY(lines.contains(QStringLiteral("1,fx_kd-T4-s1,test/acc1,2000,4,40,86.5")));
+    for (const QString& line : lines) QCOMPARE(csvFields(line).size(), 7);
+
+    QCOMPARE(MetricsCsvWriter::field(QStringLiteral("say \"hi\", twice")), QStringLiteral("\"say \"\"hi\"\", twice\""));
+    QCOMPARE(MetricsCsvWriter::number(0.1), QStringLiteral("0.1"));
+}
+
+void TestReport::latexIsBooktabsWithOneRowPerGroup() {
+    const QString path = out_->filePath(QStringLiteral("results.tex"));
+    ReportBuilder::exportReport(request(ReportFormat::Latex), path);
+    const QString text = readText(path);
+    const int top = static_cast<int>(text.indexOf(QLatin1String("\\toprule")));
+    const int mid = static_cast<int>(text.indexOf(QLatin1String("\\midrule")));
+    const int bottom = static_cast<int>(text.indexOf(QLatin1String("\\bottomrule")));
+    QVERIFY(text.contains(QLatin1String("\\begin{tabular}{llrrrr}")));
+    QVERIFY(top >= 0 && top < mid && mid < bottom);
+    QVERIFY(text.contains(QLatin1String("test acc. at best val. (\\%)")));
+
+    const QStringList rows = text.mid(mid, bottom - mid).split(QLatin1Char('\n'), Qt::SkipEmptyParts).mid(1);
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows[0], QStringLiteral("fx\\_kd-T4 & kd & 2 & 87.40 $\\pm$ 1.27 & 87.95 $\\pm$ 0.07 & 88.50 $\\pm$ 0.71 \\\\"));
+    QVERIFY(rows[1].startsWith(QLatin1String("fx\\_kd,T2 & kd & 2 & 84.25 $\\pm$ 0.35")));
+    const QRegularExpression bareSpecial(QStringLiteral("(?<!\\\\)[_%&#]"));
+    for (const QString& row : rows) {
+        QString cells = row;
+        cells.remove(QStringLiteral(" & "));   // the column separators are meant
+        QVERIFY2(!bareSpecial.match(cells).hasMatch(), qPrintable(row));
+    }
+}
+
+void TestReport::exportPlotWritesEachFormat() {
+    MetricPlot plot;
+    plot.resize(500, 300);
+    MetricSeries series;
+    series.key = QStringLiteral("train/loss");
+    for (int i = 0; i < 50; ++i) {
+        series.steps.append(i * 10);
+        series.values.append(2.0 / (1 + i));
+        series.epochs.append(i / 10.0);
+        series.wallTimes.append(i);
+    }
+    plot.setSeries(1, QStringLiteral("#1 run"), {series});
+
+    const QString png = out_->filePath(QStringLiteral("plot.png"));
+    QCOMPARE(exportPlot(&plot, png, QSize(400, 250)), QString());
+    QVERIFY(readBytes(png).startsWith("\x89PNG\r\n\x1a\n"));
+    QCOMPARE(QImage(png).size(), QSize(400, 250));
+
+    const QString svg = out_->filePath(QStringLiteral("plot.svg"));
+    QCOMPARE(exportPlot(&plot, svg), QString());
+    const QByteArray svgBytes = readBytes(svg);
+    QVERIFY(svgBytes.startsWith("<?xml"));
+    QVERIFY(svgBytes.contains("<svg"));
+
+    const QString pdf = out_->filePath(QStringLiteral("plot.pdf"));
+    QCOMPARE(exportPlot(&plot, pdf), QString());
+    QVERIFY(readBytes(pdf).startsWith("%PDF"));
+
+    const QString jpg = exportPlot(&plot, out_->filePath(QStringLiteral("plot.jpg")));
+    QVERIFY2(jpg.contains(QLatin1String(".png, .svg or .pdf")), qPrintable(jpg));
+    const QString missingFolder = out_->filePath(QStringLiteral("no/such/folder/plot.png"));
+    QVERIFY(exportPlot(&plot, missingFolder).contains(missingFolder));
+    const QString missingPdfFolder = out_->filePath(QStringLiteral("no/such/folder/plot.pdf"));
+    QVERIFY(exportPlot(&plot, missingPdfFolder).contains(missingPdfFolder));
+}
+
+void TestReport::errorsSayWhatIsWrong() {
+    const auto messageOf = [](const ReportRequest& request, const QString& path) -> QString {
+        try {
+            ReportBuilder::exportReport(request, path);
+        } catch (const ReportError& error) {
+            return QString::fromUtf8(error.what());
+        }
+        return {};
+    };
+    const QString out = out_->filePath(QStringLiteral("r.html"));
+
+    ReportRequest unknown = request(ReportFormat::Html);
+    unknown.runIds = {2, 12};
+    QCOMPARE(messageOf(unknown, out), QStringLiteral("run 12 is not in fixture.sqlite (ids 1–4)"));
+    unknown.format = ReportFormat::Csv;
+    QCOMPARE(messageOf(unknown, out), QStringLiteral("run 12 is not in fixture.sqlite (ids 1–4)"));
+    QVERIFY(!QFile::exists(out));
+
+    ReportRequest none = request(ReportFormat::Html);
+    none.runIds.clear();
+    QVERIFY(messageOf(none, out).startsWith(QLatin1String("no runs chosen for the report")));
+
+    ReportRequest noStore = request(ReportFormat::Html);
+    noStore.storePath = out_->filePath(QStringLiteral("missing.sqlite"));
+    QVERIFY(messageOf(noStore, out).contains(QLatin1String("there is no results store at")));
+
+    for (ReportFormat format : allReportFormats()) {
+        const QString unwritable =
+            out_->filePath(QStringLiteral("no/such/folder/r.") + reportFormatSuffix(format));
+        const QString message = messageOf(request(format), unwritable);
+        QVERIFY2(message.contains(QLatin1String("cannot ")) && message.contains(QLatin1String("no/such/folder")),
+                 qPrintable(reportFormatName(format) + QStringLiteral(": ") + message));
+    }
+
+    QCOMPARE(ReportData::describeIds({7, 1, 2, 3, 4, 9, 10, 12}), QStringLiteral("1–4, 7, 9, 10, 12"));
+}
+
+void TestReport::commandNamesAnUnknownRun() {
+    const QString out = out_->filePath(QStringLiteral("r.html"));
+    StderrCapture capture(out_->filePath(QStringLiteral("stderr.txt")));
+    const int code = app::runReportCommand(
+        {"--db", storePath_, "--runs", "1,12", "--format", "html", "--out", out});
+    const QString stderrText = capture.finish();
+    QCOMPARE(code, 1);
+    QCOMPARE(stderrText, QStringLiteral("distillery report: run 12 is not in fixture.sqlite (ids 1–4)\n"));
+    QVERIFY(!QFile::exists(out));
+}
+
+void TestReport::commandWritesHtml() {
+    const QString out = out_->filePath(QStringLiteral("r.html"));
+    const int code = app::runReportCommand({"--db", storePath_, "--runs", "1-2,4", "--format", "html", "--out", out,
+                                            "--metrics", "val/acc1,train/loss/kd", "--plot-size", "500x300"});
+    QCOMPARE(code, 0);
+    const QString text = readText(out);
+    QCOMPARE(htmlTable(text, QStringLiteral("results")).rows.size(), 3);
+    QCOMPARE(text.count(QLatin1String("<img src=\"data:image/png;base64,")), 2);
+    QVERIFY(text.contains(QLatin1String("<h3>train/loss/kd</h3>")));
+
+    // The format from the suffix.
+    const QString tex = out_->filePath(QStringLiteral("r.tex"));
+    QCOMPARE(app::runReportCommand({"--db", storePath_, "--runs", "1,2,3,4", "--out", tex}), 0);
+    QVERIFY(readText(tex).contains(QLatin1String("\\toprule")));
+}
+
+void TestReport::commandRejectsBadUsage() {
+    const QString out = out_->filePath(QStringLiteral("r.html"));
+    StderrCapture capture(out_->filePath(QStringLiteral("stderr.txt")));
+    const int noDb = app::runReportCommand({"--runs", "1", "--out", out});
+    const int badFormat = app::runReportCommand({"--db", storePath_, "--runs", "1", "--format", "docx", "--out", out});
+    const int badIds = app::runReportCommand({"--db", storePath_, "--runs", "1,x", "--out", out});
+    const int noSuffix = app::runReportCommand({"--db", storePath_, "--runs", "1", "--out", out_->filePath("r")});
+    const int badSection = app::runReportCommand({"--db", storePath_, "--runs", "1", "--sections", "plots,tables",
+                                                   "--out", out});
+    const QString stderrText = capture.finish();
+    QCOMPARE(noDb, 2);
+    QCOMPARE(badFormat, 2);
+    QCOMPARE(badIds, 2);
+    QCOMPARE(noSuffix, 2);
+    QCOMPARE(badSection, 2);
+    QVERIFY(stderrText.contains(QLatin1String("--db FILE is required")));
+    QVERIFY(stderrText.contains(QLatin1String("unknown format \"docx\"")));
+    QVERIFY(stderrText.contains(QLatin1String("\"x\" is not a run id")));
+    QVERIFY(stderrText.contains(QLatin1String("unknown section \"tables\"")));
+    QVERIFY(!QFile::exists(out));
+}
+
+void TestReport::pagePreviewsAndExportsWhatItShows() {
+    ReportPage page;
+    page.resize(1000, 700);
+    QSignalSpy previews(&page, &ReportPage::previewUpdated);
+    page.setStorePath(storePath_);
+    page.setRuns(runIds_);
+    QTRY_VERIFY_WITH_TIMEOUT(previews.count() >= 1 && !page.isBusy(), kTimeoutMs);
+    const QString html = page.preview()->toPlainText();
+    QVERIFY2(html.contains(QStringLiteral("87.40 ± 1.27")), qPrintable(html.right(1500)));
+    QVERIFY(html.contains(QLatin1String("Configuration differences")));
+    QVERIFY2(page.statusText().contains(QLatin1String("2 plot(s)")), qPrintable(page.statusText()));
+
+    page.setFormat(ReportFormat::Latex);
+    QTRY_VERIFY_WITH_TIMEOUT(page.preview()->toPlainText().contains(QLatin1String("\\toprule")) && !page.isBusy(),
+                             kTimeoutMs);
+    QSignalSpy exported(&page, &ReportPage::exported);
+    const QString tex = out_->filePath(QStringLiteral("page.tex"));
+    page.exportTo(tex);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kTimeoutMs);
+    QCOMPARE(exported.first().first().toString(), tex);
+    // The preview shows exactly what was written.
+    QCOMPARE(readText(tex).trimmed(), page.preview()->toPlainText().trimmed());
+
+    page.setFormat(ReportFormat::Csv);
+    QTRY_VERIFY_WITH_TIMEOUT(page.preview()->toPlainText().startsWith(MetricsCsvWriter::header()) && !page.isBusy(),
+                             kTimeoutMs);
+    QCOMPARE(page.preview()->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(),
+             ReportPage::kCsvPreviewRows + 1);
+    const QString csv = out_->filePath(QStringLiteral("page.csv"));
+    page.exportTo(csv);   // on a worker
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, kTimeoutMs);
+    QCOMPARE(readText(csv).split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), metricRows_ + 1);
+    QVERIFY(readText(csv).startsWith(page.preview()->toPlainText()));
+
+    // Choices survive a round trip through the state the lead persists.
+    ReportPage restored;
+    restored.restoreState(page.saveState());
+    QCOMPARE(restored.request().format, ReportFormat::Csv);
+    QCOMPARE(restored.request().plotKeys, page.request().plotKeys);
+}
+
+void TestReport::pageReportsAnUnknownRun() {
+    ReportPage page;
+    QSignalSpy failures(&page, &ReportPage::exportFailed);
+    page.setStorePath(storePath_);
+    page.setRuns({1, 12});
+    QTRY_VERIFY_WITH_TIMEOUT(page.statusText().contains(QLatin1String("run 12 is not in fixture.sqlite")), kTimeoutMs);
+    page.exportTo(out_->filePath(QStringLiteral("never.html")));
+    QTRY_COMPARE_WITH_TIMEOUT(failures.count(), 1, kTimeoutMs);
+    QVERIFY(!QFile::exists(out_->filePath(QStringLiteral("never.html"))));
+}
+
+QTEST_MAIN(TestReport)
+#include "test_report.moc"

@@ -1,0 +1,33 @@
+#pragma once
+// A QCustomPlot that follows the widget palette (light or dark) instead of QCustomPlot's fixed white:
+// every axis rect, axis, legend, title and colour scale takes its colours from the palette, again on
+// every QEvent::PaletteChange. It also shows a centred hint ("Loading…", "No rows yet") while the
+// plot has nothing to show.
+#include <qcustomplot.h>
+
+namespace distillery::views {
+
+class DiagnosticPlot : public QCustomPlot {
+    Q_OBJECT
+public:
+    explicit DiagnosticPlot(QWidget* parent = nullptr);
+
+    // Empty text hides the hint. It sits in the middle of the first axis rect.
+    void setHint(const QString& text);
+    QString hint() const;
+
+    // Re-applies the palette to elements added after construction (axis rects, colour scales).
+    void applyPalette();
+
+signals:
+    void paletteApplied();   // for owners that colour their own items (lines, labels) from the palette
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    void styleAxis(QCPAxis* axis, const QColor& text, const QColor& grid);
+    QCPItemText* hint_ = nullptr;
+};
+
+}  // namespace distillery::views

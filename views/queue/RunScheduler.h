@@ -1,0 +1,184 @@
+#pragma once
+// The run queue: trains queued runs in up to maxConcurrent() `distillery-engine` child processes at
+// once, `run --db FILE --run ID --progress json` for a queued run and `resume --run ID --db FILE
+// --progress json` for a killed or failed run with a checkpoint.
+//
+// The engine owns the run's row: it claims it (queued -> running), writes metrics and sets the final
+// status. The scheduler only steps in where the engine cannot: a run cancelled before it started is
+// marked killed, and a run whose engine crashed or failed while the store still says it is running
+// (with that engine's pid) is marked failed with the tail of the engine's stderr. Runs stay queued in
+// the store, so a restarted GUI picks them up again (enqueueQueuedRuns). A resume waiting for a slot
+// lives only in this object: its run stays killed or failed in the store until an engine reclaims it.
+//
+// Order: runs start in the order they were queued here (enqueue, retry, resume), oldest first;
+// enqueueQueuedRuns adds the store's queued runs oldest first.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QProcess>
+#include <QStringList>
+
+#include "RunProgress.h"
+#include "store/StoreTypes.h"
+
+namespace distillery::store {
+class Store;
+}
+
+namespace distillery::views {
+
+// Why a run failed, for the queue's failure box: the reason the store records and the last lines of
+// the engine's log.
+struct FailureDetails {
+    enum class LogSource {
+        None,           // no log line is known
+        EngineOutput,   // the engine's stderr, kept in memory because this scheduler ran it
+        StoreEvents,    // the run's last events in the store (after a restart, or another process ran it)
+    };
+    QString reason;            // the run's error column; what the user reads first
+    QStringList logLines;      // oldest first
+    LogSource logSource = LogSource::None;
+};
+
+class RunScheduler : public QObject {
+    Q_OBJECT
+public:
+    static constexpr int kStderrLinesKept = 50;
+    static constexpr int kStoreEventLinesShown = 20;
+    static constexpr int kOrphanCheckIntervalMs = 10000;
+    static constexpr int kMaxConcurrentLimit = 64;
+
+    // The engine beside this executable, unless the environment variable DISTILLERY_ENGINE names one.
+    static QString defaultEnginePath();
+
+    // Opens its own connection to the store; throws store::StoreError when it cannot.
+    RunScheduler(const QString& storePath, const QString& enginePath = defaultEnginePath(),
+                 QObject* parent = nullptr);
+    ~RunScheduler() override;   // stops the training engines (see shutdown)
+
+    QString storePath() const { return storePath_; }
+    QString enginePath() const { return enginePath_; }
+
+    // How many engines train at once (1..kMaxConcurrentLimit, default 1). On a CPU every engine uses
+    // all cores it is given, so two runs on one CPU device compete for the same cores and each takes
+    // about twice as long: raise this on a machine with several GPUs (one run per device), or for runs
+    // whose spec limits "threads". Lowering it never stops a training run; fewer runs start after it.
+    void setMaxConcurrent(int runs);
+    int maxConcurrent() const { return maxConcurrent_; }
+
+    void enqueue(qint64 runId);
+    // Every run the store holds as queued, oldest first (runs queued before a restart).
+    void enqueueQueuedRuns();
+    // Marks failed the runs of this host whose engine died unwatched; also runs every 10 s.
+    void failOrphanedRuns();
+    // Running here: SIGTERM (the engine finishes its step, checkpoints, marks the run killed); a
+    // second cancel of the same run kills the engine at once. Queued: marked killed in the store. A
+    // resume waiting for a slot is dropped (the run stays killed or failed). Returns false with *why
+    // when the run is none of these (e.g. trained by another process, or already ended).
+    bool cancel(qint64 runId, QString* why = nullptr);
+    // A killed or failed run with a checkpoint continues from it, in a slot when one is free and
+    // after the runs queued before it otherwise. False with *why when it cannot be resumed.
+    bool resume(qint64 runId, QString* why = nullptr);
+    // A killed or failed run is queued again (store: requeueRun) and trains from the beginning when
+    // a slot frees. False with *why when the run is not killed or failed.
+    bool retry(qint64 runId, QString* why = nullptr);
+    // Whether cancel/resume/retry would be accepted now, and if not, why (for enabling buttons).
+    bool canCancel(qint64 runId, QString* why = nullptr) const;
+    bool canResume(qint64 runId, QString* why = nullptr) const;
+    bool canRetry(qint64 runId, QString* why = nullptr) const;
+    // Stops every training engine like cancel() and waits up to waitMs in all for them to exit.
+    void shutdown(int waitMs = 30000);
+
+    // Runs whose engine this scheduler started and that have not ended, oldest start first.
+    QList<qint64> runningRuns() const;
+    // The first of runningRuns(); 0 when idle.
+    qint64 activeRun() const;
+    bool isBusy() const { return !engines_.empty(); }
+    bool isRunning(qint64 runId) const { return engineOf(runId) != nullptr; }
+    // Runs waiting for a slot, in the order they will start.
+    QList<qint64> pendingRuns() const;
+    bool isPending(qint64 runId) const;
+    bool isResumePending(qint64 runId) const;   // waiting for a slot to resume (not to start afresh)
+    // Runs whose engine ended while this scheduler watched, oldest end first.
+    QList<qint64> endedRuns() const { return endedRuns_; }
+    QStringList stderrTail(qint64 runId) const { return stderrTails_.value(runId); }
+    // The run's error and its engine's last log lines: the stderr tail when this scheduler ran it,
+    // else the run's last events in the store.
+    FailureDetails failureDetails(qint64 runId) const;
+    // The newest progress line of a run training here.
+    std::optional<RunProgress> progressOf(qint64 runId) const;
+    // Cached columns of a running or pending run (name, method, student, …; no spec).
+    std::optional<store::RunRow> runRow(qint64 runId) const;
+
+    // Seconds left for a running or pending run: the engine's own estimate once it reports one, else
+    // the remaining share of estimatedDuration. Empty when unknown or when the run is not queued here.
+    std::optional<double> etaSeconds(qint64 runId) const;
+    // Seconds until the last running or pending run ends: each pending run, in start order, takes
+    // the slot that frees first (slots = maxConcurrent()). 0 when nothing is queued; empty when the
+    // time of any of its runs is unknown.
+    std::optional<double> queueEta() const;
+    // Mean wall time (finished_at - started_at) of the store's finished runs of this method and
+    // student; of all finished runs when none matches; empty when no run has finished.
+    std::optional<double> estimatedDuration(const std::string& method, const std::string& student) const;
+
+signals:
+    void runStarted(qint64 runId, qint64 pid);
+    void progressed(const distillery::views::RunProgress& progress);
+    void runEnded(qint64 runId, int exitCode, bool crashed);
+    void queueChanged();
+    // The engine could not be started at all; the runs stay queued. message says what and how to fix.
+    void engineUnavailable(const QString& message);
+
+private:
+    struct PendingRun {
+        qint64 runId = 0;
+        bool resume = false;
+        qint64 sequence = 0;   // enqueue order: the start order, kept when a failed start re-queues it
+    };
+    struct Engine;
+    struct Durations {
+        double total = 0;
+        int count = 0;
+    };
+
+    void startNext();
+    bool startEngine(const PendingRun& pending);
+    void insertPending(const PendingRun& pending);
+    void readStdout(Engine& engine);
+    void readStderr(Engine& engine);
+    void parseProgressLine(Engine& engine, const QByteArray& line);
+    void keepStderrLine(qint64 runId, const QString& line);
+    void onFinished(qint64 runId, int exitCode, QProcess::ExitStatus exitStatus);
+    void onProcessError(qint64 runId, QProcess::ProcessError error);
+    void removeEngine(qint64 runId);
+    void rememberRow(const store::RunRow& row);
+    void loadDurations();
+    void addDuration(const store::RunRow& row);
+    Engine* engineOf(qint64 runId) const;
+    std::optional<double> pendingEstimate(const PendingRun& pending) const;
+    QString notQueuedHereReason(qint64 runId, const std::optional<store::RunRow>& row) const;
+
+    QString storePath_;
+    QString enginePath_;
+    std::unique_ptr<store::Store> store_;
+    int maxConcurrent_ = 1;
+    std::vector<std::unique_ptr<Engine>> engines_;   // start order
+    QList<PendingRun> pending_;                      // start order
+    qint64 nextSequence_ = 1;
+    bool paused_ = false;         // after an engine failed to start, until the next enqueue
+    bool shuttingDown_ = false;
+    QList<qint64> endedRuns_;
+    QHash<qint64, QStringList> stderrTails_;
+    QHash<qint64, store::RunRow> rows_;              // running and pending runs, without spec
+    std::map<std::pair<std::string, std::string>, Durations> durationsByPair_;   // (method, student)
+    Durations allDurations_;
+};
+
+}  // namespace distillery::views

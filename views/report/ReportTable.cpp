@@ -1,0 +1,173 @@
+#include "ReportTable.h"
+
+#include <QCoreApplication>
+#include <QVariant>
+
+#include "RunHeader.h"
+#include "store/StoreTypes.h"
+
+namespace distillery::views {
+
+namespace {
+
+QString tr(const char* text) { return QCoreApplication::translate("ReportTable", text); }
+
+const QString kNone = QStringLiteral("—");
+
+QString orNone(const std::string& text) { return text.empty() ? kNone : QString::fromStdString(text); }
+
+QString configValue(const QVariantMap& config, const QString& key) {
+    const auto it = config.constFind(key);
+    return it == config.constEnd() ? kNone : configValueText(*it);
+}
+
+QString namedValues(const QList<QPair<QString, double>>& values, qint64 step) {
+    QStringList parts;
+    for (const auto& [name, value] : values) parts.append(QStringLiteral("%1 %2").arg(name).arg(value, 0, 'g', 3));
+    return tr("%1 (step %2)").arg(parts.join(QStringLiteral(", "))).arg(step);
+}
+
+QString channelValues(const QList<std::tuple<QString, double, double>>& distances, qint64 step) {
+    QStringList parts;
+    for (const auto& [spot, meanDistance, stdDistance] : distances)
+        parts.append(QStringLiteral("%1 %2 / %3").arg(spot).arg(meanDistance, 0, 'g', 3).arg(stdDistance, 0, 'g', 3));
+    return tr("%1 (step %2)").arg(parts.join(QStringLiteral(", "))).arg(step);
+}
+
+}  // namespace
+
+QString ReportTable::runLabel(const ComparedRun& run) {
+    return QStringLiteral("#%1 %2").arg(run.run.id).arg(QString::fromStdString(run.run.name));
+}
+
+QString ReportTable::percent(const std::optional<double>& value) {
+    return value ? QString::number(*value, 'f', kDecimals) : kNone;
+}
+
+ReportTable ReportTable::runList(const ReportData& data) {
+    ReportTable table;
+    table.id = QStringLiteral("runs");
+    table.title = tr("Runs");
+    table.header = {tr("run"), tr("name"), tr("status"), tr("method"), tr("teacher → student"), tr("data set"),
+                    tr("seed")};
+    table.numeric = {true, false, false, false, false, false, true};
+    for (const ComparedRun& compared : data.runs) {
+        const store::RunRow& run = compared.run;
+        table.rows.append({QString::number(run.id), QString::fromStdString(run.name),
+                           QString::fromStdString(store::statusName(run.status)), orNone(run.method),
+                           orNone(run.teacher) + QStringLiteral(" → ") + orNone(run.student), orNone(run.dataset),
+                           QString::number(run.seed)});
+    }
+    table.emptyText = tr("No runs.");
+    return table;
+}
+
+ReportTable ReportTable::configDiff(const ReportData& data) {
+    ReportTable table;
+    table.id = QStringLiteral("config-diff");
+    table.title = tr("Configuration differences");
+    table.note = tr("The spec keys whose values are not the same in every run; all other keys are equal.");
+    const QStringList keys = differingKeys(data.runs);
+    table.header = QStringList{tr("run")} + keys;
+    table.numeric = QList<bool>(table.header.size(), false);
+    table.numeric[0] = true;
+    if (!keys.isEmpty()) {
+        for (const ComparedRun& compared : data.runs) {
+            QStringList row{QString::number(compared.run.id)};
+            for (const QString& key : keys) row.append(configValue(compared.config, key));
+            table.rows.append(row);
+        }
+    }
+    table.emptyText = data.runs.size() < 2 ? tr("One run: nothing to compare.")
+                                           : tr("All runs have the same configuration.");
+    return table;
+}
+
+ReportTable ReportTable::results(const ReportData& data) {
+    ReportTable table;
+    table.id = QStringLiteral("results");
+    table.title = tr("Results");
+    table.note = tr("Model selection on the validation split: the test accuracy is read at the step of the best "
+                    "val/acc1 (the earliest, on a tie).");
+    table.header = {tr("run"), tr("name"), tr("best val. acc. (%)"), tr("step of best val."),
+                    tr("test acc. at best val. (%)"), tr("test acc. last (%)")};
+    table.numeric = {true, false, true, true, true, true};
+    for (int i = 0; i < data.runs.size(); ++i) {
+        const RunResult& result = data.results.at(i);
+        table.rows.append({QString::number(data.runs[i].run.id), QString::fromStdString(data.runs[i].run.name),
+                           percent(result.bestVal),
+                           result.bestValStep ? QString::number(*result.bestValStep) : kNone,
+                           percent(result.testAtBestVal), percent(result.lastTest)});
+    }
+    table.emptyText = tr("No runs.");
+    return table;
+}
+
+ReportTable ReportTable::grouped(const ReportData& data, bool withRunIds) {
+    ReportTable table;
+    table.id = QStringLiteral("grouped");
+    table.title = tr("Grouped over seeds");
+    table.note = tr("Runs whose configurations differ only in name, seed and teacher run form one group; "
+                    "mean ± sample standard deviation over its finished runs.");
+    table.header = {tr("configuration"), tr("method"), tr("runs"), tr("test acc. at best val. (%)"),
+                    tr("test acc. last (%)"), tr("best val. acc. (%)")};
+    table.numeric = {false, false, true, true, true, true};
+    if (withRunIds) {
+        table.header.append(tr("run ids"));
+        table.numeric.append(false);
+    }
+    for (const RunGroup& group : groupRuns(data.runs)) {
+        QVector<double> atBest, last, bestVal;
+        int finished = 0;
+        QStringList ids;
+        for (int member : group.members) {
+            const ComparedRun& compared = data.runs[member];
+            ids.append(QString::number(compared.run.id));
+            // As experiments/results_table.py: only finished runs enter the statistics.
+            if (compared.run.status != store::RunStatus::Finished) continue;
+            ++finished;
+            const RunResult& result = data.results.at(member);
+            if (result.testAtBestVal) atBest.append(*result.testAtBestVal);
+            if (result.lastTest) last.append(*result.lastTest);
+            if (result.bestVal) bestVal.append(*result.bestVal);
+        }
+        const int others = static_cast<int>(group.members.size()) - finished;
+        QString runs = QString::number(finished);
+        if (others > 0) runs += tr(" (+%1 not finished)").arg(others);
+        const ComparedRun& first = data.runs[group.members.first()];
+        QStringList row{group.label, orNone(first.run.method), runs, formatAggregate(aggregate(atBest), kDecimals),
+                        formatAggregate(aggregate(last), kDecimals), formatAggregate(aggregate(bestVal), kDecimals)};
+        if (withRunIds) row.append(ids.join(QStringLiteral(", ")));
+        table.rows.append(row);
+    }
+    table.emptyText = tr("No runs.");
+    return table;
+}
+
+ReportTable ReportTable::diagnostics(const ReportData& data) {
+    ReportTable table;
+    table.id = QStringLiteral("diagnostics");
+    table.title = tr("Diagnostics");
+    table.note = tr("Each run at its end: the gates' open rates, the channel statistics' distance from the teacher "
+                    "(mean over channels) and the path weights at the last step that logged them, and the engine's "
+                    "warnings and errors.");
+    table.header = {tr("run"), tr("status"), tr("wall time"), tr("metric points"), tr("last step"),
+                    tr("gates: open rate"), tr("channels: |Δμ| / |Δσ|"), tr("path weights"), tr("warnings / errors"),
+                    tr("error")};
+    table.numeric = {true, false, true, true, true, false, false, false, true, false};
+    for (int i = 0; i < data.runs.size(); ++i) {
+        const store::RunRow& run = data.runs[i].run;
+        const RunDiagnostics& d = data.diagnostics.at(i);
+        table.rows.append({QString::number(run.id), QString::fromStdString(store::statusName(run.status)),
+                           d.wallSeconds ? RunHeader::formatDuration(*d.wallSeconds) : kNone,
+                           QString::number(d.metricPoints), QString::number(d.lastStep),
+                           d.gateStep ? namedValues(d.gateOpenRates, *d.gateStep) : kNone,
+                           d.channelStep ? channelValues(d.channelDistances, *d.channelStep) : kNone,
+                           d.pathStep ? namedValues(d.pathWeights, *d.pathStep) : kNone,
+                           QStringLiteral("%1 / %2").arg(d.warnings).arg(d.errors), orNone(run.error)});
+    }
+    table.emptyText = tr("No runs.");
+    return table;
+}
+
+}  // namespace distillery::views
