@@ -28,38 +28,19 @@
 #include "RunScheduler.h"
 #include "RunsTableModel.h"
 #include "StorePoller.h"
+#include "RunFixtures.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
 #include "store/Store.h"
 
 using namespace distillery;
 using namespace distillery::views;
+using distillery::testing::tinySpec;
 
 namespace {
 
 constexpr int kRunTimeoutMs = 120000;
 
-// Built as a struct, not JSON, so the test does not depend on the spec's field names.
-spec::RunSpec tinySpec(const std::string& name, int64_t epochs, int64_t trainSize) {
-    spec::RunSpec run;
-    run.name = name;
-    run.data.name = "synthetic";
-    run.data.channels = 1;
-    run.data.height = 28;
-    run.data.width = 28;
-    run.data.numClasses = 4;
-    run.data.trainSize = trainSize;
-    run.data.testSize = 64;
-    run.data.valSize = 64;
-    run.studentModel = "tinycnn";
-    run.method.name = "ce";
-    run.epochs = epochs;
-    run.batchSize = 32;
-    run.seed = 1;
-    run.threads = 1;      // two cores are shared with the rest of the test suite
-    run.logEvery = 1;     // a metric row every step, so even a one-epoch run writes several
-    return run;
-}
 
 // Records every status a run passes through, reading the store every 10 ms with its own connection.
 class StatusRecorder : public QObject {

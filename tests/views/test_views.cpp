@@ -21,12 +21,17 @@
 #include "RunsFilterProxy.h"
 #include "RunsTableModel.h"
 #include "StorePoller.h"
+#include "RunFixtures.h"
 #include "store/Store.h"
 
 using namespace distillery;
 using namespace distillery::views;
 
 namespace {
+
+store::MetricPoint point(int64_t runId, const std::string& key, int64_t step, double value) {
+    return testing::metricPoint(runId, key, step, value);
+}
 
 constexpr int kLiveTimeoutMs = 5000;
 
@@ -49,16 +54,6 @@ void writePoints(store::Store& store, const std::vector<store::MetricPoint>& poi
     store.writeBatch(batch);
 }
 
-store::MetricPoint point(int64_t runId, const std::string& key, int64_t step, double value) {
-    store::MetricPoint p;
-    p.runId = runId;
-    p.key = key;
-    p.step = step;
-    p.epoch = static_cast<double>(step) / 100.0;
-    p.value = value;
-    p.wallTime = static_cast<double>(step) * 0.1;
-    return p;
-}
 
 // Points of one key: steps first, first+stride, … (count of them), values from a formula.
 std::vector<store::MetricPoint> series(int64_t runId, const std::string& key, int64_t first, int64_t stride, int count,

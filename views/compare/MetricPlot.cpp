@@ -1,5 +1,7 @@
 #include "MetricPlot.h"
 
+#include "PlotPalette.h"
+
 #include <cmath>
 #include <limits>
 
@@ -153,10 +155,7 @@ void MetricPlot::setSeries(qint64 runId, const QString& runLabel, const MetricSe
     applyStyles();
     updateAxisLabels();
     refresh();
-    if (keys_ != keysBefore) {
-        emit keysChanged(keys_);
-        emit visibleKeysChanged(visibleKeys());
-    }
+    announceNewKeys(keysBefore);
 }
 
 void MetricPlot::appendPoints(qint64 runId, const MetricSeriesList& points) {
@@ -169,10 +168,13 @@ void MetricPlot::appendPoints(qint64 runId, const MetricSeriesList& points) {
         updateAxisLabels();
     }
     refresh();
-    if (keys_ != keysBefore) {
-        emit keysChanged(keys_);
-        emit visibleKeysChanged(visibleKeys());
-    }
+    announceNewKeys(keysBefore);
+}
+
+void MetricPlot::announceNewKeys(const QStringList& keysBefore) {
+    if (keys_ == keysBefore) return;
+    emit keysChanged(keys_);
+    emit visibleKeysChanged(visibleKeys());
 }
 
 void MetricPlot::removeRun(qint64 runId) {
@@ -672,27 +674,8 @@ void MetricPlot::changeEvent(QEvent* event) {
 }
 
 void MetricPlot::applyPalette() {
-    // Follow the system palette (light or dark) instead of QCustomPlot's fixed white.
+    applyPlotPalette(this, palette());
     const QPalette pal = palette();
-    const QColor base = pal.color(QPalette::Base);
-    const QColor text = pal.color(QPalette::Text);
-    QColor grid = pal.color(QPalette::Mid);
-    grid.setAlpha(110);
-    setBackground(base);
-    axisRect()->setBackground(base);
-    for (QCPAxis* axis : {xAxis, yAxis, xAxis2, yAxis2}) {
-        axis->setBasePen(QPen(text, 1));
-        axis->setTickPen(QPen(text, 1));
-        axis->setSubTickPen(QPen(text, 1));
-        axis->setLabelColor(text);
-        axis->setTickLabelColor(text);
-        axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-        axis->grid()->setSubGridPen(QPen(grid, 1, Qt::DotLine));
-        axis->grid()->setZeroLinePen(Qt::NoPen);
-    }
-    legend->setBrush(Qt::NoBrush);
-    legend->setBorderPen(Qt::NoPen);
-    legend->setTextColor(text);
     emptyHint_->setColor(pal.color(QPalette::PlaceholderText));
     readout_->setColor(pal.color(QPalette::ToolTipText));
     readout_->setBrush(pal.color(QPalette::ToolTipBase));

@@ -131,6 +131,7 @@ private:
     QCPAxis* valueAxisFor(const QString& key) const;
     bool isPlottable(const QString& key) const;
     void noteKey(const QString& key);
+    void announceNewKeys(const QStringList& keysBefore);   // the key signals, when keys were added
     void applyKeyChoice(bool chosen, const QStringList& keys);
 
     void applyStyles();

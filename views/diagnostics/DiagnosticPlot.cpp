@@ -1,5 +1,7 @@
 #include "DiagnosticPlot.h"
 
+#include "PlotPalette.h"
+
 namespace distillery::views {
 
 DiagnosticPlot::DiagnosticPlot(QWidget* parent) : QCustomPlot(parent) {
@@ -27,40 +29,9 @@ void DiagnosticPlot::changeEvent(QEvent* event) {
     }
 }
 
-void DiagnosticPlot::styleAxis(QCPAxis* axis, const QColor& text, const QColor& grid) {
-    axis->setBasePen(QPen(text, 1));
-    axis->setTickPen(QPen(text, 1));
-    axis->setSubTickPen(QPen(text, 1));
-    axis->setLabelColor(text);
-    axis->setTickLabelColor(text);
-    axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-    axis->grid()->setZeroLinePen(Qt::NoPen);
-}
-
 void DiagnosticPlot::applyPalette() {
-    const QPalette pal = palette();
-    const QColor base = pal.color(QPalette::Base);
-    const QColor text = pal.color(QPalette::Text);
-    QColor grid = pal.color(QPalette::Mid);
-    grid.setAlpha(110);
-    setBackground(base);
-    for (QCPAxisRect* rect : axisRects()) {
-        rect->setBackground(base);
-        for (QCPAxis* axis : rect->axes()) styleAxis(axis, text, grid);
-    }
-    for (QCPLayoutElement* element : plotLayout()->elements(true)) {
-        if (auto* legend = qobject_cast<QCPLegend*>(element)) {
-            legend->setBrush(Qt::NoBrush);
-            legend->setBorderPen(Qt::NoPen);
-            legend->setTextColor(text);
-        } else if (auto* title = qobject_cast<QCPTextElement*>(element)) {
-            title->setTextColor(text);
-        } else if (auto* scale = qobject_cast<QCPColorScale*>(element)) {
-            styleAxis(scale->axis(), text, grid);
-            scale->axis()->grid()->setVisible(false);
-        }
-    }
-    hint_->setColor(pal.color(QPalette::PlaceholderText));
+    applyPlotPalette(this, palette());
+    hint_->setColor(palette().color(QPalette::PlaceholderText));
     emit paletteApplied();
 }
 

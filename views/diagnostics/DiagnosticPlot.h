@@ -26,7 +26,6 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
-    void styleAxis(QCPAxis* axis, const QColor& text, const QColor& grid);
     QCPItemText* hint_ = nullptr;
 };
 

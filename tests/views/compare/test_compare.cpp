@@ -21,6 +21,7 @@
 #include "MetricPlot.h"
 #include "RunComparison.h"
 #include "Smoothing.h"
+#include "RunFixtures.h"
 #include "store/Store.h"
 
 using namespace distillery;
@@ -46,18 +47,12 @@ double valAcc(int config, int seed, int evaluation) {
     return base[evaluation] + 5.0 * config + kSeedOffsets[seed];
 }
 
+store::MetricPoint point(int64_t runId, const std::string& key, int64_t step, double value) {
+    return testing::metricPoint(runId, key, step, value, 1.5);
+}
+
 double trainLoss(int config, int seed, int i) { return 2.0 / (1.0 + 0.1 * i) + 0.1 * config + 0.01 * seed; }
 
-store::MetricPoint point(int64_t runId, const std::string& key, int64_t step, double value) {
-    store::MetricPoint p;
-    p.runId = runId;
-    p.key = key;
-    p.step = step;
-    p.epoch = static_cast<double>(step) / 100.0;
-    p.value = value;
-    p.wallTime = static_cast<double>(step) * 1.5;
-    return p;
-}
 
 // A series as the poller delivers it: steps first, first+stride, …; epoch = step/100, wall = 1.5 s/step.
 MetricSeries makeSeries(const QString& key, int first, int stride, int count, double (*valueAt)(int i)) {
