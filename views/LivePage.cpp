@@ -30,8 +30,8 @@ LivePage::LivePage(QWidget* parent) : QWidget(parent) {
     splitter_->setObjectName(QStringLiteral("liveSplitter"));
     splitter_->addWidget(curves);
     splitter_->addWidget(diagnostics_);
-    splitter_->setStretchFactor(0, 3);
-    splitter_->setStretchFactor(1, 2);
+    splitter_->setStretchFactor(0, 1);
+    splitter_->setStretchFactor(1, 1);
     splitter_->setChildrenCollapsible(false);
 
     auto* layout = new QVBoxLayout(this);

@@ -88,8 +88,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
             size = size.boundedTo(screen->availableSize() * 0.95);
         resize(size);
     }
-    resizeDocks({runsDock_}, {qMin(560, width() * 40 / 100)}, Qt::Horizontal);
-    resizeDocks({queueDock_}, {qMin(260, height() * 30 / 100)}, Qt::Vertical);
+    resizeDocks({runsDock_}, {qMin(470, width() * 35 / 100)}, Qt::Horizontal);
+    resizeDocks({runsDock_, queueDock_}, {height() * 70 / 100, height() * 30 / 100}, Qt::Vertical);
     restoreState(settings.value(kStateKey).toByteArray());
     live_->splitter()->restoreState(settings.value(kLiveSplitterKey).toByteArray());
     live_->controls()->restoreState(settings.value(kCurvesKey).toMap());

@@ -14,6 +14,7 @@
 #include <QStyleFactory>
 #include <QTimer>
 
+#include "DesignerPage.h"
 #include "MainWindow.h"
 #include "ReportCommand.h"
 
@@ -113,7 +114,10 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption pageOption(QStringLiteral("page"),
                                         QStringLiteral("Show this page: design, live, compare or report."),
                                         QStringLiteral("PAGE"));
-    parser.addOptions({noQueue, screenshot, screenshotAfter, selectRun, pageOption});
+    const QCommandLineOption designOption(QStringLiteral("design"),
+                                          QStringLiteral("Load a spec or experiment file into the designer and show it."),
+                                          QStringLiteral("SPEC.json"));
+    parser.addOptions({noQueue, screenshot, screenshotAfter, selectRun, pageOption, designOption});
     parser.process(*app);   // exits after printing --help or --version
 
     const QStringList positional = parser.positionalArguments();
@@ -153,6 +157,15 @@ int main(int argc, char* argv[]) {
         // The rest once the poller has listed them: selecting needs the rows.
         if (ids.size() > 1)
             QTimer::singleShot(1000, &window, [&window, ids] { window.selectRuns(ids); });
+    }
+    if (parser.isSet(designOption)) {
+        // The designer shows what it could not load under its form; only an unreadable file stops here.
+        if (!window.designer()->loadSpecFile(parser.value(designOption))) {
+            std::fprintf(stderr, "distillery: cannot load %s into the designer: %s\n",
+                         qPrintable(parser.value(designOption)), qPrintable(window.designer()->generalErrorText()));
+            return 2;
+        }
+        window.showPage(distillery::views::MainWindow::Page::Design);
     }
     if (parser.isSet(pageOption)) {
         distillery::views::MainWindow::Page page;

@@ -46,8 +46,8 @@ CurveControls::CurveControls(MetricPlot* plot, QWidget* parent) : QWidget(parent
     auto* keysHeader = new QHBoxLayout;
     keysHeader->addWidget(new QLabel(tr("Metrics"), this), 1);
     defaultKeysButton_ = new QToolButton(this);
-    defaultKeysButton_->setText(tr("Losses && accuracies"));
-    defaultKeysButton_->setToolTip(tr("Show every loss and accuracy, including keys that appear later"));
+    defaultKeysButton_->setText(tr("Defaults"));
+    defaultKeysButton_->setToolTip(tr("Show the training losses and the top-1 accuracies, including keys that appear later"));
     keysHeader->addWidget(defaultKeysButton_);
     layout->addLayout(keysHeader);
 

@@ -52,7 +52,8 @@ QString MetricPlot::xAxisLabel(XAxis axis) {
 
 MetricPlot::AxisKind MetricPlot::axisKindOf(const QString& key) {
     const QString lastPart = key.section(QLatin1Char('/'), -1);
-    if (lastPart.contains(QLatin1String("acc"))) return AxisKind::Accuracy;
+    // Top-1 agreement with the teacher is a percentage like the accuracies.
+    if (lastPart.contains(QLatin1String("acc")) || lastPart == QLatin1String("agreement")) return AxisKind::Accuracy;
     if (key.split(QLatin1Char('/')).contains(QLatin1String("loss")) || lastPart.contains(QLatin1String("loss")))
         return AxisKind::Loss;
     return AxisKind::Other;
@@ -326,8 +327,15 @@ QCPAxis* MetricPlot::valueAxisFor(const QString& key) const {
     return yAxis;
 }
 
-bool MetricPlot::isPlottable(const QString& key) const {
-    return axisKindOf(key) != AxisKind::Other;
+bool MetricPlot::isDefaultKey(const QString& key) {
+    // What a researcher reads first: the training loss and its terms, and the top-1 accuracies.
+    // Everything else (val/loss, top-5, agreement, lr, …) is one tick away in the key list.
+    switch (axisKindOf(key)) {
+        case AxisKind::Loss: return key.startsWith(QLatin1String("train/"));
+        case AxisKind::Accuracy: return key.endsWith(QLatin1String("/acc1"));
+        case AxisKind::Other: return false;
+    }
+    return false;
 }
 
 // ---- display -------------------------------------------------------------------------------------
@@ -402,7 +410,7 @@ void MetricPlot::applyKeyChoice(bool chosen, const QStringList& keys) {
 }
 
 bool MetricPlot::isKeyVisible(const QString& key) const {
-    return keysChosen_ ? chosenKeys_.contains(key) : isPlottable(key);
+    return keysChosen_ ? chosenKeys_.contains(key) : isDefaultKey(key);
 }
 
 QStringList MetricPlot::visibleKeys() const {

@@ -3,9 +3,10 @@
 // one colour per run). A series is one key of one run; it keeps its raw points (step, epoch, wall
 // time, value) so the x axis and the smoothing can change without asking the store again.
 //
-// Losses go on the left axis, accuracies (%) on the right (axisKindOf; agreement, also a
-// percentage, goes right too). By default the losses and accuracies are shown; other keys (lr,
-// epoch_time, …) only when chosen, on the left axis. Smoothing is TensorBoard's debiased EMA; the
+// Losses go on the left axis, accuracies (%) on the right (axisKindOf; agreement with the teacher,
+// also a percentage, goes right too). By default the training losses and the top-1 accuracies are
+// shown (isDefaultKey); other keys (val/loss, lr, epoch_time, …) when chosen, lr and the like on the
+// left axis. Smoothing is TensorBoard's debiased EMA; the
 // raw series then stays visible, faint, behind the smoothed one. Log y applies to the left (loss)
 // axis. Points arrive live through appendPoints and are drawn with a queued replot, so a burst of
 // points costs one repaint. The axes follow the data until the user drags or zooms; a double-click
@@ -34,6 +35,8 @@ public:
     // Keys with "acc" in their last path part are accuracies, with "loss" in any part losses; others
     // (lr, epoch_time, …) have scales of their own and are plotted only when chosen.
     static AxisKind axisKindOf(const QString& key);
+    // Shown until the user picks keys: the training losses (train/loss and its terms) and the top-1 accuracies.
+    static bool isDefaultKey(const QString& key);
 
     // Above this many points a graph is drawn without antialiasing: it costs more than it shows.
     static constexpr int kAntialiasLimit = 10000;
@@ -75,7 +78,7 @@ public:
     void setColourBy(ColourBy colourBy);
     ColourBy colourBy() const { return colourBy_; }
 
-    // Empty = all plottable keys (losses and accuracies), including those that appear later.
+    // Empty = the default keys (isDefaultKey), including those that appear later.
     void setVisibleKeys(const QStringList& keys);
     // Exactly these keys, possibly none (a restored choice).
     void setChosenKeys(const QStringList& keys);
@@ -83,7 +86,7 @@ public:
     void setKeyVisible(const QString& key, bool visible);
     bool isKeyVisible(const QString& key) const;
     QStringList visibleKeys() const;                    // the seen keys shown now, in keys() order
-    bool keysChosen() const { return keysChosen_; }     // false: the default, all plottable keys
+    bool keysChosen() const { return keysChosen_; }     // false: the default keys (isDefaultKey)
     QStringList chosenKeys() const { return chosenKeys_; }
 
     QColor runColor(qint64 runId) const;                // a run's colour under ColourBy::Run
@@ -129,7 +132,6 @@ private:
     void rebuildGraphData(Series& series);
     QVector<double> xValues(const MetricSeries& points) const;
     QCPAxis* valueAxisFor(const QString& key) const;
-    bool isPlottable(const QString& key) const;
     void noteKey(const QString& key);
     void announceNewKeys(const QStringList& keysBefore);   // the key signals, when keys were added
     void applyKeyChoice(bool chosen, const QStringList& keys);

@@ -25,6 +25,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSet>
 #include <QSpinBox>
 #include <QSplitter>
@@ -182,7 +183,11 @@ DesignerPage::DesignerPage(const QString& enginePath, QWidget* parent)
     auto* scroll = new QScrollArea;
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidget(buildForm());
+    QWidget* form = buildForm();
+    scroll->setWidget(form);
+    // The form is read top to bottom: never make the user scroll sideways to see a field.
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(form->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
     leftLayout->addWidget(scroll, 1);
     generalError_ = new ErrorLabel;
     leftLayout->addWidget(generalError_);
@@ -231,8 +236,8 @@ DesignerPage::DesignerPage(const QString& enginePath, QWidget* parent)
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 2);
     splitter->addWidget(right);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);

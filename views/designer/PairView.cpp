@@ -65,7 +65,7 @@ QString PairView::rowLabel(bool teacher) const {
 }
 
 QSize PairView::sizeHint() const { return {640, std::max(layout_.height, 160)}; }
-QSize PairView::minimumSizeHint() const { return {320, std::max(layout_.height, 120)}; }
+QSize PairView::minimumSizeHint() const { return {layout_.minimumWidth, std::max(layout_.height, 120)}; }
 
 void PairView::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
@@ -79,9 +79,9 @@ void PairView::changeEvent(QEvent* event) {
 }
 
 void PairView::relayout() {
-    const int before = layout_.height;
+    const int before = layout_.height, minimumBefore = layout_.minimumWidth;
     layout_ = computeLayout(width());
-    if (layout_.height != before) updateGeometry();
+    if (layout_.height != before || layout_.minimumWidth != minimumBefore) updateGeometry();
     update();
 }
 
@@ -112,7 +112,17 @@ PairView::Layout PairView::computeLayout(int width) const {
     }
     const int heads = int(pooled) + int(logits);
     const qreal left = kMargin + labelWidth + kGap;
-    const qreal right = std::max<qreal>(left + 80, width - kMargin - heads * (kHeadWidth + kGap));
+    // Below the width every C×H×W label needs, the view grows a scroll bar instead of cutting labels.
+    qreal widestStage = 0;
+    int mostStages = 0;
+    for (const auto* net : {&description_.teacher, &description_.student})
+        if (*net) {
+            mostStages = std::max(mostStages, int((*net)->stages.size()));
+            for (const auto& stage : (*net)->stages) widestStage = std::max(widestStage, metrics.horizontalAdvance(stage.label()));
+        }
+    const qreal stagesWidth = mostStages * (widestStage + 12 + kGap);
+    out.minimumWidth = int(std::ceil(left + stagesWidth + heads * (kHeadWidth + kGap) + kMargin));
+    const qreal right = std::max<qreal>(left + std::max<qreal>(80, stagesWidth), width - kMargin - heads * (kHeadWidth + kGap));
 
     // Each row spreads its stages over the same span, so relative depths line up.
     struct Slots {

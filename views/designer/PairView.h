@@ -60,6 +60,7 @@ private:
         QList<SpotLine> spots;
         QRectF teacherLabel, studentLabel;
         int height = 0;
+        int minimumWidth = 320;   // every box wide enough for its C×H×W label
     };
     Layout computeLayout(int width) const;
     void relayout();
