@@ -32,7 +32,8 @@ bool Trainer::stopRequested() { return stop_.load(); }
 void Trainer::clearStop() { stop_.store(false); }
 
 std::string Trainer::defaultCheckpointDir(const std::string& storePath, int64_t runId) {
-    return storePath + ".checkpoints/run-" + std::to_string(runId);
+    // Absolute: the store records it, and the GUI or a resume may run from another folder.
+    return std::filesystem::absolute(storePath + ".checkpoints/run-" + std::to_string(runId)).string();
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <random>
 
 #include <signal.h>
@@ -425,8 +426,23 @@ std::vector<CheckpointRow> Store::checkpoints(int64_t runId) const {
     s.bind(1, runId);
     std::vector<CheckpointRow> rows;
     while (s.step())
-        rows.push_back({s.int64(0), runId, s.int64(1), s.int64(2), s.text(3), s.text(4), s.real(5), s.real(6)});
+        rows.push_back({s.int64(0), runId, s.int64(1), s.int64(2), locateCheckpoint(s.text(3)), s.text(4), s.real(5),
+                        s.real(6)});
     return rows;
+}
+
+std::string Store::locateCheckpoint(const std::string& recorded) const {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (fs::exists(recorded, error)) return recorded;
+    // Checkpoints live in <store>.checkpoints/ beside the store. A store that was moved or copied
+    // with that folder, or a path recorded relative to another working directory, is found there.
+    const std::string marker = ".checkpoints/";
+    const size_t at = recorded.rfind(marker);
+    if (at == std::string::npos) return recorded;
+    const std::string storeName = fs::path(recorded.substr(0, at)).filename().string();
+    const fs::path beside = fs::absolute(path_, error).parent_path() / (storeName + recorded.substr(at));
+    return fs::exists(beside, error) ? beside.string() : recorded;
 }
 
 std::vector<EventRow> Store::events(int64_t runId, int64_t afterId) const {

@@ -117,6 +117,8 @@ public:
     std::vector<GateClassRow> gateClasses(int64_t runId, int64_t step) const;
     std::vector<ChannelStatRow> channelStats(int64_t runId, const std::string& spot, int64_t step) const;
     std::vector<PathWeightRow> pathWeights(int64_t runId, int64_t afterStep = -1) const;
+    // Paths as recorded, or, when that file is gone, the same file in the <store>.checkpoints/ folder
+    // beside this store (a store moved or copied with its checkpoints keeps them).
     std::vector<CheckpointRow> checkpoints(int64_t runId) const;
     std::vector<EventRow> events(int64_t runId, int64_t afterId = 0) const;
 
@@ -141,6 +143,7 @@ public:
 
 private:
     void migrate();
+    std::string locateCheckpoint(const std::string& recorded) const;
     std::string path_;
     sqlite3* db_ = nullptr;
 };

@@ -40,6 +40,29 @@ private slots:
         sqlite3_finalize(stmt);
     }
 
+    // A store copied elsewhere with its <store>.checkpoints/ folder, whose rows recorded paths
+    // relative to the working directory of the engine that wrote them, still finds its checkpoints.
+    void checkpointsAreFoundBesideAMovedStore() {
+        QTemporaryDir dir;
+        const std::string folder = dir.path().toStdString();
+        const std::string moved = folder + "/copy.sqlite";
+        const std::string file = folder + "/laptop.sqlite.checkpoints/run-1/best.pt";
+        QVERIFY(QDir().mkpath(QString::fromStdString(folder + "/laptop.sqlite.checkpoints/run-1")));
+        std::ofstream(file) << "weights";
+        distillery::store::Store store(moved);
+        distillery::store::NewRun run;
+        run.name = "teacher";
+        run.specJson = "{}";
+        const int64_t id = store.insertRun(run);
+        store.addCheckpoint({0, id, 10, 1, "results/laptop.sqlite.checkpoints/run-1/best.pt", "best", 90.0, 0});
+        store.addCheckpoint({0, id, 10, 1, "/elsewhere/gone.pt", "last", 90.0, 0});
+        const auto rows = store.checkpoints(id);
+        QCOMPARE(rows.size(), size_t(2));
+        QCOMPARE(QFileInfo(QString::fromStdString(rows[0].path)).canonicalFilePath(),
+                 QFileInfo(QString::fromStdString(file)).canonicalFilePath());
+        QCOMPARE(rows[1].path, std::string("/elsewhere/gone.pt"));   // nothing beside the store: as recorded
+    }
+
     void roundTripSurvivesReopen() {
         const std::string file = path("roundtrip.sqlite");
         int64_t id = 0;

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Regenerates the screenshots in docs/ under Xvfb, from a results store of the laptop experiment set:
+#
+#   build/bin/distillery-engine run --spec experiments/laptop/all-seeds.json --db laptop.sqlite
+#   docs/screenshots.sh laptop.sqlite
+#
+# It works on a copy of the store, with fresh settings (the default window layout). The Live shot
+# trains one more KD student in the background (about a minute on 2 cores) and shows it mid-run.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${DISTILLERY_BUILD_DIR:-$here/build}"
+if [ $# -ne 1 ] || [ ! -f "$1" ]; then
+  echo "usage: docs/screenshots.sh STORE.sqlite  (a store of experiments/laptop/all-seeds.json)" >&2
+  exit 2
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# Under its own name, beside its checkpoints: the teacher runs' weights are found there.
+# (a tree of links, so the run trained here writes nothing into the original's folder).
+store="$work/$(basename "$1")"
+python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' "$1" "$store"
+if [ -d "$1.checkpoints" ]; then cp -rs "$(cd "$(dirname "$1")" && pwd)/$(basename "$1").checkpoints" "$store.checkpoints"; fi
+export XDG_CONFIG_HOME="$work/config" XDG_RUNTIME_DIR="$work/runtime"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+
+# The ids of runs by name, comma-separated, in the order given.
+ids() {
+  python3 - "$store" "$@" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+ids = []
+for name in sys.argv[2:]:
+    row = db.execute("SELECT id FROM runs WHERE name = ? ORDER BY id DESC LIMIT 1", (name,)).fetchone()
+    if row is None:
+        sys.exit(f"screenshots.sh: the store has no run named {name}; run experiments/laptop/all-seeds.json first")
+    ids.append(str(row[0]))
+print(",".join(ids))
+PY
+}
+
+shot() {
+  local out="$1" wait="$2"
+  shift 2
+  xvfb-run -a -s '-screen 0 1600x940x24' "$build/bin/distillery" "$store" --no-queue "$@" \
+    --screenshot "$here/docs/$out" --screenshot-after "$wait"
+  echo "wrote docs/$out"
+}
+
+# The designer holding the SAKD student of the laptop set.
+python3 - "$here/experiments/laptop/sakd.json" "$work/sakd.json" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+spec = next(r for r in runs if r.get("method", {}).get("name") == "sakd")
+spec["name"] = "fmnist-sakd"
+json.dump(spec, open(sys.argv[2], "w"), indent=2)
+PY
+shot screenshot-design.png 4000 --design "$work/sakd.json"
+shot screenshot-live-gates.png 4000 --page live --select "$(ids fmnist-sakd-s1)"
+shot screenshot-live-channels.png 4000 --page live --select "$(ids fmnist-adain-s1)"
+shot screenshot-live-paths.png 4000 --page live --select "$(ids fmnist-multipath-s1)"
+seeds=()
+for config in vanilla kd multipath; do for seed in 1 2 3; do seeds+=("fmnist-$config-s$seed"); done; done
+shot screenshot-compare.png 5000 --page compare --select "$(ids "${seeds[@]}")"
+shot screenshot-report.png 5000 --page report --select "$(ids "${seeds[@]}")"
+
+# Live while training: the engine trains a KD student beside the window, as on a server.
+python3 - "$here/experiments/laptop/all-seeds.json" "$work/kd.json" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+spec = next(r for r in runs if r["name"] == "fmnist-kd-s1")
+spec["name"] = "fmnist-kd-live"
+json.dump(spec, open(sys.argv[2], "w"), indent=2)
+PY
+"$build/bin/distillery-engine" run --spec "$work/kd.json" --db "$store" --progress none 2>/dev/null &
+engine=$!
+sleep 50
+shot screenshot-live.png 3000 --page live --select "$(ids fmnist-kd-live)"
+kill "$engine" 2>/dev/null || true
+wait "$engine" 2>/dev/null || true
