@@ -1,6 +1,7 @@
 #pragma once
 // What the GUI benchmark programs share: an off-screen QApplication, waiting on the event loop for a
 // condition, and writing synthetic runs into a store fast.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -21,13 +22,22 @@ inline void useOffscreenWithoutDisplay() {
         qputenv("QT_QPA_PLATFORM", "offscreen");
 }
 
+// The longest single pass of the event loop seen by waitUntil, in ms: how long the window could
+// not react to input.
+inline double& longestEventLoopPassMs() {
+    static double longest = 0;
+    return longest;
+}
+
 // Processes events until done() holds; returns the milliseconds it took, or -1 after timeoutMs.
 inline double waitUntil(const std::function<bool()>& done, int timeoutMs = 120000) {
-    QElapsedTimer timer;
+    QElapsedTimer timer, pass;
     timer.start();
     while (!done()) {
         if (timer.elapsed() > timeoutMs) return -1;
+        pass.start();
         QApplication::processEvents(QEventLoop::AllEvents, 5);
+        longestEventLoopPassMs() = std::max(longestEventLoopPassMs(), static_cast<double>(pass.nsecsElapsed()) / 1e6);
     }
     return static_cast<double>(timer.nsecsElapsed()) / 1e6;
 }
