@@ -18,10 +18,14 @@
 #include "MainWindow.h"
 #include "RunHeader.h"
 #include "RunScheduler.h"
+#include "ComparePage.h"
+#include "DesignerPage.h"
+#include "ReportPage.h"
 #include "RunsFilterProxy.h"
 #include "RunsTableModel.h"
 #include "StorePoller.h"
 #include "RunFixtures.h"
+#include "spec/RunSpec.h"
 #include "store/Store.h"
 
 using namespace distillery;
@@ -114,6 +118,8 @@ private slots:
     void deletingRunsAsksAndRemovesTheirRows();
     void specFileErrorsAreListedWithFieldPaths();
     void specFileRunsAreQueued();
+    void pagesFollowTheSelectionAndShortcuts();
+    void duplicateAsNewFillsTheDesigner();
 
     void schedulerParsesProgressAndRecordsEngineFailure();
     void schedulerCancelsQueuedAndRunningRuns();
@@ -458,6 +464,54 @@ void TestViews::specFileRunsAreQueued() {
     // It shows up in the table and is selected.
     QTRY_COMPARE_WITH_TIMEOUT(window.selectedRun(), ids.first(), kLiveTimeoutMs);
     QCOMPARE(cell(window.runsModel(), ids.first(), RunsTableModel::NameColumn), QStringLiteral("from-file"));
+}
+
+void TestViews::pagesFollowTheSelectionAndShortcuts() {
+    MainWindow& window = openWindow();
+    QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 4, kLiveTimeoutMs);
+    window.selectRuns({finishedRun_, runningRun_});
+    QCOMPARE(window.selectedRun(), finishedRun_);   // the first one is current: Live shows it
+    QCOMPARE(window.livePage()->runId(), finishedRun_);
+
+    // Ctrl+3: Compare, which takes the selection; Ctrl+4: Report, likewise; Ctrl+1: Design.
+    window.activateWindow();
+    QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
+    QCOMPARE(window.currentPage(), MainWindow::Page::Compare);
+    QCOMPARE(window.comparePage()->runIds(), (QList<qint64>{finishedRun_, runningRun_}));
+    QTRY_VERIFY_WITH_TIMEOUT(window.comparePage()->comparedRuns().size() == 2, kLiveTimeoutMs);
+    QTest::keyClick(&window, Qt::Key_4, Qt::ControlModifier);
+    QCOMPARE(window.currentPage(), MainWindow::Page::Report);
+    QCOMPARE(window.reportPage()->request().runIds, (QList<qint64>{finishedRun_, runningRun_}));
+    QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
+    QCOMPARE(window.currentPage(), MainWindow::Page::Design);
+
+    // A new selection while Compare is shown reaches it at once.
+    window.showPage(MainWindow::Page::Compare);
+    window.selectRuns({failedRun_});
+    QCOMPARE(window.comparePage()->runIds(), QList<qint64>{failedRun_});
+}
+
+void TestViews::duplicateAsNewFillsTheDesigner() {
+    spec::RunSpec spec;
+    spec.name = "to-duplicate";
+    spec.studentModel = "resnet14";
+    spec.optim.lr = 0.02;
+    spec.epochs = 3;
+    store::NewRun row = newRun("to-duplicate", "", "resnet14", "ce", "fashion-mnist");
+    row.specJson = spec::toJson(spec).dump();
+    const int64_t id = store_->insertRun(row);
+
+    MainWindow& window = openWindow();
+    QTRY_VERIFY_WITH_TIMEOUT(window.runsModel()->rowOfRun(id) >= 0, kLiveTimeoutMs);
+    window.selectRun(id);
+    window.duplicateSelectedRun();
+    QCOMPARE(window.currentPage(), MainWindow::Page::Design);
+    const spec::ParseResult designed = spec::parseRunSpec(window.designer()->specJson().toStdString());
+    QVERIFY2(designed.ok(), designed.errorText().c_str());
+    QCOMPARE(designed.spec->name, std::string("to-duplicate"));
+    QCOMPARE(designed.spec->studentModel, std::string("resnet14"));
+    QCOMPARE(designed.spec->optim.lr, 0.02);
+    QCOMPARE(designed.spec->epochs, int64_t(3));
 }
 
 void TestViews::schedulerParsesProgressAndRecordsEngineFailure() {
