@@ -15,7 +15,7 @@ LivePage::LivePage(QWidget* parent) : QWidget(parent) {
     header_ = new RunHeader(this);
     plot_ = new MetricPlot(this);
     plot_->setColourBy(MetricPlot::ColourBy::Key);
-    plot_->setPlaceholderText(tr("Select a run to see its curves"));
+    plot_->setEmptyText(tr("Select a run to see its curves"));
     controls_ = new CurveControls(plot_, this);
     controls_->setMaximumWidth(260);
     diagnostics_ = new DiagnosticsTabs(this);

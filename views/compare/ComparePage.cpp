@@ -54,7 +54,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
 
     plot_ = new MetricPlot(this);
     plot_->setColourBy(MetricPlot::ColourBy::Run);
-    plot_->setPlaceholderText(tr("Select runs in the list to compare them"));
+    plot_->setEmptyText(tr("Select runs in the list to compare them"));
     controls_ = new CurveControls(plot_, this);
     // Compared curves are mostly evaluations, a handful of points per run: smoothing them would
     // shift the curves and their best points. Off until the user moves the slider.

@@ -59,7 +59,7 @@ MetricPlot::AxisKind MetricPlot::axisKindOf(const QString& key) {
     return AxisKind::Other;
 }
 
-MetricPlot::MetricPlot(QWidget* parent) : QCustomPlot(parent), placeholder_(tr("Select a run to see its curves")) {
+MetricPlot::MetricPlot(QWidget* parent) : QCustomPlot(parent), emptyText_(tr("Select a run to see its curves")) {
     yAxis2->setVisible(true);
     xAxis2->setVisible(false);
     xAxis->setRange(0, 1);
@@ -430,8 +430,8 @@ QColor MetricPlot::keyColor(const QString& key) const {
     return index < 0 ? QColor() : OkabeItoPalette::color(index);
 }
 
-void MetricPlot::setPlaceholderText(const QString& text) {
-    placeholder_ = text;
+void MetricPlot::setEmptyText(const QString& text) {
+    emptyText_ = text;
     updateEmptyHint();
     replot(rpQueuedReplot);
 }
@@ -556,7 +556,7 @@ void MetricPlot::onRangeChanged() {
 }
 
 QString MetricPlot::hintText() const {
-    if (runOrder_.isEmpty()) return placeholder_;
+    if (runOrder_.isEmpty()) return emptyText_;
     if (visibleKeys().isEmpty() && (keysChosen_ || !keys_.isEmpty())) {
         return keys_.isEmpty() ? tr("No points yet") : tr("Pick a metric to plot");
     }

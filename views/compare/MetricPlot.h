@@ -92,7 +92,7 @@ public:
     QColor runColor(qint64 runId) const;                // a run's colour under ColourBy::Run
     QColor keyColor(const QString& key) const;          // a key's colour under ColourBy::Key
     // What the empty plot says when it has no run ("Select a run to see its curves").
-    void setPlaceholderText(const QString& text);
+    void setEmptyText(const QString& text);
     QString hintText() const;                           // what the plot says now; empty when it shows curves
 
     bool followsData() const { return followData_; }
@@ -160,7 +160,7 @@ private:
 
     bool followData_ = true;
     bool fitting_ = false;
-    QString placeholder_;
+    QString emptyText_;
     QCPItemText* emptyHint_ = nullptr;
     QCPItemTracer* tracer_ = nullptr;
     QCPItemText* readout_ = nullptr;

@@ -448,9 +448,9 @@ QWidget* DesignerPage::buildForm() {
     QFormLayout* optim = group(tr("Optimiser and schedule"));
     optimName_ = comboBox({QStringLiteral("sgd"), QStringLiteral("adamw")});
     addField(optim, tr("Optimiser"), QStringLiteral("optim.name"), optimName_, tr("SGD (with momentum) or AdamW"));
-    const auto numberLine = [](const QString& placeholder = QString()) {
+    const auto numberLine = [](const QString& hint = QString()) {
         auto* line = new QLineEdit;
-        line->setPlaceholderText(placeholder);
+        line->setPlaceholderText(hint);
         return line;
     };
     lr_ = numberLine();
