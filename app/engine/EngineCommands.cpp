@@ -61,6 +61,12 @@ engine::Outcome train(store::Store& store, int64_t runId, const spec::RunSpec& s
     return trainer.run();
 }
 
+int64_t parameterCount(torch::nn::Module& net) {
+    int64_t count = 0;
+    for (const auto& p : net.parameters()) count += p.numel();
+    return count;
+}
+
 int exitCode(engine::Outcome outcome) { return outcome == engine::Outcome::Failed ? 1 : 0; }
 
 std::optional<store::RunRow> existingRun(const store::Store& store, int64_t runId) {
@@ -225,8 +231,7 @@ int listModels(int64_t channels, int64_t size, int64_t classes) {
     for (const auto& info : models::modelInfos()) {
         auto net = models::createModel(info.name, channels, classes);
         net->eval();
-        int64_t parameters = 0;
-        for (const auto& p : net->parameters()) parameters += p.numel();
+        const int64_t parameters = parameterCount(*net);
         const auto features = net->forwardFeatures(torch::zeros({1, channels, size, size}));
         std::string stages;
         for (size_t i = 0; i < features.stages.size(); ++i) {
@@ -304,12 +309,6 @@ json netJson(const std::string& model, models::StagedNet& net, int64_t parameter
             stages.push_back({{"channels", s.size(1)}, {"height", s.size(2)}, {"width", s.size(3)}});
     }
     return {{"model", model}, {"params", parameters}, {"stages", stages}};
-}
-
-int64_t parameterCount(torch::nn::Module& net) {
-    int64_t count = 0;
-    for (const auto& p : net.parameters()) count += p.numel();
-    return count;
 }
 
 struct BuiltTeacher {
