@@ -219,7 +219,7 @@ void MainWindow::createQueueDock() {
 }
 
 void MainWindow::createActions() {
-    const auto icon = [this](const char* name) { return StatusIcons::action(QLatin1String(name), palette()); };
+    const auto icon = [](const char* name) { return StatusIcons::action(QLatin1String(name)); };
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* newExperiment = file->addAction(icon("new"), tr("&New experiment"), this, [this] {
@@ -295,7 +295,7 @@ void MainWindow::createActions() {
         menu.addAction(tr("&Open"), this, [this] { showPage(Page::Live); });
         for (QAction* action : {duplicateAction_, resumeAction_, retryAction_, cancelAction_, compareAction_})
             menu.addAction(action);
-        menu.addAction(StatusIcons::action(QStringLiteral("export"), palette()), tr("&Export report…"), this,
+        menu.addAction(StatusIcons::action(QStringLiteral("export")), tr("&Export report…"), this,
                        [this] { showPage(Page::Report); report_->exportWithDialog(); });
         menu.addSeparator();
         menu.addAction(deleteAction_);
@@ -326,7 +326,7 @@ void MainWindow::addPlotExportMenus() {
         plot->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(plot, &QWidget::customContextMenuRequested, this, [this, plot](const QPoint& at) {
             QMenu menu(this);
-            menu.addAction(StatusIcons::action(QStringLiteral("export"), palette()), tr("Export plot…"), this,
+            menu.addAction(StatusIcons::action(QStringLiteral("export")), tr("Export plot…"), this,
                            [this, plot] { exportPlot(plot); });
             menu.exec(plot->mapToGlobal(at));
         });

@@ -1,8 +1,11 @@
 #include "StatusIcons.h"
 
 #include <QFile>
+#include <QGuiApplication>
+#include <QIconEngine>
 #include <QHash>
 #include <QPainter>
+#include <QPalette>
 #include <QSvgRenderer>
 #include <QImageReader>
 #include <QtGlobal>
@@ -44,29 +47,41 @@ QIcon StatusIcons::forStatus(store::RunStatus status) {
     return load(QStringLiteral(":/icons/status-%1.svg").arg(statusName(status)));
 }
 
-QIcon StatusIcons::action(const QString& name, const QPalette& palette) {
-    initDistilleryResources();
-    const QColor colour = palette.color(QPalette::Active, QPalette::ButtonText);
-    const QString cacheKey = name + colour.name();
-    static QHash<QString, QIcon> cache;
-    auto it = cache.find(cacheKey);
-    if (it != cache.end()) return *it;
-    QFile file(QStringLiteral(":/icons/action-%1.svg").arg(name));
-    if (!file.open(QIODevice::ReadOnly)) return {};
-    QByteArray svg = file.readAll();
-    svg.replace("currentColor", colour.name().toLatin1());
-    QSvgRenderer renderer(svg);
-    QIcon icon;
-    for (int size : {16, 24, 32, 48}) {
-        QPixmap pixmap(size, size);
+namespace {
+
+// Draws an action's SVG in the application palette's button-text colour each time it is painted,
+// so the icons follow a switch between light and dark palettes while the app runs.
+class PaletteIconEngine : public QIconEngine {
+public:
+    explicit PaletteIconEngine(QByteArray svg) : svg_(std::move(svg)) {}
+    QIconEngine* clone() const override { return new PaletteIconEngine(svg_); }
+    void paint(QPainter* painter, const QRect& rect, QIcon::Mode mode, QIcon::State) override {
+        const QPalette palette = QGuiApplication::palette();
+        const QColor colour = palette.color(mode == QIcon::Disabled ? QPalette::Disabled : QPalette::Active,
+                                            QPalette::ButtonText);
+        QByteArray svg = svg_;
+        svg.replace("currentColor", colour.name().toLatin1());
+        QSvgRenderer(svg).render(painter, rect);
+    }
+    QPixmap pixmap(const QSize& size, QIcon::Mode mode, QIcon::State state) override {
+        QPixmap pixmap(size);
         pixmap.fill(Qt::transparent);
         QPainter painter(&pixmap);
-        renderer.render(&painter);
-        painter.end();
-        icon.addPixmap(pixmap);
+        paint(&painter, QRect(QPoint(0, 0), size), mode, state);
+        return pixmap;
     }
-    cache.insert(cacheKey, icon);
-    return icon;
+
+private:
+    QByteArray svg_;
+};
+
+}  // namespace
+
+QIcon StatusIcons::action(const QString& name) {
+    initDistilleryResources();
+    QFile file(QStringLiteral(":/icons/action-%1.svg").arg(name));
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    return QIcon(new PaletteIconEngine(file.readAll()));
 }
 
 QIcon StatusIcons::application() { return load(QStringLiteral(":/icons/distillery.svg")); }

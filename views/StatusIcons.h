@@ -1,7 +1,6 @@
 #pragma once
 // The run-status icons and the application icon, drawn as SVG in resources/distillery.qrc.
 #include <QIcon>
-#include <QPalette>
 #include <QString>
 
 #include "store/StoreTypes.h"
@@ -13,9 +12,9 @@ public:
     static QIcon forStatus(store::RunStatus status);
     static QIcon application();
     static QString statusName(store::RunStatus status);   // "queued", "running", …
-    // A toolbar/menu icon, resources/icons/action-<name>.svg, drawn in the palette's text colour so it
-    // reads on light and dark palettes alike.
-    static QIcon action(const QString& name, const QPalette& palette);
+    // A menu icon, resources/icons/action-<name>.svg, drawn in the application palette's button-text
+    // colour whenever it is painted, so it reads on light and dark palettes alike.
+    static QIcon action(const QString& name);
 
 private:
     static QIcon load(const QString& resourcePath);

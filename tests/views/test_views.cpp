@@ -19,6 +19,9 @@
 #include "RunHeader.h"
 #include "RunScheduler.h"
 #include "ComparePage.h"
+#include "DiagnosticsTabs.h"
+#include "GatesView.h"
+#include "StatusIcons.h"
 #include "DesignerPage.h"
 #include "ReportPage.h"
 #include "RunsFilterProxy.h"
@@ -120,6 +123,7 @@ private slots:
     void specFileRunsAreQueued();
     void pagesFollowTheSelectionAndShortcuts();
     void duplicateAsNewFillsTheDesigner();
+    void plotsAndIconsFollowADarkPalette();
 
     void schedulerParsesProgressAndRecordsEngineFailure();
     void schedulerCancelsQueuedAndRunningRuns();
@@ -512,6 +516,40 @@ void TestViews::duplicateAsNewFillsTheDesigner() {
     QCOMPARE(designed.spec->studentModel, std::string("resnet14"));
     QCOMPARE(designed.spec->optim.lr, 0.02);
     QCOMPARE(designed.spec->epochs, int64_t(3));
+}
+
+// The colour of the most saturated-or-opaque pixel: what an icon draws its strokes in.
+QColor strokeColour(const QImage& image) {
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            if (qAlpha(image.pixel(x, y)) == 255) return QColor(image.pixel(x, y));
+    return {};
+}
+
+void TestViews::plotsAndIconsFollowADarkPalette() {
+    MainWindow& window = openWindow();
+    QTRY_COMPARE_WITH_TIMEOUT(window.runsModel()->rowCount(), 4, kLiveTimeoutMs);
+    const QPalette light = QApplication::palette();
+    QPalette dark = light;
+    dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x24));
+    dark.setColor(QPalette::Window, QColor(0x2a, 0x2a, 0x2e));
+    dark.setColor(QPalette::Text, QColor(0xee, 0xee, 0xee));
+    dark.setColor(QPalette::ButtonText, QColor(0xf0, 0xe0, 0xd0));
+    QApplication::setPalette(dark);
+
+    MetricPlot* plot = window.livePage()->plot();
+    QTRY_COMPARE_WITH_TIMEOUT(plot->axisRect()->backgroundBrush().color(), dark.color(QPalette::Base), kLiveTimeoutMs);
+    QCOMPARE(plot->xAxis->labelColor(), dark.color(QPalette::Text));
+    for (QCustomPlot* diagnostic : window.livePage()->diagnostics()->gatesView()->plots()) {
+        QCOMPARE(diagnostic->axisRect()->backgroundBrush().color(), dark.color(QPalette::Base));
+        QCOMPARE(diagnostic->xAxis->tickLabelColor(), dark.color(QPalette::Text));
+    }
+    // Menu icons are drawn in the palette's button-text colour when painted, so they follow too.
+    const QImage icon = StatusIcons::action(QStringLiteral("cancel")).pixmap(24, 24).toImage();
+    QCOMPARE(strokeColour(icon), dark.color(QPalette::ButtonText));
+
+    QApplication::setPalette(light);
+    QTRY_COMPARE_WITH_TIMEOUT(plot->axisRect()->backgroundBrush().color(), light.color(QPalette::Base), kLiveTimeoutMs);
 }
 
 void TestViews::schedulerParsesProgressAndRecordsEngineFailure() {
