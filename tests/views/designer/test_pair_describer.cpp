@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -61,6 +62,7 @@ private slots:
     void findsATeacherRunInTheStore();
     void aNewerRequestSupersedesARunningOne();
     void aMissingEngineFailsWithAFix();
+    void describesATorchScriptTeacher();
     void theDesignerShowsTheEnginesErrorsUnderTheirField();
 };
 
@@ -185,6 +187,31 @@ void TestPairDescriber::aMissingEngineFailsWithAFix() {
     const QString message = failed.first().first().toString();
     QVERIFY(message.contains(QStringLiteral("/nonexistent/distillery-engine")));
     QVERIFY(message.contains(QStringLiteral("DISTILLERY_ENGINE")));
+}
+
+// A teacher exported from PyTorch (tests/fixtures/make_torchscript_teacher.py): its stages come from
+// the submodules the spec names, its parameters are counted in the file.
+void TestPairDescriber::describesATorchScriptTeacher() {
+    QTemporaryDir dir;
+    const QString teacher = dir.filePath(QStringLiteral("teacher.pt"));
+    QProcess python;
+    python.start(QStringLiteral("/usr/bin/python3"),
+                 {QStringLiteral(DISTILLERY_SOURCE_DIR "/tests/fixtures/make_torchscript_teacher.py"), teacher});
+    QVERIFY2(python.waitForFinished(120000) && python.exitCode() == 0, python.readAllStandardError().constData());
+
+    const QByteArray spec = QStringLiteral(R"({"name": "kd-from-torchscript", "data": {"name": "fashion-mnist"},
+        "teacher": {"torchscript": "%1", "stem": ["conv1", "bn1", "relu"], "stages": ["layer1", "layer2"],
+                    "classifier": "fc"},
+        "student": {"model": "resnet8"}, "method": {"name": "kd"}})").arg(teacher).toUtf8();
+    PairDescriber describer(enginePath());
+    describer.setDebounceMs(0);
+    const PairDescription d = describe(describer, spec);
+    QVERIFY2(d.errors.isEmpty(), qPrintable(errorPaths(d).join(QLatin1Char(' '))));
+    QVERIFY(d.teacher.has_value());
+    QCOMPARE(stageLabels(d.teacher), (QStringList{QStringLiteral("16×14×14"), QStringLiteral("32×7×7")}));
+    // conv1 8·9 + bn1 2·8 + layer1 16·8·9+16 + layer2 32·16·9+32 + fc 4·32+4
+    QCOMPARE(d.teacher->params, qint64(72 + 16 + 1168 + 4640 + 132));
+    QVERIFY(d.teacher->model.contains(QStringLiteral("teacher.pt")));
 }
 
 void TestPairDescriber::theDesignerShowsTheEnginesErrorsUnderTheirField() {
