@@ -182,6 +182,15 @@ def main():
     for method, configs in SEED_METHODS.items():
         write("laptop/%s.json" % method, "laptop-%s" % method,
               "%s and its baselines, seed 1 (%s)." % (method, scale), laptop_set(configs, [1]))
+    kd_runs = []
+    for precision in ["fp32", "bf16"]:
+        for seed in [1, 2, 3]:
+            run = laptop_run("kd-%s" % precision, seed, LAPTOP_METHODS["kd"])
+            run["precision"] = precision
+            kd_runs.append(run)
+    write("laptop/precision.json", "laptop-precision",
+          "KD in fp32 and in bf16 (autocast, channels-last), seeds 1-3 (%s). Its teachers are those of "
+          "all-seeds.json: run it in the same store, after that set." % scale, kd_runs)
     for method, (recipe, teacher, student, methods) in CIFAR_SETS.items():
         write("cifar100/%s.json" % method, "cifar100-%s" % method,
               "Paper scale: %s and its baselines on CIFAR-100, %s -> %s, the official recipe (see the comments "

@@ -67,6 +67,8 @@ void RunHeader::showRun(const RunListEntry* entry, const std::optional<RunProgre
     if (live && run.status == store::RunStatus::Running && live->epochs > 0)
         status += tr(" · epoch %1 of %2").arg(live->epoch).arg(live->epochs);
     if (!run.device.empty()) status += QStringLiteral(" · ") + QString::fromStdString(run.device);
+    if (!run.precision.empty()) status += QStringLiteral(" · ") + QString::fromStdString(run.precision);
+    if (run.threads > 0) status += tr(" · %n thread(s)", "", static_cast<int>(run.threads));
     status_->setText(status);
 
     const bool running = run.status == store::RunStatus::Running;

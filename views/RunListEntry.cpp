@@ -9,7 +9,8 @@ bool RunListEntry::sameDisplayAs(const RunListEntry& other) const {
            a.student == b.student && a.method == b.method && a.dataset == b.dataset &&
            a.seed == b.seed && a.progress == b.progress && a.error == b.error &&
            a.startedAt == b.startedAt && a.finishedAt == b.finishedAt && a.heartbeat == b.heartbeat &&
-           a.device == b.device && a.host == b.host && a.pid == b.pid &&
+           a.device == b.device && a.host == b.host && a.pid == b.pid && a.threads == b.threads &&
+           a.precision == b.precision && a.memoryFormat == b.memoryFormat &&
            bestValAcc == other.bestValAcc && lastTestAcc == other.lastTestAcc;
 }
 

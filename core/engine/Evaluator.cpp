@@ -11,37 +11,45 @@ namespace distillery::engine {
 namespace {
 // Runs `visit(images, labels)` on consecutive batches of the split with the student in eval mode and
 // no gradients, restoring the student's mode afterwards.
+// The visitor gets each batch's images in the layout the precision computes in.
 template <typename Visit>
 void forEachBatch(models::StagedNet& student, const data::Dataset& split, const c10::Device& device,
-                  int64_t batchSize, Visit visit) {
+                  int64_t batchSize, const Precision& precision, Visit visit) {
     torch::NoGradGuard noGrad;
     const bool wasTraining = student.is_training();
     student.eval();
     for (int64_t begin = 0; begin < split.size(); begin += batchSize) {
         const int64_t count = std::min(batchSize, split.size() - begin);
-        visit(data::normalise(split.images.narrow(0, begin, count), split, device), split.labels.narrow(0, begin, count));
+        visit(inComputeLayout(data::normalise(split.images.narrow(0, begin, count), split, device), precision),
+              split.labels.narrow(0, begin, count));
     }
     student.train(wasTraining);
 }
+// The net's logits in float32, its forward pass in the run's precision.
+at::Tensor logitsOf(models::StagedNet& net, const at::Tensor& images, const Precision& precision, const c10::Device& device) {
+    AutocastScope autocast(precision, device);
+    return net.forward(images).to(at::kFloat);
+}
+
 }  // namespace
 
 EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredictions, const data::Dataset& split,
-                    const c10::Device& device, int64_t batchSize) {
+                    const c10::Device& device, int64_t batchSize, const Precision& precision) {
     const auto onDevice = [&](torch::Dtype dtype) { return torch::zeros({}, torch::TensorOptions().dtype(dtype).device(device)); };
     auto lossSum = onDevice(torch::kDouble);
     auto top1 = onDevice(torch::kLong), top5 = onDevice(torch::kLong), agree = onDevice(torch::kLong);
     const int64_t n = split.size();
     const int64_t k = std::min<int64_t>(5, split.numClasses);
     int64_t begin = 0;
-    forEachBatch(student, split, device, batchSize, [&](const at::Tensor& x, const at::Tensor& y) {
-        const auto logits = student.forward(x);
+    forEachBatch(student, split, device, batchSize, precision, [&](const at::Tensor& x, const at::Tensor& y) {
+        const auto logits = logitsOf(student, x, precision, device);
         namespace F = torch::nn::functional;
         lossSum += F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum)).to(torch::kDouble);
         const auto topk = std::get<1>(logits.topk(k, 1));
         top1 += topk.select(1, 0).eq(y).sum();
         top5 += topk.eq(y.unsqueeze(1)).any(1).sum();
-        if (teacherPredictions) agree += teacherPredictions->narrow(0, begin, x.size(0)).eq(topk.select(1, 0)).sum();
-        begin += x.size(0);
+        if (teacherPredictions) agree += teacherPredictions->narrow(0, begin, y.size(0)).eq(topk.select(1, 0)).sum();
+        begin += y.size(0);
     });
     EvalResult r;
     if (n == 0) return r;
@@ -52,10 +60,11 @@ EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredict
     return r;
 }
 
-at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize) {
+at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize,
+                       const Precision& precision) {
     std::vector<at::Tensor> classes;
-    forEachBatch(net, split, device, batchSize,
-                 [&](const at::Tensor& x, const at::Tensor&) { classes.push_back(net.forward(x).argmax(1)); });
+    forEachBatch(net, split, device, batchSize, precision,
+                 [&](const at::Tensor& x, const at::Tensor&) { classes.push_back(logitsOf(net, x, precision, device).argmax(1)); });
     return classes.empty() ? torch::zeros({0}, torch::TensorOptions().dtype(torch::kLong).device(device))
                            : torch::cat(classes);
 }
@@ -63,7 +72,8 @@ at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const
 methods::Diagnostics observeEvaluation(methods::Distiller& distiller, models::StagedNet& student,
                                        models::StagedNet& teacher, const data::Dataset& split,
                                        const c10::Device& device, int64_t batchSize) {
-    forEachBatch(student, split, device, batchSize, [&](const at::Tensor& x, const at::Tensor& y) {
+    // In float32: the method's own modules (SAKD's policy) see what they were trained on.
+    forEachBatch(student, split, device, batchSize, Precision{}, [&](const at::Tensor& x, const at::Tensor& y) {
         distiller.observeEvaluation(student.forwardFeatures(x), teacher.forwardFeatures(x), y);
     });
     return distiller.evaluationDiagnostics();

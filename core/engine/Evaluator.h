@@ -8,6 +8,7 @@
 
 #include "data/Dataset.h"
 #include "methods/Distiller.h"
+#include "engine/Precision.h"
 #include "models/StagedNet.h"
 
 namespace distillery::engine {
@@ -22,11 +23,12 @@ struct EvalResult {
 // teacherPredictions: the frozen teacher's class per sample of the split (predictions()), for the
 // agreement; nullptr without a teacher.
 EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredictions, const data::Dataset& split,
-                    const c10::Device& device, int64_t batchSize);
+                    const c10::Device& device, int64_t batchSize, const Precision& precision = Precision{});
 
 // The net's predicted class for every sample of the split, in eval mode. A frozen teacher's never
 // change, so the trainer asks once per split instead of running the teacher at every evaluation.
-at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize);
+at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize,
+                       const Precision& precision = Precision{});
 
 // Shows the method every batch of the split (both nets in eval mode, full feature forwards, no
 // gradients) and returns its evaluation diagnostics (SAKD: open rate per class and spot).

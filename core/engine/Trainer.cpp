@@ -10,6 +10,7 @@
 
 #include "data/DataLoading.h"
 #include "engine/Checkpoint.h"
+#include "engine/Precision.h"
 #include "engine/Device.h"
 #include "engine/Evaluator.h"
 #include "engine/LearningRateSchedule.h"
@@ -114,6 +115,7 @@ Outcome Trainer::train() {
     at::set_num_threads(static_cast<int>(threads));   // Debian's LibTorch starts with one thread
     torch::manual_seed(static_cast<uint64_t>(spec.seed));
     const c10::Device device = resolveDevice(spec.device);
+    const Precision precision = resolvePrecision(spec.precision, device);
 
     data::DatasetSplits splits = loadData(spec);
     if (splits.train.size() == 0) throw data::DataError("data: the training split is empty; lower data.val_size");
@@ -125,12 +127,14 @@ Outcome Trainer::train() {
 
     auto student = models::createModel(spec.studentModel, train.channels(), train.numClasses);
     student->to(device);
+    if (precision.channelsLast) toChannelsLast(*student);
 
     std::shared_ptr<models::StagedNet> teacher;
     if (spec.teacher.present()) {
         const spec::DataShape shape{train.channels(), train.height(), train.width(), train.numClasses};
         LoadedTeacher loaded = loadTeacher(store_, spec.teacher, shape, device);
         teacher = loaded.net;
+        if (precision.channelsLast) toChannelsLast(*teacher);
         store_.setRunTeacher(runId_, loaded.model);
         log("info", "teacher " + loaded.model + " from " + loaded.description);
     }
@@ -153,6 +157,8 @@ Outcome Trainer::train() {
     std::vector<torch::Tensor> parameters = student->parameters();
     for (auto& p : distiller->studentParameters()) parameters.push_back(p);
     const auto optimizer = makeOptimizer(spec.optim, parameters);
+    std::unique_ptr<LossScaler> lossScaler;
+    if (precision.scalesLoss()) lossScaler = std::make_unique<LossScaler>(device);
     const LearningRateSchedule schedule(spec.optim, spec.schedule, stepsPerEpoch, spec.epochs);
 
     // ---- resume -------------------------------------------------------------------------------
@@ -181,7 +187,9 @@ Outcome Trainer::train() {
                     std::to_string(n) + " train / " + std::to_string(splits.val.size()) + " val / " +
                     std::to_string(splits.test.size()) + " test images), " + std::to_string(spec.epochs) +
                     " epochs × " + std::to_string(stepsPerEpoch) + " steps, batch " + std::to_string(batch) + ", " +
-                    spec.optim.name + ", " + device.str() + ", " + std::to_string(threads) + " threads");
+                    spec.optim.name + ", " + device.str() + ", " + precision.name + " (" + precision.memoryFormat() +
+                    "), " + std::to_string(threads) + " threads");
+    store_.setRunEnvironment(runId_, threads, precision.name, precision.memoryFormat());
     state.writer.flush();
 
     // ---- progress -----------------------------------------------------------------------------
@@ -277,16 +285,25 @@ Outcome Trainer::train() {
             const auto index = order.narrow(0, b * batch, batch);
             auto images = data::normalise(train.images.index_select(0, index), train, device);
             if (spec.data.augment) images = data::augment(images, spec.data.pad, true, augmentGenerator);
+            images = inComputeLayout(images, precision);
             const auto labels = train.labels.index_select(0, index);
 
+            // The networks' forward passes in the run's precision; the losses in float32.
             models::FeatureSet studentOut, teacherOut;
-            if (teacher) {
-                torch::NoGradGuard noGrad;
-                if (distiller->needsFeatures()) teacherOut = teacher->forwardFeatures(images);
-                else teacherOut.logits = teacher->forward(images);
+            {
+                AutocastScope autocast(precision, device);
+                if (teacher) {
+                    torch::NoGradGuard noGrad;
+                    if (distiller->needsFeatures()) teacherOut = teacher->forwardFeatures(images);
+                    else teacherOut.logits = teacher->forward(images);
+                }
+                if (distiller->needsFeatures()) studentOut = student->forwardFeatures(images);
+                else studentOut.logits = student->forward(images);
             }
-            if (distiller->needsFeatures()) studentOut = student->forwardFeatures(images);
-            else studentOut.logits = student->forward(images);
+            if (precision.autocast()) {
+                teacherOut = inFloat32(std::move(teacherOut));
+                studentOut = inFloat32(std::move(studentOut));
+            }
 
             const bool diagnose = spec.diagnosticsEvery > 0 && (progress.step + 1) % spec.diagnosticsEvery == 0;
             methods::StepInputs inputs{studentOut, teacher ? &teacherOut : nullptr, labels, progress.step, epoch, index};
@@ -298,9 +315,17 @@ Outcome Trainer::train() {
             for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i].value;
 
             optimizer->zero_grad();
-            total.backward();
-            if (spec.optim.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, spec.optim.gradClip);
-            optimizer->step();
+            bool stepped = true;
+            if (lossScaler) {
+                lossScaler->scale(total).backward();
+                stepped = lossScaler->unscale(parameters);   // an overflowed step is skipped; the scale halves
+            } else {
+                total.backward();
+            }
+            if (stepped) {
+                if (spec.optim.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, spec.optim.gradClip);
+                optimizer->step();
+            }
             ++progress.step;
             window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), batch);
             imagesSinceThroughputStart += batch;
@@ -336,13 +361,13 @@ Outcome Trainer::train() {
         progress.phase = "eval";
         report();
         if (teacher && !teacherPredictions.val.defined()) {
-            teacherPredictions.val = predictions(*teacher, splits.val, device, spec.evalBatchSize);
-            teacherPredictions.test = predictions(*teacher, splits.test, device, spec.evalBatchSize);
+            teacherPredictions.val = predictions(*teacher, splits.val, device, spec.evalBatchSize, precision);
+            teacherPredictions.test = predictions(*teacher, splits.test, device, spec.evalBatchSize, precision);
         }
         const EvalResult val = evaluate(*student, teacher ? &teacherPredictions.val : nullptr, splits.val, device,
-                                        spec.evalBatchSize);
+                                        spec.evalBatchSize, precision);
         const EvalResult test = evaluate(*student, teacher ? &teacherPredictions.test : nullptr, splits.test, device,
-                                         spec.evalBatchSize);
+                                         spec.evalBatchSize, precision);
         if (teacher && distiller->observesEvaluation())
             writeDiagnostics(observeEvaluation(*distiller, *student, *teacher,
                                                splits.val.size() > 0 ? splits.val : splits.test, device,

@@ -429,6 +429,7 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     r.read("eval_batch_size", spec.evalBatchSize);
     r.read("seed", spec.seed);
     r.read("device", spec.device);
+    r.read("precision", spec.precision);
     r.read("threads", spec.threads);
     r.read("log_every", spec.logEvery);
     r.read("diagnostics_every", spec.diagnosticsEvery);
@@ -461,6 +462,9 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     static const std::regex devicePattern("auto|cpu|cuda(:[0-9]+)?");
     if (!std::regex_match(spec.device, devicePattern))
         errors.push_back({r.at("device"), "must be auto, cpu, cuda or cuda:N, got \"" + spec.device + "\""});
+    static const std::regex precisionPattern("fp32|bf16|fp16|auto");
+    if (!std::regex_match(spec.precision, precisionPattern))
+        errors.push_back({r.at("precision"), "must be fp32, bf16, fp16 or auto, got \"" + spec.precision + "\""});
 
     if (const MethodDecl* method = findMethod(spec.method.name)) {
         if (method->needsTeacher && !node.contains("teacher"))
@@ -534,6 +538,7 @@ json toJson(const RunSpec& spec) {
                 {"eval_batch_size", spec.evalBatchSize},
                 {"seed", spec.seed},
                 {"device", spec.device},
+                {"precision", spec.precision},
                 {"threads", spec.threads},
                 {"log_every", spec.logEvery},
                 {"diagnostics_every", spec.diagnosticsEvery},

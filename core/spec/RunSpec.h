@@ -86,6 +86,10 @@ struct RunSpec {
     int64_t evalBatchSize = 500;
     int64_t seed = 0;
     std::string device = "auto";          // auto | cpu | cuda | cuda:N
+    // fp32 | bf16 | fp16 | auto: the forward passes' arithmetic under autocast; weights, optimiser
+    // state and losses stay float32. auto = bf16 where the device computes it natively (a CUDA
+    // device with bf16, a CPU with AVX-512 BF16 or AMX), else fp32. fp16 (with loss scaling) is CUDA only.
+    std::string precision = "fp32";
     int64_t threads = 0;                  // 0 = all cores
     int64_t logEvery = 10;                // steps between metric rows
     int64_t diagnosticsEvery = 10;        // steps between diagnostic rows (gates, channel statistics,

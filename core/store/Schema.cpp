@@ -114,10 +114,17 @@ CREATE INDEX events_by_run ON events(run_id, id);
 const char* kVersion2 = R"SQL(
 ALTER TABLE channel_stats ADD COLUMN alignment_error REAL;
 )SQL";
+
+// Version 3: what a run actually computed with (issue 7): intra-op threads, precision, memory format.
+const char* kVersion3 = R"SQL(
+ALTER TABLE runs ADD COLUMN threads INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN precision TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN memory_format TEXT NOT NULL DEFAULT '';
+)SQL";
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> all = {kVersion1, kVersion2};
+    static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3};
     return all;
 }
 

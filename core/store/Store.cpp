@@ -34,7 +34,11 @@ std::string newUuid() {
 
 const char* kRunColumns =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
-    "dataset, seed, device, host, pid, error, progress";
+    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format";
+// A file of schema 2 opened read-only (not migrated) has no threads/precision/memory_format yet.
+const char* kRunColumnsVersion2 =
+    "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
+    "dataset, seed, device, host, pid, error, progress, 0, '', ''";
 
 RunRow readRun(const Statement& s) {
     RunRow r;
@@ -57,6 +61,9 @@ RunRow readRun(const Statement& s) {
     r.pid = s.optionalInt64(16);
     r.error = s.text(17);
     r.progress = s.real(18);
+    r.threads = s.int64(19);
+    r.precision = s.text(20);
+    r.memoryFormat = s.text(21);
     return r;
 }
 
@@ -137,6 +144,7 @@ Store::Store(const std::string& path, bool readOnly) : path_(path) {
                              ", newer than this program's " + std::to_string(kSchemaVersion) +
                              "; open it with a newer Distillery");
         }
+        openedVersion_ = schemaVersion();
     } catch (...) {
         sqlite3_close(db_);
         db_ = nullptr;
@@ -148,17 +156,23 @@ Store::~Store() {
     if (db_) sqlite3_close(db_);
 }
 
-Store::Store(Store&& other) noexcept : path_(std::move(other.path_)), db_(other.db_) { other.db_ = nullptr; }
+Store::Store(Store&& other) noexcept
+    : path_(std::move(other.path_)), db_(other.db_), openedVersion_(other.openedVersion_) {
+    other.db_ = nullptr;
+}
 
 Store& Store::operator=(Store&& other) noexcept {
     if (this != &other) {
         if (db_) sqlite3_close(db_);
         path_ = std::move(other.path_);
         db_ = other.db_;
+        openedVersion_ = other.openedVersion_;
         other.db_ = nullptr;
     }
     return *this;
 }
+
+const char* Store::runColumns() const { return openedVersion_ >= 3 ? kRunColumns : kRunColumnsVersion2; }
 
 int Store::schemaVersion() const {
     Statement s(db_, "PRAGMA user_version");
@@ -223,6 +237,13 @@ void Store::setRunTeacher(int64_t runId, const std::string& teacher) {
     s.run();
 }
 
+void Store::setRunEnvironment(int64_t runId, int64_t threads, const std::string& precision,
+                              const std::string& memoryFormat) {
+    Statement s(db_, "UPDATE runs SET threads = ?, precision = ?, memory_format = ? WHERE id = ?");
+    s.bind(1, threads).bind(2, precision).bind(3, memoryFormat).bind(4, runId);
+    s.run();
+}
+
 void Store::finishRun(int64_t runId, RunStatus status, const std::string& error) {
     Statement s(db_, "UPDATE runs SET status = ?, finished_at = ?, heartbeat = ?, error = ?, "
                      "progress = CASE WHEN ? = 'finished' THEN 1 ELSE progress END WHERE id = ?");
@@ -278,14 +299,14 @@ void Store::deleteRun(int64_t runId) {
 }
 
 std::optional<RunRow> Store::run(int64_t runId) const {
-    Statement s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?").c_str());
+    Statement s(db_, (std::string("SELECT ") + runColumns() + " FROM runs WHERE id = ?").c_str());
     s.bind(1, runId);
     if (!s.step()) return std::nullopt;
     return readRun(s);
 }
 
 std::vector<RunRow> Store::runs(bool withSpec) const {
-    std::string columns = kRunColumns;
+    std::string columns = runColumns();
     if (!withSpec) columns.replace(columns.find("spec,"), 5, "'',");
     Statement s(db_, ("SELECT " + columns + " FROM runs ORDER BY id DESC").c_str());
     std::vector<RunRow> rows;
@@ -294,7 +315,7 @@ std::vector<RunRow> Store::runs(bool withSpec) const {
 }
 
 std::optional<RunRow> Store::latestFinishedRunNamed(const std::string& name) const {
-    Statement s(db_, (std::string("SELECT ") + kRunColumns +
+    Statement s(db_, (std::string("SELECT ") + runColumns() +
                       " FROM runs WHERE name = ? AND status = 'finished' ORDER BY id DESC LIMIT 1")
                          .c_str());
     s.bind(1, name);

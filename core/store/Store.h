@@ -64,7 +64,7 @@ struct RowBatch {
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // Opens (creating if needed) and migrates the file to kSchemaVersion.
     // readOnly opens an existing file without migrating it.
@@ -87,6 +87,9 @@ public:
     void heartbeat(int64_t runId, double progress);
     // The teacher column, once the engine has resolved a teacher given by run name or id.
     void setRunTeacher(int64_t runId, const std::string& teacher);
+    // What the engine computes with, once it has resolved "auto": threads, "fp32"/"bf16"/"fp16", and
+    // "contiguous"/"channels_last".
+    void setRunEnvironment(int64_t runId, int64_t threads, const std::string& precision, const std::string& memoryFormat);
     void finishRun(int64_t runId, RunStatus status, const std::string& error = {});
     void requeueRun(int64_t runId);                            // failed/killed -> queued (retry)
     // queued -> killed, atomically: false when an engine claimed the run first.
@@ -144,8 +147,11 @@ public:
 private:
     void migrate();
     std::string locateCheckpoint(const std::string& recorded) const;
+    const char* runColumns() const;   // the runs columns this file's schema has
+
     std::string path_;
     sqlite3* db_ = nullptr;
+    int openedVersion_ = kSchemaVersion;   // a read-only file keeps its older schema
 };
 
 // Buffers rows and writes them in one transaction per flush, so a metric row never costs a commit.

@@ -33,6 +33,9 @@ struct RunRow {
     std::optional<int64_t> pid;
     std::string error;
     double progress = 0;                // 0..1, written with the heartbeat
+    int64_t threads = 0;                // what the engine used: 0 until it starts
+    std::string precision;              // "fp32", "bf16", "fp16"; "" until it starts
+    std::string memoryFormat;           // "contiguous", "channels_last"; "" until it starts
 };
 
 // What a caller supplies to queue a run; the store fills id, uuid, status and times.

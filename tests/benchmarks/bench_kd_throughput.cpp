@@ -1,8 +1,11 @@
 // Training throughput of a fixed KD configuration — resnet32x4 → resnet8x4, synthetic 3×32×32,
-// batch 64, Hinton KD, SGD, float32 — for Distillery's Trainer and for the plain PyTorch loop of
-// pytorch_kd_loop.py (Debian's python3-torch), with the same number of threads, in one run.
+// batch 64, SGD — for Distillery's Trainer in fp32 and bf16 and for the plain PyTorch loop of
+// pytorch_kd_loop.py (Debian's python3-torch) in fp32 and under bf16 autocast, with the same number
+// of threads, in one run; then `at` and `sakd` over `at` in Distillery. Each figure is also given as a
+// ratio to the PyTorch fp32 loop and as a fraction of the ceiling this CPU's measured convolution rate
+// allows. Last, where a step's time goes (data, teacher, student forward, loss, backward, optimiser).
 //
-//   bench_kd_throughput [--threads N] [--warmup N] [--steps N]
+//   bench_kd_throughput [--threads N] [--warmup N] [--steps N] [--profile-steps N]
 #include <torch/torch.h>
 #include <spdlog/spdlog.h>
 
@@ -10,59 +13,227 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <unistd.h>
 
 #include "BenchSupport.h"
+#include "engine/OptimizerFactory.h"
+#include "engine/Precision.h"
+#include "methods/Distiller.h"
+#include "models/ModelRegistry.h"
 
 using namespace distillery;
 
 namespace {
 
-double distilleryImagesPerSecond(const std::filesystem::path& dir, int threads, int warmup, int steps, int batch) {
-    store::Store db((dir / "bench.sqlite").string());
-    const auto shape = nlohmann::json{{"name", "synthetic"}, {"channels", 3}, {"height", 32}, {"width", 32},
-                                      {"num_classes", 100}, {"train_size", batch * (warmup + steps)},
-                                      {"test_size", batch}, {"val_size", batch}, {"augment", false}};
-    const int64_t teacherId = bench::teacherRun(db, shape, "resnet32x4", threads, batch);
-    const auto kdSpec = bench::parsedSpec({{"name", "bench-kd"}, {"data", shape}, {"teacher", {{"run_id", teacherId}}},
-                                           {"student", {{"model", "resnet8x4"}}}, {"method", {{"name", "kd"}}},
-                                           {"epochs", 1}, {"batch_size", batch}, {"threads", threads},
-                                           {"log_every", 50}});
-    return batch / bench::secondsPerStep(db, kdSpec, warmup);
+constexpr int kBatch = 64;
+
+nlohmann::json syntheticData(int images) {
+    return {{"name", "synthetic"}, {"channels", 3},   {"height", 32},      {"width", 32},
+            {"num_classes", 100},  {"train_size", images}, {"test_size", kBatch}, {"val_size", kBatch},
+            {"augment", false}};
 }
 
-double pytorchImagesPerSecond(int threads, int warmup, int steps, int batch) {
+// Images per second of the real Trainer for one method and precision.
+double distilleryImagesPerSecond(store::Store& db, int64_t teacherId, const nlohmann::json& method,
+                                 const std::string& precision, int threads, int warmup, int steps) {
+    const auto spec = bench::parsedSpec({{"name", "bench-" + method["name"].get<std::string>() + "-" + precision},
+                                         {"data", syntheticData(kBatch * (warmup + steps))},
+                                         {"teacher", {{"run_id", teacherId}}}, {"student", {{"model", "resnet8x4"}}},
+                                         {"method", method}, {"epochs", 1}, {"batch_size", kBatch},
+                                         {"threads", threads}, {"precision", precision}, {"log_every", 50},
+                                         {"diagnostics_every", 0}});
+    return kBatch / bench::secondsPerStep(db, spec, warmup);
+}
+
+std::string pythonLoop(const std::string& arguments) {
     const std::string command = "/usr/bin/python3 " + std::string(DISTILLERY_SOURCE_DIR) +
-                                "/tests/benchmarks/pytorch_kd_loop.py " + std::to_string(threads) + " " +
-                                std::to_string(warmup) + " " + std::to_string(steps) + " " + std::to_string(batch);
+                                "/tests/benchmarks/pytorch_kd_loop.py " + arguments;
     FILE* pipe = popen(command.c_str(), "r");
-    double value = 0;
-    if (!pipe || std::fscanf(pipe, "%lf", &value) != 1) {
+    char line[256] = {};
+    if (!pipe || !std::fgets(line, sizeof line, pipe)) {
         std::fprintf(stderr, "the PyTorch loop did not run: %s (is python3-torch installed?)\n", command.c_str());
         std::exit(1);
     }
     pclose(pipe);
-    return value;
+    return line;
+}
+
+// GFLOP/s of the convolutions that carry these nets' work: one 3×3 convolution per stage width of
+// resnet32x4 (64 channels on 32×32, 128 on 16×16, 256 on 8×8; each stage costs about the same), batch
+// 64, forward, in the given precision and layout; the best of several repeats.
+double convolutionRate(const engine::Precision& precision, int repeats = 10) {
+    torch::NoGradGuard noGrad;
+    struct Shape {
+        int64_t channels, size;
+    };
+    double flops = 0, seconds = 0;
+    for (const Shape shape : {Shape{64, 32}, Shape{128, 16}, Shape{256, 8}}) {
+        auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(shape.channels, shape.channels, 3).padding(1).bias(false));
+        if (precision.channelsLast) engine::toChannelsLast(*conv);
+        const auto x = engine::inComputeLayout(torch::randn({kBatch, shape.channels, shape.size, shape.size}), precision);
+        double best = 1e30;
+        for (int r = 0; r < repeats; ++r) {
+            const auto start = bench::Clock::now();
+            {
+                engine::AutocastScope autocast(precision, torch::kCPU);
+                conv->forward(x);
+            }
+            best = std::min(best, std::chrono::duration<double>(bench::Clock::now() - start).count());
+        }
+        flops += 2.0 * kBatch * shape.channels * shape.size * shape.size * shape.channels * 9;
+        seconds += best;
+    }
+    return flops / seconds / 1e9;
+}
+
+// One KD step of the Trainer taken apart, each phase timed on its own (the CPU computes
+// synchronously, so the clock reads are exact); milliseconds per step for each phase.
+std::map<std::string, double> profileStep(const engine::Precision& precision, int steps) {
+    auto teacher = models::createModel("resnet32x4", 3, 100);
+    auto student = models::createModel("resnet8x4", 3, 100);
+    teacher->eval();
+    if (precision.channelsLast) {
+        engine::toChannelsLast(*teacher);
+        engine::toChannelsLast(*student);
+    }
+    spec::MethodSpec kd;
+    kd.name = "kd";
+    auto distiller = methods::createDistiller(kd, teacher.get(), *student);
+    std::vector<at::Tensor> parameters = student->parameters();
+    auto optimizer = engine::makeOptimizer(spec::OptimSpec{}, parameters);
+    const auto pool = torch::rand({kBatch * 8, 3, 32, 32});
+    const auto labels = torch::randint(0, 100, {kBatch});
+    const auto mean = torch::full({1, 3, 1, 1}, 0.5), std = torch::full({1, 3, 1, 1}, 0.25);
+
+    std::map<std::string, double> ms;
+    const auto timed = [&](const char* phase, auto&& work) {
+        const auto start = bench::Clock::now();
+        work();
+        ms[phase] += std::chrono::duration<double, std::milli>(bench::Clock::now() - start).count();
+    };
+    for (int step = -3; step < steps; ++step) {   // 3 warm-up steps, then cleared
+        if (step == 0) ms.clear();
+        at::Tensor images;
+        timed("data", [&] {
+            const auto index = torch::randperm(pool.size(0)).narrow(0, 0, kBatch);
+            images = engine::inComputeLayout((pool.index_select(0, index) - mean) / std, precision);
+        });
+        models::FeatureSet teacherOut, studentOut;
+        timed("teacher forward", [&] {
+            torch::NoGradGuard noGrad;
+            engine::AutocastScope autocast(precision, torch::kCPU);
+            teacherOut.logits = teacher->forward(images).to(at::kFloat);
+        });
+        timed("student forward", [&] {
+            engine::AutocastScope autocast(precision, torch::kCPU);
+            studentOut.logits = student->forward(images).to(at::kFloat);
+        });
+        at::Tensor total;
+        timed("loss", [&] {
+            methods::StepInputs inputs{studentOut, &teacherOut, labels, step, 0, {}};
+            const auto terms = distiller->losses(inputs);
+            total = terms.front().value;
+            for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i].value;
+        });
+        timed("student backward", [&] {
+            optimizer->zero_grad();
+            total.backward();
+        });
+        timed("optimiser", [&] { optimizer->step(); });
+    }
+    for (auto& [phase, value] : ms) value /= steps;
+    return ms;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);   // the figures, not the trainer's log
-    int threads = static_cast<int>(std::thread::hardware_concurrency()), warmup = 5, steps = 25;
-    const int batch = 64;
-    bench::readIntFlags(argc, argv, {{"--threads", &threads}, {"--warmup", &warmup}, {"--steps", &steps}});
+    int threads = static_cast<int>(std::thread::hardware_concurrency()), warmup = 5, steps = 25, profileSteps = 20;
+    bench::readIntFlags(argc, argv,
+                        {{"--threads", &threads}, {"--warmup", &warmup}, {"--steps", &steps}, {"--profile-steps", &profileSteps}});
+    at::set_num_threads(threads);
     const auto dir = std::filesystem::temp_directory_path() / ("distillery-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
-    std::printf("KD resnet32x4 -> resnet8x4, synthetic 3x32x32, batch %d, float32, %d threads, %d warm-up + %d timed steps\n",
-                batch, threads, warmup, steps);
-    const double pytorch = pytorchImagesPerSecond(threads, warmup, steps, batch);
-    std::printf("plain PyTorch loop (Debian python3-torch): %8.1f images/s\n", pytorch);
-    const double distillery = distilleryImagesPerSecond(dir, threads, warmup, steps, batch);
-    std::printf("Distillery engine (Debian LibTorch):      %8.1f images/s  (%.2fx)\n", distillery,
-                distillery / pytorch);
+    const engine::Precision fp32 = engine::resolvePrecision("fp32", torch::kCPU);
+    const engine::Precision bf16 = engine::resolvePrecision("bf16", torch::kCPU);
+    std::printf("KD resnet32x4 -> resnet8x4, synthetic 3x32x32, batch %d, %d threads, %d warm-up + %d timed steps; "
+                "CPU bf16 native: %s\n\n", kBatch, threads, warmup, steps, engine::cpuComputesBf16() ? "yes" : "no");
+
+    // The ceiling: a step costs the teacher's forward and the student's forward and backward
+    // (≈ 2 × its forward), 2 FLOP per multiply-accumulate.
+    double teacherMacs = 0, studentMacs = 0;
+    std::sscanf(pythonLoop("macs").c_str(), "%lf %lf", &teacherMacs, &studentMacs);
+    const double flopsPerImage = 2.0 * (teacherMacs + 3.0 * studentMacs);
+    engine::Precision fp32Nchw = fp32;
+    fp32Nchw.channelsLast = false;
+    // fp32's ceiling from the faster of its two layouts; bf16 computes in channels-last.
+    const double fp32Rate = std::max(convolutionRate(fp32), convolutionRate(fp32Nchw)), bf16Rate = convolutionRate(bf16);
+    const double fp32Ceiling = fp32Rate * 1e9 / flopsPerImage, bf16Ceiling = bf16Rate * 1e9 / flopsPerImage;
+    std::printf("per image: teacher forward %.3f GMAC, student forward %.3f GMAC -> %.2f GFLOP per training image\n",
+                teacherMacs / 1e9, studentMacs / 1e9, flopsPerImage / 1e9);
+    std::printf("3x3 convolutions of resnet32x4's stage widths: fp32 %.0f GFLOP/s (best layout), bf16 channels-last %.0f GFLOP/s\n",
+                fp32Rate, bf16Rate);
+    std::printf("ceiling: fp32 %.0f images/s, bf16 %.0f images/s\n\n", fp32Ceiling, bf16Ceiling);
+
+    const auto args = [&](const char* precision) {
+        return std::to_string(threads) + " " + std::to_string(warmup) + " " + std::to_string(steps) + " " +
+               std::to_string(kBatch) + " " + precision;
+    };
+    const double pytorchFp32 = std::atof(pythonLoop(args("fp32")).c_str());
+    const double pytorchBf16 = std::atof(pythonLoop(args("bf16")).c_str());
+
+    store::Store db((dir / "bench.sqlite").string());
+    const int64_t teacherId = bench::teacherRun(db, syntheticData(kBatch), "resnet32x4", threads, kBatch);
+    struct Row {
+        std::string what;
+        double imagesPerSecond;
+        double ceiling;
+    };
+    std::vector<Row> rows = {{"PyTorch loop, fp32", pytorchFp32, fp32Ceiling},
+                             {"PyTorch loop, bf16 autocast + channels-last", pytorchBf16, bf16Ceiling}};
+    const nlohmann::json kd = {{"name", "kd"}};
+    const nlohmann::json at = {{"name", "at"}};
+    const nlohmann::json sakd = {{"name", "sakd"}, {"base", "at"}};
+    for (const auto& [label, method] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"kd", kd}, {"at", at}, {"sakd over at", sakd}})
+        for (const auto& [precision, ceiling] : {std::pair{fp32, fp32Ceiling}, std::pair{bf16, bf16Ceiling}})
+            rows.push_back({"Distillery " + label + ", " + precision.name,
+                            distilleryImagesPerSecond(db, teacherId, method, precision.name, threads, warmup, steps),
+                            ceiling});
+
+    std::printf("%-46s %12s %16s %18s\n", "configuration", "images/s", "x PyTorch fp32", "of its ceiling");
+    for (const Row& row : rows)
+        std::printf("%-46s %12.1f %15.2fx %17.0f%%\n", row.what.c_str(), row.imagesPerSecond,
+                    row.imagesPerSecond / pytorchFp32, 100.0 * row.imagesPerSecond / row.ceiling);
+
+    std::printf("\nwhere a KD step goes (ms per step of %d images, %d steps):\n", kBatch, profileSteps);
+    const std::vector<std::pair<std::string, engine::Precision>> columns = {
+        {"fp32 NCHW", fp32Nchw}, {"fp32 NHWC", fp32}, {"bf16 NHWC", bf16}};
+    std::vector<std::map<std::string, double>> profiles;
+    std::printf("%-18s", "phase");
+    for (const auto& [name, precision] : columns) {
+        profiles.push_back(profileStep(precision, profileSteps));
+        std::printf(" %10s", name.c_str());
+    }
+    std::printf("\n");
+    std::vector<double> totals(columns.size(), 0);
+    for (const char* phase : {"data", "teacher forward", "student forward", "loss", "student backward", "optimiser"}) {
+        std::printf("%-18s", phase);
+        for (size_t c = 0; c < columns.size(); ++c) {
+            std::printf(" %10.1f", profiles[c].at(phase));
+            totals[c] += profiles[c].at(phase);
+        }
+        std::printf("\n");
+    }
+    std::printf("%-18s", "total");
+    for (double total : totals) std::printf(" %10.1f", total);
+    std::printf("\n%-18s", "images/s");
+    for (double total : totals) std::printf(" %10.0f", kBatch * 1000.0 / total);
+    std::printf("\n");
     std::filesystem::remove_all(dir);
     return 0;
 }

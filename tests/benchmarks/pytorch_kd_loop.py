@@ -2,8 +2,12 @@
 """The plain PyTorch KD loop a researcher would write (RepDistiller-style CIFAR ResNets, Hinton KD,
 SGD), timed on synthetic 3x32x32 batches. For tests/benchmarks/bench_kd_throughput.cpp.
 
-Usage (Debian's python3-torch): /usr/bin/python3 pytorch_kd_loop.py THREADS WARMUP STEPS BATCH
-Prints one line: "<images per second>".
+Usage (Debian's python3-torch):
+  /usr/bin/python3 pytorch_kd_loop.py THREADS WARMUP STEPS BATCH [fp32|bf16]
+      prints one line: "<images per second>". bf16: the forward passes under CPU autocast (bfloat16)
+      with channels-last models and images, the way PyTorch's documentation recommends.
+  /usr/bin/python3 pytorch_kd_loop.py macs
+      prints "<teacher MACs> <student MACs>" per 3x32x32 image (convolutions and linear layers).
 """
 import sys
 import time
@@ -50,8 +54,32 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+def macs_per_image(model):
+    """Multiply-accumulates of one forward pass of a 3x32x32 image: every conv and linear layer."""
+    total = 0
+
+    def count(module, inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            total += output.numel() * (module.in_channels // module.groups) * kh * kw
+        elif isinstance(module, nn.Linear):
+            total += output.numel() * module.in_features
+
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 3, 32, 32))
+    for h in hooks:
+        h.remove()
+    return total
+
+
 def main():
+    if sys.argv[1] == "macs":
+        print(macs_per_image(ResNet(32, [32, 64, 128, 256], 100)), macs_per_image(ResNet(8, [32, 64, 128, 256], 100)))
+        return
     threads, warmup, steps, batch = (int(a) for a in sys.argv[1:5])
+    bf16 = len(sys.argv) > 5 and sys.argv[5] == "bf16"
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     teacher = ResNet(32, [32, 64, 128, 256], 100).eval()
@@ -61,14 +89,20 @@ def main():
     optimizer = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     images = torch.randn(batch, 3, 32, 32)
     labels = torch.randint(0, 100, (batch,))
+    if bf16:
+        teacher = teacher.to(memory_format=torch.channels_last)
+        student = student.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
     T = 4.0
     start = None
     for step in range(warmup + steps):
         if step == warmup:
             start = time.perf_counter()
-        with torch.no_grad():
-            teacher_logits = teacher(images)
-        logits = student(images)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            with torch.no_grad():
+                teacher_logits = teacher(images)
+            logits = student(images)
+        teacher_logits, logits = teacher_logits.float(), logits.float()
         kd = F.kl_div(F.log_softmax(logits / T, 1), F.softmax(teacher_logits / T, 1), reduction="batchmean") * T * T
         loss = 0.1 * F.cross_entropy(logits, labels) + 0.9 * kd
         optimizer.zero_grad()

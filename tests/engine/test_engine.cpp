@@ -7,7 +7,9 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <map>
 
+#include "engine/Precision.h"
 #include "engine/Trainer.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
@@ -95,6 +97,68 @@ private Q_SLOTS:
         QVERIFY(!sink.reports.empty());
         QCOMPARE(sink.reports.back().step, int64_t(30));
         QCOMPARE(sink.reports.back().totalSteps, int64_t(30));
+    }
+
+    // bf16: the forward passes under autocast, channels-last; weights and losses stay float32. The
+    // run learns like the fp32 run of the same seed, and records what it computed with.
+    void bf16RunLearnsLikeFp32AndRecordsItsPrecision() {
+        store::Store db(dir_.filePath("precision.sqlite").toStdString());
+        std::map<std::string, std::vector<store::MetricPoint>> losses;
+        for (const std::string precision : {"fp32", "bf16"}) {
+            auto spec = tinySpec("ce-" + precision, 1);
+            spec.studentModel = "resnet8";   // convolutions and batch norm, as the zoo has them
+            spec.precision = precision;
+            const int64_t id = spec::queueRun(db, spec);
+            QVERIFY(db.claimRun(id, 1, "test", "cpu"));
+            QCOMPARE(train(db, id, spec), engine::Outcome::Finished);
+            const auto row = db.run(id);
+            QCOMPARE(row->precision, precision);
+            QCOMPARE(row->memoryFormat, std::string("channels_last"));   // on a CPU, in either precision
+            QCOMPARE(row->threads, int64_t(2));
+            losses[precision] = db.metrics(id, "train/loss");
+            QVERIFY(db.summary(id, "val/acc1")->lastValue > 60.0);
+        }
+        QCOMPARE(losses["bf16"].size(), losses["fp32"].size());
+        for (size_t i = 0; i < losses["fp32"].size(); ++i) {
+            const double fp32 = losses["fp32"][i].value, bf16 = losses["bf16"][i].value;
+            QVERIFY2(std::abs(bf16 - fp32) < 0.15 * fp32 + 0.02,
+                     qPrintable(QString("step %1: fp32 %2, bf16 %3").arg(losses["fp32"][i].step).arg(fp32).arg(bf16)));
+        }
+        QVERIFY(losses["bf16"].back().value < 0.6 * losses["bf16"].front().value);   // it learns
+    }
+
+    void precisionIsResolvedForTheDevice() {
+        const auto fp32 = engine::resolvePrecision("fp32", torch::kCPU);
+        QCOMPARE(fp32.computeType, at::kFloat);
+        QVERIFY(!fp32.autocast());
+        QCOMPARE(fp32.memoryFormat(), std::string("channels_last"));   // oneDNN's fast layout on a CPU
+        const auto bf16 = engine::resolvePrecision("bf16", torch::kCPU);
+        QCOMPARE(bf16.computeType, at::kBFloat16);
+        QVERIFY(bf16.channelsLast);
+        QCOMPARE(engine::resolvePrecision("auto", torch::kCPU).name,
+                 std::string(engine::cpuComputesBf16() ? "bf16" : "fp32"));
+        try {
+            engine::resolvePrecision("fp16", torch::kCPU);
+            QFAIL("fp16 on a CPU must be refused");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(std::string(e.what()).find("precision: fp16 is for CUDA") == 0, e.what());
+        }
+        // Autocast computes a convolution in bf16 inside the scope, and not after it.
+        auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3));
+        const auto x = torch::randn({2, 3, 8, 8});
+        {
+            engine::AutocastScope autocast(bf16, torch::kCPU);
+            QCOMPARE(conv->forward(x).scalar_type(), at::kBFloat16);
+        }
+        QCOMPARE(conv->forward(x).scalar_type(), at::kFloat);
+        // A feature set comes back in float32, with its gradient path kept.
+        models::FeatureSet features;
+        features.logits = torch::randn({2, 4}, torch::requires_grad()).to(at::kBFloat16);
+        features.stages = {torch::randn({2, 8, 4, 4}).to(at::kBFloat16)};
+        const auto inFloat = engine::inFloat32(features);
+        QCOMPARE(inFloat.logits.scalar_type(), at::kFloat);
+        QCOMPARE(inFloat.stages[0].scalar_type(), at::kFloat);
+        QVERIFY(inFloat.logits.requires_grad());
     }
 
     void studentDistilsFromAFinishedTeacherRun() {

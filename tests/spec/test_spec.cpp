@@ -120,6 +120,7 @@ private slots:
         QTest::newRow("epochs type") << R"({"epochs": 2.5})" << "epochs" << "whole number";
         QTest::newRow("batch size") << R"({"batch_size": 0})" << "batch_size" << ">= 1";
         QTest::newRow("device") << R"({"device": "tpu"})" << "device" << "auto, cpu, cuda or cuda:N";
+        QTest::newRow("precision") << R"({"precision": "int8"})" << "precision" << "must be fp32, bf16, fp16 or auto, got \"int8\"";
         QTest::newRow("threads") << R"({"threads": -2})" << "threads" << ">= 0";
         QTest::newRow("milestone beyond epochs") << R"({"schedule": {"milestones": [2, 9]}})"
                                                  << "schedule.milestones[1]" << "epochs = 4";

@@ -63,6 +63,44 @@ private slots:
         QCOMPARE(rows[1].path, std::string("/elsewhere/gone.pt"));   // nothing beside the store: as recorded
     }
 
+    // Schema 3 records what a run computed with. A schema-2 file opened read-only (the GUI's readers,
+    // distillery report) still lists its runs; opened for writing, it is migrated in place.
+    void runEnvironmentAndASchema2FileReadOnly() {
+        const std::string file = path("v2.sqlite");
+        int64_t id = 0;
+        {
+            Store store(file);
+            distillery::store::NewRun run;
+            run.name = "old";
+            run.specJson = "{}";
+            id = store.insertRun(run);
+            store.setRunEnvironment(id, 2, "bf16", "channels_last");
+            const auto row = store.run(id);
+            QCOMPARE(row->threads, int64_t(2));
+            QCOMPARE(row->precision, std::string("bf16"));
+            QCOMPARE(row->memoryFormat, std::string("channels_last"));
+            // Back to schema 2, as a file written before issue 7.
+            QCOMPARE(sqlite3_exec(store.handle(),
+                                  "ALTER TABLE runs DROP COLUMN threads; ALTER TABLE runs DROP COLUMN precision; "
+                                  "ALTER TABLE runs DROP COLUMN memory_format; PRAGMA user_version = 2;",
+                                  nullptr, nullptr, nullptr),
+                     SQLITE_OK);
+        }
+        {
+            Store reader(file, /*readOnly=*/true);
+            QCOMPARE(reader.schemaVersion(), 2);
+            const auto runs = reader.runs(false);
+            QCOMPARE(runs.size(), size_t(1));
+            QCOMPARE(runs[0].name, std::string("old"));
+            QCOMPARE(runs[0].threads, int64_t(0));
+            QCOMPARE(runs[0].precision, std::string());
+        }
+        Store writer(file);
+        QCOMPARE(writer.schemaVersion(), Store::kSchemaVersion);
+        writer.setRunEnvironment(id, 4, "fp32", "contiguous");
+        QCOMPARE(writer.run(id)->threads, int64_t(4));
+    }
+
     void roundTripSurvivesReopen() {
         const std::string file = path("roundtrip.sqlite");
         int64_t id = 0;

@@ -177,6 +177,7 @@ private:
     QSpinBox* logEvery_;
     QSpinBox* diagnosticsEvery_;
     QComboBox* device_;
+    QComboBox* precision_;
     QSpinBox* threads_;
 
     ErrorLabel* generalError_;
