@@ -24,6 +24,7 @@
 #include <QVBoxLayout>
 
 #include "ComparePage.h"
+#include "Counted.h"
 #include "CurveControls.h"
 #include "DesignerPage.h"
 #include "DiagnosticsFeed.h"
@@ -180,7 +181,7 @@ void MainWindow::createPages() {
         const QList<qint64> ids = queueRunSpecs(specs, &error);
         if (!error.isEmpty()) showError(tr("Cannot queue the runs"), error);
         if (ids.isEmpty()) return;
-        QString message = tr("Queued %n run(s)", "", static_cast<int>(ids.size()));
+        QString message = tr("Queued %1").arg(counted(ids.size(), tr("run"), tr("runs")));
         if (!options_.trainQueuedRuns) message += tr(" (this window trains nothing: started with --no-queue)");
         statusBar()->showMessage(message, 8000);
         showPage(Page::Live);
@@ -454,10 +455,9 @@ void MainWindow::openStoreDialog() {
     if (scheduler_ && scheduler_->isBusy()) {
         const auto answer = QMessageBox::question(
             this, tr("Stop the training runs?"),
-            tr("%n run(s) are training in the current store. Opening another store stops them after their current "
-               "step (they are marked killed and can be resumed later). Open %1 anyway?",
-               "", static_cast<int>(scheduler_->runningRuns().size()))
-                .arg(QFileInfo(path).fileName()));
+            tr("Training in the current store: %1. Opening another store stops them after their current step "
+               "(they are marked killed and can be resumed later). Open %2 anyway?")
+                .arg(counted(scheduler_->runningRuns().size(), tr("run"), tr("runs")), QFileInfo(path).fileName()));
         if (answer != QMessageBox::Yes) return;
     }
     QString error;
@@ -472,9 +472,9 @@ QList<qint64> MainWindow::queueRunsFromSpecFile(const QString& path, QString* er
     const spec::ExperimentParse parsed = spec::parseExperimentFile(path.toStdString());
     if (!parsed.ok()) {
         if (error)
-            *error = tr("%1 has %n error(s); no run was queued. Fix these fields and open the file again:\n\n%2", "",
-                        static_cast<int>(parsed.errors.size()))
-                         .arg(QDir::toNativeSeparators(path), QString::fromStdString(parsed.errorText()));
+            *error = tr("%1 has %2; no run was queued. Fix these fields and open the file again:\n\n%3")
+                         .arg(QDir::toNativeSeparators(path), counted(parsed.errors.size(), tr("error"), tr("errors")),
+                              QString::fromStdString(parsed.errorText()));
         return {};
     }
     if (parsed.runs.empty()) {
@@ -508,7 +508,7 @@ void MainWindow::newRunsFromSpecDialog() {
         showError(tr("Cannot queue runs from %1").arg(QFileInfo(path).fileName()), error);
         if (ids.isEmpty()) return;
     }
-    QString message = tr("Queued %n run(s) from %1", "", static_cast<int>(ids.size())).arg(QFileInfo(path).fileName());
+    QString message = tr("Queued %1 from %2").arg(counted(ids.size(), tr("run"), tr("runs")), QFileInfo(path).fileName());
     if (!options_.trainQueuedRuns) message += tr(" (this window trains nothing: started with --no-queue)");
     statusBar()->showMessage(message, 8000);
 }
@@ -572,10 +572,9 @@ void MainWindow::deleteSelectedRuns() {
         names.append(QStringLiteral("%1 (id %2)").arg(QString::fromStdString(entry->run.name)).arg(id));
     }
     const QString question =
-        tr("Delete %n run(s) from %1?\n\n%2\n\nTheir metrics, diagnostics and checkpoint files are removed for good.",
-           "", static_cast<int>(names.size()))
-            .arg(QFileInfo(storePath_).fileName(), names.mid(0, 12).join(QStringLiteral("\n")) +
-                                                       (names.size() > 12 ? QStringLiteral("\n…") : QString()));
+        tr("Delete %1 from %2?\n\n%3\n\nTheir metrics, diagnostics and checkpoint files are removed for good.")
+            .arg(counted(names.size(), tr("run"), tr("runs")), QFileInfo(storePath_).fileName(),
+                 names.mid(0, 12).join(QStringLiteral("\n")) + (names.size() > 12 ? QStringLiteral("\n…") : QString()));
     if (QMessageBox::question(this, tr("Delete runs?"), question) != QMessageBox::Yes) return;
     try {
         for (qint64 id : ids) {
@@ -790,7 +789,7 @@ void MainWindow::updateHeader() {
 }
 
 void MainWindow::updateStatusBar() {
-    machineLabel_->setText(tr("%n core(s)", "", QThread::idealThreadCount()));
+    machineLabel_->setText(counted(QThread::idealThreadCount(), tr("core"), tr("cores")));
     if (storePath_.isEmpty()) {
         storeLabel_->setText(tr("no store open: File ▸ Open store…"));
         countsLabel_->clear();
@@ -831,9 +830,9 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     if (scheduler_ && scheduler_->isBusy()) {
         const auto answer = QMessageBox::question(
             this, tr("Stop the training runs?"),
-            tr("%n run(s) are training. Quitting stops them after their current step; they are marked killed and "
-               "can be resumed later (Run ▸ Resume). Queued runs stay queued for the next start. Quit?",
-               "", static_cast<int>(scheduler_->runningRuns().size())));
+            tr("Training now: %1. Quitting stops them after their current step; they are marked killed and "
+               "can be resumed later (Run ▸ Resume). Queued runs stay queued for the next start. Quit?")
+                .arg(counted(scheduler_->runningRuns().size(), tr("run"), tr("runs"))));
         if (answer != QMessageBox::Yes) {
             event->ignore();
             return;

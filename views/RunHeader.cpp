@@ -6,6 +6,7 @@
 #include <QProgressBar>
 #include <QVBoxLayout>
 
+#include "Counted.h"
 #include "StatusIcons.h"
 
 namespace distillery::views {
@@ -68,7 +69,7 @@ void RunHeader::showRun(const RunListEntry* entry, const std::optional<RunProgre
         status += tr(" · epoch %1 of %2").arg(live->epoch).arg(live->epochs);
     if (!run.device.empty()) status += QStringLiteral(" · ") + QString::fromStdString(run.device);
     if (!run.precision.empty()) status += QStringLiteral(" · ") + QString::fromStdString(run.precision);
-    if (run.threads > 0) status += tr(" · %n thread(s)", "", static_cast<int>(run.threads));
+    if (run.threads > 0) status += QStringLiteral(" · ") + counted(run.threads, tr("thread"), tr("threads"));
     status_->setText(status);
 
     const bool running = run.status == store::RunStatus::Running;

@@ -10,6 +10,7 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+#include "Counted.h"
 #include "CompareTableModel.h"
 #include "CurveControls.h"
 #include "GroupedTableModel.h"
@@ -40,11 +41,6 @@ QSortFilterProxyModel* makeProxy(QAbstractItemModel* source, int sortRole, QObje
     proxy->setSortRole(sortRole);
     proxy->setSortCaseSensitivity(Qt::CaseInsensitive);
     return proxy;
-}
-
-// "1 run", "6 runs": without a loaded translation tr()'s %n leaves "(s)" as it is.
-QString counted(int n, const QString& singular, const QString& plural) {
-    return QString::number(n) + QLatin1Char(' ') + (n == 1 ? singular : plural);
 }
 
 }  // namespace

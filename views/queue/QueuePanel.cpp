@@ -14,6 +14,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "Counted.h"
 #include "ProgressBarDelegate.h"
 #include "QueueTableModel.h"
 #include "RunHeader.h"
@@ -182,8 +183,8 @@ void QueuePanel::updateSummary() {
     summary_->setText(text);
     summary_->setToolTip(tr("Queue ETA: when the last queued run should end, from the engines' estimates for "
                             "the running runs and the mean time of finished runs of the same method and student "
-                            "for the waiting ones, spread over %n slot(s).",
-                            "", scheduler_->maxConcurrent()));
+                            "for the waiting ones, spread over %1.")
+                             .arg(counted(scheduler_->maxConcurrent(), tr("slot"), tr("slots"))));
 }
 
 void QueuePanel::updateSelectionDetails() {

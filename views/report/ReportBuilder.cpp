@@ -15,6 +15,7 @@
 #include <QTextDocument>
 #include <QUrl>
 
+#include "Counted.h"
 #include "MetricPlot.h"
 #include "MetricsCsvWriter.h"
 #include "PlotExport.h"
@@ -251,9 +252,10 @@ QString ReportBuilder::htmlDocument(int maxImageWidth) const {
                .arg(title().toHtmlEscaped(), QString::fromLatin1(kCss));
     out += QStringLiteral("<h1>%1</h1>\n").arg(title().toHtmlEscaped());
     out += QStringLiteral("<p class=\"meta\">%1</p>\n")
-               .arg(tr("Store <code>%1</code> · generated %2 · %n run(s)", static_cast<int>(data_.runs.size()))
+               .arg(tr("Store <code>%1</code> · generated %2 · %3")
                         .arg(data_.storePath.toHtmlEscaped(),
-                             data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
+                             data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                             counted(data_.runs.size(), tr("run"), tr("runs"))));
     for (const ReportTable& table : tables()) out += htmlTable(table);
 
     if (request_.sections.plots) {
@@ -289,8 +291,9 @@ QString ReportBuilder::htmlDocument(int maxImageWidth) const {
 
 QString ReportBuilder::markdown(const QString& imageFolder) const {
     QString out = QStringLiteral("# %1\n\n").arg(title());
-    out += tr("Store `%1` · generated %2 · %n run(s)", static_cast<int>(data_.runs.size()))
-               .arg(data_.storePath, data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm"))) +
+    out += tr("Store `%1` · generated %2 · %3")
+               .arg(data_.storePath, data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                    counted(data_.runs.size(), tr("run"), tr("runs"))) +
            QStringLiteral("\n\n");
     for (const ReportTable& table : tables()) out += markdownTable(table);
     if (request_.sections.plots) {

@@ -19,6 +19,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "Counted.h"
 #include "MetricsCsvWriter.h"
 #include "ReportBuilder.h"
 #include "ReportData.h"
@@ -270,7 +271,7 @@ void ReportPage::startLoad() {
     const bool csv = load.format == ReportFormat::Csv;
     const quint64 generation = ++generation_;
     loadedKey_ = loadKey();
-    setStatus(tr("Reading %n run(s)…", nullptr, static_cast<int>(runIds_.size())));
+    setStatus(tr("Reading %1…").arg(counted(runIds_.size(), tr("run"), tr("runs"))));
     loadWatcher_->setFuture(QtConcurrent::run([load, csv, generation]() {
         auto result = std::make_shared<LoadResult>();
         result->generation = generation;
@@ -347,9 +348,9 @@ void ReportPage::rebuildPreview() {
                       ? tr("The preview shows the first %1 of %2 rows; the file holds every one.").arg(kCsvPreviewRows).arg(rows)
                       : tr("%1 rows.").arg(rows));
     } else {
-        QString status = tr("%n run(s)", nullptr, static_cast<int>(data_->runs.size()));
+        QString status = counted(data_->runs.size(), tr("run"), tr("runs"));
         if (current.sections.plots && current.format != ReportFormat::Latex)
-            status += tr(", %n plot(s)", nullptr, static_cast<int>(builder_->plots().size()));
+            status += QStringLiteral(", ") + counted(builder_->plots().size(), tr("plot"), tr("plots"));
         if (!builder_->missingPlotKeys().isEmpty())
             status += tr(" (not logged by these runs: %1)").arg(builder_->missingPlotKeys().join(QStringLiteral(", ")));
         setStatus(status + QLatin1Char('.'));

@@ -613,7 +613,7 @@ void TestReport::pagePreviewsAndExportsWhatItShows() {
     const QString html = page.preview()->toPlainText();
     QVERIFY2(html.contains(QStringLiteral("87.40 ± 1.27")), qPrintable(html.right(1500)));
     QVERIFY(html.contains(QLatin1String("Configuration differences")));
-    QVERIFY2(page.statusText().contains(QLatin1String("2 plot(s)")), qPrintable(page.statusText()));
+    QVERIFY2(page.statusText().contains(QLatin1String("2 plots")), qPrintable(page.statusText()));
 
     page.setFormat(ReportFormat::Latex);
     QTRY_VERIFY_WITH_TIMEOUT(page.preview()->toPlainText().contains(QLatin1String("\\toprule")) && !page.isBusy(),
