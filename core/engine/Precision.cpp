@@ -28,9 +28,8 @@ bool cpuComputesBf16() {
 
 namespace {
 
-bool cudaComputesBf16(const c10::Device& device) {
-    // Ampere (compute capability 8.0) and later compute bfloat16 natively.
-    (void)device;
+// Ampere (compute capability 8.0) and later compute bfloat16 natively.
+bool cudaComputesBf16() {
     return torch::cuda::is_available() && at::detail::getCUDAHooks().getNumGPUs() > 0 &&
            at::detail::getCUDAHooks().supportsBFloat16ConvolutionWithCuDNNv8();
 }
@@ -60,7 +59,7 @@ Precision fullPrecision(bool cuda) {
 
 Precision resolvePrecision(const std::string& requested, const c10::Device& device) {
     const bool cuda = device.is_cuda();
-    const bool bf16Native = cuda ? cudaComputesBf16(device) : cpuComputesBf16();
+    const bool bf16Native = cuda ? cudaComputesBf16() : cpuComputesBf16();
     if (requested == "fp32") return fullPrecision(cuda);
     if (requested == "auto") return bf16Native ? lowPrecision("bf16", at::kBFloat16) : fullPrecision(cuda);
     if (requested == "bf16") {
@@ -151,6 +150,5 @@ bool LossScaler::unscale(const std::vector<at::Tensor>& parameters) {
     return foundInf_.item<float>() == 0.0f;
 }
 
-double LossScaler::currentScale() const { return scale_.item<double>(); }
 
 }  // namespace distillery::engine

@@ -65,7 +65,6 @@ public:
     at::Tensor scale(const at::Tensor& loss) const { return loss * scale_; }
     // Unscales the gradients in place; false when they overflowed (skip the optimiser step).
     bool unscale(const std::vector<at::Tensor>& parameters);
-    double currentScale() const;
 
 private:
     at::Tensor scale_, growthTracker_, foundInf_;

@@ -28,6 +28,7 @@
 #include "RunScheduler.h"
 #include "RunsTableModel.h"
 #include "StorePoller.h"
+#include "EngineBinary.h"
 #include "RunFixtures.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
@@ -97,10 +98,8 @@ private:
 void TestEndToEnd::initTestCase() {
     QStandardPaths::setTestModeEnabled(true);
     StorePoller::registerMetaTypes();
-    enginePath_ = QDir(QStringLiteral(DISTILLERY_BIN_DIR)).filePath(QStringLiteral("distillery-engine"));
-    QVERIFY2(QFileInfo(enginePath_).isExecutable(),
-             qPrintable(QStringLiteral("the engine %1 is missing: build the distillery-engine target first")
-                            .arg(enginePath_)));
+    enginePath_ = testing::builtEnginePath();
+    QVERIFY2(testing::missingEngineReason().isEmpty(), qPrintable(testing::missingEngineReason()));
 }
 
 void TestEndToEnd::init() {

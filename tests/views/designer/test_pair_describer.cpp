@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include "DesignerPage.h"
+#include "EngineBinary.h"
 #include "PairDescriber.h"
 #include "PairView.h"
 #include "store/Store.h"
@@ -22,7 +23,7 @@ namespace {
 
 constexpr int kEngineTimeoutMs = 60000;
 
-QString enginePath() { return QStringLiteral(DISTILLERY_BIN_DIR "/distillery-engine"); }
+QString enginePath() { return testing::builtEnginePath(); }
 
 const QByteArray kAtSpec = R"({"name": "at-r20-r8", "data": {"name": "fashion-mnist"},
     "teacher": {"model": "resnet20", "checkpoint": "/not/read/by/describe.pt"},
@@ -66,7 +67,7 @@ private slots:
     void theDesignerShowsTheEnginesErrorsUnderTheirField();
 };
 
-void TestPairDescriber::initTestCase() { QVERIFY2(QFileInfo::exists(enginePath()), qPrintable(enginePath())); }
+void TestPairDescriber::initTestCase() { QVERIFY2(testing::missingEngineReason().isEmpty(), qPrintable(testing::missingEngineReason())); }
 
 void TestPairDescriber::describesTheStagesAndSpotsOfAZooPair() {
     PairDescriber describer(enginePath());

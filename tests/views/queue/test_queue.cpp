@@ -22,6 +22,7 @@
 #include "QueuePanel.h"
 #include "QueueTableModel.h"
 #include "RunScheduler.h"
+#include "EngineBinary.h"
 #include "RunFixtures.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
@@ -168,10 +169,8 @@ private:
 
 void TestQueue::initTestCase() {
     QStandardPaths::setTestModeEnabled(true);
-    enginePath_ = QDir(QStringLiteral(DISTILLERY_BIN_DIR)).filePath(QStringLiteral("distillery-engine"));
-    QVERIFY2(QFileInfo(enginePath_).isExecutable(),
-             qPrintable(QStringLiteral("the engine %1 is missing: build the distillery-engine target first")
-                            .arg(enginePath_)));
+    enginePath_ = testing::builtEnginePath();
+    QVERIFY2(testing::missingEngineReason().isEmpty(), qPrintable(testing::missingEngineReason()));
 }
 
 void TestQueue::init() {
