@@ -1,6 +1,5 @@
 #include "engine/Precision.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 
 #include <fstream>
@@ -77,37 +76,6 @@ Precision resolvePrecision(const std::string& requested, const c10::Device& devi
         return lowPrecision("fp16", at::kHalf);
     }
     throw std::runtime_error("precision: must be fp32, bf16, fp16 or auto, got \"" + requested + "\"");
-}
-
-AutocastScope::AutocastScope(const Precision& precision, const c10::Device& device) {
-    if (!precision.autocast()) return;
-    active_ = true;
-    cuda_ = device.is_cuda();
-    if (cuda_) {
-        wasEnabled_ = at::autocast::is_enabled();
-        previousType_ = at::autocast::get_autocast_gpu_dtype();
-        at::autocast::set_autocast_gpu_dtype(precision.computeType);
-        at::autocast::set_enabled(true);
-    } else {
-        wasEnabled_ = at::autocast::is_cpu_enabled();
-        previousType_ = at::autocast::get_autocast_cpu_dtype();
-        at::autocast::set_autocast_cpu_dtype(precision.computeType);
-        at::autocast::set_cpu_enabled(true);
-    }
-    at::autocast::increment_nesting();
-}
-
-AutocastScope::~AutocastScope() {
-    if (!active_) return;
-    // The cache of low-precision weight copies lives as long as the outermost scope: one cast per step.
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    if (cuda_) {
-        at::autocast::set_enabled(wasEnabled_);
-        at::autocast::set_autocast_gpu_dtype(previousType_);
-    } else {
-        at::autocast::set_cpu_enabled(wasEnabled_);
-        at::autocast::set_autocast_cpu_dtype(previousType_);
-    }
 }
 
 void toChannelsLast(torch::nn::Module& module) {

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 
+#include "models/Autocast.h"
 #include "models/StagedNet.h"
 
 namespace distillery::engine {
@@ -32,19 +33,12 @@ bool cpuComputesBf16();
 // without it).
 Precision resolvePrecision(const std::string& requested, const c10::Device& device);
 
-// Autocast on for this thread and the device's type while it lives; the previous state after.
-class AutocastScope {
+// Autocast on for this thread and the device's type while it lives, in the run's precision; the
+// previous state after.
+class AutocastScope : public models::AutocastScope {
 public:
-    AutocastScope(const Precision& precision, const c10::Device& device);
-    ~AutocastScope();
-    AutocastScope(const AutocastScope&) = delete;
-    AutocastScope& operator=(const AutocastScope&) = delete;
-
-private:
-    bool active_ = false;
-    bool cuda_ = false;
-    bool wasEnabled_ = false;
-    at::ScalarType previousType_ = at::kFloat;
+    AutocastScope(const Precision& precision, const c10::Device& device)
+        : models::AutocastScope(precision.computeType, device.type()) {}
 };
 
 // Puts the module's 4-D parameters and buffers (convolution weights) in the channels-last layout.

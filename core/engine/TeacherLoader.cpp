@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "engine/Checkpoint.h"
+#include "models/FoldableBatchNorm.h"
 #include "models/ModelRegistry.h"
 #include "models/TorchScriptNet.h"
 
@@ -78,6 +79,7 @@ LoadedTeacher loadTeacher(const store::Store& store, const spec::TeacherSpec& te
     loaded.net->to(device);
     loaded.net->eval();
     for (auto& p : loaded.net->parameters()) p.set_requires_grad(false);
+    loaded.foldedNorms = models::foldBatchNorm(*loaded.net);
     return loaded;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // Finds and loads a run's teacher: a finished run of the store (its best checkpoint), a checkpoint
-// file, or a TorchScript file. The teacher comes back frozen, in eval mode, on the device.
+// file, or a TorchScript file. The teacher comes back frozen, in eval mode, on the device, with its
+// batch norms folded into the convolutions before them (models/FoldableBatchNorm.h).
 #include <c10/core/Device.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,6 +19,7 @@ struct LoadedTeacher {
     std::shared_ptr<models::StagedNet> net;
     std::string model;          // the zoo name, or "torchscript" — the runs table's teacher column
     std::string description;    // where it came from, for the log
+    int64_t foldedNorms = 0;    // batch norms folded into convolutions (none in a TorchScript teacher)
 };
 
 // Throws std::runtime_error with the spec field and how to fix it.

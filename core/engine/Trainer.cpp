@@ -136,7 +136,10 @@ Outcome Trainer::train() {
         teacher = loaded.net;
         if (precision.channelsLast) toChannelsLast(*teacher);
         store_.setRunTeacher(runId_, loaded.model);
-        log("info", "teacher " + loaded.model + " from " + loaded.description);
+        log("info", "teacher " + loaded.model + " from " + loaded.description +
+                        (loaded.foldedNorms > 0 ? ", " + std::to_string(loaded.foldedNorms) +
+                                                      " batch norms folded into its convolutions"
+                                                : std::string()));
     }
     const int64_t n = train.size();
     const int64_t batch = std::min(spec.batchSize, n);
@@ -149,6 +152,7 @@ Outcome Trainer::train() {
     context.seed = static_cast<uint64_t>(spec.seed);
     auto distiller = methods::createDistiller(spec.method, teacher.get(), *student, context);
     distiller->setLabelSmoothing(spec.optim.labelSmoothing);
+    distiller->setForwardType(precision.computeType);
     distiller->to(device);
     if (teacher && distiller->needsFeatures() && teacher->numStages() == 0)
         throw std::runtime_error("teacher.stages: method " + spec.method.name + " distils features, so the TorchScript "

@@ -9,6 +9,7 @@
 #include "methods/AttentionTransfer.h"
 #include "methods/Connector.h"
 #include "methods/HintonKd.h"
+#include "models/Autocast.h"
 #include "methods/StatisticsTransfer.h"
 
 namespace distillery::methods {
@@ -64,9 +65,14 @@ std::vector<LossTerm> ActivationMapAdaptation::losses(const StepInputs& inputs) 
     TORCH_CHECK(moduleInput.defined(), "amap: the teacher's features lack the stem output");
 
     // The hybrid teacher: frozen teacher stages around M, run with autograd so its loss reaches M.
-    const auto adapted = adapter_->forward(moduleInput.detach());
-    const auto hybridLogits =
-        teacher_->head(teacher_->forwardStages(adapted, teacherStage_ + 1, teacher_->numStages()));
+    at::Tensor adapted, hybridLogits;
+    {
+        models::AutocastScope autocast(forwardType(), moduleInput.device().type());
+        adapted = adapter_->forward(moduleInput.detach());
+        hybridLogits = teacher_->head(teacher_->forwardStages(adapted, teacherStage_ + 1, teacher_->numStages()));
+    }
+    adapted = adapted.to(at::kFloat);
+    hybridLogits = hybridLogits.to(at::kFloat);
     // The hybrid teacher's own CE, not the student's "ce": no label smoothing.
     const auto hybrid = F::cross_entropy(hybridLogits, inputs.labels) +
                         options_.hybridAlpha * HintonKd::klDivergence(hybridLogits, inputs.teacher->logits.detach(),

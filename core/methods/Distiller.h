@@ -99,6 +99,9 @@ public:
     std::vector<Spot> spots() const;
 
     void setLabelSmoothing(double smoothing) { labelSmoothing_ = smoothing; }
+    // The type the networks' forward passes compute in (the run's precision): methods that run network
+    // stages inside their losses run them under autocast with it, as the trainer runs the step's.
+    void setForwardType(at::ScalarType type) { forwardType_ = type; }
     // Feature methods add Hinton KD on the logits when alpha > 0 ("method + KD", SAKD's baseline)
     // and leave it out otherwise ("method alone", RepDistiller's); the spec's kd_alpha and kd_T.
     void setKd(double alpha, double temperature) {
@@ -116,9 +119,11 @@ protected:
     // "ce", "feat" = the sum of spotLoss over ownSpots(), and the optional "kd": the losses of every
     // method made of per-spot losses, so one definition serves the method alone and gated by SAKD.
     std::vector<LossTerm> spotTerms(const StepInputs& inputs);
+    at::ScalarType forwardType() const { return forwardType_; }
 
 private:
     double labelSmoothing_ = 0;
+    at::ScalarType forwardType_ = at::kFloat;
     double kdAlpha_ = 0, kdTemperature_ = 4;
 };
 

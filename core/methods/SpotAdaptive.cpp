@@ -9,6 +9,7 @@
 
 #include "methods/Connector.h"
 #include "methods/HintonKd.h"
+#include "models/Autocast.h"
 
 namespace distillery::methods {
 
@@ -138,6 +139,7 @@ at::Tensor SpotAdaptive::adapt(torch::nn::ModuleList& adaptors, size_t k, const 
 
 at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Tensor& gates) {
     models::EvalModeScope studentEval(*student_), teacherEval(*teacher_);
+    models::AutocastScope autocast(forwardType(), images.device().type());
     const auto gate = [&](size_t k, int64_t dims) {
         std::vector<int64_t> shape(static_cast<size_t>(dims), 1);
         shape[0] = -1;
@@ -169,7 +171,7 @@ at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Ten
         teacherPooled = mixedTeacher;
     }
     const auto a = gate(size_t(decisionCount() - 1), 2);
-    return a * teacher_->classify(teacherPooled) + (1 - a) * student_->classify(studentPooled);
+    return (a * teacher_->classify(teacherPooled) + (1 - a) * student_->classify(studentPooled)).to(at::kFloat);
 }
 
 at::Tensor SpotAdaptive::routingLoss(const at::Tensor& mixedLogits, const at::Tensor& studentLogits,

@@ -8,6 +8,7 @@
 
 #include "methods/Connector.h"
 #include "methods/HintonKd.h"
+#include "models/Autocast.h"
 
 namespace distillery::methods {
 
@@ -152,7 +153,8 @@ AdaIn::AdaIn(double beta, double temperature, Target target, std::vector<Statist
 at::Tensor AdaIn::renormalisedLogits(int64_t teacherStage, const ChannelStatistics& student,
                                      const ChannelStatistics& teacher, const at::Tensor& teacherMap) {
     const auto renormalised = student.std * (teacherMap.detach() - teacher.mean) / teacher.std + student.mean;
-    return teacher_->head(teacher_->forwardStages(renormalised, teacherStage + 1, teacher_->numStages()));
+    models::AutocastScope autocast(forwardType(), teacherMap.device().type());
+    return teacher_->head(teacher_->forwardStages(renormalised, teacherStage + 1, teacher_->numStages())).to(at::kFloat);
 }
 
 at::Tensor AdaIn::statisticsLoss(size_t spot, const ChannelStatistics& student, const ChannelStatistics& teacher,

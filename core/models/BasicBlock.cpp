@@ -9,15 +9,15 @@ namespace nn = torch::nn;
 BasicBlock::BasicBlock(int64_t inPlanes, int64_t planes, int64_t stride) {
     conv1_ = register_module(
         "conv1", nn::Conv2d(nn::Conv2dOptions(inPlanes, planes, 3).stride(stride).padding(1).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(planes));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(planes));
     conv2_ = register_module(
         "conv2", nn::Conv2d(nn::Conv2dOptions(planes, planes, 3).stride(1).padding(1).bias(false)));
-    bn2_ = register_module("bn2", nn::BatchNorm2d(planes));
+    bn2_ = register_module("bn2", FoldableBatchNorm2d(planes));
     if (stride != 1 || inPlanes != planes) {
         downsample_ = register_module(
             "downsample",
             nn::Sequential(nn::Conv2d(nn::Conv2dOptions(inPlanes, planes, 1).stride(stride).bias(false)),
-                           nn::BatchNorm2d(planes)));
+                           FoldableBatchNorm2d(planes)));
     }
 }
 

@@ -2,7 +2,6 @@
 // The residual block of the CIFAR ResNets, as in RepDistiller's models/resnet.py (BasicBlock):
 // conv3x3-bn-relu-conv3x3-bn, plus the shortcut (1x1 conv + bn when the stride or width changes), relu.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <ATen/ATen.h>
@@ -10,6 +9,7 @@
 #include <cstdint>
 
 #include "models/BlockOutput.h"
+#include "models/FoldableBatchNorm.h"
 
 namespace distillery::models {
 
@@ -22,9 +22,9 @@ public:
 private:
     // Parameter names as RepDistiller's: conv1, bn1, conv2, bn2, downsample.0 (conv), downsample.1 (bn).
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     torch::nn::Conv2d conv2_{nullptr};
-    torch::nn::BatchNorm2d bn2_{nullptr};
+    FoldableBatchNorm2d bn2_{nullptr};
     torch::nn::Sequential downsample_{nullptr};
 };
 

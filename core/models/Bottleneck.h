@@ -3,7 +3,6 @@
 // the 3x3 conv): conv1x1-bn-relu, conv3x3(stride)-bn-relu, conv1x1 to 4·planes-bn, plus the shortcut
 // (1x1 conv + bn when the stride or width changes), relu.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <ATen/ATen.h>
@@ -11,6 +10,7 @@
 #include <cstdint>
 
 #include "models/BlockOutput.h"
+#include "models/FoldableBatchNorm.h"
 
 namespace distillery::models {
 
@@ -25,11 +25,11 @@ public:
 private:
     // Parameter names and order as torchvision's: conv1, bn1, conv2, bn2, conv3, bn3, downsample.0, downsample.1.
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     torch::nn::Conv2d conv2_{nullptr};
-    torch::nn::BatchNorm2d bn2_{nullptr};
+    FoldableBatchNorm2d bn2_{nullptr};
     torch::nn::Conv2d conv3_{nullptr};
-    torch::nn::BatchNorm2d bn3_{nullptr};
+    FoldableBatchNorm2d bn3_{nullptr};
     torch::nn::Sequential downsample_{nullptr};
 };
 

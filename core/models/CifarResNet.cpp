@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/WeightInit.h"
+
 namespace distillery::models {
 
 namespace nn = torch::nn;
@@ -22,7 +24,7 @@ CifarResNet::CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters
 
     conv1_ = register_module(
         "conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, numFilters[0], 3).padding(1).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(numFilters[0]));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(numFilters[0]));
     int64_t inPlanes = numFilters[0];
     for (int64_t s = 0; s < 3; ++s) {
         const int64_t planes = numFilters[s + 1];
@@ -41,15 +43,7 @@ CifarResNet::CifarResNet(int64_t depth, const std::array<int64_t, 4>& numFilters
 
     // RepDistiller's initialisation: Kaiming normal (fan_out, relu) for convolutions, BN weight 1 and
     // bias 0. The linear layer keeps PyTorch's default initialisation, as there.
-    torch::NoGradGuard noGrad;
-    for (auto& module : modules(/*include_self=*/false)) {
-        if (auto* conv = module->as<nn::Conv2d>()) {
-            nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
-        } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
-            nn::init::ones_(bn->weight);
-            nn::init::zeros_(bn->bias);
-        }
-    }
+    initialiseWeights(*this, LinearInit::Default);
     setLayout({{numFilters[1], 1}, {numFilters[2], 2}, {numFilters[3], 4}}, numClasses);
 }
 

@@ -6,7 +6,6 @@
 // AvgPool2d(8), which assumes 32×32 inputs; here the pool is adaptive, identical at 32×32 and valid
 // for any input size (28×28 Fashion-MNIST included). The stem takes any channel count.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "models/BasicBlock.h"
+#include "models/FoldableBatchNorm.h"
 #include "models/StagedNet.h"
 
 namespace distillery::models {
@@ -35,7 +35,7 @@ private:
 
     // Parameter names as RepDistiller's: conv1, bn1, layer1.0.conv1, …, layer3.N.bn2, fc.
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     std::vector<std::vector<std::shared_ptr<BasicBlock>>> stages_;
     torch::nn::Linear fc_{nullptr};
 };

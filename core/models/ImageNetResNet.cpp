@@ -26,7 +26,7 @@ ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocks
     }
     conv1_ = register_module(
         "conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 64, 7).stride(2).padding(3).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(64));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(64));
     const int64_t expansion = block == Block::Bottleneck ? Bottleneck::kExpansion : 1;
     int64_t inPlanes = 64;
     for (int64_t s = 0; s < 4; ++s) {

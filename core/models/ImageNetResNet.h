@@ -7,7 +7,6 @@
 //
 // preReLU: each stage's last block output before its final relu (the residual sum).
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <ATen/ATen.h>
@@ -19,6 +18,7 @@
 
 #include "models/BasicBlock.h"
 #include "models/Bottleneck.h"
+#include "models/FoldableBatchNorm.h"
 #include "models/StagedNet.h"
 
 namespace distillery::models {
@@ -36,7 +36,7 @@ private:
 
     // Parameter names as torchvision's: conv1, bn1, layer1.0.conv1, …, layer4.N.bn2/bn3, fc.
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     // One of the two is filled, by the block type.
     std::vector<std::vector<std::shared_ptr<BasicBlock>>> basicStages_;
     std::vector<std::vector<std::shared_ptr<Bottleneck>>> bottleneckStages_;

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "models/FoldableBatchNorm.h"
+
 namespace distillery::models {
 
 namespace nn = torch::nn;
@@ -10,16 +12,16 @@ InvertedResidual::InvertedResidual(int64_t inPlanes, int64_t outPlanes, int64_t 
     : useResidual_(stride == 1 && inPlanes == outPlanes) {
     const int64_t hidden = inPlanes * expandRatio;
     conv_ = register_module(
-        "conv", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(inPlanes, hidden, 1).bias(false)), nn::BatchNorm2d(hidden),
+        "conv", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(inPlanes, hidden, 1).bias(false)), FoldableBatchNorm2d(hidden),
                                nn::ReLU(),
                                nn::Conv2d(nn::Conv2dOptions(hidden, hidden, 3)
                                               .stride(stride)
                                               .padding(1)
                                               .groups(hidden)
                                               .bias(false)),
-                               nn::BatchNorm2d(hidden), nn::ReLU(),
+                               FoldableBatchNorm2d(hidden), nn::ReLU(),
                                nn::Conv2d(nn::Conv2dOptions(hidden, outPlanes, 1).bias(false)),
-                               nn::BatchNorm2d(outPlanes)));
+                               FoldableBatchNorm2d(outPlanes)));
 }
 
 at::Tensor InvertedResidual::forward(const at::Tensor& x) {

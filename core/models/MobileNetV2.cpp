@@ -45,7 +45,7 @@ MobileNetV2::MobileNetV2(int64_t expandRatio, double widthMultiplier, int64_t in
                                                                      .stride(2)
                                                                      .padding(1)
                                                                      .bias(false)),
-                                                      nn::BatchNorm2d(in), nn::ReLU()));
+                                                      FoldableBatchNorm2d(in), nn::ReLU()));
     nn::ModuleList blocks;
     for (const GroupSetting& g : kGroups) {
         const int64_t out = scaled(g.channels, widthMultiplier);
@@ -65,7 +65,7 @@ MobileNetV2::MobileNetV2(int64_t expandRatio, double widthMultiplier, int64_t in
 
     const int64_t lastChannels = widthMultiplier > 1.0 ? scaled(1280, widthMultiplier) : 1280;
     lastConv_ = nn::Conv2d(nn::Conv2dOptions(in, lastChannels, 1).bias(false));
-    lastBn_ = nn::BatchNorm2d(lastChannels);
+    lastBn_ = FoldableBatchNorm2d(lastChannels);
     register_module("conv2", nn::Sequential(lastConv_, lastBn_, nn::ReLU()));
     classifier_ = register_module("classifier", nn::Sequential(nn::Linear(lastChannels, numClasses)));
 

@@ -16,7 +16,6 @@
 // preReLU: stages 0–2 end in a linear bottleneck (no relu), so their preReLU is the stage output
 // itself; stage 3's is conv2's bn output, before its relu.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <ATen/ATen.h>
@@ -25,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/FoldableBatchNorm.h"
 #include "models/InvertedResidual.h"
 #include "models/StagedNet.h"
 
@@ -43,7 +43,7 @@ private:
     torch::nn::Sequential conv1_{nullptr};
     std::vector<std::vector<std::shared_ptr<InvertedResidual>>> groups_;
     torch::nn::Conv2d lastConv_{nullptr};   // conv2.0 and conv2.1, called one by one for the preReLU
-    torch::nn::BatchNorm2d lastBn_{nullptr};
+    FoldableBatchNorm2d lastBn_{nullptr};
     torch::nn::Sequential classifier_{nullptr};
 };
 

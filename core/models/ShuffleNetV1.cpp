@@ -28,7 +28,7 @@ ShuffleNetV1::ShuffleNetV1(const std::array<int64_t, 3>& outPlanes, const std::a
         previous = outPlanes[s];
     }
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, kStemWidth, 1).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(kStemWidth));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(kStemWidth));
     int64_t inPlanes = kStemWidth;
     for (int64_t s = 0; s < 3; ++s) {
         nn::ModuleList layer;

@@ -7,7 +7,6 @@
 // Stages = layer1, layer2, layer3 (strides 2, 4, 8), RepDistiller's f1..f3. Every stage ends in a
 // relu; preReLU is its last unit's sum before that relu (RepDistiller's preact features).
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <ATen/ATen.h>
@@ -17,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/FoldableBatchNorm.h"
 #include "models/ShuffleV1Bottleneck.h"
 #include "models/StagedNet.h"
 
@@ -34,7 +34,7 @@ private:
 
     // Parameter names as RepDistiller's: conv1, bn1, layer1.0.conv1, …, layer3.N.bn3, linear.
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     std::vector<std::vector<std::shared_ptr<ShuffleV1Bottleneck>>> stages_;
     torch::nn::Linear linear_{nullptr};
 };

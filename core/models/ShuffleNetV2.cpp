@@ -25,7 +25,7 @@ ShuffleNetV2::ShuffleNetV2(const std::array<int64_t, 4>& outChannels, const std:
                                     std::to_string(inChannels) + " and " + std::to_string(numClasses));
     }
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, kStemWidth, 1).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(kStemWidth));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(kStemWidth));
     int64_t in = kStemWidth;
     for (int64_t s = 0; s < 3; ++s) {
         nn::ModuleList layer;
@@ -43,7 +43,7 @@ ShuffleNetV2::ShuffleNetV2(const std::array<int64_t, 4>& outChannels, const std:
         in = outChannels[s];
     }
     conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(in, outChannels[3], 1).bias(false)));
-    bn2_ = register_module("bn2", nn::BatchNorm2d(outChannels[3]));
+    bn2_ = register_module("bn2", FoldableBatchNorm2d(outChannels[3]));
     linear_ = register_module("linear", nn::Linear(outChannels[3], numClasses));
     // RepDistiller leaves ShuffleNet v2 with PyTorch's default initialisation, as LibTorch's.
     // The last stage ends with conv2, so its width is the final 1x1 conv's.

@@ -12,7 +12,6 @@
 // concatenation with that half taken before its relu — RepDistiller's preact feature, shuffled like
 // the output — so relu(preReLU) equals the stage output. Stage 2's preReLU is bn2's output.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <ATen/ATen.h>
@@ -22,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/FoldableBatchNorm.h"
 #include "models/ShuffleV2Block.h"
 #include "models/ShuffleV2DownBlock.h"
 #include "models/StagedNet.h"
@@ -42,11 +42,11 @@ private:
     // Parameter names as RepDistiller's: conv1, bn1, layerK.0 (down unit), layerK.i (basic units),
     // conv2, bn2, linear.
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     std::vector<std::shared_ptr<ShuffleV2DownBlock>> down_;
     std::vector<std::vector<std::shared_ptr<ShuffleV2Block>>> units_;
     torch::nn::Conv2d conv2_{nullptr};
-    torch::nn::BatchNorm2d bn2_{nullptr};
+    FoldableBatchNorm2d bn2_{nullptr};
     torch::nn::Linear linear_{nullptr};
 };
 

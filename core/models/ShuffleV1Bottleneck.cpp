@@ -13,12 +13,12 @@ ShuffleV1Bottleneck::ShuffleV1Bottleneck(int64_t inPlanes, int64_t outPlanes, in
     : stride_(stride), firstGroups_(firstGroups) {
     const int64_t mid = outPlanes / 4;
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inPlanes, mid, 1).groups(firstGroups).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(mid));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(mid));
     conv2_ = register_module(
         "conv2", nn::Conv2d(nn::Conv2dOptions(mid, mid, 3).stride(stride).padding(1).groups(mid).bias(false)));
-    bn2_ = register_module("bn2", nn::BatchNorm2d(mid));
+    bn2_ = register_module("bn2", FoldableBatchNorm2d(mid));
     conv3_ = register_module("conv3", nn::Conv2d(nn::Conv2dOptions(mid, outPlanes, 1).groups(groups).bias(false)));
-    bn3_ = register_module("bn3", nn::BatchNorm2d(outPlanes));
+    bn3_ = register_module("bn3", FoldableBatchNorm2d(outPlanes));
 }
 
 BlockOutput ShuffleV1Bottleneck::forward(const at::Tensor& x) {

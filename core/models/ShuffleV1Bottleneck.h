@@ -4,13 +4,13 @@
 // Stride 1: add the input, then relu. Stride 2: concatenate the 3x3/2 average-pooled input (so the
 // unit's output width is outPlanes + inPlanes), then relu.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <ATen/ATen.h>
 
 #include <cstdint>
 
 #include "models/BlockOutput.h"
+#include "models/FoldableBatchNorm.h"
 
 namespace distillery::models {
 
@@ -26,11 +26,11 @@ private:
     int64_t firstGroups_;
     // Parameter names as RepDistiller's: conv1, bn1, conv2, bn2, conv3, bn3.
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     torch::nn::Conv2d conv2_{nullptr};
-    torch::nn::BatchNorm2d bn2_{nullptr};
+    FoldableBatchNorm2d bn2_{nullptr};
     torch::nn::Conv2d conv3_{nullptr};
-    torch::nn::BatchNorm2d bn3_{nullptr};
+    FoldableBatchNorm2d bn3_{nullptr};
 };
 
 }  // namespace distillery::models

@@ -11,11 +11,11 @@ namespace nn = torch::nn;
 ShuffleV2Block::ShuffleV2Block(int64_t channels) : split_(channels / 2) {
     const int64_t c = split_;
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(c, c, 1).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(c));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(c));
     conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(c, c, 3).padding(1).groups(c).bias(false)));
-    bn2_ = register_module("bn2", nn::BatchNorm2d(c));
+    bn2_ = register_module("bn2", FoldableBatchNorm2d(c));
     conv3_ = register_module("conv3", nn::Conv2d(nn::Conv2dOptions(c, c, 1).bias(false)));
-    bn3_ = register_module("bn3", nn::BatchNorm2d(c));
+    bn3_ = register_module("bn3", FoldableBatchNorm2d(c));
 }
 
 at::Tensor ShuffleV2Block::forward(const at::Tensor& x, at::Tensor* preReLU) {

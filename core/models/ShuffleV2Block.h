@@ -3,11 +3,12 @@
 // channels in halves x1, x2; x2 goes through 1x1 conv + bn + relu, depthwise 3x3 + bn, 1x1 conv + bn
 // + relu; concatenate [x1, branch] and shuffle the channels in 2 groups. Width and size unchanged.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <ATen/ATen.h>
 
 #include <cstdint>
+
+#include "models/FoldableBatchNorm.h"
 
 namespace distillery::models {
 
@@ -24,11 +25,11 @@ private:
     int64_t split_;
     // Parameter names as RepDistiller's: conv1, bn1, conv2, bn2, conv3, bn3.
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     torch::nn::Conv2d conv2_{nullptr};
-    torch::nn::BatchNorm2d bn2_{nullptr};
+    FoldableBatchNorm2d bn2_{nullptr};
     torch::nn::Conv2d conv3_{nullptr};
-    torch::nn::BatchNorm2d bn3_{nullptr};
+    FoldableBatchNorm2d bn3_{nullptr};
 };
 
 }  // namespace distillery::models

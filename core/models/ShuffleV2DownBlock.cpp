@@ -15,15 +15,15 @@ ShuffleV2DownBlock::ShuffleV2DownBlock(int64_t inChannels, int64_t outChannels) 
     };
     auto pointwise = [](int64_t in, int64_t out) { return nn::Conv2d(nn::Conv2dOptions(in, out, 1).bias(false)); };
     conv1_ = register_module("conv1", depthwise(inChannels));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(inChannels));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(inChannels));
     conv2_ = register_module("conv2", pointwise(inChannels, mid));
-    bn2_ = register_module("bn2", nn::BatchNorm2d(mid));
+    bn2_ = register_module("bn2", FoldableBatchNorm2d(mid));
     conv3_ = register_module("conv3", pointwise(inChannels, mid));
-    bn3_ = register_module("bn3", nn::BatchNorm2d(mid));
+    bn3_ = register_module("bn3", FoldableBatchNorm2d(mid));
     conv4_ = register_module("conv4", depthwise(mid));
-    bn4_ = register_module("bn4", nn::BatchNorm2d(mid));
+    bn4_ = register_module("bn4", FoldableBatchNorm2d(mid));
     conv5_ = register_module("conv5", pointwise(mid, mid));
-    bn5_ = register_module("bn5", nn::BatchNorm2d(mid));
+    bn5_ = register_module("bn5", FoldableBatchNorm2d(mid));
 }
 
 at::Tensor ShuffleV2DownBlock::forward(const at::Tensor& x) {

@@ -4,11 +4,12 @@
 // left: depthwise 3x3/2 + bn, 1x1 + bn + relu; right: 1x1 + bn + relu, depthwise 3x3/2 + bn, 1x1 + bn
 // + relu — concatenated and shuffled in 2 groups.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <ATen/ATen.h>
 
 #include <cstdint>
+
+#include "models/FoldableBatchNorm.h"
 
 namespace distillery::models {
 
@@ -21,15 +22,15 @@ public:
 private:
     // Parameter names as RepDistiller's: conv1..conv5, bn1..bn5 (1, 2 left branch; 3, 4, 5 right).
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     torch::nn::Conv2d conv2_{nullptr};
-    torch::nn::BatchNorm2d bn2_{nullptr};
+    FoldableBatchNorm2d bn2_{nullptr};
     torch::nn::Conv2d conv3_{nullptr};
-    torch::nn::BatchNorm2d bn3_{nullptr};
+    FoldableBatchNorm2d bn3_{nullptr};
     torch::nn::Conv2d conv4_{nullptr};
-    torch::nn::BatchNorm2d bn4_{nullptr};
+    FoldableBatchNorm2d bn4_{nullptr};
     torch::nn::Conv2d conv5_{nullptr};
-    torch::nn::BatchNorm2d bn5_{nullptr};
+    FoldableBatchNorm2d bn5_{nullptr};
 };
 
 }  // namespace distillery::models

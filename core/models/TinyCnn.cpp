@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/WeightInit.h"
+
 namespace distillery::models {
 
 namespace nn = torch::nn;
@@ -20,25 +22,20 @@ TinyCnn::TinyCnn(int64_t inChannels, int64_t numClasses) {
                                     std::to_string(inChannels) + " and " + std::to_string(numClasses));
     }
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 8, 3).padding(1).bias(false)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(8));
+    bn1_ = register_module("bn1", FoldableBatchNorm2d(8));
     int64_t in = 8;
     for (int s = 0; s < 2; ++s) {
         // Named layer1.conv / layer1.bn, layer2.conv / layer2.bn.
         auto layer = std::make_shared<nn::Module>();
         stageConv_[s] = layer->register_module(
             "conv", nn::Conv2d(nn::Conv2dOptions(in, kChannels[s], 3).stride(kStrides[s]).padding(1).bias(false)));
-        stageBn_[s] = layer->register_module("bn", nn::BatchNorm2d(kChannels[s]));
+        stageBn_[s] = layer->register_module("bn", FoldableBatchNorm2d(kChannels[s]));
         register_module("layer" + std::to_string(s + 1), layer);
         in = kChannels[s];
     }
     fc_ = register_module("fc", nn::Linear(16, numClasses));
 
-    torch::NoGradGuard noGrad;
-    for (auto& module : modules(/*include_self=*/false)) {
-        if (auto* conv = module->as<nn::Conv2d>()) {
-            nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
-        }
-    }
+    initialiseWeights(*this, LinearInit::Default);   // as the CIFAR ResNets
     setLayout({{kChannels[0], 1}, {kChannels[1], 2}}, numClasses);
 }
 

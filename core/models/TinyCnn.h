@@ -5,13 +5,13 @@
 //   stage 1 conv3x3(8→16, stride 2) + bn + relu
 //   head    global average pool + linear(16→classes)
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <ATen/ATen.h>
 
 #include <cstdint>
 
+#include "models/FoldableBatchNorm.h"
 #include "models/StagedNet.h"
 
 namespace distillery::models {
@@ -26,9 +26,9 @@ private:
     at::Tensor classifier(const at::Tensor& pooled) override;
 
     torch::nn::Conv2d conv1_{nullptr};
-    torch::nn::BatchNorm2d bn1_{nullptr};
+    FoldableBatchNorm2d bn1_{nullptr};
     torch::nn::Conv2d stageConv_[2] = {nullptr, nullptr};
-    torch::nn::BatchNorm2d stageBn_[2] = {nullptr, nullptr};
+    FoldableBatchNorm2d stageBn_[2] = {nullptr, nullptr};
     torch::nn::Linear fc_{nullptr};
 };
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/FoldableBatchNorm.h"
 #include "models/WeightInit.h"
 
 namespace distillery::models {
@@ -18,7 +19,7 @@ nn::Sequential makeBlock(const std::vector<int64_t>& widths, int64_t inChannels)
     nn::Sequential block;
     for (size_t i = 0; i < widths.size(); ++i) {
         block->push_back(nn::Conv2d(nn::Conv2dOptions(inChannels, widths[i], 3).padding(1)));
-        block->push_back(nn::BatchNorm2d(widths[i]));
+        block->push_back(FoldableBatchNorm2d(widths[i]));
         if (i + 1 < widths.size()) block->push_back(nn::ReLU());
         inChannels = widths[i];
     }

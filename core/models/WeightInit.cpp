@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "models/FoldableBatchNorm.h"
+
 namespace distillery::models {
 
 namespace nn = torch::nn;
@@ -15,6 +17,9 @@ void initialiseWeights(nn::Module& net, LinearInit linear) {
         } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
             nn::init::ones_(bn->weight);
             nn::init::zeros_(bn->bias);
+        } else if (auto* foldable = module->as<FoldableBatchNorm2dImpl>()) {
+            nn::init::ones_(foldable->weight);
+            nn::init::zeros_(foldable->bias);
         } else if (auto* fc = module->as<nn::Linear>()) {
             if (linear == LinearInit::Normal001) nn::init::normal_(fc->weight, 0.0, 0.01);
             if (linear != LinearInit::Default && fc->bias.defined()) nn::init::zeros_(fc->bias);

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -183,6 +184,11 @@ private Q_SLOTS:
         const auto agreement = db.summary(id, "test/agreement");   // share of equal predictions, %
         QVERIFY(agreement && agreement->lastValue >= 0 && agreement->lastValue <= 100);
         QVERIFY(db.summary(id, "test/acc5").has_value());
+        // The frozen teacher computes with its three batch norms folded into its convolutions.
+        const auto events = db.events(id);
+        QVERIFY(std::any_of(events.begin(), events.end(), [](const store::EventRow& e) {
+            return e.message.find("3 batch norms folded into its convolutions") != std::string::npos;
+        }));
     }
 
     void missingTeacherFailsWithTheReason() {

@@ -186,6 +186,24 @@ private Q_SLOTS:
         QVERIFY((sakd->multiPathLogits(images, mixed) - teacherLogits).abs().max().item<double>() > 1e-4);
     }
 
+    // In a bf16 run the multi-path forward computes in bf16 too (it is most of a sakd step): its logits
+    // differ from the float32 forward's by bf16's rounding, no more, and come back in float32 for the losses.
+    void multiPathComputesInTheRunsPrecision() {
+        auto t = frozen("resnet20", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        auto sakd = makeSakd(*t, *s, {{"base", "at"}});
+        const auto images = torch::randn({4, 1, 28, 28});
+        auto gates = torch::ones({4, sakd->decisionCount()});
+        gates.select(1, 0).fill_(0);   // mixed paths: student stage 1 feeds the teacher's later stages
+        const auto fp32 = sakd->multiPathLogits(images, gates);
+        sakd->setForwardType(at::kBFloat16);
+        const auto bf16 = sakd->multiPathLogits(images, gates);
+        QCOMPARE(bf16.scalar_type(), at::kFloat);
+        const double scale = fp32.abs().max().item<double>(), difference = (bf16 - fp32).abs().max().item<double>();
+        QVERIFY2(difference > 1e-4 * scale, qPrintable(QString("computed in float32 (difference %1)").arg(difference)));
+        QVERIFY2(difference < 3e-2 * scale, qPrintable(QString("difference %1 of %2").arg(difference).arg(scale)));
+    }
+
     void initialBiasOpensNearlyEveryGate() {
         auto t = frozen("resnet20", 1);
         auto s = models::createModel("resnet8", 1, 10);

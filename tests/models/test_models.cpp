@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "data/DataLoading.h"
+#include "models/FoldableBatchNorm.h"
 #include "models/ImageNetResNet.h"
 #include "models/MobileNetV2.h"
 #include "models/ModelRegistry.h"
@@ -224,6 +225,54 @@ private Q_SLOTS:
         at::Tensor h = net->forwardStages(x, 0, 1);
         for (int64_t s = 1; s < n; ++s) h = net->forwardStages(h, s, s + 1);
         QVERIFY(close(net->head(h), reference));
+    }
+
+    void foldedBatchNormComputesTheSameFeatures_data() { stagesAndShapes_data(); }
+
+    // The frozen teacher's batch norms folded into their convolutions: every feature a method reads
+    // (stem, stages, pre-ReLU maps, pooled, logits) is unchanged. Norm statistics and affine parameters
+    // are made non-trivial first, or a fold that skipped them would pass.
+    void foldedBatchNormComputesTheSameFeatures() {
+        QFETCH(QString, name);
+        auto net = createModel(name.toStdString(), 3, 10);
+        net->eval();
+        torch::NoGradGuard noGrad;
+        int64_t foldable = 0, plain = 0;
+        for (const auto& module : net->modules()) {
+            const auto randomise = [](auto& norm) {
+                norm.running_mean.normal_(0, 0.2);
+                norm.running_var.uniform_(0.5, 2.0);
+                norm.weight.normal_(1, 0.3);
+                norm.bias.normal_(0, 0.2);
+            };
+            if (auto* norm = module->as<models::FoldableBatchNorm2dImpl>()) {
+                randomise(*norm);
+                ++foldable;
+            } else if (auto* norm = module->as<torch::nn::BatchNorm2d>()) {
+                randomise(*norm);
+                ++plain;
+            }
+        }
+        // Every norm that follows a convolution is foldable; only WRN's pre-activation norms are not.
+        if (name.startsWith("wrn")) QCOMPARE(foldable, int64_t(0));
+        else QCOMPARE(plain, int64_t(0));
+
+        const at::Tensor x = torch::randn({2, 3, 32, 32});
+        const models::FeatureSet before = net->forwardFeatures(x);
+        QCOMPARE(models::foldBatchNorm(*net), foldable);
+        QCOMPARE(models::foldBatchNorm(*net), int64_t(0));   // folded once only
+        const models::FeatureSet after = net->forwardFeatures(x);
+        const auto same = [](const at::Tensor& a, const at::Tensor& b) {
+            const double scale = std::max(1.0, a.abs().max().item<double>());
+            return a.sizes() == b.sizes() && at::allclose(a, b, 1e-4, 1e-5 * scale);
+        };
+        QVERIFY(same(before.stem, after.stem));
+        for (size_t s = 0; s < before.stages.size(); ++s) {
+            QVERIFY2(same(before.stages[s], after.stages[s]), qPrintable(QString("stage %1").arg(s)));
+            QVERIFY2(same(before.preReLU[s], after.preReLU[s]), qPrintable(QString("stage %1 pre-ReLU").arg(s)));
+        }
+        QVERIFY(same(before.pooled, after.pooled));
+        QVERIFY(same(before.logits, after.logits));
     }
 
     void parameterCountsMatchReference() {
