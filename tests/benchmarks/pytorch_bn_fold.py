@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """What folding batch norm into the convolutions would save on the frozen teacher: resnet32x4's forward,
 batch 64 of 3x32x32, channels-last, fp32 and bf16 autocast, with its BN layers as they are and folded
-into the preceding convolutions' weights and biases. Best of 15 timed forwards.
+into the preceding convolutions' weights and biases. Then, for comparison, what TorchScript's
+torch.jit.optimize_for_inference (BN folding, pre-packed oneDNN weights, fused convolution-ReLU) makes
+of the bf16 teacher, a lever LibTorch offers TorchScript modules only. Best of 15 timed forwards.
 
 Usage (Debian's python3-torch): /usr/bin/python3 tests/benchmarks/pytorch_bn_fold.py
 """
-import sys, time, torch
-sys.path.insert(0, "/work/main/tests/benchmarks")
+import copy, os, sys, time, torch
+import torch.nn as nn
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pytorch_kd_loop import ResNet
 torch.set_num_threads(2)
 t = ResNet(32, [32, 64, 128, 256], 100).eval()
@@ -22,9 +25,7 @@ for bf16 in [False, True]:
     tl = t.to(memory_format=torch.channels_last); xl = x.contiguous(memory_format=torch.channels_last)
     plain = bench(tl, xl, bf16)
     # conv+BN folded in the weights: the BN layers become identities
-    import copy
     f = copy.deepcopy(tl)
-    import torch.nn as nn
     def fold(conv, bn):
         w = conv.weight * (bn.weight / torch.sqrt(bn.running_var + bn.eps)).reshape(-1, 1, 1, 1)
         b = bn.bias - bn.running_mean * bn.weight / torch.sqrt(bn.running_var + bn.eps)
@@ -35,3 +36,12 @@ for bf16 in [False, True]:
         if getattr(m, "downsample", None) is not None: fold(m.downsample[0], m.downsample[1]); m.downsample[1] = nn.Identity()
     folded = bench(f, xl, bf16)
     print("bf16" if bf16 else "fp32", "teacher forward ms: plain %.1f, BN folded %.1f (%.0f%% less)" % (plain, folded, 100 * (1 - folded / plain)))
+
+# TorchScript's inference optimisation of the teacher held in bf16, against eager bf16 autocast.
+with torch.no_grad():
+    xl = x.contiguous(memory_format=torch.channels_last)
+    eager = bench(t.to(memory_format=torch.channels_last), xl, True)
+    optimised = torch.jit.optimize_for_inference(torch.jit.script(copy.deepcopy(t).to(torch.bfloat16)))
+    frozen = bench(optimised, xl.bfloat16(), False)
+print("bf16 teacher forward ms: eager autocast %.1f, torch.jit.optimize_for_inference %.1f (%.0f%% less)"
+      % (eager, frozen, 100 * (1 - frozen / eager)))
