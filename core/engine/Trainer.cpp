@@ -150,9 +150,9 @@ Outcome Trainer::train() {
     methods::DistillerContext context{train.size(), train.channels(), train.height(), train.width(), spec.epochs};
     context.totalSteps = totalSteps;
     context.seed = static_cast<uint64_t>(spec.seed);
+    context.forwardType = precision.computeType;
     auto distiller = methods::createDistiller(spec.method, teacher.get(), *student, context);
     distiller->setLabelSmoothing(spec.optim.labelSmoothing);
-    distiller->setForwardType(precision.computeType);
     distiller->to(device);
     if (teacher && distiller->needsFeatures() && teacher->numStages() == 0)
         throw std::runtime_error("teacher.stages: method " + spec.method.name + " distils features, so the TorchScript "

@@ -9,8 +9,8 @@
 #include "methods/AttentionTransfer.h"
 #include "methods/Connector.h"
 #include "methods/HintonKd.h"
-#include "models/Autocast.h"
 #include "methods/StatisticsTransfer.h"
+#include "models/Autocast.h"
 
 namespace distillery::methods {
 

@@ -144,6 +144,7 @@ std::shared_ptr<Distiller> createDistiller(const spec::MethodSpec& method, model
     }
     const spec::MethodDecl* decl = spec::findMethod(method.name);
     if (decl && decl->param("kd_alpha")) distiller->setKd(method.param("kd_alpha"), method.param("kd_T"));
+    distiller->setForwardType(context.forwardType);
     return distiller;
 }
 

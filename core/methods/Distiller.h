@@ -41,6 +41,7 @@ struct DistillerContext {
     int64_t epochs = 1;
     int64_t totalSteps = 1;              // optimiser steps of the whole run (annealing schedules)
     uint64_t seed = 0;                   // the run's seed: methods draw per-step randomness from (seed, step)
+    at::ScalarType forwardType = at::kFloat;   // what the networks' forward passes compute in (the run's precision)
 };
 
 // Where a method distils: a student position, the teacher position it is compared with, and the

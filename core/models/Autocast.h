@@ -4,7 +4,7 @@
 // autocast decides per operation. float32 makes it a no-op. The engine opens one around the step's
 // forward passes; methods that run network stages inside their losses (SAKD's multi-path network,
 // AdaIN's re-normalised teacher, amap's hybrid teacher) open their own with the run's type, which
-// Distiller::setForwardType gives them.
+// DistillerContext::forwardType gives them.
 #include <ATen/ATen.h>
 #include <c10/core/DeviceType.h>
 

@@ -19,6 +19,7 @@
 #include "methods/ActivationMapAdaptation.h"
 #include "methods/ChannelTransform.h"
 #include "methods/Connector.h"
+#include "methods/SpotAdaptive.h"
 #include "methods/StatisticsTransfer.h"
 #include "models/ModelRegistry.h"
 #include "spec/RunSpec.h"
@@ -461,6 +462,43 @@ private Q_SLOTS:
                                      std::invalid_argument);
             QVERIFY_EXCEPTION_THROWN(methods::createDistiller(methodSpec(name), nullptr, *student, context),
                                      std::invalid_argument);
+        }
+    }
+
+    // In a bf16 run the methods that run network stages inside their losses compute them in bf16 too:
+    // adain's re-normalised teacher, amap's hybrid teacher, and adain as sakd's base (the type reaches
+    // it through the context). Each term differs from float32's by bf16's rounding, no more.
+    void networkStagesInLossesFollowTheRunsPrecision() {
+        const ZooPair pair = makeZooPair("resnet20", "resnet8", 1, /*frozen=*/true);
+        const auto& [t, s, size, images, labels, tf] = pair;
+        const auto sf = s->forwardFeatures(images);
+        const auto termIn = [&](const char* method, const json& params, const char* term, at::ScalarType type) {
+            methods::DistillerContext context{0, 1, size, size};
+            context.forwardType = type;
+            torch::manual_seed(3);   // the same projections and agent in both precisions
+            auto d = methods::createDistiller(methodSpec(method, params), t.get(), *s, context);
+            const methods::StepInputs inputs{sf, &tf, labels, 0, 0, {}};
+            std::vector<methods::LossTerm> terms;
+            if (auto sakd = std::dynamic_pointer_cast<methods::SpotAdaptive>(d))
+                terms = sakd->studentTerms(inputs, torch::ones({images.size(0), sakd->decisionCount()}));
+            else
+                terms = d->losses(inputs);
+            return byName(terms).at(term);
+        };
+        const struct {
+            const char* method;
+            json params;
+            const char* term;
+        } cases[] = {{"adain", json::object(), "feat"}, {"amap", json::object(), "hybrid"},
+                     {"sakd", {{"base", "adain"}}, "feat"}};
+        for (const auto& c : cases) {
+            const auto bf16Term = termIn(c.method, c.params, c.term, at::kBFloat16);
+            QCOMPARE(bf16Term.scalar_type(), at::kFloat);   // the losses stay float32
+            const double fp32 = termIn(c.method, c.params, c.term, at::kFloat).item<double>();
+            const double bf16 = bf16Term.item<double>();
+            const QString what = QString("%1 %2: fp32 %3, bf16 %4").arg(c.method, c.term).arg(fp32, 0, 'g', 9).arg(bf16, 0, 'g', 9);
+            QVERIFY2(fp32 != bf16, qPrintable(what));
+            QVERIFY2(std::abs(bf16 - fp32) < 0.05 * std::abs(fp32) + 1e-3, qPrintable(what));
         }
     }
 
