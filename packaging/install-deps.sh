@@ -11,6 +11,8 @@ packages=(
   dataset-fashion-mnist
   xvfb xauth
   python3-torch python3-numpy
+  clang libclang-rt-14-dev   # tests/fuzz: clang++ and its libFuzzer, ASan and UBSan runtimes
+  cmark-gfm
 )
 
 missing=()

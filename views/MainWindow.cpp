@@ -31,6 +31,7 @@
 #include "DiagnosticsTabs.h"
 #include "LivePage.h"
 #include "MetricPlot.h"
+#include "PlainText.h"
 #include "PlotExport.h"
 #include "ProgressBarDelegate.h"
 #include "QueuePanel.h"
@@ -75,6 +76,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     addPlotExportMenus();
 
     storeLabel_ = new QLabel(this);
+    storeLabel_->setTextFormat(Qt::PlainText);   // the store's path as it is, never read as markup
     countsLabel_ = new QLabel(this);
     machineLabel_ = new QLabel(this);
     statusBar()->addPermanentWidget(storeLabel_, 1);
@@ -412,7 +414,7 @@ bool MainWindow::openStore(const QString& path, QString* error) {
     selectFirstListedRun_ = true;
     QSettings().setValue(kLastStoreKey, storePath_);
     rememberRecentStore(storePath_);
-    setWindowTitle(tr("%1 — Distillery").arg(QFileInfo(storePath_).fileName()));
+    setWindowTitle(plainWindowTitle(tr("%1 — Distillery").arg(QFileInfo(storePath_).fileName())));
     if (options_.trainQueuedRuns) scheduler_->enqueueQueuedRuns();
     updateStatusBar();
     updateActions();
@@ -453,7 +455,7 @@ void MainWindow::openStoreDialog() {
     const QString path = dialog.selectedFiles().first();
 
     if (scheduler_ && scheduler_->isBusy()) {
-        const auto answer = QMessageBox::question(
+        const auto answer = askPlain(
             this, tr("Stop the training runs?"),
             tr("Training in the current store: %1. Opening another store stops them after their current step "
                "(they are marked killed and can be resumed later). Open %2 anyway?")
@@ -569,13 +571,13 @@ void MainWindow::deleteSelectedRuns() {
                           .arg(QString::fromStdString(entry->run.name)));
             return;
         }
-        names.append(QStringLiteral("%1 (id %2)").arg(QString::fromStdString(entry->run.name)).arg(id));
+        names.append(QStringLiteral("%1 (id %2)").arg(QString::fromStdString(entry->run.name), QString::number(id)));
     }
     const QString question =
         tr("Delete %1 from %2?\n\n%3\n\nTheir metrics, diagnostics and checkpoint files are removed for good.")
             .arg(counted(names.size(), tr("run"), tr("runs")), QFileInfo(storePath_).fileName(),
                  names.mid(0, 12).join(QStringLiteral("\n")) + (names.size() > 12 ? QStringLiteral("\n…") : QString()));
-    if (QMessageBox::question(this, tr("Delete runs?"), question) != QMessageBox::Yes) return;
+    if (askPlain(this, tr("Delete runs?"), question) != QMessageBox::Yes) return;
     try {
         for (qint64 id : ids) {
             if (scheduler_) scheduler_->cancel(id);   // a queued one must not start while it disappears
@@ -601,7 +603,7 @@ void MainWindow::fillRecentStoresMenu() {
     recentMenu_->clear();
     const QStringList recent = QSettings().value(kRecentStoresKey).toStringList();
     for (const QString& path : recent) {
-        QAction* action = recentMenu_->addAction(QDir::toNativeSeparators(path), this, [this, path] {
+        QAction* action = recentMenu_->addAction(plainMnemonicText(QDir::toNativeSeparators(path)), this, [this, path] {
             QString error;
             if (!openStore(path, &error)) showError(tr("Cannot open store"), error);
         });
@@ -620,8 +622,7 @@ void MainWindow::cancelSelectedRun() {
         running ? tr("The engine finishes its current step, saves a checkpoint and marks the run killed; "
                      "it can be resumed later. Cancelling again stops the engine at once, without a checkpoint.")
                 : tr("It will not be trained and is marked killed.");
-    if (QMessageBox::question(this, tr("Cancel run?"), tr("Cancel run “%1”?\n\n%2").arg(name, consequence)) !=
-        QMessageBox::Yes)
+    if (askPlain(this, tr("Cancel run?"), tr("Cancel run “%1”?\n\n%2").arg(name, consequence)) != QMessageBox::Yes)
         return;
     QString why;
     if (!scheduler_->cancel(runId, &why)) showError(tr("Cannot cancel “%1”").arg(name), why);
@@ -639,8 +640,9 @@ void MainWindow::showAbout() {
 }
 
 void MainWindow::showError(const QString& title, const QString& text, const QString& details) {
-    // Non-blocking: errors arrive from the queue and the poller while the user works.
-    auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    // Non-blocking: errors arrive from the queue and the poller while the user works. Plain text: the
+    // messages quote run names, paths and spec values as given.
+    QMessageBox* box = plainMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
     if (!details.isEmpty()) box->setDetailedText(details);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();

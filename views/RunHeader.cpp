@@ -7,6 +7,7 @@
 #include <QVBoxLayout>
 
 #include "Counted.h"
+#include "PlainText.h"
 #include "StatusIcons.h"
 
 namespace distillery::views {
@@ -20,6 +21,8 @@ RunHeader::RunHeader(QWidget* parent) : QWidget(parent) {
     name_->setFont(bold);
     name_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     status_ = new QLabel(this);
+    // Names, devices and errors are the user's text: shown as written, never as markup.
+    for (QLabel* label : {name_, status_}) label->setTextFormat(Qt::PlainText);
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1000);
     progress_->setFormat(QStringLiteral("%p%"));
@@ -27,6 +30,7 @@ RunHeader::RunHeader(QWidget* parent) : QWidget(parent) {
     progress_->setMinimumWidth(140);
     eta_ = new QLabel(this);
     error_ = new QLabel(this);
+    error_->setTextFormat(Qt::PlainText);
     error_->setWordWrap(true);
     error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QPalette errorPalette = error_->palette();
@@ -97,7 +101,7 @@ void RunHeader::showRun(const RunListEntry* entry, const std::optional<RunProgre
     eta_->setText(eta);
 
     error_->setText(QString::fromStdString(run.error).section(QLatin1Char('\n'), 0, 2));
-    error_->setToolTip(QString::fromStdString(run.error));
+    error_->setToolTip(plainToolTip(QString::fromStdString(run.error)));
     error_->setVisible(!run.error.empty());
 }
 

@@ -2,6 +2,7 @@
 
 #include <QSet>
 
+#include "PlainText.h"
 #include "StatusIcons.h"
 
 namespace distillery::views {
@@ -76,11 +77,13 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
         return {};
     }
     if (role == Qt::ToolTipRole) {
-        if (!run.error.empty()) return fromStd(run.error);
+        // Tool tips render markup: the error may quote a path or a name holding some.
+        if (!run.error.empty()) return plainToolTip(fromStd(run.error));
         if (index.column() == PairColumn && run.teacher.empty()) return tr("No teacher: trained on labels only");
         if (index.column() == NameColumn)
-            return tr("Run %1 · seed %2%3").arg(run.id).arg(run.seed)
-                .arg(run.device.empty() ? QString() : QStringLiteral(" · ") + fromStd(run.device));
+            return plainToolTip(tr("Run %1 · seed %2%3")
+                                    .arg(QString::number(run.id), QString::number(run.seed),
+                                         run.device.empty() ? QString() : QStringLiteral(" · ") + fromStd(run.device)));
     }
     return {};
 }

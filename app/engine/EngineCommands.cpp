@@ -24,6 +24,7 @@
 #include "models/ModelRegistry.h"
 #include "models/TorchScriptNet.h"
 #include "spec/Catalog.h"
+#include "spec/JsonText.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
 #include "store/Store.h"
@@ -57,6 +58,8 @@ engine::Outcome train(store::Store& store, int64_t runId, const spec::RunSpec& s
         options.checkpointDir.empty() ? std::string() : options.checkpointDir + "/run-" + std::to_string(runId);
     trainerOptions.progress = progress.get();
     trainerOptions.resume = resume;
+    trainerOptions.threads = options.threads;
+    trainerOptions.owner = engine::EngineOwner{getpid(), store::hostName()};
     engine::Trainer trainer(store, runId, spec, trainerOptions);
     return trainer.run();
 }
@@ -159,29 +162,46 @@ int runQueuedRun(int64_t runId, const EngineOptions& options) {
         return 1;
     }
     if (!store.claimRun(runId, getpid(), store::hostName(), deviceLabel(*spec))) {
+        // Read again: another engine may have claimed it since the row above was read.
+        const auto now = store.run(runId).value_or(*row);
+        const std::string by = now.status == store::RunStatus::Running
+                                   ? " (claimed by the engine pid " + std::to_string(now.pid.value_or(0)) + " on " +
+                                         now.host + ")"
+                                   : std::string();
         std::fprintf(stderr,
-                     "run %lld is %s, not queued: only queued runs can be started (resume a killed or failed run with "
-                     "`distillery-engine resume --db %s --run %lld`)\n",
-                     static_cast<long long>(runId), store::statusName(row->status).c_str(), options.db.c_str(),
+                     "run %lld is %s%s, not queued: only queued runs can be started; continue a killed or failed run "
+                     "with `distillery-engine resume --db %s --run %lld`, or start it again from the beginning with "
+                     "`distillery-engine retry --db %s --run %lld`\n",
+                     static_cast<long long>(runId), store::statusName(now.status).c_str(), by.c_str(),
+                     options.db.c_str(), static_cast<long long>(runId), options.db.c_str(),
                      static_cast<long long>(runId));
         return 1;
     }
     return exitCode(train(store, runId, *spec, options, false));
 }
 
-int resumeRun(int64_t runId, const EngineOptions& options) {
+namespace {
+// resume and retry: take the run over (refused while its engine is alive), then train it.
+int reclaimAndTrain(int64_t runId, const EngineOptions& options, bool resume) {
     store::Store store(options.db);
     const auto row = existingRun(store, runId);
     if (!row) return 1;
     const auto spec = specOfRun(*row);
     if (!spec) return 1;
-    if (!store.reclaimRun(runId, getpid(), store::hostName(), deviceLabel(*spec))) {
-        std::fprintf(stderr, "run %lld is %s: only killed or failed runs can be resumed\n", static_cast<long long>(runId),
-                     store::statusName(row->status).c_str());
+    const store::Claim claim = store.reclaimRun(runId, getpid(), store::hostName(), deviceLabel(*spec));
+    if (!claim) {
+        std::fprintf(stderr, "%s: %s\n", resume ? "resume" : "retry", claim.refusal.c_str());
         return 1;
     }
-    return exitCode(train(store, runId, *spec, options, true));
+    if (!claim.previousEngine.empty())
+        spdlog::warn("run {}: its engine ({}) is gone; this engine takes the run over", runId, claim.previousEngine);
+    return exitCode(train(store, runId, *spec, options, resume));
 }
+}  // namespace
+
+int resumeRun(int64_t runId, const EngineOptions& options) { return reclaimAndTrain(runId, options, true); }
+
+int retryRun(int64_t runId, const EngineOptions& options) { return reclaimAndTrain(runId, options, false); }
 
 int exportStateDict(int64_t runId, const std::string& db, const std::string& out, bool last) {
     store::Store store(db, /*readOnly=*/true);
@@ -403,13 +423,12 @@ int describePair(const std::string& specPath, const std::string& db) {
         return 0;
     };
 
-    json root;
-    try {
-        root = json::parse(text);
-    } catch (const json::parse_error& e) {
-        out["errors"] = errorJson({{"(json)", std::string("is not valid JSON: ") + e.what()}});
+    spec::JsonText parsed = spec::parseJsonText(text);
+    if (!parsed.ok()) {
+        out["errors"] = errorJson({*parsed.error});
         return print();
     }
+    const json root = std::move(parsed.value);
     const auto whole = spec::parseRunSpec(root);
     std::vector<spec::SpecError> errors = whole.errors;
 

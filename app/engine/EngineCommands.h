@@ -10,11 +10,16 @@ struct EngineOptions {
     std::string db = "runs.sqlite";
     ProgressMode progress = ProgressMode::Auto;
     std::string checkpointDir;          // "" = beside the store
+    int64_t threads = 0;                // for runs whose spec leaves threads at 0 (e.g. the queue's share); 0 = all cores
 };
 
 int runExperimentFile(const std::string& specPath, const EngineOptions& options);
 int runQueuedRun(int64_t runId, const EngineOptions& options);
+// Continues a killed or failed run (or a running one whose engine died) from its newest checkpoint
+// that verifies; from the beginning when it has none.
 int resumeRun(int64_t runId, const EngineOptions& options);
+// Trains a killed or failed run (or a running one whose engine died) again from the beginning.
+int retryRun(int64_t runId, const EngineOptions& options);
 int validateSpec(const std::string& specPath);
 // Writes a run's student weights (its best checkpoint, or the last) as a PyTorch state_dict.
 int exportStateDict(int64_t runId, const std::string& db, const std::string& out, bool last);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "EngineCommands.h"
+#include "engine/CrashPoints.h"
 #include "engine/Trainer.h"
 #include "store/Store.h"
 
@@ -29,6 +30,10 @@ void addProgressOption(CLI::App* command, EngineOptions& options) {
                                             CLI::ignore_case));
     command->add_option("--checkpoint-dir", options.checkpointDir,
                         "where run checkpoints go (default: beside the store, in <store>.checkpoints/)");
+    command->add_option("--threads", options.threads,
+                        "intra-op threads for runs whose spec leaves \"threads\" at 0 (all cores); the desktop app's "
+                        "queue gives each of its concurrent runs its share this way. A spec's own threads win")
+        ->check(CLI::Range(int64_t(1), int64_t(4096)));
 }
 
 }  // namespace
@@ -54,10 +59,19 @@ int main(int argc, char** argv) {
     run->add_option("--db", options.db, "the results store (created when missing)")->capture_default_str();
     addProgressOption(run, options);
 
-    auto* resume = app.add_subcommand("resume", "continue a killed or failed run from its last checkpoint");
+    auto* resume = app.add_subcommand(
+        "resume", "continue a killed or failed run (or one whose engine died) from its newest checkpoint that verifies; "
+                  "a run without one starts again from the beginning");
     resume->add_option("--run", runId, "the run's id")->required();
     resume->add_option("--db", options.db, "the results store")->required()->check(CLI::ExistingFile);
     addProgressOption(resume, options);
+
+    auto* retry = app.add_subcommand(
+        "retry", "train a killed or failed run (or one whose engine died) again from the beginning; its earlier "
+                 "metrics, diagnostics and checkpoints are removed");
+    retry->add_option("--run", runId, "the run's id")->required();
+    retry->add_option("--db", options.db, "the results store")->required()->check(CLI::ExistingFile);
+    addProgressOption(retry, options);
 
     auto* validate = app.add_subcommand("validate", "check a spec file and print every error with its field");
     validate->add_option("spec", specPath, "the spec or experiment file")->required();
@@ -92,6 +106,10 @@ int main(int argc, char** argv) {
 
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
+    // A file size limit (ulimit -f) must fail the write with EFBIG, reported like a full disk, not
+    // kill the engine in the middle of it.
+    std::signal(SIGXFSZ, SIG_IGN);
+    distillery::engine::installCrashPoints();
     try {
         if (*run) {
             if (specPath.empty() && runId == 0) {
@@ -101,6 +119,7 @@ int main(int argc, char** argv) {
             return specPath.empty() ? runQueuedRun(runId, options) : runExperimentFile(specPath, options);
         }
         if (*resume) return resumeRun(runId, options);
+        if (*retry) return retryRun(runId, options);
         if (*validate) return validateSpec(specPath);
         if (*models) return listModels(channels, size, classes);
         if (*methods) return listMethods();

@@ -18,6 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int64_t kPixelBytes = 3 * 32 * 32;
+// The official batches hold 30 MB (CIFAR-10) and 150 MB (CIFAR-100 train); a file of more than 4 GiB is
+// not one, and reading it would allocate twice its size.
+constexpr int64_t kMaxFileBytes = int64_t(1) << 32;
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
@@ -122,10 +125,19 @@ CifarBatch readCifarBatches(const std::vector<std::string>& paths, CifarKind kin
         std::error_code ec;
         if (!fs::exists(path, ec)) throw DataError(what + "not found: " + path + "." + whereFrom(f));
         if (fs::is_directory(path, ec)) throw DataError(what + path + " is a directory, not a file.");
+        if (!fs::is_regular_file(path, ec)) {
+            throw DataError(what + path + " is not a regular file (a pipe, device or socket): expected whole " +
+                            recordDescription(f) + "s.");
+        }
         const auto size = int64_t(fs::file_size(path, ec));
         if (ec) throw DataError("cannot read the size of " + what + path + ": " + ec.message() + ".");
         if (size == 0) {
             throw DataError(what + path + " is empty: expected whole " + recordDescription(f) + "s.");
+        }
+        if (size > kMaxFileBytes) {
+            throw DataError(what + path + " has " + std::to_string(size) + " bytes, more than 4 GiB: the official " +
+                            f.title + " batches hold 10,000 to 50,000 records of " + std::to_string(recordBytes) +
+                            " bytes. It is not a " + f.title + " binary batch.");
         }
         if (size % recordBytes != 0) {
             std::string message = what + path + " has " + std::to_string(size) + " bytes, not a multiple of the " +

@@ -25,6 +25,12 @@ namespace fs = std::filesystem;
 constexpr int64_t kMaxItems = 100'000'000;
 constexpr int64_t kMaxSide = 16'384;
 constexpr int64_t kMaxBytes = int64_t(1) << 32;   // 4 GiB of uint8 data: far beyond any IDX data set
+// Deflate expands at most 1032-fold (a 258-byte match per ~2 bits), so a gzip file of n bytes holds at
+// most 1032·n bytes: a header declaring more is corrupt or a decompression bomb, refused before allocating.
+constexpr int64_t kMaxGzipExpansion = 1032;
+// Bytes after the declared data are counted up to here: an error either way, and a bomb's gigabytes of
+// trailing zeros would otherwise be decompressed just to count them.
+constexpr int64_t kMaxTrailingCounted = int64_t(1) << 20;
 
 std::string hex32(uint32_t value) {
     char buffer[16];
@@ -61,6 +67,12 @@ public:
             throw DataError(message);
         }
         if (fs::is_directory(path, ec)) throw DataError("IDX data file " + path + " is a directory, not a file.");
+        // A pipe would block gzopen until a writer comes, a device (/dev/zero) never ends.
+        if (!fs::is_regular_file(path, ec)) {
+            throw DataError("IDX data file " + path +
+                            " is not a regular file (a pipe, device or socket); point the data set's root at a folder "
+                            "holding the IDX files.");
+        }
         errno = 0;
         file_ = gzopen(path.c_str(), "rb");
         if (!file_) {
@@ -163,13 +175,21 @@ at::Tensor readIdx(const std::string& path, int expectedDims, const char* what, 
         throw DataError("IDX data file " + path + " has an invalid header: it declares " + std::to_string(total) +
                         " bytes of " + payload + " data, more than 4 GiB. The file is corrupt.");
     }
-    // An uncompressed file's size is known: report truncation before allocating.
+    // Nothing is allocated beyond what the file can hold: an uncompressed file's size is known, a gzip
+    // file's bounds its content.
     std::error_code ec;
     const auto fileSize = int64_t(fs::file_size(path, ec));
-    if (!ec && reader.isRaw() && fileSize - headerBytes < total) {
+    if (ec) throw DataError("cannot read the size of IDX data file " + path + ": " + ec.message() + ".");
+    if (reader.isRaw() && fileSize - headerBytes < total) {
         throw DataError("IDX data file " + path + " is truncated: expected " + std::to_string(total) + " bytes of " +
                         payload + " data, got " + std::to_string(fileSize - headerBytes) +
                         ". Re-download or reinstall the file.");
+    }
+    if (!reader.isRaw() && total > fileSize * kMaxGzipExpansion) {
+        throw DataError("IDX data file " + path + " declares " + std::to_string(total) + " bytes of " + payload +
+                        " data, but a gzip file of " + std::to_string(fileSize) + " bytes expands to at most " +
+                        std::to_string(fileSize * kMaxGzipExpansion) +
+                        ". The file is truncated or corrupt. Re-download or reinstall the file.");
     }
 
     at::Tensor data = at::empty({total}, at::TensorOptions().dtype(at::kByte));
@@ -182,11 +202,12 @@ at::Tensor readIdx(const std::string& path, int expectedDims, const char* what, 
     }
     unsigned char extra[4096];
     int64_t trailing = 0;
-    for (int64_t n; (n = reader.read(extra, sizeof extra)) > 0;) trailing += n;
+    for (int64_t n; trailing <= kMaxTrailingCounted && (n = reader.read(extra, sizeof extra)) > 0;) trailing += n;
     if (trailing > 0) {
-        throw DataError("IDX data file " + path + " has " + std::to_string(trailing) + " bytes after the " +
-                        std::to_string(total) + " bytes of " + payload +
-                        " data its header declares. The file is corrupt or not an IDX file.");
+        const std::string count = trailing > kMaxTrailingCounted ? "more than " + std::to_string(kMaxTrailingCounted)
+                                                                 : std::to_string(trailing);
+        throw DataError("IDX data file " + path + " has " + count + " bytes after the " + std::to_string(total) +
+                        " bytes of " + payload + " data its header declares. The file is corrupt or not an IDX file.");
     }
     return data;
 }

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "engine/CheckpointFile.h"
+
 namespace distillery::engine {
 
 namespace {
@@ -44,21 +46,43 @@ void loadChecked(torch::nn::Module& module, torch::serialize::InputArchive& arch
 }
 
 torch::serialize::InputArchive openArchive(const std::string& path, const std::string& what) {
-    if (!std::filesystem::exists(path))
-        throw std::runtime_error(what + ": checkpoint \"" + path + "\" does not exist");
+    OpenedCheckpoint opened;
+    try {
+        opened = readCheckpointFile(path);
+    } catch (const CheckpointError& e) {
+        throw CheckpointError(what + ": " + e.what());
+    }
     torch::serialize::InputArchive archive;
     try {
-        archive.load_from(path);
+        archive.load_from(opened.archive.data(), opened.archive.size());
     } catch (const c10::Error& e) {
-        throw std::runtime_error(what + ": checkpoint \"" + path + "\" cannot be read (" +
-                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+        throw CheckpointError(what + ": checkpoint \"" + path + "\" cannot be read (" +
+                              std::string(e.what_without_backtrace()).substr(0, 200) + ")");
     }
     return archive;
 }
 
+torch::Tensor readScalar(torch::serialize::InputArchive& archive, const char* key) {
+    torch::Tensor t;
+    archive.read(key, t);
+    return t;
+}
+
+TrainingPosition positionOf(torch::serialize::InputArchive& archive) {
+    TrainingPosition position;
+    position.epoch = readScalar(archive, "epoch").item<int64_t>();
+    position.batchInEpoch = readScalar(archive, "batch_in_epoch").item<int64_t>();
+    position.step = readScalar(archive, "step").item<int64_t>();
+    position.bestValAcc = readScalar(archive, "best_val_acc").item<double>();
+    position.wallTime = readScalar(archive, "wall_time").item<double>();
+    torch::Tensor skipped;   // absent in checkpoints of older versions
+    if (archive.try_read("skipped_steps", skipped)) position.skippedSteps = skipped.item<int64_t>();
+    return position;
+}
+
 }  // namespace
 
-void saveCheckpoint(const std::string& path, const TrainingState& state, const TrainingPosition& position) {
+std::string checkpointBytes(const TrainingState& state, const TrainingPosition& position) {
     torch::serialize::OutputArchive archive, studentArchive, distillerArchive, optimizerArchive, windowArchive;
     state.student.save(studentArchive);
     state.distiller.save(distillerArchive);
@@ -78,11 +102,18 @@ void saveCheckpoint(const std::string& path, const TrainingState& state, const T
     archive.write("step", scalar(position.step));
     archive.write("best_val_acc", scalar(position.bestValAcc));
     archive.write("wall_time", scalar(position.wallTime));
+    archive.write("skipped_steps", scalar(position.skippedSteps));
     archive.write("augment_rng", state.augmentGenerator.get_state());
-    // A crash while writing must not destroy the previous checkpoint.
-    const std::string temporary = path + ".tmp";
-    archive.save_to(temporary);
-    std::filesystem::rename(temporary, path);
+    std::string bytes;
+    archive.save_to([&](const void* data, size_t size) {
+        bytes.append(static_cast<const char*>(data), size);
+        return size;
+    });
+    return sealCheckpoint(std::move(bytes), position.step);
+}
+
+void saveCheckpoint(const std::string& path, const TrainingState& state, const TrainingPosition& position) {
+    writeFileAtomically(path, checkpointBytes(state, position), /*keepPrevious=*/true);
 }
 
 TrainingPosition loadCheckpoint(const std::string& path, const TrainingState& state, const c10::Device& device) {
@@ -102,19 +133,14 @@ TrainingPosition loadCheckpoint(const std::string& path, const TrainingState& st
         state.methodOptimizer->load(methodOptimizerArchive);
     }
     state.window.load(windowArchive, device);
-    auto read = [&](const char* key) {
-        torch::Tensor t;
-        archive.read(key, t);
-        return t;
-    };
-    TrainingPosition position;
-    position.epoch = read("epoch").item<int64_t>();
-    position.batchInEpoch = read("batch_in_epoch").item<int64_t>();
-    position.step = read("step").item<int64_t>();
-    position.bestValAcc = read("best_val_acc").item<double>();
-    position.wallTime = read("wall_time").item<double>();
-    state.augmentGenerator.set_state(read("augment_rng"));
+    TrainingPosition position = positionOf(archive);
+    state.augmentGenerator.set_state(readScalar(archive, "augment_rng"));
     return position;
+}
+
+TrainingPosition readCheckpointPosition(const std::string& path) {
+    auto archive = openArchive(path, "checkpoint");
+    return positionOf(archive);
 }
 
 void loadModuleWeights(torch::nn::Module& module, const std::string& path, const std::string& what) {

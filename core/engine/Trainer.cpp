@@ -6,10 +6,15 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
+#include <set>
 #include <thread>
 
 #include "data/DataLoading.h"
 #include "engine/Checkpoint.h"
+#include "engine/CheckpointFile.h"
+#include "engine/CrashPoints.h"
+#include "engine/NonFiniteWatch.h"
 #include "engine/Precision.h"
 #include "engine/Device.h"
 #include "engine/Evaluator.h"
@@ -61,6 +66,14 @@ data::DatasetSplits loadData(const spec::RunSpec& spec) {
     return data::loadNamedDataset(d.name, d.root, d.valSize, d.trainSubset, 0);
 }
 
+// The store says another engine trains this run now: stop without writing anything more.
+class OwnershipLost : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+std::string stepText(int64_t step) { return std::to_string(step); }
+
 }  // namespace
 
 struct Trainer::State {
@@ -81,6 +94,10 @@ Trainer::~Trainer() = default;
 Outcome Trainer::run() {
     try {
         return train();
+    } catch (const OwnershipLost& e) {
+        error_ = e.what();
+        spdlog::error("{}", error_);
+        return Outcome::Failed;   // the run's row belongs to its new engine: leave it alone
     } catch (const std::exception& e) {
         error_ = e.what();
         // c10::Error carries a C++ backtrace after its first line: the user needs the first line.
@@ -101,17 +118,94 @@ Outcome Trainer::run() {
     return Outcome::Failed;
 }
 
+std::string Trainer::resumeCheckpoint(const std::string& lastPath, std::vector<std::string>& rejected) const {
+    // The newest first: this run's last.pt, the one it replaced, then what the store records (a
+    // checkpoint folder given on an earlier command line, or a store moved with its checkpoints).
+    std::vector<std::string> candidates = {lastPath, previousCheckpointPath(lastPath)};
+    for (const auto& c : store_.checkpoints(runId_))
+        if (c.kind == "last") {
+            candidates.push_back(c.path);
+            candidates.push_back(previousCheckpointPath(c.path));
+        }
+    std::set<std::string> tried;
+    for (const auto& candidate : candidates) {
+        if (!tried.insert(candidate).second || !fs::exists(candidate)) continue;
+        try {
+            readCheckpointFile(candidate);
+            return candidate;
+        } catch (const CheckpointError& e) {
+            rejected.push_back(e.what());
+        }
+    }
+    return {};
+}
+
+void Trainer::startAfresh(store::StoreWriter& writer) {
+    // Rows and files of earlier attempts would otherwise mix with this one's, and a later resume
+    // could continue from a checkpoint of an attempt that no longer counts.
+    const store::DiscardedRows discarded = store_.discardAfter(runId_, -1);
+    std::error_code error;
+    size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(options_.checkpointDir, error))
+        if (entry.path().extension() == ".pt" || entry.path().extension() == ".prev" ||
+            entry.path().extension() == ".damaged")
+            files += fs::remove(entry.path(), error) ? 1 : 0;
+    if (discarded.total() > 0 || files > 0)
+        writer.addEvent(runId_, "info", "starting from the beginning: removed " + std::to_string(discarded.total()) +
+                                            " rows and " + std::to_string(files) + " checkpoint files of earlier attempts");
+}
+
+void Trainer::reconcileCheckpointRows(const std::string& from, const std::string& lastPath, const std::string& bestPath,
+                                      const TrainingPosition& position) {
+    std::error_code error;
+    if (from != lastPath && fs::exists(lastPath, error)) {
+        // last.pt failed verification: set it aside, so that the next checkpoint does not keep it as
+        // the previous one in place of the good file this resume continues from.
+        fs::rename(lastPath, lastPath + ".damaged", error);
+    }
+    // A kill can fall between writing a checkpoint file and recording it: the files are the truth.
+    store_.addCheckpoint({0, runId_, position.step, position.epoch, from, "last", position.bestValAcc, 0});
+    // best.pt ahead of the resume point belongs to the discarded attempt: the one it replaced is the
+    // best as of the checkpoint (the attempt, computed again, writes the same best.pt again).
+    const auto bestStep = verifiedCheckpointStep(bestPath);
+    if (bestStep && *bestStep > position.step) {
+        const std::string previous = previousCheckpointPath(bestPath);
+        const auto previousStep = verifiedCheckpointStep(previous);
+        if (previousStep && *previousStep <= position.step) fs::rename(previous, bestPath, error);
+        else fs::remove(bestPath, error);
+    }
+    if (verifiedCheckpointStep(bestPath)) {
+        const TrainingPosition best = readCheckpointPosition(bestPath);
+        store_.addCheckpoint({0, runId_, best.step, best.epoch, bestPath, "best", best.bestValAcc, 0});
+    }
+}
+
 Outcome Trainer::train() {
     const auto& spec = spec_;
     State state(store_);
-    auto log = [&](const std::string& level, const std::string& message) {
+    // Events about the run's lifecycle carry no step; those reporting training progress carry the
+    // step they describe, so a resume can drop the ones of an attempt it discards.
+    auto log = [&](const std::string& level, const std::string& message, std::optional<int64_t> step = std::nullopt) {
         if (level == "warn") spdlog::warn("{}", message);
         else spdlog::info("{}", message);
-        state.writer.addEvent(runId_, level, message);
+        state.writer.addEvent(runId_, level, message, step);
+    };
+    OwnerHeartbeat heartbeat(store_.path(), runId_, options_.owner);
+    // Diagnostic rows holding NaN or infinity are left out by the store; say so once per batch of them.
+    size_t notedSkipped = 0;
+    auto noteSkippedRows = [&](int64_t step) {
+        state.writer.flush();
+        const size_t skipped = state.writer.skipped().skippedDiagnostics;
+        if (skipped == notedSkipped) return;
+        log("warn", std::to_string(skipped - notedSkipped) + " diagnostic rows held NaN or infinity and were not "
+                    "stored (" + std::to_string(skipped) + " so far); the other rows are", step);
+        notedSkipped = skipped;
     };
 
     // ---- set-up ---------------------------------------------------------------------------------
-    const int64_t threads = spec.threads > 0 ? spec.threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+    const int64_t threads = spec.threads > 0     ? spec.threads
+                            : options_.threads > 0 ? options_.threads
+                                                   : std::max<int64_t>(1, std::thread::hardware_concurrency());
     at::set_num_threads(static_cast<int>(threads));   // Debian's LibTorch starts with one thread
     torch::manual_seed(static_cast<uint64_t>(spec.seed));
     const c10::Device device = resolveDevice(spec.device);
@@ -175,16 +269,26 @@ Outcome Trainer::train() {
     const std::string lastPath = options_.checkpointDir + "/last.pt";
     const std::string bestPath = options_.checkpointDir + "/best.pt";
     if (options_.resume) {
-        std::string from;
-        for (const auto& c : store_.checkpoints(runId_))
-            if (c.kind == "last") from = c.path;
-        if (from.empty())
-            throw std::runtime_error("resume: run " + std::to_string(runId_) + " has no checkpoint yet; start it again "
-                                     "from the beginning (retry it in the desktop app)");
-        position = loadCheckpoint(from, trainingState, device);
-        state.wallOffset = position.wallTime;
-        log("info", "resumed from " + from + " at epoch " + std::to_string(position.epoch + 1) + ", step " +
-                        std::to_string(position.step));
+        std::vector<std::string> rejected;
+        const std::string from = resumeCheckpoint(lastPath, rejected);
+        for (const auto& why : rejected) log("warn", why + "; looking for an older checkpoint");
+        if (from.empty()) {
+            log("warn", "run " + std::to_string(runId_) + " has no usable checkpoint yet: training it again from the "
+                        "beginning");
+            startAfresh(state.writer);
+        } else {
+            position = loadCheckpoint(from, trainingState, device);
+            state.wallOffset = position.wallTime;
+            const store::DiscardedRows discarded = store_.discardAfter(runId_, position.step);
+            reconcileCheckpointRows(from, lastPath, bestPath, position);
+            log("info", "resumed from " + from + " at epoch " + std::to_string(position.epoch + 1) + ", step " +
+                            stepText(position.step) +
+                            (discarded.total() > 0 ? "; removed " + std::to_string(discarded.total()) +
+                                                         " rows the interrupted attempt wrote after that step"
+                                                   : std::string()));
+        }
+    } else {
+        startAfresh(state.writer);
     }
 
     log("info", "training " + spec.studentModel + " with " + spec.method.name + " on " + train.name + " (" +
@@ -204,6 +308,9 @@ Outcome Trainer::train() {
     progress.totalSteps = totalSteps;
     progress.step = position.step;
     auto lastReport = Clock::now() - std::chrono::hours(1);
+    auto lastCheckpoint = Clock::now();
+    const bool skipNonFinite = spec.onNonFinite == "skip_step";
+    NonFiniteWatch nonFinite;
     const int64_t stepsAtStart = position.step;
     auto throughputStart = Clock::now();
     int64_t imagesSinceThroughputStart = 0;
@@ -227,10 +334,26 @@ Outcome Trainer::train() {
     auto writeMetric = [&](const std::string& key, int64_t step, double epoch, double value) {
         state.writer.add(store::MetricPoint{runId_, key, step, epoch, value, state.wall()});
     };
+    // A checkpoint claims that everything up to its step is in the store: the writer's rows are
+    // committed first. A kill after the commit and before the checkpoint is harmless, since a resume
+    // removes what lies after the checkpoint it continues from and computes it again.
+    auto checkpointHere = [&](int64_t epoch, int64_t batchInEpoch) {
+        state.writer.flush();
+        const TrainingPosition here{epoch, batchInEpoch, progress.step, position.bestValAcc, state.wall(),
+                                    position.skippedSteps};
+        return checkpointBytes(trainingState, here);
+    };
     auto saveLast = [&](int64_t epoch, int64_t batchInEpoch) {
-        const TrainingPosition here{epoch, batchInEpoch, progress.step, position.bestValAcc, state.wall()};
-        saveCheckpoint(lastPath, trainingState, here);
+        writeFileAtomically(lastPath, checkpointHere(epoch, batchInEpoch), /*keepPrevious=*/true);
         store_.addCheckpoint({0, runId_, progress.step, epoch, lastPath, "last", position.bestValAcc, 0});
+        lastCheckpoint = Clock::now();
+    };
+    auto checkOwnership = [&]() {
+        if (!heartbeat.lost()) return;
+        state.writer.discard();
+        throw OwnershipLost("run " + std::to_string(runId_) + " was taken over by another engine or marked failed "
+                            "while this engine trained it; this engine stopped at step " +
+                            stepText(progress.step) + " without writing more");
     };
     // Diagnostic rows carry the step they describe; the writer batches them with the metrics.
     auto writeDiagnostics = [&](methods::Diagnostics d) {
@@ -271,6 +394,7 @@ Outcome Trainer::train() {
         const int64_t firstBatch = epoch == position.epoch ? position.batchInEpoch : 0;
 
         for (int64_t b = firstBatch; b < stepsPerEpoch; ++b) {
+            checkOwnership();
             if (stopRequested()) {
                 saveLast(epoch, b);
                 const std::string where = "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(progress.step);
@@ -314,51 +438,80 @@ Outcome Trainer::train() {
             inputs.images = &images;
             inputs.learningRate = lr;
             inputs.collectDiagnostics = diagnose;
-            const auto terms = distiller->losses(inputs);
+            auto terms = distiller->losses(inputs);
+            if (const std::string& poisoned = poisonedLossTerm(progress.step + 1); !poisoned.empty())
+                for (auto& term : terms)
+                    if (term.name == poisoned) term.value = term.value * std::numeric_limits<float>::quiet_NaN();
             torch::Tensor total = terms.front().value;
             for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i].value;
 
-            optimizer->zero_grad();
-            bool stepped = true;
-            if (lossScaler) {
-                lossScaler->scale(total).backward();
-                stepped = lossScaler->unscale(parameters);   // an overflowed step is skipped; the scale halves
+            // With skip_step, a step whose loss is not finite changes nothing but the step count; deciding
+            // before the update needs the value on the host: one synchronisation a step.
+            const auto nonFiniteTerms = skipNonFinite ? NonFiniteWatch::nonFiniteTerms(terms, total)
+                                                      : std::vector<std::string>{};
+            if (!skipNonFinite) nonFinite.observe(terms, total, progress.step + 1);
+            if (nonFiniteTerms.empty()) {
+                optimizer->zero_grad();
+                bool stepped = true;
+                if (lossScaler) {
+                    lossScaler->scale(total).backward();
+                    stepped = lossScaler->unscale(parameters);   // an overflowed step is skipped; the scale halves
+                } else {
+                    total.backward();
+                }
+                crashPoint("step");
+                if (stepped) {
+                    if (spec.optim.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, spec.optim.gradClip);
+                    optimizer->step();
+                }
+                ++progress.step;
+                window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), batch);
+                if (diagnose) writeDiagnostics(distiller->diagnostics());
             } else {
-                total.backward();
+                ++progress.step;
+                ++position.skippedSteps;
+                std::string names;
+                for (const auto& name : nonFiniteTerms) names += (names.empty() ? "" : ", ") + name;
+                if (position.skippedSteps <= 10 || position.skippedSteps % 100 == 0)
+                    log("warn", "step " + stepText(progress.step) + " skipped: the loss term" +
+                                    (nonFiniteTerms.size() > 1 ? "s " : " ") + names + " not finite (" +
+                                    std::to_string(position.skippedSteps) + " steps skipped so far)",
+                        progress.step);
             }
-            if (stepped) {
-                if (spec.optim.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, spec.optim.gradClip);
-                optimizer->step();
-            }
-            ++progress.step;
-            window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), batch);
             imagesSinceThroughputStart += batch;
-            if (diagnose) writeDiagnostics(distiller->diagnostics());
 
             if (progress.step % spec.logEvery == 0 || b + 1 == stepsPerEpoch) {
                 // The only host synchronisation of the loop: once per logging window.
-                const LogWindow::Means means = window.means();
-                if (!std::isfinite(means.total)) {
-                    throw std::runtime_error("the training loss became " + std::to_string(means.total) + " at step " +
-                                             std::to_string(progress.step) + " (epoch " + std::to_string(epoch + 1) +
-                                             "); lower optim.lr (now " + std::to_string(lr) +
-                                             ") or check the data. Metrics up to the previous step are kept.");
+                if (const auto problem = nonFinite.firstProblem()) {
+                    char rate[32];
+                    std::snprintf(rate, sizeof rate, "%g", lr);
+                    throw std::runtime_error(*problem + " (epoch " + std::to_string(epoch + 1) + "); lower optim.lr (now " +
+                                             rate + "), check the data, or set \"on_nonfinite\": \"skip_step\" to skip "
+                                             "such steps. The metrics logged before it are kept.");
                 }
                 const double epochPosition = epoch + double(b + 1) / stepsPerEpoch;
-                writeMetric("train/loss", progress.step, epochPosition, means.total);
-                for (const auto& [name, value] : means.terms)
-                    writeMetric("train/loss/" + name, progress.step, epochPosition, value);
-                writeMetric("train/acc1", progress.step, epochPosition, means.accuracy);
+                if (!window.empty()) {   // empty when every step of the window was skipped
+                    const LogWindow::Means means = window.means();
+                    writeMetric("train/loss", progress.step, epochPosition, means.total);
+                    for (const auto& [name, value] : means.terms)
+                        writeMetric("train/loss/" + name, progress.step, epochPosition, value);
+                    writeMetric("train/acc1", progress.step, epochPosition, means.accuracy);
+                    progress.loss = means.total;
+                    progress.trainAcc = means.accuracy;
+                }
                 writeMetric("lr", progress.step, epochPosition, lr);
-                progress.loss = means.total;
-                progress.trainAcc = means.accuracy;
+                if (skipNonFinite) writeMetric("train/skipped_steps", progress.step, epochPosition, position.skippedSteps);
                 window.reset();
                 state.writer.flushIfDue();
             }
             if (secondsSince(lastReport) >= options_.progressIntervalSeconds) {
-                store_.heartbeat(runId_, double(progress.step) / totalSteps);
+                heartbeat.setProgress(double(progress.step) / totalSteps);
                 report();
             }
+            // checkpoint_minutes bounds the work a kill can lose; the epoch's end checkpoints anyway.
+            if (spec.checkpointMinutes > 0 && b + 1 < stepsPerEpoch &&
+                secondsSince(lastCheckpoint) >= spec.checkpointMinutes * 60.0)
+                saveLast(epoch, b + 1);
         }
 
         // ---- end of epoch: evaluate, checkpoint ---------------------------------------------------
@@ -370,6 +523,7 @@ Outcome Trainer::train() {
         }
         const EvalResult val = evaluate(*student, teacher ? &teacherPredictions.val : nullptr, splits.val, device,
                                         spec.evalBatchSize, precision);
+        crashPoint("eval");
         const EvalResult test = evaluate(*student, teacher ? &teacherPredictions.test : nullptr, splits.test, device,
                                          spec.evalBatchSize, precision);
         if (teacher && distiller->observesEvaluation())
@@ -386,25 +540,34 @@ Outcome Trainer::train() {
         const double selection = splits.val.size() > 0 ? val.acc1 : -test.loss;
         const bool improved = epoch == 0 || selection > position.bestValAcc;
         if (improved) position.bestValAcc = selection;
-        saveLast(epoch + 1, 0);
-        if (improved) {
-            fs::copy_file(lastPath, bestPath, fs::copy_options::overwrite_existing);
-            store_.addCheckpoint({0, runId_, progress.step, epoch + 1, bestPath, "best", selection, 0});
-        }
-        if (spec.checkpointEvery > 0 && (epoch + 1) % spec.checkpointEvery == 0) {
-            const std::string periodic = options_.checkpointDir + "/epoch-" + std::to_string(epoch + 1) + ".pt";
-            fs::copy_file(lastPath, periodic, fs::copy_options::overwrite_existing);
-            store_.addCheckpoint({0, runId_, progress.step, epoch + 1, periodic, "periodic", selection, 0});
-        }
         char line[240];
         std::snprintf(line, sizeof line, "epoch %lld/%lld: val acc %.2f%%, test acc %.2f%% (top-5 %.2f%%), train loss %.4f",
                       static_cast<long long>(epoch + 1), static_cast<long long>(spec.epochs), val.acc1, test.acc1,
                       test.acc5, progress.loss);
-        log("info", line);
-        state.writer.flush();
-        store_.heartbeat(runId_, double(progress.step) / totalSteps);
+        log("info", line, progress.step);
+        if (position.skippedSteps > 0 && skipNonFinite)
+            log("warn", std::to_string(position.skippedSteps) + " steps skipped so far for a non-finite loss", progress.step);
+        noteSkippedRows(progress.step);
+
+        // The epoch's rows, then the files (best before last: a kill between them resumes from the
+        // older last and writes the same best again), then their rows.
+        const std::string bytes = checkpointHere(epoch + 1, 0);
+        if (improved) writeFileAtomically(bestPath, bytes, /*keepPrevious=*/true);
+        writeFileAtomically(lastPath, bytes, /*keepPrevious=*/true);
+        lastCheckpoint = Clock::now();
+        const bool periodic = spec.checkpointEvery > 0 && (epoch + 1) % spec.checkpointEvery == 0;
+        const std::string periodicPath = options_.checkpointDir + "/epoch-" + std::to_string(epoch + 1) + ".pt";
+        if (periodic) writeFileAtomically(periodicPath, bytes);
+        store_.addCheckpoint({0, runId_, progress.step, epoch + 1, lastPath, "last", position.bestValAcc, 0});
+        if (improved) store_.addCheckpoint({0, runId_, progress.step, epoch + 1, bestPath, "best", selection, 0});
+        if (periodic) store_.addCheckpoint({0, runId_, progress.step, epoch + 1, periodicPath, "periodic", selection, 0});
+        crashPoint("epoch_end");
+        heartbeat.setProgress(double(progress.step) / totalSteps);
+        checkOwnership();
     }
 
+    state.writer.flush();
+    noteSkippedRows(progress.step);
     state.writer.flush();
     store_.finishRun(runId_, store::RunStatus::Finished);
     progress.phase = "done";

@@ -228,6 +228,13 @@ DataShape dataShape(const DataSpec& data) {
     return {1, 28, 28, 10};   // fashion-mnist, mnist
 }
 
+int64_t trainImageCount(const DataSpec& data) {
+    if (data.name == "synthetic") return data.trainSize;
+    if (data.name == "cifar10" || data.name == "cifar100") return 50'000;
+    if (data.name == "fashion-mnist" || data.name == "mnist") return 60'000;
+    return 0;
+}
+
 std::string joinNames(const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;

@@ -60,6 +60,10 @@ struct DataShape {
 };
 struct DataSpec;
 DataShape dataShape(const DataSpec& data);
+// The images in the data set's training files (the validation split and any subset come from them):
+// 60,000 for fashion-mnist and mnist, 50,000 for cifar10 and cifar100, train_size for synthetic;
+// 0 for an unknown name.
+int64_t trainImageCount(const DataSpec& data);
 
 // "a, b, c" for error messages.
 std::string joinNames(const std::vector<std::string>& names);

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <limits>
 #include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "spec/Catalog.h"
+#include "spec/JsonText.h"
 
 namespace distillery::spec {
 
@@ -16,10 +20,44 @@ using nlohmann::json;
 
 namespace {
 
+// Numbers as people write them: 1e+20, 2.5, 70000 (nlohmann writes 1e12 as 1000000000000.0).
+std::string formatNumber(double x) {
+    std::ostringstream s;
+    s << std::setprecision(15) << x;
+    return s.str();
+}
+
 std::string describe(const json& value) {
-    std::string text = value.dump();
+    if (value.is_number_float()) return formatNumber(value.get<double>());
+    // replace: a string built in code (not parsed) may hold invalid UTF-8, which dump() would throw on.
+    std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
     return text.size() > 40 ? text.substr(0, 37) + "..." : text;
 }
+
+// The value as a whole number in [lo, hi], or nothing. A float is compared as a double before it is
+// cast: casting 1e20 to int64_t is undefined behaviour, and a wrapped value would pass later checks.
+std::optional<int64_t> wholeNumber(const json& v, int64_t lo, int64_t hi) {
+    if (v.is_number_unsigned()) {   // nlohmann keeps 2^63..2^64-1 as unsigned: get<int64_t> would wrap
+        const uint64_t u = v.get<uint64_t>();
+        if (hi < 0 || u > static_cast<uint64_t>(hi)) return std::nullopt;
+        const auto i = static_cast<int64_t>(u);
+        return i < lo ? std::nullopt : std::optional<int64_t>(i);
+    }
+    if (v.is_number_integer()) {
+        const auto i = v.get<int64_t>();
+        return i < lo || i > hi ? std::nullopt : std::optional<int64_t>(i);
+    }
+    if (v.is_number_float()) {
+        const double x = v.get<double>();
+        constexpr double kTwoTo63 = 9223372036854775808.0;
+        if (!std::isfinite(x) || std::floor(x) != x || x < -kTwoTo63 || x >= kTwoTo63) return std::nullopt;
+        const auto i = static_cast<int64_t>(x);
+        return i < lo || i > hi ? std::nullopt : std::optional<int64_t>(i);
+    }
+    return std::nullopt;
+}
+
+std::string range(int64_t lo, int64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
 
 // Reads the fields of one JSON object, recording an error for every wrong type and, at the end,
 // for every key nobody asked for (a typo such as "lrr" must not be silently ignored).
@@ -43,21 +81,30 @@ public:
         if (v.is_string()) out = v.get<std::string>();
         else error(key, "must be a string, got " + describe(v));
     }
-    void read(const std::string& key, int64_t& out) {
+    // A whole number in [lo, hi]; `why` explains a bound that is not obvious. Out of range, the
+    // field keeps its default and the error says so: never a wrapped or clamped value.
+    bool read(const std::string& key, int64_t& out, int64_t lo, int64_t hi, const std::string& why = "") {
         known_.insert(key);
-        if (!has(key)) return;
+        if (!has(key)) return true;
         const json& v = object_.at(key);
-        if (v.is_number_integer()) out = v.get<int64_t>();
-        else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) out = static_cast<int64_t>(v.get<double>());
-        else error(key, "must be a whole number, got " + describe(v));
+        if (const auto n = wholeNumber(v, lo, hi)) {
+            out = *n;
+            return true;
+        }
+        error(key, "must be a whole number in " + range(lo, hi) + ", got " + describe(v) + (why.empty() ? "" : "; " + why));
+        return false;
     }
+    // A finite number; each field's range is checked by the caller, which knows the other fields.
     void read(const std::string& key, double& out) {
         known_.insert(key);
         if (!has(key)) return;
         const json& v = object_.at(key);
-        if (v.is_number()) out = v.get<double>();
-        else error(key, "must be a number, got " + describe(v));
+        if (!v.is_number()) error(key, "must be a number, got " + describe(v));
+        else if (!std::isfinite(v.get<double>())) error(key, "must be a finite number, got " + describe(v));
+        else out = v.get<double>();
     }
+    // Marks a field as known without reading it (it is reported otherwise).
+    void skip(const std::string& key) { known_.insert(key); }
     void read(const std::string& key, bool& out) {
         known_.insert(key);
         if (!has(key)) return;
@@ -65,25 +112,33 @@ public:
         if (v.is_boolean()) out = v.get<bool>();
         else error(key, "must be true or false, got " + describe(v));
     }
-    void read(const std::string& key, std::vector<int64_t>& out) {
+    // A list of whole numbers, each in [lo, hi].
+    void read(const std::string& key, std::vector<int64_t>& out, int64_t lo, int64_t hi) {
         known_.insert(key);
         if (!has(key)) return;
         const json& v = object_.at(key);
+        std::vector<int64_t> numbers;
         bool ok = v.is_array();
         if (ok)
-            for (const auto& item : v) ok = ok && item.is_number_integer();
-        if (ok) out = v.get<std::vector<int64_t>>();
-        else error(key, "must be a list of whole numbers such as [30, 60], got " + describe(v));
+            for (const auto& item : v) {
+                const auto n = wholeNumber(item, lo, hi);
+                ok = ok && n.has_value();
+                if (!ok) break;
+                numbers.push_back(*n);
+            }
+        if (ok) out = std::move(numbers);
+        else error(key, "must be a list of whole numbers in " + range(lo, hi) + " such as [30, 60], got " + describe(v));
     }
     void read(const std::string& key, std::vector<std::string>& out) {
         known_.insert(key);
         if (!has(key)) return;
         const json& v = object_.at(key);
-        bool ok = v.is_array();
+        bool ok = v.is_array() && v.size() <= size_t(limits::kMaxListItems);
         if (ok)
             for (const auto& item : v) ok = ok && item.is_string() && !item.get<std::string>().empty();
         if (ok) out = v.get<std::vector<std::string>>();
-        else error(key, "must be a list of names such as [\"layer1\", \"layer2\"], got " + describe(v));
+        else error(key, "must be a list of names such as [\"layer1\", \"layer2\"] (at most " +
+                            std::to_string(limits::kMaxListItems) + "), got " + describe(v));
     }
     // An object member; an error when present but not an object.
     const json* object(const std::string& key) {
@@ -112,32 +167,13 @@ std::string join(const std::string& prefix, const std::string& path) {
     return prefix.empty() ? path : prefix + "." + path;
 }
 
-template <typename T>
-void requireAtLeast(std::vector<SpecError>& errors, const std::string& path, T value, T minimum) {
-    if (value < minimum) {
-        std::ostringstream s;
-        s << "must be >= " << minimum << ", got " << value;
-        errors.push_back({path, s.str()});
-    }
-}
-
 void readData(ObjectReader& top, const std::string& prefix, DataSpec& data, std::vector<SpecError>& errors) {
     const json* node = top.object("data");
     if (!node) return;
     ObjectReader r(*node, join(prefix, "data"), errors);
     r.read("name", data.name);
     r.read("root", data.root);
-    r.read("val_size", data.valSize);
-    r.read("train_subset", data.trainSubset);
     r.read("augment", data.augment);
-    r.read("pad", data.pad);
-    r.read("channels", data.channels);
-    r.read("height", data.height);
-    r.read("width", data.width);
-    r.read("num_classes", data.numClasses);
-    r.read("train_size", data.trainSize);
-    r.read("test_size", data.testSize);
-    r.rejectUnknown();
 
     const auto& names = datasetNames();
     if (std::find(names.begin(), names.end(), data.name) == names.end())
@@ -145,21 +181,65 @@ void readData(ObjectReader& top, const std::string& prefix, DataSpec& data, std:
     if (data.root.empty() && (data.name == "mnist" || data.name == "cifar10" || data.name == "cifar100"))
         errors.push_back({r.at("root"), "is required for " + data.name +
                                             ": the folder holding its files (Distillery never downloads data)"});
-    requireAtLeast<int64_t>(errors, r.at("val_size"), data.valSize, 0);
-    requireAtLeast<int64_t>(errors, r.at("train_subset"), data.trainSubset, 0);
-    requireAtLeast<int64_t>(errors, r.at("pad"), data.pad, 0);
+
+    // The shape first: the sizes below are bounded by it.
+    const char* syntheticOnly[] = {"channels", "height", "width", "num_classes", "train_size", "test_size"};
     if (data.name == "synthetic") {
-        requireAtLeast<int64_t>(errors, r.at("channels"), data.channels, 1);
-        requireAtLeast<int64_t>(errors, r.at("height"), data.height, 28);
-        requireAtLeast<int64_t>(errors, r.at("width"), data.width, 28);
-        requireAtLeast<int64_t>(errors, r.at("num_classes"), data.numClasses, 2);
-        requireAtLeast<int64_t>(errors, r.at("train_size"), data.trainSize, 1);
-        requireAtLeast<int64_t>(errors, r.at("test_size"), data.testSize, 1);
+        using namespace limits;
+        r.read("channels", data.channels, 1, kMaxSyntheticChannels);
+        r.read("height", data.height, kMinSyntheticSide, kMaxSyntheticSide);
+        r.read("width", data.width, kMinSyntheticSide, kMaxSyntheticSide);
+        r.read("num_classes", data.numClasses, 2, kMaxSyntheticClasses);
+        r.read("train_size", data.trainSize, 1, kMaxSyntheticImages);
+        r.read("test_size", data.testSize, 1, kMaxSyntheticImages);
     } else {
-        for (const char* key : {"channels", "height", "width", "num_classes", "train_size", "test_size"})
+        for (const char* key : syntheticOnly) {
+            r.skip(key);
             if (node->contains(key))
                 errors.push_back({r.at(key), std::string("applies to the synthetic data set only; ") + data.name +
                                                  " has a fixed shape, remove this field"});
+        }
+    }
+
+    // The validation split and the training subset come out of the training files; the synthetic set
+    // draws its validation images in addition to train_size.
+    const int64_t trainImages = trainImageCount(data);
+    const std::string count = std::to_string(trainImages);
+    if (data.name == "synthetic") {
+        r.read("val_size", data.valSize, 0, limits::kMaxSyntheticImages);
+        r.read("train_subset", data.trainSubset, 0, trainImages,
+               "the synthetic set has train_size = " + count + " training images; 0 = all of them");
+    } else if (trainImages > 0) {
+        r.read("val_size", data.valSize, 0, trainImages - 1,
+               data.name + " has " + count + " training images and at least one must remain for training");
+        r.read("train_subset", data.trainSubset, 0, trainImages - data.valSize,
+               "the " + count + " training images of " + data.name + " less the " + std::to_string(data.valSize) +
+                   " of val_size; 0 = all of them");
+    } else {
+        r.read("val_size", data.valSize, 0, limits::kMaxSyntheticImages);
+        r.read("train_subset", data.trainSubset, 0, limits::kMaxSyntheticImages);
+    }
+    const DataShape shape = dataShape(data);
+    const int64_t side = std::min({shape.height, shape.width, limits::kMaxPad});
+    r.read("pad", data.pad, 0, side,
+           "at most " + std::to_string(limits::kMaxPad) + " and the image side (" +
+               std::to_string(std::min(shape.height, shape.width)) + " px)");
+    r.rejectUnknown();
+
+    if (data.name == "synthetic") {
+        // Every factor is bounded above, so the product cannot overflow (< 2^55).
+        const int64_t images = data.trainSize + data.valSize + data.testSize + data.numClasses;
+        const int64_t bytes = images * data.channels * data.height * data.width;
+        if (bytes > limits::kMaxSyntheticBytes) {
+            errors.push_back(
+                {join(prefix, "data"),
+                 "the synthetic set would hold " + std::to_string(bytes >> 20) + " MiB (train_size + val_size + "
+                     "test_size + num_classes templates = " + std::to_string(images) + " images of " +
+                     std::to_string(data.channels) + "x" + std::to_string(data.height) + "x" +
+                     std::to_string(data.width) + " bytes), more than the " +
+                     std::to_string(limits::kMaxSyntheticBytes >> 20) +
+                     " MiB allowed; lower the sizes or the image side"});
+        }
     }
 }
 
@@ -170,8 +250,7 @@ void readTeacher(ObjectReader& top, const std::string& prefix, TeacherSpec& teac
     r.read("model", teacher.model);
     int64_t runId = 0;
     if (node->contains("run_id")) {
-        r.read("run_id", runId);
-        if (runId <= 0) errors.push_back({r.at("run_id"), "must be the id (>= 1) of a finished run, got " + std::to_string(runId)});
+        r.read("run_id", runId, 1, std::numeric_limits<int64_t>::max(), "the id of a finished run");
         teacher.runId = runId;
     }
     r.read("run_name", teacher.runName);
@@ -210,12 +289,18 @@ void readTeacher(ObjectReader& top, const std::string& prefix, TeacherSpec& teac
 // Why a method parameter's value does not fit its declaration, or nothing when it fits.
 std::optional<std::string> checkParam(const ParamDecl& p, const json& value) {
     auto inRange = [&](const json& v) -> std::optional<std::string> {
-        if (!v.is_number()) return "must be a number, got " + describe(v);
-        const double x = v.get<double>();
-        if (x >= p.min && x <= p.max) return std::nullopt;
-        std::ostringstream s;
-        s << "must be in [" << p.min << ", " << p.max << "], got " << x << " (" << p.help << ")";
-        return s.str();
+        // NaN fails both comparisons; an integer too large for int64 arrives as a float and is compared
+        // as one, so nothing wraps.
+        const bool ok = v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= p.min &&
+                        v.get<double>() <= p.max;
+        if (ok) return std::nullopt;
+        return "must be a number in [" + formatNumber(p.min) + ", " + formatNumber(p.max) + "], got " + describe(v) +
+               " (" + p.help + ")";
+    };
+    auto tooLong = [&](const json& v) -> std::optional<std::string> {
+        if (v.size() <= size_t(limits::kMaxListItems)) return std::nullopt;
+        return "must list at most " + std::to_string(limits::kMaxListItems) + " items, got " +
+               std::to_string(v.size()) + " (" + p.help + ")";
     };
     auto isChoice = [&](const std::string& name) {
         return std::find(p.choices.begin(), p.choices.end(), name) != p.choices.end();
@@ -231,6 +316,7 @@ std::optional<std::string> checkParam(const ParamDecl& p, const json& value) {
         if (!value.is_array() || value.empty())
             return "must be a non-empty list of names, e.g. [\"" + joinNames(p.defaultNames) + "\"], got " +
                    describe(value) + " (" + p.help + ")";
+        if (auto problem = tooLong(value)) return problem;
         for (const auto& v : value) {
             if (!v.is_string()) return "must list names (strings), got " + describe(v);
             const std::string name = v.get<std::string>();
@@ -240,6 +326,7 @@ std::optional<std::string> checkParam(const ParamDecl& p, const json& value) {
         return std::nullopt;
     case ParamKind::Numbers:
         if (!value.is_array()) return "must be a list of numbers, got " + describe(value) + " (" + p.help + ")";
+        if (auto problem = tooLong(value)) return problem;
         for (const auto& v : value)
             if (auto problem = inRange(v)) return problem;
         return std::nullopt;
@@ -306,39 +393,42 @@ void readOptim(ObjectReader& top, const std::string& prefix, OptimSpec& optim, s
             s << "must be in [0, 1), got " << value;
             errors.push_back({r.at(key), s.str()});
         }
-    if (!(optim.eps > 0)) errors.push_back({r.at("eps"), "must be > 0"});
+    if (!(optim.eps > 0 && optim.eps <= 1)) errors.push_back({r.at("eps"), "must be in (0, 1], got " + formatNumber(optim.eps)});
     if (optim.gradClip < 0) errors.push_back({r.at("grad_clip"), "must be >= 0 (0 turns clipping off)"});
+    if (optim.gradClip > limits::kMaxGradClip)
+        errors.push_back({r.at("grad_clip"), "must be at most " + formatNumber(limits::kMaxGradClip) + ", got " +
+                                                 formatNumber(optim.gradClip) + " (0 turns clipping off)"});
     if (optim.labelSmoothing < 0 || optim.labelSmoothing >= 1) {
         std::ostringstream s;
         s << "must be in [0, 1), got " << optim.labelSmoothing;
         errors.push_back({r.at("label_smoothing"), s.str()});
     }
     if (!(optim.lr > 0)) {
-        std::ostringstream s;
-        s << "must be > 0, got " << optim.lr;
-        errors.push_back({r.at("lr"), s.str()});
+        errors.push_back({r.at("lr"), "must be > 0, got " + formatNumber(optim.lr)});
+    } else if (optim.lr > limits::kMaxLearningRate) {
+        errors.push_back({r.at("lr"), "must be at most " + formatNumber(limits::kMaxLearningRate) + ", got " +
+                                          formatNumber(optim.lr) + "; every optimiser here diverges far below that"});
     }
     if (optim.momentum < 0 || optim.momentum >= 1) {
         std::ostringstream s;
         s << "must be in [0, 1), got " << optim.momentum;
         errors.push_back({r.at("momentum"), s.str()});
     }
-    if (optim.weightDecay < 0) {
-        std::ostringstream s;
-        s << "must be >= 0, got " << optim.weightDecay;
-        errors.push_back({r.at("weight_decay"), s.str()});
+    if (optim.weightDecay < 0 || optim.weightDecay > limits::kMaxWeightDecay) {
+        errors.push_back({r.at("weight_decay"), "must be >= 0 and at most " + formatNumber(limits::kMaxWeightDecay) +
+                                                    ", got " + formatNumber(optim.weightDecay)});
     }
     if (optim.nesterov && optim.momentum == 0)
         errors.push_back({r.at("nesterov"), "needs momentum > 0"});
 }
 
-void readSchedule(ObjectReader& top, const std::string& prefix, ScheduleSpec& schedule, int64_t epochs,
+void readSchedule(ObjectReader& top, const std::string& prefix, ScheduleSpec& schedule, int64_t epochs, double lr,
                   std::vector<SpecError>& errors) {
     const json* node = top.object("schedule");
     if (!node) return;
     ObjectReader r(*node, join(prefix, "schedule"), errors);
     r.read("name", schedule.name);
-    r.read("milestones", schedule.milestones);
+    r.read("milestones", schedule.milestones, 1, limits::kMaxEpochs);
     r.read("gamma", schedule.gamma);
     r.read("min_lr", schedule.minLr);
     r.read("warmup_epochs", schedule.warmupEpochs);
@@ -349,20 +439,26 @@ void readSchedule(ObjectReader& top, const std::string& prefix, ScheduleSpec& sc
         errors.push_back({r.at("milestones"), "apply to the multistep schedule only; remove them"});
     if (schedule.name != "cosine" && node->contains("min_lr"))
         errors.push_back({r.at("min_lr"), "applies to the cosine schedule only; remove it"});
-    if (schedule.minLr < 0) errors.push_back({r.at("min_lr"), "must be >= 0"});
-    if (schedule.warmupEpochs < 0 || schedule.warmupEpochs >= epochs) {
-        std::ostringstream s;
-        s << "must be in [0, epochs) = [0, " << epochs << "), got " << schedule.warmupEpochs;
-        errors.push_back({r.at("warmup_epochs"), s.str()});
+    if (schedule.minLr < 0 || schedule.minLr > lr)
+        errors.push_back({r.at("min_lr"), "must be in [0, optim.lr] = [0, " + formatNumber(lr) + "], got " +
+                                              formatNumber(schedule.minLr) + ": cosine decays from lr to min_lr"});
+    if (schedule.warmupEpochs < 0 || schedule.warmupEpochs >= double(epochs)) {
+        errors.push_back({r.at("warmup_epochs"), "must be in [0, epochs) = [0, " + std::to_string(epochs) + "), got " +
+                                                     formatNumber(schedule.warmupEpochs)});
     }
+    // The first wrong milestone only: a list of a million wrong ones is one mistake, not a million.
     for (size_t i = 0; i < schedule.milestones.size(); ++i) {
         const int64_t m = schedule.milestones[i];
-        if (m < 1 || m >= epochs)
-            errors.push_back({r.at("milestones") + "[" + std::to_string(i) + "]",
-                              "must be an epoch in [1, " + std::to_string(epochs - 1) + "] (epochs = " +
-                                  std::to_string(epochs) + "), got " + std::to_string(m)});
-        else if (i > 0 && m <= schedule.milestones[i - 1])
-            errors.push_back({r.at("milestones") + "[" + std::to_string(i) + "]", "must be larger than the one before"});
+        const std::string at = r.at("milestones") + "[" + std::to_string(i) + "]";
+        if (m < 1 || m >= epochs) {
+            errors.push_back({at, "must be an epoch in [1, " + std::to_string(epochs - 1) + "] (epochs = " +
+                                      std::to_string(epochs) + "), got " + std::to_string(m)});
+            break;
+        }
+        if (i > 0 && m <= schedule.milestones[i - 1]) {
+            errors.push_back({at, "must be larger than the one before"});
+            break;
+        }
     }
     if (!(schedule.gamma > 0 && schedule.gamma <= 1)) {
         std::ostringstream s;
@@ -423,18 +519,29 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     }
     RunSpec spec;
     ObjectReader r(node, prefix, errors);
+    using namespace limits;
     r.read("name", spec.name);
-    r.read("epochs", spec.epochs);
-    r.read("batch_size", spec.batchSize);
-    r.read("eval_batch_size", spec.evalBatchSize);
-    r.read("seed", spec.seed);
+    r.read("epochs", spec.epochs, 1, kMaxEpochs);
+    r.read("batch_size", spec.batchSize, 1, kMaxBatchSize);
+    r.read("eval_batch_size", spec.evalBatchSize, 1, kMaxBatchSize);
+    r.read("seed", spec.seed, 0, kMaxSeed);
     r.read("device", spec.device);
     r.read("precision", spec.precision);
-    r.read("threads", spec.threads);
-    r.read("log_every", spec.logEvery);
-    r.read("diagnostics_every", spec.diagnosticsEvery);
-    r.read("max_steps_per_epoch", spec.maxStepsPerEpoch);
-    r.read("checkpoint_every", spec.checkpointEvery);
+    r.read("threads", spec.threads, 0, kMaxThreads, "0 = all cores");
+    r.read("log_every", spec.logEvery, 1, kMaxStepInterval);
+    r.read("diagnostics_every", spec.diagnosticsEvery, 0, kMaxStepInterval, "0 = none");
+    r.read("max_steps_per_epoch", spec.maxStepsPerEpoch, 0, kMaxStepInterval, "0 = the whole training set");
+    r.read("checkpoint_every", spec.checkpointEvery, 0, kMaxEpochs, "0 = last and best only");
+    r.read("checkpoint_minutes", spec.checkpointMinutes);
+    if (spec.checkpointMinutes < 0 || spec.checkpointMinutes > kMaxCheckpointMinutes)
+        errors.push_back({r.at("checkpoint_minutes"), "must be in [0, " + formatNumber(kMaxCheckpointMinutes) +
+                                                          "] (0 = only at epoch ends; 10080 = a week), got " +
+                                                          formatNumber(spec.checkpointMinutes)});
+    r.read("on_nonfinite", spec.onNonFinite);
+    if (spec.onNonFinite != "fail" && spec.onNonFinite != "skip_step")
+        errors.push_back({r.at("on_nonfinite"), "must be \"fail\" (stop the run at a NaN or infinite loss) or "
+                                                "\"skip_step\" (skip that step and count it), got \"" +
+                                                    spec.onNonFinite + "\""});
     readData(r, prefix, spec.data, errors);
     readTeacher(r, prefix, spec.teacher, errors);
     if (const json* student = r.object("student")) {
@@ -444,21 +551,12 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     }
     readMethod(r, prefix, spec.method, errors);
     readOptim(r, prefix, spec.optim, errors);
-    requireAtLeast<int64_t>(errors, r.at("epochs"), spec.epochs, 1);
-    readSchedule(r, prefix, spec.schedule, spec.epochs, errors);
+    readSchedule(r, prefix, spec.schedule, spec.epochs, spec.optim.lr, errors);
     r.rejectUnknown();
 
     if (!isKnownModel(spec.studentModel))
         errors.push_back({join(prefix, "student.model"),
                           "unknown \"" + spec.studentModel + "\"; known: " + joinNames(modelNames())});
-    requireAtLeast<int64_t>(errors, r.at("batch_size"), spec.batchSize, 1);
-    requireAtLeast<int64_t>(errors, r.at("eval_batch_size"), spec.evalBatchSize, 1);
-    requireAtLeast<int64_t>(errors, r.at("threads"), spec.threads, 0);
-    requireAtLeast<int64_t>(errors, r.at("log_every"), spec.logEvery, 1);
-    requireAtLeast<int64_t>(errors, r.at("diagnostics_every"), spec.diagnosticsEvery, 0);
-    requireAtLeast<int64_t>(errors, r.at("max_steps_per_epoch"), spec.maxStepsPerEpoch, 0);
-    requireAtLeast<int64_t>(errors, r.at("checkpoint_every"), spec.checkpointEvery, 0);
-    requireAtLeast<int64_t>(errors, r.at("seed"), spec.seed, 0);
     static const std::regex devicePattern("auto|cpu|cuda(:[0-9]+)?");
     if (!std::regex_match(spec.device, devicePattern))
         errors.push_back({r.at("device"), "must be auto, cpu, cuda or cuda:N, got \"" + spec.device + "\""});
@@ -480,13 +578,13 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
 }
 
 ParseResult parseRunSpec(const std::string& text) {
-    try {
-        return parseRunSpec(json::parse(text));
-    } catch (const json::parse_error& e) {
+    JsonText parsed = parseJsonText(text);
+    if (!parsed.ok()) {
         ParseResult result;
-        result.errors.push_back({"(json)", std::string("is not valid JSON: ") + e.what()});
+        result.errors.push_back(*parsed.error);
         return result;
     }
+    return parseRunSpec(parsed.value);
 }
 
 namespace {
@@ -544,6 +642,10 @@ json toJson(const RunSpec& spec) {
                 {"diagnostics_every", spec.diagnosticsEvery},
                 {"max_steps_per_epoch", spec.maxStepsPerEpoch},
                 {"checkpoint_every", spec.checkpointEvery}};
+    // Written only when set: specs stored before these fields existed then read the same in
+    // comparisons of runs.
+    if (spec.checkpointMinutes != 0) out["checkpoint_minutes"] = spec.checkpointMinutes;
+    if (spec.onNonFinite != "fail") out["on_nonfinite"] = spec.onNonFinite;
     if (spec.teacher.present()) {
         json teacher = json::object();
         if (!spec.teacher.model.empty()) teacher["model"] = spec.teacher.model;
@@ -561,13 +663,12 @@ json toJson(const RunSpec& spec) {
 
 ExperimentParse parseExperiment(const std::string& text) {
     ExperimentParse result;
-    json root;
-    try {
-        root = json::parse(text);
-    } catch (const json::parse_error& e) {
-        result.errors.push_back({"(json)", std::string("is not valid JSON: ") + e.what()});
+    JsonText parsed = parseJsonText(text);
+    if (!parsed.ok()) {
+        result.errors.push_back(*parsed.error);
         return result;
     }
+    const json& root = parsed.value;
     if (!root.is_object() || !root.contains("runs")) {
         ParseResult one = parseRunSpec(root);
         result.errors = std::move(one.errors);
@@ -604,15 +705,29 @@ ExperimentParse parseExperiment(const std::string& text) {
 }
 
 ExperimentParse parseExperimentFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
-        ExperimentParse result;
-        result.errors.push_back({path, "cannot be read: the file does not exist or is not readable"});
-        return result;
+    ExperimentParse unreadable;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        unreadable.errors.push_back({path, "is a folder, not a spec file"});
+        return unreadable;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    ExperimentParse result = parseExperiment(buffer.str());
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        unreadable.errors.push_back({path, "cannot be read: the file does not exist or is not readable"});
+        return unreadable;
+    }
+    // Read in pieces up to the limit: the size of a pipe or device is not known beforehand.
+    std::string text;
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        text.append(buffer, size_t(in.gcount()));
+        if (text.size() > kMaxSpecFileBytes) {
+            unreadable.errors.push_back({path, "is larger than " + std::to_string(kMaxSpecFileBytes >> 20) +
+                                                   " MiB; a spec file is a few KB: is it the right file?"});
+            return unreadable;
+        }
+    }
+    ExperimentParse result = parseExperiment(text);
     for (auto& e : result.errors) e.path = path + ": " + e.path;
     return result;
 }

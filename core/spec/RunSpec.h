@@ -10,6 +10,31 @@
 
 namespace distillery::spec {
 
+// Bounds of the numeric fields, checked while parsing, before anything is allocated: generous for
+// research, but a typo or a hostile file (epochs 1e12, a 10^9-image synthetic set) fails validation
+// instead of an allocation, an overflow or a run that never ends.
+namespace limits {
+constexpr int64_t kMaxEpochs = 100'000;              // weeks of training even on the smallest data set
+constexpr int64_t kMaxBatchSize = 65'536;            // the largest batches in the literature are 32k-64k
+constexpr int64_t kMaxStepInterval = 1'000'000'000;  // log/diagnostics cadence, steps per epoch: × epochs stays far below 2^63
+constexpr int64_t kMaxSeed = int64_t(1) << 53;       // exact in every JSON reader (JavaScript and Qt hold numbers as doubles)
+constexpr int64_t kMaxThreads = 1024;                // more threads than cores only oversubscribes; the designer's limit
+constexpr int64_t kMaxPad = 64;                      // also at most the image side: a larger crop offset shows only padding
+constexpr int64_t kMaxListItems = 64;                // names or numbers in one list (paths, weights, stages): networks have far fewer spots
+constexpr double kMaxLearningRate = 100;             // linear scaling at the largest batch gives ~26; beyond 100 every optimiser here diverges
+constexpr double kMaxWeightDecay = 10;               // AdamW's decoupled decay is multiplied by lr; 10 is already extreme
+constexpr double kMaxGradClip = 1e9;                 // any finite norm is meaningful; this one only keeps the value printable
+constexpr double kMaxCheckpointMinutes = 10'080;     // a week: a longer interval is the same as none
+// The synthetic data set is generated in memory.
+constexpr int64_t kMinSyntheticSide = 28;            // the zoo's networks need at least MNIST's 28×28
+constexpr int64_t kMaxSyntheticSide = 4096;
+constexpr int64_t kMaxSyntheticChannels = 64;        // the designer's limit; RGB is 3, multispectral sets a dozen
+constexpr int64_t kMaxSyntheticClasses = 100'000;
+constexpr int64_t kMaxSyntheticImages = 10'000'000;  // per split; the byte bound below usually binds first
+constexpr int64_t kMaxSyntheticBytes = int64_t(1) << 30;   // uint8 pixels of all splits and class templates;
+                                                           // generating them takes ~9× that (float noise)
+}  // namespace limits
+
 struct SpecError {
     std::string path;      // "optim.lr", "student.model", "runs[1].method.params.T"
     std::string message;   // what was wrong and how to fix it: `must be > 0, got -1`
@@ -96,6 +121,12 @@ struct RunSpec {
                                           // path weights); 0 = none
     int64_t maxStepsPerEpoch = 0;         // 0 = the whole training set each epoch
     int64_t checkpointEvery = 0;          // epochs between periodic checkpoints; 0 = last and best only
+    // Besides the end of every epoch, the `last` checkpoint is written whenever this many minutes of
+    // training have passed since the previous one, bounding the work a kill can lose; 0 = off.
+    double checkpointMinutes = 0;
+    // A NaN or infinite loss: "fail" stops the run naming the loss term and the step; "skip_step"
+    // skips that step (no optimiser update) and counts it.
+    std::string onNonFinite = "fail";
 };
 
 struct ParseResult {
@@ -107,7 +138,8 @@ struct ParseResult {
 
 // Parses and validates. pathPrefix is prepended to error paths ("runs[2].").
 ParseResult parseRunSpec(const nlohmann::json& json, const std::string& pathPrefix = "");
-// Also reports malformed JSON with its line and column.
+// Reads the text with parseJsonText (JsonText.h): malformed or too deeply nested JSON is one error
+// whose path is "line L, column C (field)".
 ParseResult parseRunSpec(const std::string& text);
 nlohmann::json toJson(const RunSpec& spec);
 
@@ -121,6 +153,7 @@ struct ExperimentParse {
     std::string errorText() const;
 };
 ExperimentParse parseExperiment(const std::string& text);
-ExperimentParse parseExperimentFile(const std::string& path);   // adds an error when unreadable
+// Adds an error when unreadable; every error's path starts with the file's path.
+ExperimentParse parseExperimentFile(const std::string& path);
 
 }  // namespace distillery::spec

@@ -121,10 +121,19 @@ ALTER TABLE runs ADD COLUMN threads INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN precision TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN memory_format TEXT NOT NULL DEFAULT '';
 )SQL";
+// Version 4 (issue 13): the training step an event describes (NULL for events about the run's
+// lifecycle), so a resume can drop the progress events of an attempt it discards; and one
+// checkpoint row per run for "last" and for "best" (the files are overwritten in place, so older
+// rows pointed at files that no longer held what they described).
+const char* kVersion4 = R"SQL(
+ALTER TABLE events ADD COLUMN step INTEGER;
+DELETE FROM checkpoints WHERE kind IN ('last', 'best')
+    AND id NOT IN (SELECT max(id) FROM checkpoints WHERE kind IN ('last', 'best') GROUP BY run_id, kind);
+)SQL";
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3};
+    static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4};
     return all;
 }
 

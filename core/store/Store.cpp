@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <set>
+#include <sstream>
 
 #include <signal.h>
 #include <unistd.h>
@@ -17,9 +20,11 @@ namespace distillery::store {
 
 namespace {
 
-// Writers hold the lock for a batch of a few thousand rows (milliseconds); readers never block
-// writers in WAL mode. A generous timeout only matters when a disk stalls.
-constexpr int kBusyTimeoutMs = 10000;
+// Writers hold the lock for a batch of a few thousand rows (milliseconds to ~0.1 s); readers never
+// block writers in WAL mode. bench_store_stress measured the longest wait at 0.6 s with 4 writers and
+// 2.5 s with 8: waiting costs nothing, a "database is locked" would fail a run, so wait up to as long
+// as a heartbeat may be late.
+constexpr int kBusyTimeoutMs = 60000;
 
 std::string newUuid() {
     std::random_device device;
@@ -90,6 +95,42 @@ std::string hostName() {
     char buffer[256] = {0};
     gethostname(buffer, sizeof buffer - 1);
     return buffer;
+}
+
+namespace {
+// When the process started, in seconds since the epoch, from /proc (Linux); empty elsewhere.
+std::optional<double> processStartTime(int64_t pid) {
+    std::ifstream statFile("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    if (!std::getline(statFile, stat)) return std::nullopt;
+    // Field 22 (starttime, clock ticks after boot) follows the command name, which may hold spaces.
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+        if (i != 22) continue;
+        std::ifstream bootFile("/proc/stat");
+        std::string line;
+        while (std::getline(bootFile, line))
+            if (line.rfind("btime ", 0) == 0)
+                return std::stod(line.substr(6)) + std::stod(field) / double(sysconf(_SC_CLK_TCK));
+    }
+    return std::nullopt;
+}
+}  // namespace
+
+bool engineAlive(const std::string& host, std::optional<int64_t> pid, std::optional<double> heartbeat,
+                 double staleSeconds) {
+    const double lastSign = heartbeat.value_or(0);
+    if (host != hostName()) return nowSeconds() - lastSign < staleSeconds;
+    if (!pid || *pid <= 0) return nowSeconds() - lastSign < staleSeconds;
+    // kill(pid, 0) only asks whether the process exists (EPERM: it does, under another user).
+    if (::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH) return false;
+    const auto started = processStartTime(*pid);
+    // A process that started after the engine's last heartbeat is another program with a reused pid.
+    // (Clock ticks are coarse: allow a second.)
+    return !(started && heartbeat && *started > *heartbeat + 1.0);
 }
 
 std::string statusName(RunStatus status) {
@@ -216,11 +257,54 @@ bool Store::claimRun(int64_t runId, int64_t pid, const std::string& host, const 
     return sqlite3_changes(db_) == 1;
 }
 
-bool Store::reclaimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device) {
+Claim Store::reclaimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device,
+                        double staleSeconds) {
+    Claim claim;
+    // IMMEDIATE: the check and the update are one step, so of two engines asking at once one wins.
+    Transaction transaction(db_);
+    const auto row = run(runId);
+    if (!row) {
+        claim.refusal = "there is no run " + std::to_string(runId) + " in " + path_;
+        return claim;
+    }
+    const std::string id = std::to_string(runId);
+    if (row->status == RunStatus::Finished || row->status == RunStatus::Queued) {
+        claim.refusal = "run " + id + " is " + statusName(row->status) + ": only killed or failed runs (or a running run "
+                        "whose engine died) can be resumed or retried" +
+                        (row->status == RunStatus::Queued ? "; start it with: distillery-engine run --db " + path_ +
+                                                                " --run " + id
+                                                          : std::string());
+        return claim;
+    }
+    const std::string owner = "pid " + (row->pid ? std::to_string(*row->pid) : std::string("?")) + " on " +
+                              (row->host.empty() ? std::string("an unknown host") : row->host);
+    if (row->status == RunStatus::Running) {
+        if (engineAlive(row->host, row->pid, row->heartbeat, staleSeconds)) {
+            const double age = nowSeconds() - row->heartbeat.value_or(0);
+            char ago[32];
+            std::snprintf(ago, sizeof ago, "%.0f s", age);
+            claim.refusal = "run " + id + " is being trained by the engine " + owner + " (last heartbeat " + ago +
+                            " ago); stop that engine first (SIGTERM checkpoints it), or, if it is on another machine "
+                            "that is gone, wait until its heartbeat is " +
+                            std::to_string(static_cast<int>(staleSeconds)) + " s old";
+            return claim;
+        }
+        claim.previousEngine = owner;
+    }
     Statement s(db_,
                 "UPDATE runs SET status = 'running', heartbeat = ?1, pid = ?2, host = ?3, device = ?4, "
-                "error = '', finished_at = NULL WHERE id = ?5 AND status IN ('killed', 'failed', 'running')");
+                "error = '', finished_at = NULL, started_at = coalesce(started_at, ?1) WHERE id = ?5");
     s.bind(1, nowSeconds()).bind(2, pid).bind(3, host).bind(4, device).bind(5, runId);
+    s.run();
+    transaction.commit();
+    claim.claimed = true;
+    return claim;
+}
+
+bool Store::heartbeat(int64_t runId, double progress, int64_t pid, const std::string& host) {
+    Statement s(db_, "UPDATE runs SET heartbeat = ?, progress = ? WHERE id = ? AND status = 'running' AND pid = ? "
+                     "AND host = ?");
+    s.bind(1, nowSeconds()).bind(2, progress).bind(3, runId).bind(4, pid).bind(5, host);
     s.run();
     return sqlite3_changes(db_) == 1;
 }
@@ -252,10 +336,61 @@ void Store::finishRun(int64_t runId, RunStatus status, const std::string& error)
     s.run();
 }
 
-void Store::requeueRun(int64_t runId) {
-    Statement s(db_, "UPDATE runs SET status = 'queued', error = '', pid = NULL, finished_at = NULL "
-                     "WHERE id = ? AND status IN ('failed', 'killed')");
+bool Store::requeueRun(int64_t runId) {
+    Transaction transaction(db_);
+    Statement s(db_, "UPDATE runs SET status = 'queued', error = '', pid = NULL, finished_at = NULL, started_at = NULL, "
+                     "progress = 0 WHERE id = ? AND status IN ('failed', 'killed')");
     s.bind(1, runId);
+    s.run();
+    if (sqlite3_changes(db_) != 1) return false;
+    discardAfterInTransaction(runId, -1);
+    transaction.commit();
+    return true;
+}
+
+DiscardedRows Store::discardAfter(int64_t runId, int64_t step) {
+    Transaction transaction(db_);
+    const DiscardedRows discarded = discardAfterInTransaction(runId, step);
+    transaction.commit();
+    return discarded;
+}
+
+DiscardedRows Store::discardAfterInTransaction(int64_t runId, int64_t step) {
+    DiscardedRows discarded;
+    auto remove = [&](const char* sql) {
+        Statement s(db_, sql);
+        s.bind(1, runId).bind(2, step);
+        s.run();
+        return static_cast<int64_t>(sqlite3_changes(db_));
+    };
+    discarded.metrics = remove("DELETE FROM metrics WHERE run_id = ? AND step > ?");
+    discarded.diagnostics = remove("DELETE FROM gates WHERE run_id = ? AND step > ?") +
+                            remove("DELETE FROM gate_classes WHERE run_id = ? AND step > ?") +
+                            remove("DELETE FROM channel_stats WHERE run_id = ? AND step > ?") +
+                            remove("DELETE FROM path_weights WHERE run_id = ? AND step > ?");
+    discarded.events = remove("DELETE FROM events WHERE run_id = ? AND step IS NOT NULL AND step > ?");
+    discarded.checkpoints = remove("DELETE FROM checkpoints WHERE run_id = ? AND step > ?");
+    recomputeSummaries(runId);
+    return discarded;
+}
+
+void Store::recomputeSummaries(int64_t runId) {
+    {
+        Statement s(db_, "DELETE FROM run_summary WHERE run_id = ?");
+        s.bind(1, runId);
+        s.run();
+    }
+    recomputeSummary(runId, std::nullopt);
+}
+
+// run_summary rows of one key (or of every key) of a run, as the metrics table implies them.
+void Store::recomputeSummary(int64_t runId, const std::optional<std::string>& key) {
+    Statement s(db_, "INSERT OR REPLACE INTO run_summary (run_id, key, last_step, last_value, min_value, max_value, "
+                     "count) SELECT m.run_id, m.key, max(m.step), "
+                     "(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.key = m.key ORDER BY step DESC LIMIT 1), "
+                     "min(m.value), max(m.value), count(*) FROM metrics m WHERE m.run_id = ?1 AND (?2 IS NULL OR m.key = ?2) "
+                     "GROUP BY m.run_id, m.key");
+    s.bind(1, runId).bind(2, key);
     s.run();
 }
 
@@ -277,8 +412,8 @@ std::vector<int64_t> Store::failOrphanedRuns(const std::string& host, double sta
     }
     std::vector<int64_t> failed;
     for (const auto& [runId, pid] : candidates) {
-        // kill(pid, 0) only asks whether the process exists.
-        if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+        const auto row = run(runId);
+        if (!row || engineAlive(host, pid, row->heartbeat, staleSeconds)) continue;
         Statement s(db_, "UPDATE runs SET status = 'failed', finished_at = ?1, error = ?2 "
                          "WHERE id = ?3 AND status = 'running'");
         s.bind(1, nowSeconds())
@@ -467,10 +602,13 @@ std::string Store::locateCheckpoint(const std::string& recorded) const {
 }
 
 std::vector<EventRow> Store::events(int64_t runId, int64_t afterId) const {
-    Statement s(db_, "SELECT id, time, level, message FROM events WHERE run_id = ? AND id > ? ORDER BY id");
+    // A file of schema 3 opened read-only has no step column yet.
+    Statement s(db_, openedVersion_ >= 4
+                         ? "SELECT id, time, level, message, step FROM events WHERE run_id = ? AND id > ? ORDER BY id"
+                         : "SELECT id, time, level, message, NULL FROM events WHERE run_id = ? AND id > ? ORDER BY id");
     s.bind(1, runId).bind(2, afterId);
     std::vector<EventRow> rows;
-    while (s.step()) rows.push_back({s.int64(0), runId, s.real(1), s.text(2), s.text(3)});
+    while (s.step()) rows.push_back({s.int64(0), runId, s.real(1), s.text(2), s.text(3), s.optionalInt64(4)});
     return rows;
 }
 
@@ -548,23 +686,45 @@ std::vector<ChannelDistanceRow> Store::channelDistances(int64_t runId, const std
     return rows;
 }
 
+namespace {
+void (*beforeCommitHook)() = nullptr;
+}
+
+void Store::setBeforeCommitHook(void (*hook)()) { beforeCommitHook = hook; }
+
 int64_t Store::addCheckpoint(const CheckpointRow& c) {
+    Transaction transaction(db_);
+    {
+        Statement replaced(db_, "DELETE FROM checkpoints WHERE run_id = ? AND kind = ? AND (kind != 'periodic' OR epoch = ?)");
+        replaced.bind(1, c.runId).bind(2, c.kind).bind(3, c.epoch);
+        replaced.run();
+    }
     Statement s(db_, "INSERT INTO checkpoints (run_id, step, epoch, path, kind, metric, created_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, c.runId).bind(2, c.step).bind(3, c.epoch).bind(4, c.path).bind(5, c.kind).bind(6, c.metric);
     s.bind(7, c.createdAt > 0 ? c.createdAt : nowSeconds());
     s.run();
-    return sqlite3_last_insert_rowid(db_);
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    transaction.commit();
+    return id;
 }
 
-void Store::writeBatch(const RowBatch& batch) {
+BatchResult Store::writeBatch(const RowBatch& batch) {
     const auto& [metrics, gates, gateClasses, channelStats, pathWeights, events] = batch;
+    BatchResult result;
+    auto finite = [](std::initializer_list<double> values) {
+        for (double v : values)
+            if (!std::isfinite(v)) return false;
+        return true;
+    };
     Transaction transaction(db_);
     if (!metrics.empty()) {
-        // A resumed run may write a step again: the newer value wins.
-        Statement insert(db_, "INSERT INTO metrics (run_id, key, step, epoch, value, wall) VALUES (?, ?, ?, ?, ?, ?) "
-                              "ON CONFLICT (run_id, key, step) DO UPDATE SET epoch = excluded.epoch, "
-                              "value = excluded.value, wall = excluded.wall");
+        // A step is normally new; one written again (an engine repeating a step the store already
+        // holds) replaces the old value, and its key's summary is then rebuilt from the table, since
+        // a running min, max and count cannot take a value back.
+        Statement insert(db_, "INSERT OR IGNORE INTO metrics (run_id, key, step, epoch, value, wall) VALUES (?, ?, ?, ?, ?, ?)");
+        Statement replace(db_, "UPDATE metrics SET epoch = ?4, value = ?5, wall = ?6 WHERE run_id = ?1 AND key = ?2 "
+                               "AND step = ?3");
         // Right-hand sides see the old row, so last_value compares against the old last_step.
         Statement summarise(db_,
                             "INSERT INTO run_summary (run_id, key, last_step, last_value, min_value, max_value, count) "
@@ -573,18 +733,34 @@ void Store::writeBatch(const RowBatch& batch) {
                             "ELSE last_value END, last_step = max(last_step, excluded.last_step), "
                             "min_value = min(min_value, excluded.min_value), "
                             "max_value = max(max_value, excluded.max_value), count = count + 1");
+        std::set<std::pair<int64_t, std::string>> rewritten;
         for (const auto& p : metrics) {
-            if (!std::isfinite(p.value)) continue;   // SQLite would store NaN as NULL; the engine reports it
+            if (!std::isfinite(p.value)) {   // the engine reports a non-finite loss itself
+                ++result.skippedMetrics;
+                continue;
+            }
             insert.bind(1, p.runId).bind(2, p.key).bind(3, p.step).bind(4, p.epoch).bind(5, p.value);
             insert.bind(6, p.wallTime);
             insert.run();
+            if (sqlite3_changes(db_) == 0) {
+                replace.bind(1, p.runId).bind(2, p.key).bind(3, p.step).bind(4, p.epoch).bind(5, p.value);
+                replace.bind(6, p.wallTime);
+                replace.run();
+                rewritten.emplace(p.runId, p.key);
+                continue;
+            }
             summarise.bind(1, p.runId).bind(2, p.key).bind(3, p.step).bind(4, p.value);
             summarise.run();
         }
+        for (const auto& [runId, key] : rewritten) recomputeSummary(runId, key);
     }
     if (!gates.empty()) {
         Statement s(db_, "INSERT OR REPLACE INTO gates (run_id, step, spot, open_rate) VALUES (?, ?, ?, ?)");
         for (const auto& g : gates) {
+            if (!finite({g.openRate})) {
+                ++result.skippedDiagnostics;
+                continue;
+            }
             s.bind(1, g.runId).bind(2, g.step).bind(3, g.spot).bind(4, g.openRate);
             s.run();
         }
@@ -593,6 +769,10 @@ void Store::writeBatch(const RowBatch& batch) {
         Statement s(db_, "INSERT OR REPLACE INTO gate_classes (run_id, step, spot, class, open_rate) "
                          "VALUES (?, ?, ?, ?, ?)");
         for (const auto& g : gateClasses) {
+            if (!finite({g.openRate})) {
+                ++result.skippedDiagnostics;
+                continue;
+            }
             s.bind(1, g.runId).bind(2, g.step).bind(3, g.spot).bind(4, g.classIndex).bind(5, g.openRate);
             s.run();
         }
@@ -601,6 +781,10 @@ void Store::writeBatch(const RowBatch& batch) {
         Statement s(db_, "INSERT OR REPLACE INTO channel_stats (run_id, step, spot, channel, teacher_mean, "
                          "teacher_std, student_mean, student_std, alignment_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         for (const auto& c : channelStats) {
+            if (!finite({c.teacherMean, c.teacherStd, c.studentMean, c.studentStd, c.alignmentError.value_or(0)})) {
+                ++result.skippedDiagnostics;
+                continue;
+            }
             s.bind(1, c.runId).bind(2, c.step).bind(3, c.spot).bind(4, c.channel).bind(5, c.teacherMean);
             s.bind(6, c.teacherStd).bind(7, c.studentMean).bind(8, c.studentStd).bind(9, c.alignmentError);
             s.run();
@@ -610,18 +794,24 @@ void Store::writeBatch(const RowBatch& batch) {
         Statement s(db_, "INSERT OR REPLACE INTO path_weights (run_id, step, path, weight, raw_loss) "
                          "VALUES (?, ?, ?, ?, ?)");
         for (const auto& w : pathWeights) {
+            if (!finite({w.weight, w.rawLoss})) {
+                ++result.skippedDiagnostics;
+                continue;
+            }
             s.bind(1, w.runId).bind(2, w.step).bind(3, w.path).bind(4, w.weight).bind(5, w.rawLoss);
             s.run();
         }
     }
     if (!events.empty()) {
-        Statement s(db_, "INSERT INTO events (run_id, time, level, message) VALUES (?, ?, ?, ?)");
+        Statement s(db_, "INSERT INTO events (run_id, time, level, message, step) VALUES (?, ?, ?, ?, ?)");
         for (const auto& e : events) {
-            s.bind(1, e.runId).bind(2, e.time).bind(3, e.level).bind(4, e.message);
+            s.bind(1, e.runId).bind(2, e.time).bind(3, e.level).bind(4, e.message).bind(5, e.step);
             s.run();
         }
     }
+    if (beforeCommitHook) beforeCommitHook();
     transaction.commit();
+    return result;
 }
 
 // ---- StoreWriter -----------------------------------------------------------------------------
@@ -662,8 +852,9 @@ void StoreWriter::add(PathWeightRow row) {
     batch_.pathWeights.push_back(std::move(row));
     noteAdded();
 }
-void StoreWriter::addEvent(int64_t runId, const std::string& level, const std::string& message) {
-    batch_.events.push_back({0, runId, nowSeconds(), level, message});
+void StoreWriter::addEvent(int64_t runId, const std::string& level, const std::string& message,
+                           std::optional<int64_t> step) {
+    batch_.events.push_back({0, runId, nowSeconds(), level, message, step});
     noteAdded();
 }
 
@@ -671,13 +862,29 @@ size_t StoreWriter::buffered() const { return batch_.size(); }
 
 void StoreWriter::flush() {
     if (batch_.size() == 0) return;
-    store_.writeBatch(batch_);   // on failure the rows stay buffered for the next try
+    const BatchResult result = store_.writeBatch(batch_);   // on failure the rows stay buffered for the next try
+    skipped_.skippedMetrics += result.skippedMetrics;
+    skipped_.skippedDiagnostics += result.skippedDiagnostics;
+    batch_.clear();
+    oldest_ = -1;
+}
+
+void StoreWriter::discard() {
     batch_.clear();
     oldest_ = -1;
 }
 
 void StoreWriter::flushIfDue() {
-    if (oldest_ >= 0 && nowSeconds() - oldest_ >= interval_) flush();
+    if (oldest_ < 0 || nowSeconds() - oldest_ < interval_) return;
+    try {
+        flush();
+    } catch (const StoreError& e) {
+        // A store busy beyond the busy timeout keeps the rows for the next try; only a store that stays
+        // busy for minutes, or any other failure, stops the run.
+        const std::string what = e.what();
+        const bool busy = what.find("locked") != std::string::npos || what.find("busy") != std::string::npos;
+        if (!busy || nowSeconds() - oldest_ > 5 * 60.0) throw;
+    }
 }
 
 }  // namespace distillery::store

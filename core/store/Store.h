@@ -62,9 +62,39 @@ struct RowBatch {
     void clear() { *this = RowBatch(); }
 };
 
+// What one writeBatch stored. SQLite turns NaN into NULL, which the NOT NULL columns refuse (and
+// with them the whole transaction), so rows holding a NaN or an infinity are left out and counted
+// instead: a non-finite value never costs the finite rows written with it.
+struct BatchResult {
+    size_t skippedMetrics = 0;       // metric points with a non-finite value
+    size_t skippedDiagnostics = 0;   // gate, gate-class, channel and path rows with a non-finite number
+};
+
+// The rows a resume or a retry removed: what an interrupted attempt wrote past the checkpoint the
+// run continues from (all of them when it starts again from the beginning).
+struct DiscardedRows {
+    int64_t metrics = 0;
+    int64_t diagnostics = 0;
+    int64_t events = 0;
+    int64_t checkpoints = 0;
+    int64_t total() const { return metrics + diagnostics + events + checkpoints; }
+};
+
+// The answer to an engine asking to train a run: claimed, or why not.
+struct Claim {
+    bool claimed = false;
+    std::string refusal;             // why not: whose run it is, how to proceed
+    std::string previousEngine;      // "pid 123 on host-a" when a dead engine's run was taken over
+    explicit operator bool() const { return claimed; }
+};
+
 class Store {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
+    // An engine refreshes its run's heartbeat every few seconds from a thread of its own
+    // (engine/OwnerHeartbeat). A run on another host whose heartbeat is older than this is taken
+    // to have lost its engine; on this host the engine's process is asked directly.
+    static constexpr double kHeartbeatStaleSeconds = 60.0;
 
     // Opens (creating if needed) and migrates the file to kSchemaVersion.
     // readOnly opens an existing file without migrating it.
@@ -82,16 +112,33 @@ public:
     int64_t insertRun(const NewRun& run);                      // status queued; returns the id
     // queued -> running, atomically; false when another engine claimed it first or it is not queued.
     bool claimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device);
-    // killed/failed/running(stale) -> running, for resume; false when the run is finished or queued.
-    bool reclaimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device);
-    void heartbeat(int64_t runId, double progress);
+    // killed/failed -> running, for resume or retry; also running -> running when the engine that
+    // trains it is dead (this host: its process is gone or is another program now; another host: its
+    // heartbeat is older than staleSeconds). Refused, with the reason, for a finished or queued run
+    // and for a run whose engine is alive. Atomic: of several engines asking at once, one gets it.
+    Claim reclaimRun(int64_t runId, int64_t pid, const std::string& host, const std::string& device,
+                     double staleSeconds = kHeartbeatStaleSeconds);
+    // Refreshes the heartbeat and progress of a run this engine (pid, host) trains. False when the run
+    // is no longer this engine's (another engine took it over, or it was marked failed): the engine
+    // must then stop without writing anything more.
+    bool heartbeat(int64_t runId, double progress, int64_t pid, const std::string& host);
+    void heartbeat(int64_t runId, double progress);   // without the ownership check (tests, tools)
     // The teacher column, once the engine has resolved a teacher given by run name or id.
     void setRunTeacher(int64_t runId, const std::string& teacher);
     // What the engine computes with, once it has resolved "auto": threads, "fp32"/"bf16"/"fp16", and
     // "contiguous"/"channels_last".
     void setRunEnvironment(int64_t runId, int64_t threads, const std::string& precision, const std::string& memoryFormat);
     void finishRun(int64_t runId, RunStatus status, const std::string& error = {});
-    void requeueRun(int64_t runId);                            // failed/killed -> queued (retry)
+    // failed/killed -> queued (retry): it trains again from the beginning, so every row the earlier
+    // attempts wrote (metrics, summaries, diagnostics, checkpoint rows, stepped events) goes too.
+    // False when the run is not failed or killed.
+    bool requeueRun(int64_t runId);
+    // Removes the rows of a run with a step after `step` (every stepped row for step < 0) and
+    // recomputes its summaries, in one transaction: a resume from a checkpoint at `step` then writes
+    // exactly what an uninterrupted run would. Lifecycle events (no step) stay.
+    DiscardedRows discardAfter(int64_t runId, int64_t step);
+    // run_summary rebuilt from the metrics table for one run.
+    void recomputeSummaries(int64_t runId);
     // queued -> killed, atomically: false when an engine claimed the run first.
     bool cancelQueuedRun(int64_t runId, const std::string& reason);
     void deleteRun(int64_t runId);                             // with every row that refers to it
@@ -139,13 +186,20 @@ public:
                                                      int64_t afterStep = -1) const;
 
     // ---- batched writes (used by StoreWriter; each call is one transaction) ----------------
-    void writeBatch(const RowBatch& batch);
+    BatchResult writeBatch(const RowBatch& batch);
+    // One row per run for "last" and for "best" (replacing the previous one), one per epoch for
+    // "periodic"; returns the row's id.
     int64_t addCheckpoint(const CheckpointRow& checkpoint);
+    // Called inside every writeBatch transaction just before it commits; for the engine's crash
+    // tests (engine/CrashPoints), which kill the process there. nullptr: none.
+    static void setBeforeCommitHook(void (*hook)());
 
     sqlite3* handle() const { return db_; }
 
 private:
     void migrate();
+    DiscardedRows discardAfterInTransaction(int64_t runId, int64_t step);
+    void recomputeSummary(int64_t runId, const std::optional<std::string>& key);
     std::string locateCheckpoint(const std::string& recorded) const;
     const char* runColumns() const;   // the runs columns this file's schema has
 
@@ -166,9 +220,13 @@ public:
     void add(GateClassRow row);
     void add(ChannelStatRow row);
     void add(PathWeightRow row);
-    void addEvent(int64_t runId, const std::string& level, const std::string& message);
+    void addEvent(int64_t runId, const std::string& level, const std::string& message,
+                  std::optional<int64_t> step = std::nullopt);
 
     void flush();
+    void discard();                                            // drops the buffered rows unwritten
+    // Rows left out so far because they held NaN or infinity (see BatchResult).
+    const BatchResult& skipped() const { return skipped_; }
     void flushIfDue();
     size_t buffered() const;
 
@@ -179,9 +237,15 @@ private:
     size_t maxBuffered_;
     double oldest_ = -1;
     RowBatch batch_;
+    BatchResult skipped_;
 };
 
 double nowSeconds();                                           // wall clock, seconds since the epoch
 std::string hostName();                                        // this machine's name, as runs record it
+// Whether the engine recorded for a running run (pid on host, last heartbeat) still trains it. On
+// this host the process is asked: gone, or started after that heartbeat (the pid was reused), means
+// dead. On another host only the heartbeat can tell: older than staleSeconds means dead.
+bool engineAlive(const std::string& host, std::optional<int64_t> pid, std::optional<double> heartbeat,
+                 double staleSeconds);
 
 }  // namespace distillery::store

@@ -112,7 +112,7 @@ struct CheckpointRow {
     int64_t step = 0;
     int64_t epoch = 0;
     std::string path;
-    std::string kind;                   // "last", "best", "periodic"
+    std::string kind;                   // "last", "best" (one row each per run), "periodic" (one per epoch)
     double metric = 0;                  // the selection metric at that point (val/acc1)
     double createdAt = 0;
 };
@@ -123,6 +123,9 @@ struct EventRow {
     double time = 0;
     std::string level;                  // "debug", "info", "warn", "error"
     std::string message;
+    // The training step the event reports on ("epoch 3/10: val acc …"); empty for events about the
+    // run's lifecycle (started, resumed, failed). A resume discards the stepped events after its checkpoint.
+    std::optional<int64_t> step;
 };
 
 }  // namespace distillery::store

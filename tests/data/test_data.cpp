@@ -2,9 +2,11 @@
 // CIFAR-10/100 sets written by the tests, the name dispatcher, the synthetic data set, normalisation and batch
 // augmentation.
 #include <torch/torch.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -234,7 +236,11 @@ private Q_SLOTS:
             const QString message = dataError([&] { readIdxImages(path(name)); });
             VERIFY_CONTAINS(message, path(name));
             VERIFY_CONTAINS(message, std::string("truncated"));
-            VERIFY_CONTAINS(message, std::string("expected 7840000 bytes of pixel data, got 1000"));
+            // Raw, the file's size shows what is missing; gzip-compressed, a 514-byte file cannot hold
+            // 7.8 MB, which is known before anything is allocated or decompressed.
+            const bool gz = QString(name).endsWith(QLatin1String(".gz"));
+            VERIFY_CONTAINS(message, std::string(gz ? "declares 7840000 bytes of pixel data, but a gzip file of "
+                                                    : "expected 7840000 bytes of pixel data, got 1000"));
         }
         // A gzip file cut in the middle: the stream ends early.
         const std::string gz = readBytes(kRoot + "/t10k-labels-idx1-ubyte.gz");
@@ -302,6 +308,109 @@ private Q_SLOTS:
         message = dataError([&] { readIdxLabels(path("long-labels")); });
         VERIFY_CONTAINS(message, path("long-labels"));
         VERIFY_CONTAINS(message, std::string("3 bytes after the 10000 bytes of label data"));
+    }
+
+    // Hostile IDX files (issue 13): each gives a DataError naming the file and what is wrong, before
+    // anything larger than the file can hold is allocated; nothing crashes or blocks.
+    void hostileIdxFilesFailCleanly_data() {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<bool>("gzip");       // written gzip-compressed
+        QTest::addColumn<bool>("images");     // read as images (else labels)
+        QTest::addColumn<QString>("fragment");
+        const auto header = [](uint32_t magic, std::vector<uint32_t> dims) {
+            std::string bytes(4 + 4 * dims.size(), '\0');
+            putBigEndian32(bytes, 0, magic);
+            for (size_t d = 0; d < dims.size(); ++d) putBigEndian32(bytes, 4 + 4 * d, dims[d]);
+            return QByteArray::fromStdString(bytes);
+        };
+        // 10^8 images of 6×6 declared in a file of a few dozen bytes: a 3.6 GB allocation before.
+        QTest::newRow("gzip bomb images") << header(0x803, {100000000, 6, 6}) + QByteArray(1000, '\0') << true << true
+                                          << "declares 3600000000 bytes of pixel data, but a gzip file of";
+        QTest::newRow("gzip bomb labels") << header(0x801, {100000000}) << true << false
+                                          << "declares 100000000 bytes of label data, but a gzip file of";
+        QTest::newRow("raw header only") << header(0x803, {60000, 28, 28}) << false << true
+                                         << "is truncated: expected 47040000 bytes of pixel data, got 0";
+        QTest::newRow("four dimensions") << header(0x804, {1, 1, 1, 1}) << false << true
+                                         << "got 0x00000804. The file holds unsigned bytes with 4 dimensions";
+        QTest::newRow("float data") << header(0xD03, {1, 28, 28}) << false << true
+                                    << "got 0x00000D03. It is not an IDX file, or it is corrupt.";
+        QTest::newRow("all ones") << QByteArray(16, '\xff') << false << true << "got 0xFFFFFFFF";
+        QTest::newRow("three bytes") << QByteArray("\0\0\x08", 3) << false << false
+                                     << "is truncated: expected a 8-byte header, got 3 bytes";
+        QTest::newRow("header cut") << header(0x803, {1, 28, 28}).left(10) << true << true
+                                    << "is truncated: expected a 16-byte header, got 10 bytes";
+        QTest::newRow("item count 2^32-1") << header(0x801, {0xFFFFFFFFu}) << false << false
+                                           << "item count is 4294967295, expected 1..100000000";
+        QTest::newRow("side 16385") << header(0x803, {1, 16385, 1}) << false << true
+                                    << "row count is 16385, expected 1..16384";
+        QTest::newRow("product over 4 GiB") << header(0x803, {100000000, 16384, 16384}) << false << true
+                                            << "declares 26843545600000000 bytes of pixel data, more than 4 GiB";
+        // A megabyte of zeros after one label, in a few kB of gzip: counted no further than needed.
+        QTest::newRow("endless trailer") << header(0x801, {1}) + QByteArray(4 << 20, '\0') << true << false
+                                         << "has more than 1048576 bytes after the 1 bytes of label data";
+        QTest::newRow("corrupt gzip") << QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-garbage", 23)
+                                      << false << true << "corrupt gzip data in";
+    }
+    void hostileIdxFilesFailCleanly() {
+        QFETCH(QByteArray, bytes);
+        QFETCH(bool, gzip);
+        QFETCH(bool, images);
+        QFETCH(QString, fragment);
+        QTemporaryDir dir;
+        const std::string file = dir.filePath("hostile-idx-ubyte").toStdString();
+        if (gzip) gzipTo(file, bytes.toStdString());
+        else writeBytes(file, bytes.toStdString());
+        const QString message = dataError([&] { images ? readIdxImages(file) : readIdxLabels(file); });
+        VERIFY_CONTAINS(message, file);
+        VERIFY_CONTAINS(message, fragment.toStdString());
+    }
+
+    // A gzip bomb after valid data: 256 gzip members of 64 MiB of zeros each (16 GiB, in a 16 MB file).
+    // Only the first megabyte after the data is decompressed to report the error, not all 16 GiB.
+    void gzipTrailerIsNotDecompressedWhole() {
+        QTemporaryDir dir;
+        const std::string file = dir.filePath("bomb-labels-idx1-ubyte.gz").toStdString();
+        gzipTo(file, idxBytes({1}, std::string(1, '\3')));
+        const std::string zerosFile = dir.filePath("zeros.gz").toStdString();
+        gzipTo(zerosFile, std::string(size_t(64) << 20, '\0'));
+        const std::string member = readBytes(zerosFile);
+        std::string bomb = readBytes(file);
+        for (int i = 0; i < 256; ++i) bomb += member;
+        writeBytes(file, bomb);
+        QElapsedTimer timer;
+        timer.start();
+        const QString message = dataError([&] { readIdxLabels(file); });
+        VERIFY_CONTAINS(message, file);
+        VERIFY_CONTAINS(message, std::string("has more than 1048576 bytes after the 1 bytes of label data"));
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QStringLiteral("took %1 ms").arg(timer.elapsed())));   // all of it: ~60 s
+    }
+
+    // A pipe blocked gzopen until a writer came; a device never ends.
+    void pipesAreNotDataFiles() {
+        QTemporaryDir dir;
+        const std::string fifo = dir.filePath("train-images-idx3-ubyte").toStdString();
+        QCOMPARE(mkfifo(fifo.c_str(), 0600), 0);
+        QString message = dataError([&] { readIdxImages(fifo); });
+        VERIFY_CONTAINS(message, fifo);
+        VERIFY_CONTAINS(message, std::string("is not a regular file (a pipe, device or socket)"));
+        message = dataError([&] { readCifarBatches({fifo}, CifarKind::Cifar10); });
+        VERIFY_CONTAINS(message, fifo);
+        VERIFY_CONTAINS(message, std::string("is not a regular file (a pipe, device or socket)"));
+    }
+
+    // A sparse 5 GiB file of whole CIFAR-10 records (label 0, black pixels) would have been read whole
+    // into two 5 GiB buffers.
+    void hugeCifarFilesAreRefusedBeforeReading() {
+        QTemporaryDir dir;
+        const std::string file = dir.filePath("data_batch_1.bin").toStdString();
+        QFile sparse(QString::fromStdString(file));
+        QVERIFY(sparse.open(QIODevice::WriteOnly));
+        const qint64 size = qint64(3073) * 1750000;   // 5.4 GB, a multiple of the record size
+        QVERIFY(sparse.resize(size));
+        sparse.close();
+        const QString message = dataError([&] { readCifarBatches({file}, CifarKind::Cifar10); });
+        VERIFY_CONTAINS(message, file);
+        VERIFY_CONTAINS(message, "has " + std::to_string(size) + " bytes, more than 4 GiB");
     }
 
     void missingFilesSayWhereTheyComeFrom() {

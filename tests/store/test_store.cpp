@@ -9,7 +9,11 @@
 #include <sqlite3.h>
 
 #include "store/Schema.h"
+#include "store/Statement.h"
 #include "store/Store.h"
+
+#include <limits>
+#include <map>
 
 using namespace distillery::store;
 
@@ -79,12 +83,20 @@ private slots:
             QCOMPARE(row->threads, int64_t(2));
             QCOMPARE(row->precision, std::string("bf16"));
             QCOMPARE(row->memoryFormat, std::string("channels_last"));
-            // Back to schema 2, as a file written before issue 7.
+            // Back to schema 2, as a file written before issue 7, with a checkpoint row per epoch as
+            // engines before schema 4 wrote them.
             QCOMPARE(sqlite3_exec(store.handle(),
                                   "ALTER TABLE runs DROP COLUMN threads; ALTER TABLE runs DROP COLUMN precision; "
-                                  "ALTER TABLE runs DROP COLUMN memory_format; PRAGMA user_version = 2;",
+                                  "ALTER TABLE runs DROP COLUMN memory_format; ALTER TABLE events DROP COLUMN step; "
+                                  "PRAGMA user_version = 2;",
                                   nullptr, nullptr, nullptr),
                      SQLITE_OK);
+            for (int epoch = 1; epoch <= 3; ++epoch) {
+                const std::string sql = "INSERT INTO checkpoints (run_id, step, epoch, path, kind, metric, created_at) "
+                                        "VALUES (" + std::to_string(id) + ", " + std::to_string(10 * epoch) + ", " +
+                                        std::to_string(epoch) + ", '/c/last.pt', 'last', 1, 0)";
+                QCOMPARE(sqlite3_exec(store.handle(), sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+            }
         }
         {
             Store reader(file, /*readOnly=*/true);
@@ -99,6 +111,13 @@ private slots:
         QCOMPARE(writer.schemaVersion(), Store::kSchemaVersion);
         writer.setRunEnvironment(id, 4, "fp32", "contiguous");
         QCOMPARE(writer.run(id)->threads, int64_t(4));
+        // Schema 4 keeps the newest row of each kind: the file it names holds the newest checkpoint.
+        QCOMPARE(writer.checkpoints(id).size(), size_t(1));
+        QCOMPARE(writer.checkpoints(id).front().step, int64_t(30));
+        StoreWriter events(writer);
+        events.addEvent(id, "info", "epoch 1", 10);
+        events.flush();
+        QCOMPARE(writer.events(id).back().step, std::optional<int64_t>(10));
     }
 
     void roundTripSurvivesReopen() {
@@ -346,7 +365,7 @@ private slots:
         batch.gateClasses = {{a, 117, "stage 1", 0, 0.5}, {a, 117, "logits", 0, 0.75}, {a, 234, "stage 1", 0, 1.0},
                              {b, 50, "stage 1", 0, 0.25}};
         batch.pathWeights = {{b, 20, "kd@logits", 0.5, 1.0}};
-        batch.events = {{0, b, 1.0, "info", "started"}};
+        batch.events = {{0, b, 1.0, "info", "started", std::nullopt}};
         store.writeBatch(batch);
 
         QCOMPARE(store.channelSpots(a), (std::vector<std::string>{"stage 1", "stage 2"}));
@@ -406,6 +425,176 @@ private slots:
                          plan.find("TEMP B-TREE") == std::string::npos,
                      (query + " → " + plan).c_str());
         }
+    }
+
+    // ---- issue 13: the summary never disagrees with the metrics, whatever is written again --------
+    static QStringList summaryRows(Store& store, int64_t run) {
+        QStringList rows;
+        for (const auto& m : store.summaries(run))
+            rows << QString("%1|%2|%3|%4|%5|%6").arg(m.key.c_str()).arg(m.lastStep).arg(m.lastValue).arg(m.minValue)
+                        .arg(m.maxValue).arg(m.count);
+        return rows;
+    }
+    static QStringList impliedRows(Store& store, int64_t run) {
+        QStringList rows;
+        for (const auto& key : store.metricKeys(run)) {
+            const auto points = store.metrics(run, key);
+            double lo = points.front().value, hi = lo;
+            for (const auto& p : points) lo = std::min(lo, p.value), hi = std::max(hi, p.value);
+            rows << QString("%1|%2|%3|%4|%5|%6").arg(key.c_str()).arg(points.back().step).arg(points.back().value)
+                        .arg(lo).arg(hi).arg(points.size());
+        }
+        return rows;
+    }
+
+    void summaryFollowsStepsWrittenAgain() {
+        Store store(path("rewrite.sqlite"));
+        const int64_t run = store.insertRun({"r", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        RowBatch batch;
+        for (int step = 1; step <= 5; ++step) batch.metrics.push_back({run, "val/acc1", step, 0, double(10 * step), 0});
+        store.writeBatch(batch);
+        // An interrupted attempt had written steps 4..6 with other values (6 = a step the final run never has).
+        RowBatch again;
+        again.metrics.push_back({run, "val/acc1", 4, 0, 99.0, 0});
+        again.metrics.push_back({run, "val/acc1", 5, 0, 1.0, 0});
+        store.writeBatch(again);
+        QCOMPARE(summaryRows(store, run), impliedRows(store, run));
+        QCOMPARE(store.summary(run, "val/acc1")->count, int64_t(5));   // not 7
+        QCOMPARE(store.summary(run, "val/acc1")->maxValue, 99.0);
+        QCOMPARE(store.summary(run, "val/acc1")->lastValue, 1.0);
+        // Written back: the old maximum must go.
+        RowBatch back;
+        back.metrics.push_back({run, "val/acc1", 4, 0, 40.0, 0});
+        store.writeBatch(back);
+        QCOMPARE(store.summary(run, "val/acc1")->maxValue, 40.0);
+        QCOMPARE(summaryRows(store, run), impliedRows(store, run));
+    }
+
+    void discardAfterRemovesTheLaterRowsOfOneRun() {
+        Store store(path("discard.sqlite"));
+        const int64_t run = store.insertRun({"r", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        const int64_t other = store.insertRun({"o", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        RowBatch batch;
+        for (int64_t id : {run, other})
+            for (int step = 1; step <= 10; ++step) {
+                batch.metrics.push_back({id, "train/loss", step, 0, 1.0 / step, 0});
+                batch.gates.push_back({id, step, "stage1", 0.5});
+                batch.gateClasses.push_back({id, step, "stage1", 0, 0.5});
+                batch.channelStats.push_back({id, step, "stage1", 0, 0, 1, 0, 1, std::nullopt});
+                batch.pathWeights.push_back({id, step, "kd", 0.5, 1.0});
+                batch.events.push_back({0, id, 0, "info", "epoch", step});
+            }
+        batch.events.push_back({0, run, 0, "info", "resumed from …", std::nullopt});   // lifecycle: stays
+        store.writeBatch(batch);
+        store.addCheckpoint({0, run, 6, 1, "/x/last.pt", "last", 1, 0});
+        store.addCheckpoint({0, run, 9, 2, "/x/epoch-2.pt", "periodic", 1, 0});
+        const DiscardedRows discarded = store.discardAfter(run, 6);
+        QCOMPARE(discarded.metrics, int64_t(4));
+        QCOMPARE(discarded.diagnostics, int64_t(16));
+        QCOMPARE(discarded.events, int64_t(4));
+        QCOMPARE(discarded.checkpoints, int64_t(1));
+        QCOMPARE(store.metricCount(run, "train/loss"), int64_t(6));
+        QCOMPARE(store.summary(run, "train/loss")->lastStep, int64_t(6));
+        QCOMPARE(summaryRows(store, run), impliedRows(store, run));
+        QCOMPARE(store.gates(run).size(), size_t(6));
+        QCOMPARE(store.pathWeights(run).size(), size_t(6));
+        QCOMPARE(store.events(run).size(), size_t(7));
+        QCOMPARE(store.checkpoints(run).size(), size_t(1));
+        QCOMPARE(store.metricCount(other, "train/loss"), int64_t(10));   // another run keeps everything
+        QCOMPARE(store.gates(other).size(), size_t(10));
+
+        // Retry: everything with a step goes, from the beginning.
+        store.finishRun(run, RunStatus::Failed, "boom");
+        QVERIFY(store.requeueRun(run));
+        QCOMPARE(store.metricKeys(run).size(), size_t(0));
+        QCOMPARE(store.gates(run).size(), size_t(0));
+        QCOMPARE(store.checkpoints(run).size(), size_t(0));
+        QCOMPARE(store.events(run).size(), size_t(1));
+        QVERIFY(!store.requeueRun(run));   // already queued
+    }
+
+    void nonFiniteDiagnosticsNeverDropOtherRows() {
+        Store store(path("nan-diagnostics.sqlite"));
+        const int64_t run = store.insertRun({"r", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        RowBatch batch;
+        const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+        batch.metrics.push_back({run, "train/loss", 1, 0, 0.5, 0});
+        batch.metrics.push_back({run, "train/loss", 2, 0, nan, 0});
+        batch.gates.push_back({run, 1, "a", 0.5});
+        batch.gates.push_back({run, 1, "b", nan});
+        batch.gateClasses.push_back({run, 1, "a", 3, inf});
+        batch.channelStats.push_back({run, 1, "a", 0, 0, 1, 0, 1, nan});
+        batch.channelStats.push_back({run, 1, "a", 1, 0, 1, 0, 1, 0.25});
+        batch.pathWeights.push_back({run, 1, "kd", nan, 1.0});
+        batch.pathWeights.push_back({run, 1, "at", 0.5, 1.0});
+        const BatchResult result = store.writeBatch(batch);
+        QCOMPARE(result.skippedMetrics, size_t(1));
+        QCOMPARE(result.skippedDiagnostics, size_t(4));
+        QCOMPARE(store.metricCount(run, "train/loss"), int64_t(1));
+        QCOMPARE(store.gates(run).size(), size_t(1));
+        QCOMPARE(store.channelStats(run, "a", 1).size(), size_t(1));
+        QCOMPARE(store.pathWeights(run).size(), size_t(1));
+        StoreWriter writer(store);
+        writer.add(GateRow{run, 2, "a", nan});
+        writer.add(GateRow{run, 2, "b", 0.75});
+        writer.flush();
+        QCOMPARE(writer.skipped().skippedDiagnostics, size_t(1));
+        QCOMPARE(store.gates(run).size(), size_t(2));
+    }
+
+    void checkpointRowsOnePerKind() {
+        Store store(path("checkpoint-rows.sqlite"));
+        const int64_t run = store.insertRun({"r", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        for (int epoch = 1; epoch <= 3; ++epoch) {
+            store.addCheckpoint({0, run, 10 * epoch, epoch, "/c/last.pt", "last", 50.0 + epoch, 0});
+            store.addCheckpoint({0, run, 10 * epoch, epoch, "/c/epoch-" + std::to_string(epoch) + ".pt", "periodic", 1, 0});
+        }
+        store.addCheckpoint({0, run, 20, 2, "/c/best.pt", "best", 70, 0});
+        store.addCheckpoint({0, run, 20, 2, "/c/epoch-2.pt", "periodic", 2, 0});   // the same epoch again
+        std::map<std::string, int> kinds;
+        for (const auto& c : store.checkpoints(run)) ++kinds[c.kind];
+        QCOMPARE(kinds["last"], 1);
+        QCOMPARE(kinds["best"], 1);
+        QCOMPARE(kinds["periodic"], 3);
+        for (const auto& c : store.checkpoints(run))
+            if (c.kind == "last") QCOMPARE(c.step, int64_t(30));
+    }
+
+    // ---- issue 13: one owner per run ---------------------------------------------------------------
+    void reclaimRefusesALiveEngineAndTakesOverADeadOne() {
+        Store store(path("owners.sqlite"));
+        const int64_t mine = store.insertRun({"mine", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        QVERIFY(store.claimRun(mine, QCoreApplication::applicationPid(), hostName(), "cpu"));
+        Claim refused = store.reclaimRun(mine, 4242, hostName(), "cpu");
+        QVERIFY(!refused);
+        QVERIFY2(refused.refusal.find("is being trained by the engine pid " +
+                                      std::to_string(QCoreApplication::applicationPid())) != std::string::npos,
+                 refused.refusal.c_str());
+
+        // No such process (above any pid_max): its run is taken over, and the old engine learns it lost it.
+        const int64_t dead = store.insertRun({"dead", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        QVERIFY(store.claimRun(dead, 999999999, hostName(), "cpu"));
+        const Claim taken = store.reclaimRun(dead, 7, hostName(), "cpu");
+        QVERIFY(taken);
+        QVERIFY(taken.previousEngine.find("pid 999999999") != std::string::npos);
+        QVERIFY(!store.heartbeat(dead, 0.5, 999999999, hostName()));   // the old owner is told
+        QVERIFY(store.heartbeat(dead, 0.5, 7, hostName()));
+
+        // A pid reused by a process that started after the engine's last heartbeat is not the engine.
+        const int64_t reused = store.insertRun({"reused", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        QVERIFY(store.claimRun(reused, QCoreApplication::applicationPid(), hostName(), "cpu"));
+        {
+            Statement old(store.handle(), "UPDATE runs SET heartbeat = 1000 WHERE id = ?");   // 1970
+            old.bind(1, reused);
+            old.run();
+        }
+        QVERIFY(store.reclaimRun(reused, 8, hostName(), "cpu"));
+
+        // Another host: only the heartbeat tells.
+        const int64_t remote = store.insertRun({"remote", "{}", "", "tinycnn", "ce", "synthetic", 0});
+        QVERIFY(store.claimRun(remote, 1, "another-host", "cuda:0"));
+        QVERIFY(!store.reclaimRun(remote, 9, hostName(), "cpu"));
+        QVERIFY(store.reclaimRun(remote, 9, hostName(), "cpu", /*staleSeconds=*/-1.0));
     }
 };
 

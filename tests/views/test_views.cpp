@@ -1,8 +1,13 @@
 // The desktop views on a fixture store built through the Store API: the runs table shows the right
 // text and numbers, the curve plot holds exactly the stored points, and both follow new rows live.
-// The run queue is tested against a small shell script that plays the engine's part.
+// The run queue is tested against a small shell script that plays the engine's part. Hostile run
+// names, errors and store file names show as written in the list, the Live header, the window's
+// title, its status bar, menus and dialogs.
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -10,6 +15,8 @@
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTimer>
+#include <QWindow>
 #include <QtTest>
 
 #include "LivePage.h"
@@ -30,6 +37,7 @@
 #include "RunFixtures.h"
 #include "spec/RunSpec.h"
 #include "store/Store.h"
+#include "views/HostileText.h"
 
 using namespace distillery;
 using namespace distillery::views;
@@ -124,6 +132,7 @@ private slots:
     void pagesFollowTheSelectionAndShortcuts();
     void duplicateAsNewFillsTheDesigner();
     void plotsAndIconsFollowADarkPalette();
+    void hostileNamesShowAsWritten();
 
     void schedulerParsesProgressAndRecordsEngineFailure();
     void schedulerCancelsQueuedAndRunningRuns();
@@ -137,7 +146,7 @@ private:
     std::vector<store::MetricPoint> runningLoss_, runningKdLoss_;
     std::unique_ptr<MainWindow> window_;
 
-    MainWindow& openWindow();
+    MainWindow& openWindow(const QString& storePath = QString());
 };
 
 void TestViews::initTestCase() {
@@ -182,13 +191,14 @@ void TestViews::cleanup() {
     dir_.reset();
 }
 
-MainWindow& TestViews::openWindow() {
+MainWindow& TestViews::openWindow(const QString& storePath) {
     MainWindow::Options options;
     options.trainQueuedRuns = false;   // these tests watch; the scheduler tests train
     options.pollIntervalMs = 50;
     window_ = std::make_unique<MainWindow>(options);
     QString error;
-    if (!window_->openStore(storePath_, &error)) qFatal("cannot open the fixture store: %s", qPrintable(error));
+    if (!window_->openStore(storePath.isEmpty() ? storePath_ : storePath, &error))
+        qFatal("cannot open the fixture store: %s", qPrintable(error));
     window_->resize(1400, 900);   // a desktop's size; the off-screen screen is smaller
     window_->show();
     return *window_;
@@ -277,11 +287,18 @@ void TestViews::runsFilterUnderstandsKeyValueWords() {
     QCOMPARE(window.runsView()->model()->rowCount(), 4);
 }
 
-// Clicks the given button of the next message box the window opens.
-void answerNextMessageBox(QMessageBox::StandardButton button) {
-    QTimer::singleShot(0, [button] {
+// What a message box said, and in which format.
+struct SeenMessage {
+    QString text;
+    Qt::TextFormat format = Qt::AutoText;
+};
+
+// Clicks the given button of the next message box the window opens; notes what it said in *seen.
+void answerNextMessageBox(QMessageBox::StandardButton button, SeenMessage* seen = nullptr) {
+    QTimer::singleShot(0, [button, seen] {
         QTRY_VERIFY_WITH_TIMEOUT(qobject_cast<QMessageBox*>(QApplication::activeModalWidget()), kLiveTimeoutMs);
         auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (seen) *seen = {box->text(), box->textFormat()};
         box->button(button)->click();
     });
 }
@@ -550,6 +567,103 @@ void TestViews::plotsAndIconsFollowADarkPalette() {
 
     QApplication::setPalette(light);
     QTRY_COMPARE_WITH_TIMEOUT(plot->axisRect()->backgroundBrush().color(), light.color(QPalette::Base), kLiveTimeoutMs);
+}
+
+// Run names, errors, devices and the store's file name that hold markup, mnemonics, "[*]" or
+// QString::arg() placeholders show exactly as written wherever the window shows them.
+void TestViews::hostileNamesShowAsWritten() {
+    const QString path = dir_->filePath(testing::hostileFileName(QStringLiteral("sqlite")));
+    QList<qint64> ids;
+    QStringList texts;
+    {
+        store::Store s(path.toStdString());
+        for (const testing::HostileText& hostile : testing::hostileTexts()) {
+            store::NewRun run = newRun(hostile.text.toStdString(), "resnet20", "resnet8", "kd", "fashion-mnist");
+            run.specJson = testing::hostileSpecJson(hostile.text, 1, hostile.text, hostile.text);
+            const int64_t id = s.insertRun(run);
+            QVERIFY(s.claimRun(id, 4250, "fixture-host", hostile.text.toStdString()));
+            // The first stays running (it cannot be deleted: the refusal quotes its name); the
+            // others failed with the text as their error.
+            if (!ids.isEmpty()) s.finishRun(id, store::RunStatus::Failed, hostile.text.toStdString());
+            ids.append(id);
+            texts.append(hostile.text);
+        }
+    }
+    MainWindow& window = openWindow(path);
+    const RunsTableModel* model = window.runsModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), static_cast<int>(ids.size()), kLiveTimeoutMs);
+
+    const auto labelShowing = [](const QWidget* parent, const QString& text) -> const QLabel* {
+        for (const QLabel* label : parent->findChildren<QLabel*>())
+            if (label->text() == text) return label;
+        return nullptr;
+    };
+    RunHeader* header = window.livePage()->header();
+    for (int i = 0; i < ids.size(); ++i) {
+        const QString& text = texts[i];
+        QCOMPARE(cell(model, ids[i], RunsTableModel::NameColumn), text);   // the delegate draws plain text
+        if (i > 0)
+            QCOMPARE(testing::shownText(cell(model, ids[i], RunsTableModel::NameColumn, Qt::ToolTipRole)),
+                     testing::lineBreaksAsLf(text));
+        else
+            QVERIFY(
+                testing::shownText(cell(model, ids[i], RunsTableModel::NameColumn, Qt::ToolTipRole)).endsWith(text));
+
+        window.selectRun(ids[i]);
+        QTRY_COMPARE_WITH_TIMEOUT(header->nameText(), text, kLiveTimeoutMs);
+        const QLabel* name = labelShowing(header, text);
+        QVERIFY(name);
+        QCOMPARE(name->textFormat(), Qt::PlainText);
+        const QLabel* status = labelShowing(header, header->statusText());
+        QVERIFY(status && header->statusText().contains(text));   // the device
+        QCOMPARE(status->textFormat(), Qt::PlainText);
+        if (i > 0) {   // the error's first lines, below the name (which may read the same)
+            const QLabel* error = nullptr;
+            for (const QLabel* label : header->findChildren<QLabel*>())
+                if (label != name && label->text() == text.section(QLatin1Char('\n'), 0, 2)) error = label;
+            QVERIFY(error);
+            QCOMPARE(error->textFormat(), Qt::PlainText);
+            QCOMPARE(testing::shownText(error->toolTip()), testing::lineBreaksAsLf(text));
+        }
+    }
+
+    // The filter matches the text as written, markup and all.
+    window.setRunsFilter(QStringLiteral("<b>bold</b>"));
+    QCOMPARE(window.runsView()->model()->rowCount(), 1);
+    window.setRunsFilter(QString());
+
+    // The title and the status bar show the file name as it is, "[*]" and "<b>" included.
+    QCOMPARE(window.windowHandle()->title(), QFileInfo(path).fileName() + QStringLiteral(" — Distillery"));
+    const QLabel* storeLabel = labelShowing(&window, QStringLiteral("store: ") + QDir::toNativeSeparators(path));
+    QVERIFY(storeLabel);
+    QCOMPARE(storeLabel->textFormat(), Qt::PlainText);
+
+    // File ▸ Open recent lists it with its "&" shown, not taken for a mnemonic.
+    QMenu* recent = nullptr;
+    for (QMenu* menu : window.findChildren<QMenu*>())
+        if (menu->title() == QStringLiteral("Open &recent")) recent = menu;
+    QVERIFY(recent);
+    emit recent->aboutToShow();
+    QVERIFY(!recent->actions().isEmpty());
+    QCOMPARE(testing::shownMnemonicText(recent->actions().first()->text()), QDir::toNativeSeparators(path));
+
+    // Deleting asks with every name as written; deleting the running one is refused, naming it.
+    window.selectRuns(ids.mid(1));
+    SeenMessage asked;
+    answerNextMessageBox(QMessageBox::No, &asked);
+    window.deleteSelectedRuns();
+    QCOMPARE(asked.format, Qt::PlainText);
+    for (int i = 1; i < ids.size(); ++i) QVERIFY2(asked.text.contains(texts[i]), qPrintable(asked.text));
+    QVERIFY(asked.text.contains(QFileInfo(path).fileName()));
+
+    window.selectRuns({ids.first()});
+    window.deleteSelectedRuns();
+    QMessageBox* refusal = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((refusal = window.findChild<QMessageBox*>()) != nullptr, kLiveTimeoutMs);
+    QCOMPARE(refusal->textFormat(), Qt::PlainText);
+    QVERIFY2(refusal->text().contains(QStringLiteral("“") + texts.first() + QStringLiteral("”")),
+             qPrintable(refusal->text()));
+    refusal->close();
 }
 
 void TestViews::schedulerParsesProgressAndRecordsEngineFailure() {

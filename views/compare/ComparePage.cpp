@@ -62,6 +62,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     groupedProxy_ = makeProxy(groupedModel_, GroupedTableModel::SortRole, this);
 
     status_ = new QLabel(this);
+    status_->setTextFormat(Qt::PlainText);   // errors quote the store's path as given
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "PlainText.h"
 #include "StatusIcons.h"
 
 namespace distillery::views {
@@ -87,7 +88,8 @@ QVariant CompareTableModel::fixedData(const ComparedRun& compared, int column, i
         if (column == StatusColumn) return StatusIcons::forStatus(run.status);
         return {};
     }
-    if (role == Qt::ToolTipRole && !run.error.empty()) return fromStd(run.error);
+    // Tool tips render markup; names, keys and errors are the user's text (plainToolTip throughout).
+    if (role == Qt::ToolTipRole && !run.error.empty()) return plainToolTip(fromStd(run.error));
     if (role == Qt::TextAlignmentRole && column == SeedColumn) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole && role != SortRole) return {};
     switch (column) {
@@ -119,7 +121,8 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
                 case ValueRole: return value ? QVariant(*value) : QVariant();
                 case Qt::TextAlignmentRole: return QVariant(Qt::AlignRight | Qt::AlignVCenter);
                 case Qt::ToolTipRole:
-                    return value ? QVariant() : QVariant(tr("%1 logged no %2").arg(fromStd(run.run.name), key));
+                    return value ? QVariant()
+                                 : QVariant(plainToolTip(tr("%1 logged no %2").arg(fromStd(run.run.name), key)));
             }
             return {};
         }
@@ -136,7 +139,9 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
                     if (configIsNumeric_.value(key)) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
                     return {};
                 case Qt::ToolTipRole:
-                    return present ? QVariant() : QVariant(tr("The spec of %1 has no %2").arg(fromStd(run.run.name), key));
+                    return present
+                               ? QVariant()
+                               : QVariant(plainToolTip(tr("The spec of %1 has no %2").arg(fromStd(run.run.name), key)));
             }
             return {};
         }
@@ -159,12 +164,12 @@ QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation,
             const int offset = section - FixedColumnCount;
             const QString& key = metrics_.at(offset / stats_.size());
             const SummaryStat stat = stats_.at(offset % stats_.size());
-            if (role == Qt::ToolTipRole) return statTip(stat, key);
+            if (role == Qt::ToolTipRole) return plainToolTip(statTip(stat, key));
             return key + QLatin1Char(' ') + summaryStatName(stat);
         }
         case ColumnKind::Config: {
             const QString& key = configKeys_.at(section - FixedColumnCount - metrics_.size() * stats_.size());
-            if (role == Qt::ToolTipRole) return tr("Spec field %1").arg(key);
+            if (role == Qt::ToolTipRole) return plainToolTip(tr("Spec field %1").arg(key));
             return key;
         }
     }

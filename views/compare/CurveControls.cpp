@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "MetricPlot.h"
+#include "PlainText.h"
 
 namespace distillery::views {
 
@@ -111,7 +112,7 @@ void CurveControls::syncKeys() {
         for (const QString& key : keys) {
             auto* item = new QListWidgetItem(key, keyList_);
             item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
-            item->setToolTip(axisTip(key));
+            item->setToolTip(plainToolTip(axisTip(key)));
         }
     }
     for (int i = 0; i < keyList_->count(); ++i) {

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "PlainText.h"
+
 namespace distillery::views {
 
 namespace {
@@ -41,7 +43,7 @@ QVariant GroupedTableModel::data(const QModelIndex& index, int role) const {
         if (role == Qt::ToolTipRole) {
             QStringList names;
             for (int member : group.members) names.append(QString::fromStdString(runs_.at(member).run.name));
-            return tr("Runs: %1").arg(names.join(QStringLiteral(", ")));
+            return plainToolTip(tr("Runs: %1").arg(names.join(QStringLiteral(", "))));
         }
         return {};
     }
@@ -69,11 +71,10 @@ QVariant GroupedTableModel::data(const QModelIndex& index, int role) const {
                 const std::optional<double> value = runs_.at(member).value(key, stat);
                 values.append(value ? formatMetricValue(key, *value) : QStringLiteral("—"));
             }
-            return tr("%1 %2 over %3 of %4 runs (mean ± sample std): %5")
-                .arg(key, summaryStatName(stat))
-                .arg(a.n)
-                .arg(group.members.size())
-                .arg(values.join(QStringLiteral(", ")));
+            // One .arg() call: a key holding "%3" stays as it is.
+            return plainToolTip(tr("%1 %2 over %3 of %4 runs (mean ± sample std): %5")
+                                    .arg(key, summaryStatName(stat), QString::number(a.n),
+                                         QString::number(group.members.size()), values.join(QStringLiteral(", "))));
         }
     }
     return {};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include <QApplication>
 #include <QCheckBox>
@@ -37,8 +38,10 @@
 #include "MethodForm.h"
 #include "PairDescriber.h"
 #include "PairView.h"
+#include "PlainText.h"
 #include "SpecEditCommand.h"
 #include "spec/Catalog.h"
+#include "spec/JsonText.h"
 #include "spec/RunSpec.h"
 
 namespace distillery::views {
@@ -1037,13 +1040,13 @@ bool DesignerPage::loadSpecFile(const QString& path) {
 
 bool DesignerPage::loadDocument(const QByteArray& bytes, const QString& source) {
     const QString what = source.isEmpty() ? tr("The spec") : QFileInfo(source).fileName();
-    json document;
-    try {
-        document = json::parse(bytes.toStdString());
-    } catch (const json::parse_error& e) {
-        generalError_->setError(tr("%1 is not valid JSON, nothing was loaded: %2").arg(what, QString::fromUtf8(e.what())));
+    spec::JsonText parsed = spec::parseJsonText(bytes.toStdString());
+    if (!parsed.ok()) {
+        generalError_->setError(tr("%1 is not valid JSON, nothing was loaded: %2")
+                                    .arg(what, QString::fromStdString(parsed.error->toString())));
         return false;
     }
+    const json document = std::move(parsed.value);
     if (!document.is_object()) {
         generalError_->setError(tr("%1 is not a run spec (a JSON object {…}); nothing was loaded").arg(what));
         return false;
@@ -1075,17 +1078,14 @@ bool DesignerPage::loadDocument(const QByteArray& bytes, const QString& source) 
             const QString first = stringAt(run, "name", "");
             const QString suffix = QStringLiteral("-s") + seedList.first();
             if (first.endsWith(suffix)) run["name"] = first.chopped(suffix.size()).toStdString();
+            // One .arg() call: a file name holding "%2" stays as it is.
             notes << tr("%1 holds %2 runs that differ only in their seeds: loaded as one design with seeds %3.")
-                         .arg(what)
-                         .arg(runs.size())
-                         .arg(seedsText);
+                         .arg(what, QString::number(runs.size()), seedsText);
         } else {
             seedsText = QString::number(integerAt(run, "seed", 0));
             if (runs.size() > 1)
                 notes << tr("%1 holds %2 runs; loaded the first, \"%3\". The others are not in the form.")
-                             .arg(what)
-                             .arg(runs.size())
-                             .arg(stringAt(run, "name", ""));
+                             .arg(what, QString::number(runs.size()), stringAt(run, "name", ""));
         }
     }
 
@@ -1143,7 +1143,12 @@ void DesignerPage::saveSpec() {
     const QString path = QFileDialog::getSaveFileName(this, tr("Save spec"), QString(), tr("Run specs (*.json)"));
     if (path.isEmpty()) return;
     QString error;
-    if (!saveSpecFile(path, &error)) QMessageBox::warning(this, tr("Save spec"), error);
+    if (!saveSpecFile(path, &error)) {
+        // The message quotes the path as chosen: shown as written, never as markup.
+        std::unique_ptr<QMessageBox> box(
+            plainMessageBox(QMessageBox::Warning, tr("Save spec"), error, QMessageBox::Ok, this));
+        box->exec();
+    }
 }
 
 void DesignerPage::loadSpec() {

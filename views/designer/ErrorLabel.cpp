@@ -3,6 +3,7 @@
 #include <QEvent>
 
 #include "OkabeItoPalette.h"
+#include "PlainText.h"
 
 namespace distillery::views {
 
@@ -21,7 +22,7 @@ QColor ErrorLabel::errorColor(const QPalette& palette) {
 
 void ErrorLabel::setError(const QString& message) {
     setText(message);
-    setToolTip(message);
+    setToolTip(plainToolTip(message));   // a message quotes values as typed: never read as markup
     setVisible(!message.isEmpty());
 }
 

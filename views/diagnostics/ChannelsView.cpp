@@ -262,7 +262,8 @@ void ChannelsView::setChannelStats(qint64 runId, const QString& spot, qint64 ste
     stdScatter_->setData(teacherStd, studentStd);
     fitSquare(meanPlot_, teacherMean, studentMean);
     fitSquare(stdPlot_, teacherStd, studentStd);
-    const QString hint = rows.empty() ? tr("No channel rows at %1, step %2").arg(spot).arg(step) : QString();
+    const QString hint =
+        rows.empty() ? tr("No channel rows at %1, step %2").arg(spot, QString::number(step)) : QString();
     meanPlot_->setHint(hint);
     stdPlot_->setHint(hint);
     meanPlot_->replot(QCustomPlot::rpQueuedReplot);

@@ -65,11 +65,9 @@ void DiagnosticsFeed::requestChannelStats(qint64 runId, const QString& spot, qin
     try {
         emit channelStatsLoaded(runId, spot, step, store_->channelStats(runId, spot.toStdString(), step));
     } catch (const std::exception& error) {
+        // One .arg() call: a spot name holding "%3" stays as it is.
         reportFailure(tr("Cannot read the channel statistics of run %1 at spot \"%2\", step %3 from %4")
-                          .arg(runId)
-                          .arg(spot)
-                          .arg(step)
-                          .arg(storePath_),
+                          .arg(QString::number(runId), spot, QString::number(step), storePath_),
                       error);
     }
 }

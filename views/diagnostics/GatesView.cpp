@@ -9,6 +9,7 @@
 
 #include "DiagnosticPlot.h"
 #include "OkabeItoPalette.h"
+#include "PlainText.h"
 #include "SpotOrder.h"
 #include "ViridisGradient.h"
 
@@ -16,6 +17,12 @@ namespace distillery::views {
 
 namespace {
 constexpr int kClickSlopPixels = 4;   // a press and release closer than this are a click, not a drag
+}
+
+QString GatesView::cellToolTip(const QString& spot, qint64 step, double rate) {
+    // One .arg() call (a spot holding "%2" stays as it is), and no markup from the spot's name.
+    return plainToolTip(
+        tr("%1, step %2: open rate %3").arg(spot, QString::number(step), QString::number(rate, 'f', 3)));
 }
 
 GatesView::GatesView(QWidget* parent) : QWidget(parent) {
@@ -78,8 +85,7 @@ GatesView::GatesView(QWidget* parent) : QWidget(parent) {
         if (std::isnan(rate)) return;
         double cellStep = 0, cellY = 0;
         map_->data()->cellToCoord(key, value, &cellStep, &cellY);
-        QToolTip::showText(event->globalPosition().toPoint(),
-                           tr("%1, step %2: open rate %3").arg(spots_.at(spotIndex)).arg(qint64(cellStep)).arg(rate, 0, 'f', 3),
+        QToolTip::showText(event->globalPosition().toPoint(), cellToolTip(spots_.at(spotIndex), qint64(cellStep), rate),
                            heatPlot_);
     });
 

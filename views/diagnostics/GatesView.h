@@ -52,6 +52,9 @@ public:
     QCPBars* classBars(const QString& spot) const;   // nullptr when no bars are shown for that spot
     QList<QCustomPlot*> plots() const;
 
+    // The tool tip of a heat map cell, "stage 1, step 40: open rate 0.250"; the spot shows as written.
+    static QString cellToolTip(const QString& spot, qint64 step, double rate);
+
 signals:
     void gateClassesRequested(qint64 runId, qint64 step);
 

@@ -4,6 +4,7 @@
 #include <QDateTime>
 
 #include "OkabeItoPalette.h"
+#include "PlainText.h"
 
 namespace distillery::views {
 
@@ -29,7 +30,8 @@ QVariant RunLogModel::data(const QModelIndex& index, int role) const {
     }
     if (role == Qt::ToolTipRole) {
         if (index.column() == TimeColumn) return time.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
-        if (index.column() == MessageColumn) return QString::fromStdString(e.message);
+        // A message may quote a path or a run name: shown as written, never as markup.
+        if (index.column() == MessageColumn) return plainToolTip(QString::fromStdString(e.message));
     }
     if (role == Qt::ForegroundRole && index.column() == LevelColumn) {
         // Okabe–Ito vermillion and orange: distinct for colour-blind readers, on light and dark bases.

@@ -1,5 +1,7 @@
 #include "QueuePanel.h"
 
+#include <algorithm>
+
 #include <QFontDatabase>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -15,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include "Counted.h"
+#include "PlainText.h"
 #include "ProgressBarDelegate.h"
 #include "QueueTableModel.h"
 #include "RunHeader.h"
@@ -32,9 +35,11 @@ QueuePanel::QueuePanel(QWidget* parent) : QWidget(parent), model_(new QueueTable
     concurrency_->setRange(1, RunScheduler::kMaxConcurrentLimit);
     concurrency_->setValue(1);
     concurrency_->setToolTip(
-        tr("How many runs train at the same time. On a CPU every run uses all its threads, so two runs share "
-           "the cores and each takes about twice as long; raise this with several GPUs, or for runs whose spec "
-           "limits \"threads\". Lowering it never stops a training run."));
+        tr("How many runs train at the same time. The cores are shared out: with N, every run started afterwards "
+           "gets 1/N of the cores (unless its spec sets \"threads\"), so N runs together take about as long as "
+           "one after another, and a lone run uses only 1/N of them too. Raise this with several GPUs or to "
+           "watch several runs progress together. A student never starts before its teacher run has finished. "
+           "Lowering it never stops a training run."));
     auto* concurrencyLabel = new QLabel(tr("&Concurrent runs:"), this);
     concurrencyLabel->setBuddy(concurrency_);
 
@@ -65,6 +70,7 @@ QueuePanel::QueuePanel(QWidget* parent) : QWidget(parent), model_(new QueueTable
     failure_->setObjectName(QStringLiteral("failureBox"));
     reason_ = new QLabel(failure_);
     reason_->setObjectName(QStringLiteral("failureReason"));
+    reason_->setTextFormat(Qt::PlainText);   // reasons quote run names and paths as given
     reason_->setWordWrap(true);
     reason_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QPalette errorPalette = reason_->palette();
@@ -174,8 +180,13 @@ void QueuePanel::updateSummary() {
         return;
     }
     const int running = static_cast<int>(scheduler_->runningRuns().size());
-    const int queued = static_cast<int>(scheduler_->pendingRuns().size());
+    const QList<qint64> pending = scheduler_->pendingRuns();
+    const int queued = static_cast<int>(pending.size());
+    const auto waitingForTeacher = std::count_if(pending.begin(), pending.end(), [this](qint64 runId) {
+        return !scheduler_->waitReason(runId).isEmpty();
+    });
     QString text = tr("running %1 · queued %2").arg(running).arg(queued);
+    if (waitingForTeacher > 0) text += tr(" (%1 waiting for a teacher)").arg(waitingForTeacher);
     if (running + queued > 0) {
         const std::optional<double> eta = scheduler_->queueEta();
         text += eta ? tr(" · queue ETA %1").arg(RunHeader::formatDuration(*eta)) : tr(" · queue ETA unknown");
@@ -193,22 +204,34 @@ void QueuePanel::updateSelectionDetails() {
         QString why;
         const bool ok = scheduler_ && runId && (scheduler_.data()->*allowed)(runId, &why);
         button->setEnabled(ok);
-        button->setToolTip(ok ? QString() : why);
+        button->setToolTip(ok ? QString() : plainToolTip(why));
     };
     enable(cancel_, &RunScheduler::canCancel);
     enable(resume_, &RunScheduler::canResume);
     enable(retry_, &RunScheduler::canRetry);
 
-    const std::optional<store::RunStatus> status = runId ? model_->statusOfRun(runId) : std::nullopt;
+    // Queued stands for "no row": GCC cannot see that a std::optional compared here is initialised.
+    const store::RunStatus status =
+        (runId ? model_->statusOfRun(runId) : std::nullopt).value_or(store::RunStatus::Queued);
     const bool failed = status == store::RunStatus::Failed || status == store::RunStatus::Killed;
+    const QString waitReason = scheduler_ && runId ? scheduler_->waitReason(runId) : QString();
+    const QString name = model_->data(model_->index(model_->rowOfRun(runId), QueueTableModel::NameColumn)).toString();
+    if (!waitReason.isEmpty()) {
+        // A student held back by its teacher: what it waits for, and (in the reason) how to release it.
+        failure_->setTitle(tr("Why “%1” waits").arg(plainMnemonicText(name)));
+        reason_->setText(waitReason);
+        log_->setVisible(false);
+        failure_->setVisible(true);
+        return;
+    }
+    log_->setVisible(true);
     if (!scheduler_ || !failed) {
         failure_->setVisible(false);
         return;
     }
     const FailureDetails details = scheduler_->failureDetails(runId);
-    const QString name = model_->data(model_->index(model_->rowOfRun(runId), QueueTableModel::NameColumn)).toString();
-    failure_->setTitle(status == store::RunStatus::Failed ? tr("Why “%1” failed").arg(name)
-                                                          : tr("Why “%1” was stopped").arg(name));
+    failure_->setTitle(status == store::RunStatus::Failed ? tr("Why “%1” failed").arg(plainMnemonicText(name))
+                                                          : tr("Why “%1” was stopped").arg(plainMnemonicText(name)));
     reason_->setText(details.reason.isEmpty() ? tr("No reason was recorded.") : details.reason);
     QString log;
     switch (details.logSource) {

@@ -1,8 +1,8 @@
 #pragma once
 // The Queue panel: the runs a RunScheduler trains and waits to train, with progress bars and time
 // left, a summary line ("running 2 · queued 5 · queue ETA 14 min"), the number of concurrent runs,
-// Cancel / Resume / Retry for the selected run, and for a failed or killed run the reason and the
-// engine's last log lines.
+// Cancel / Resume / Retry for the selected run, for a failed or killed run the reason and the
+// engine's last log lines, and for a student held back by its teacher run what it waits for.
 #include <QPointer>
 #include <QWidget>
 

@@ -4,6 +4,7 @@
 
 #include <QHash>
 
+#include "PlainText.h"
 #include "RunHeader.h"
 #include "StatusIcons.h"
 
@@ -65,6 +66,7 @@ QList<QueueTableModel::Row> QueueTableModel::buildRows() const {
         row.group = Group::Waiting;
         row.run = rowOf(runId);
         row.resume = scheduler_->isResumePending(runId);
+        row.waitReason = scheduler_->waitReason(runId);
         row.eta = scheduler_->etaSeconds(runId);
         rows.append(row);
     }
@@ -113,7 +115,9 @@ QString QueueTableModel::statusText(const Row& row) const {
             if (row.progress->epochs > 0)
                 return tr("running · epoch %1 of %2").arg(row.progress->epoch).arg(row.progress->epochs);
             return tr("running");
-        case Group::Waiting: return row.resume ? tr("waiting to resume") : tr("queued");
+        case Group::Waiting:
+            if (!row.waitReason.isEmpty()) return row.waitReason;
+            return row.resume ? tr("waiting to resume") : tr("queued");
         case Group::Ended: return StatusIcons::statusName(row.run.status);
     }
     return {};
@@ -142,6 +146,7 @@ QVariant QueueTableModel::data(const QModelIndex& index, int role) const {
     if (role == RunIdRole) return QVariant::fromValue<qint64>(run.id);
     if (role == GroupRole) return static_cast<int>(row.group);
     if (role == StatusRole) return static_cast<int>(*statusOfRun(run.id));
+    if (role == WaitReasonRole) return row.waitReason;
     if (role == ProgressRole) {
         if (row.group != Group::Running) return {};
         return row.progress ? row.progress->progress : run.progress;
@@ -169,7 +174,9 @@ QVariant QueueTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::DecorationRole && index.column() == StatusColumn)
         return StatusIcons::forStatus(*statusOfRun(run.id));
     if (role == Qt::ToolTipRole) {
-        if (!run.error.empty() && row.group == Group::Ended) return fromStd(run.error);
+        if (!run.error.empty() && row.group == Group::Ended) return plainToolTip(fromStd(run.error));
+        // The reason is longer than the status column: the whole of it on hovering.
+        if (index.column() == StatusColumn && !row.waitReason.isEmpty()) return plainToolTip(row.waitReason);
         if (index.column() == TimeColumn && row.group == Group::Waiting)
             return tr("Estimated from the mean time of the finished runs of this method and student (of all "
                       "finished runs when none matches).");

@@ -1,7 +1,8 @@
 #pragma once
 // The rows of the Queue panel: the runs a RunScheduler trains (oldest start first), then the runs
-// waiting for a slot (in start order), then the runs that need attention or just ended: every failed
-// or killed run of the store, and the runs this scheduler trained to the end, latest end first.
+// waiting for a slot or for their teacher run (in start order; the status says which), then the
+// runs that need attention or just ended: every failed or killed run of the store, and the runs this
+// scheduler trained to the end, latest end first.
 //
 // Rebuilt from the scheduler and the poller's snapshot on every change; a queue is short, so a full
 // rebuild costs nothing, and rows whose run keeps its place emit dataChanged instead of a reset.
@@ -29,6 +30,7 @@ public:
         ProgressRole = RunsTableModel::ProgressRole,
         GroupRole = Qt::UserRole + 20,                    // int(Group)
         StatusRole,                                       // int(store::RunStatus) as the row shows it
+        WaitReasonRole,                                   // QString: why a waiting run waits for its teacher
     };
 
     explicit QueueTableModel(QObject* parent = nullptr);
@@ -58,6 +60,7 @@ private:
         Group group = Group::Running;
         store::RunRow run;
         bool resume = false;                      // waiting to resume rather than to start
+        QString waitReason;                       // waiting for its teacher run (RunScheduler::waitReason)
         std::optional<RunProgress> progress;
         std::optional<double> eta;                // running and waiting rows
     };

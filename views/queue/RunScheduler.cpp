@@ -1,7 +1,9 @@
 #include "RunScheduler.h"
 
+#include "spec/JsonText.h"
+
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -11,7 +13,11 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
+#include <QSet>
+#include <QThread>
 #include <QTimer>
+
+#include <nlohmann/json.hpp>
 
 #include "StorePoller.h"
 #include "store/Store.h"
@@ -25,6 +31,7 @@ struct RunScheduler::Engine {
     qint64 sequence = 0;
     QProcess* process = nullptr;
     qint64 pid = 0;
+    int threads = 0;   // the --threads it was started with
     bool cancelRequested = false;
     QByteArray stdoutBuffer;
     QByteArray stderrBuffer;
@@ -37,6 +44,13 @@ QString fromStd(const std::string& text) { return QString::fromStdString(text); 
 
 bool isKilledOrFailed(store::RunStatus status) {
     return status == store::RunStatus::Killed || status == store::RunStatus::Failed;
+}
+
+// While runs wait for a teacher that another process may train, how often its status is read again.
+constexpr int kTeacherCheckIntervalMs = 2000;
+// A teacher's error can hold the engine's whole log tail: the wait reason quotes its first line.
+QString firstLineOf(const std::string& text) {
+    return QString::fromStdString(text).section(QLatin1Char('\n'), 0, 0).trimmed();
 }
 
 }  // namespace
@@ -57,12 +71,25 @@ RunScheduler::RunScheduler(const QString& storePath, const QString& enginePath, 
     auto* orphanCheck = new QTimer(this);
     connect(orphanCheck, &QTimer::timeout, this, &RunScheduler::failOrphanedRuns);
     orphanCheck->start(kOrphanCheckIntervalMs);
+    // A teacher trained here releases its students when its engine ends (onFinished); one trained,
+    // retried or failed by another process is only seen by reading the store again.
+    teacherCheck_ = new QTimer(this);
+    teacherCheck_->setInterval(kTeacherCheckIntervalMs);
+    connect(teacherCheck_, &QTimer::timeout, this, [this] {
+        const QHash<qint64, QString> before = waitReasons_;
+        updateWaitReasons();
+        if (waitReasons_ != before) startNext();
+    });
 }
 
 RunScheduler::~RunScheduler() {
     // Whoever listened may be half destroyed already (a parent window's members go first).
     blockSignals(true);
     shutdown();
+}
+
+int RunScheduler::threadsPerEngine(int slotCount) {
+    return std::max(1, QThread::idealThreadCount() / std::max(1, slotCount));
 }
 
 void RunScheduler::setMaxConcurrent(int runs) {
@@ -327,12 +354,143 @@ void RunScheduler::shutdown(int waitMs) {
 // ---- engines --------------------------------------------------------------------------------------
 
 void RunScheduler::startNext() {
-    while (!paused_ && !shuttingDown_ && !pending_.isEmpty() && static_cast<int>(engines_.size()) < maxConcurrent_)
-        startEngine(pending_.takeFirst());
+    if (!shuttingDown_) updateWaitReasons();
+    // The cores are shared by the slots, not by the engines training right now. An engine keeps the
+    // threads it starts with, so sharing by the engines running now would give the first run all
+    // cores, the second half of them, and so on: filling 4 slots one run at a time (as the window
+    // queues seeds, one enqueue each) oversubscribes the cores 2.08-fold (1 + 1/2 + 1/3 + 1/4), the
+    // very slowdown this avoids. Per slot, the engines never ask for more threads than there are
+    // cores, and every run of a queue trains at the same speed, so their times compare. The price:
+    // fewer queued runs than slots leave cores idle (a lone run with 4 slots gets a quarter of them).
+    const int threads = threadsPerEngine(maxConcurrent_);
+    bool started = false;
+    while (!paused_ && !shuttingDown_ && static_cast<int>(engines_.size()) < maxConcurrent_) {
+        // The oldest run that is not waiting for its teacher: a waiting run holds no slot.
+        const auto next = std::find_if(pending_.begin(), pending_.end(),
+                                       [this](const PendingRun& p) { return !waitReasons_.contains(p.runId); });
+        if (next == pending_.end()) break;
+        const PendingRun pending = *next;
+        pending_.erase(next);
+        started |= startEngine(pending, threads);
+    }
+    if (started) updateWaitReasons();   // a teacher that just started reads "training", not "queued"
+    if (waitReasons_.isEmpty()) teacherCheck_->stop();
+    else if (!teacherCheck_->isActive()) teacherCheck_->start();
     emit queueChanged();
 }
 
-bool RunScheduler::startEngine(const PendingRun& pending) {
+RunScheduler::TeacherReference RunScheduler::teacherReferenceOf(qint64 runId) {
+    const auto known = teacherReferences_.constFind(runId);
+    if (known != teacherReferences_.constEnd()) return *known;
+    std::optional<store::RunRow> row;
+    try {
+        row = store_->run(runId);
+    } catch (const store::StoreError&) {
+        return {};   // startEngine reads the row again and reports the error
+    }
+    TeacherReference reference;
+    if (row) {
+        // An unreadable spec names no teacher here; the engine fails the run with the parser's message.
+        const nlohmann::json spec = distillery::spec::parseJsonText(row->specJson).value;
+        const auto teacher = spec.is_object() ? spec.find("teacher") : spec.end();
+        if (spec.is_object() && teacher != spec.end() && teacher->is_object()) {
+            const auto id = teacher->find("run_id");
+            if (id != teacher->end() && id->is_number_integer())
+                reference.runId = std::max<int64_t>(0, id->get<int64_t>());
+            const auto name = teacher->find("run_name");
+            if (name != teacher->end() && name->is_string()) reference.runName = name->get<std::string>();
+        }
+    }
+    teacherReferences_.insert(runId, reference);
+    return reference;
+}
+
+void RunScheduler::updateWaitReasons() {
+    waitReasons_.clear();
+    awaitedTeachers_.clear();
+    // A spec does not change while its run waits; a run that left the queue is parsed again if it returns.
+    for (auto it = teacherReferences_.begin(); it != teacherReferences_.end();)
+        it = isPending(it.key()) ? std::next(it) : teacherReferences_.erase(it);
+    QList<qint64> students;
+    for (const PendingRun& pending : pending_)
+        if (teacherReferenceOf(pending.runId).present()) students.append(pending.runId);
+    if (students.isEmpty()) return;
+
+    std::vector<store::RunRow> rows;   // newest first
+    try {
+        rows = store_->runs(/*withSpec=*/false);
+    } catch (const store::StoreError& error) {
+        // Starting a student whose teacher may not have finished would waste it: wait and read again.
+        for (qint64 student : students)
+            waitReasons_.insert(student, tr("waits: the status of its teacher run cannot be read from %1 (%2); "
+                                            "it is read again every few seconds")
+                                             .arg(storePath_, QString::fromUtf8(error.what())));
+        return;
+    }
+    QHash<qint64, const store::RunRow*> byId;
+    for (const store::RunRow& row : rows) byId.insert(row.id, &row);
+    auto active = [this](const store::RunRow& row) {
+        return row.status == store::RunStatus::Queued || row.status == store::RunStatus::Running ||
+               isRunning(row.id) || isPending(row.id);
+    };
+
+    for (qint64 student : students) {
+        const TeacherReference reference = teacherReferences_.value(student);
+        const store::RunRow* teacher = nullptr;
+        if (reference.runId > 0) {
+            teacher = byId.value(reference.runId);
+            if (teacher && teacher->status == store::RunStatus::Finished) continue;
+        } else {
+            // The engine takes the newest finished run of that name (Store::latestFinishedRunNamed).
+            // Else the newest of that name that will train (queued, running, waiting here), else the
+            // newest that failed or was killed: retrying or resuming it releases the student.
+            bool finished = false;
+            const store::RunRow* willTrain = nullptr;
+            const store::RunRow* ended = nullptr;
+            for (const store::RunRow& row : rows) {
+                if (row.name != reference.runName || row.id == student) continue;
+                if (row.status == store::RunStatus::Finished) {
+                    finished = true;
+                    break;
+                }
+                if (active(row)) {
+                    if (!willTrain) willTrain = &row;
+                } else if (!ended) {
+                    ended = &row;
+                }
+            }
+            if (finished) continue;
+            teacher = willTrain ? willTrain : ended;
+        }
+        // No such run at all (or the run itself): start it, and the engine fails it at once with its
+        // own message naming the field (teacher.run_id / teacher.run_name) and the store. Such a name
+        // is a mistake in the spec, not a teacher on its way: no retry or resume could release the
+        // run, and a queue waiting for nothing looks hung, headless and after a restart alike.
+        if (!teacher || teacher->id == student) continue;
+
+        const QString name = teacher->name.empty() ? QString() : QStringLiteral(" “%1”").arg(fromStd(teacher->name));
+        QString state;
+        if (isRunning(teacher->id) || teacher->status == store::RunStatus::Running)
+            state = tr("training");
+        else if (isResumePending(teacher->id))
+            state = tr("waiting to resume");
+        else if (teacher->status == store::RunStatus::Queued || isPending(teacher->id))
+            state = tr("queued");
+        if (!state.isEmpty()) {
+            waitReasons_.insert(student, tr("waits for its teacher run %1%2 (%3)").arg(teacher->id).arg(name, state));
+        } else {
+            const QString how = fromStd(store::statusName(teacher->status));
+            const QString error = firstLineOf(teacher->error);
+            waitReasons_.insert(student, tr("waits for its teacher run %1%2 (%3) — retry or resume the teacher to "
+                                            "release it")
+                                             .arg(teacher->id)
+                                             .arg(name, error.isEmpty() ? how : how + QStringLiteral(": ") + error));
+        }
+        awaitedTeachers_.insert(student, teacher->id);
+    }
+}
+
+bool RunScheduler::startEngine(const PendingRun& pending, int threads) {
     const qint64 runId = pending.runId;
     std::optional<store::RunRow> row;
     try {
@@ -359,16 +517,22 @@ bool RunScheduler::startEngine(const PendingRun& pending) {
     engine->runId = runId;
     engine->resume = pending.resume;
     engine->sequence = pending.sequence;
+    engine->threads = threads;
     auto* process = new QProcess(this);
     engine->process = process;
     process->setProgram(enginePath_);
     const QString id = QString::number(runId);
+    // --threads applies to a spec whose "threads" is 0 (all cores); explicit threads are kept.
+    const QStringList shared{QStringLiteral("--threads"), QString::number(threads), QStringLiteral("--progress"),
+                             QStringLiteral("json")};
     if (pending.resume)
-        process->setArguments({QStringLiteral("resume"), QStringLiteral("--run"), id, QStringLiteral("--db"), storePath_,
-                               QStringLiteral("--progress"), QStringLiteral("json")});
+        process->setArguments(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), id,
+                                          QStringLiteral("--db"), storePath_} +
+                              shared);
     else
-        process->setArguments({QStringLiteral("run"), QStringLiteral("--db"), storePath_, QStringLiteral("--run"), id,
-                               QStringLiteral("--progress"), QStringLiteral("json")});
+        process->setArguments(QStringList{QStringLiteral("run"), QStringLiteral("--db"), storePath_,
+                                          QStringLiteral("--run"), id} +
+                              shared);
     connect(process, &QProcess::readyReadStandardOutput, this, [this, runId] {
         if (Engine* running = engineOf(runId)) readStdout(*running);
     });
@@ -544,6 +708,19 @@ bool RunScheduler::isPending(qint64 runId) const {
     return std::any_of(pending_.begin(), pending_.end(), [runId](const PendingRun& p) { return p.runId == runId; });
 }
 
+QString RunScheduler::waitReason(qint64 runId) const {
+    return isPending(runId) ? waitReasons_.value(runId) : QString();
+}
+
+qint64 RunScheduler::awaitedTeacher(qint64 runId) const {
+    return isPending(runId) ? awaitedTeachers_.value(runId) : 0;
+}
+
+int RunScheduler::engineThreads(qint64 runId) const {
+    const Engine* engine = engineOf(runId);
+    return engine ? engine->threads : 0;
+}
+
 bool RunScheduler::isResumePending(qint64 runId) const {
     return std::any_of(pending_.begin(), pending_.end(),
                        [runId](const PendingRun& p) { return p.runId == runId && p.resume; });
@@ -649,25 +826,49 @@ std::optional<double> RunScheduler::etaSeconds(qint64 runId) const {
 }
 
 std::optional<double> RunScheduler::queueEta() const {
-    // The times, from now, at which the occupied slots free up.
-    std::multiset<double> slotsFreeAt;
+    // Replays the queue: whenever slots are free, the oldest waiting runs whose teacher has ended
+    // take them (as startNext does), and time moves on to the next run's end.
+    std::multimap<double, qint64> ends;   // runs training in the replay, by the time they end
     for (const auto& engine : engines_) {
         const std::optional<double> left = etaSeconds(engine->runId);
         if (!left) return std::nullopt;
-        slotsFreeAt.insert(*left);
+        ends.emplace(*left, engine->runId);
     }
-    double now = 0;
+    struct Waiting {
+        qint64 runId;
+        qint64 teacher;   // 0: none to wait for
+        double duration;
+    };
+    std::vector<Waiting> waiting;
     for (const PendingRun& pending : pending_) {
+        const qint64 teacher = awaitedTeachers_.value(pending.runId);
+        // A teacher outside this queue (failed, killed, trained elsewhere) ends at no known time.
+        if (teacher && !isRunning(teacher) && !isPending(teacher)) continue;
         const std::optional<double> duration = pendingEstimate(pending);
         if (!duration) return std::nullopt;
-        // After lowering maxConcurrent more runs may train than there are slots: wait for enough.
-        while (static_cast<int>(slotsFreeAt.size()) >= maxConcurrent_) {
-            now = std::max(now, *slotsFreeAt.begin());
-            slotsFreeAt.erase(slotsFreeAt.begin());
-        }
-        slotsFreeAt.insert(now + *duration);
+        waiting.push_back({pending.runId, teacher, *duration});
     }
-    return slotsFreeAt.empty() ? 0.0 : *slotsFreeAt.rbegin();
+    if (ends.empty() && waiting.empty()) return pending_.isEmpty() ? std::optional<double>(0.0) : std::nullopt;
+    QSet<qint64> ended;
+    double now = 0, last = 0;
+    for (;;) {
+        // After lowering maxConcurrent more runs may train than there are slots: none starts then.
+        for (auto it = waiting.begin(); it != waiting.end() && static_cast<int>(ends.size()) < maxConcurrent_;) {
+            if (it->teacher == 0 || ended.contains(it->teacher)) {
+                ends.emplace(now + it->duration, it->runId);
+                it = waiting.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (ends.empty()) break;   // the rest waits for a teacher that is not replayed
+        now = ends.begin()->first;
+        ended.insert(ends.begin()->second);
+        ends.erase(ends.begin());
+        last = std::max(last, now);
+    }
+    if (ended.isEmpty()) return std::nullopt;   // runs wait for each other: no end in sight
+    return last;
 }
 
 }  // namespace distillery::views

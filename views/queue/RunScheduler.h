@@ -12,6 +12,14 @@
 //
 // Order: runs start in the order they were queued here (enqueue, retry, resume), oldest first;
 // enqueueQueuedRuns adds the store's queued runs oldest first.
+//
+// Dependencies: a run whose spec names its teacher as a run of the store ("teacher": {"run_id": N}
+// or {"run_name": "X"}) does not start before that teacher run has finished; waitReason() says what
+// it waits for. A waiting run holds no slot: runs queued after it start meanwhile. It starts by
+// itself once the teacher finishes, also when the teacher is retried or resumed first.
+//
+// Cores: every engine gets `--threads K`, K = max(1, idealThreadCount / maxConcurrent), for a spec
+// that leaves "threads" at 0 (all cores); see threadsPerEngine.
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +35,8 @@
 
 #include "RunProgress.h"
 #include "store/StoreTypes.h"
+
+class QTimer;
 
 namespace distillery::store {
 class Store;
@@ -66,12 +76,17 @@ public:
     QString storePath() const { return storePath_; }
     QString enginePath() const { return enginePath_; }
 
-    // How many engines train at once (1..kMaxConcurrentLimit, default 1). On a CPU every engine uses
-    // all cores it is given, so two runs on one CPU device compete for the same cores and each takes
-    // about twice as long: raise this on a machine with several GPUs (one run per device), or for runs
-    // whose spec limits "threads". Lowering it never stops a training run; fewer runs start after it.
+    // How many engines train at once (1..kMaxConcurrentLimit, default 1). The cores are shared out:
+    // each engine started afterwards gets 1/runs of them (threadsPerEngine) unless its spec sets
+    // "threads", so N runs at once take about as long in total as N runs one after another on a CPU,
+    // and a single queued run trains with 1/runs of the cores too: keep 1 for one run at a time. Raise
+    // it on a machine with several GPUs, or to see several runs progress together. Lowering it never
+    // stops a training run (an engine keeps the threads it started with); fewer runs start after it.
     void setMaxConcurrent(int runs);
     int maxConcurrent() const { return maxConcurrent_; }
+    // The `--threads` an engine gets when slotCount engines may train at once: idealThreadCount /
+    // slotCount, at least 1. The engine uses it for a spec whose "threads" is 0; explicit threads win.
+    static int threadsPerEngine(int slotCount);
 
     void enqueue(qint64 runId);
     // Every run the store holds as queued, oldest first (runs queued before a restart).
@@ -106,6 +121,14 @@ public:
     QList<qint64> pendingRuns() const;
     bool isPending(qint64 runId) const;
     bool isResumePending(qint64 runId) const;   // waiting for a slot to resume (not to start afresh)
+    // Why a waiting run does not start even when a slot is free: the teacher run its spec names has
+    // not finished, e.g. "waits for its teacher run 3 “teacher” (training)". Empty when the run does
+    // not wait for a teacher (it may still wait for a slot) or is not waiting here.
+    QString waitReason(qint64 runId) const;
+    // The teacher run a waiting run waits for; 0 when none (see waitReason).
+    qint64 awaitedTeacher(qint64 runId) const;
+    // The `--threads` value the engine of a run training here was started with; 0 when not running here.
+    int engineThreads(qint64 runId) const;
     // Runs whose engine ended while this scheduler watched, oldest end first.
     QList<qint64> endedRuns() const { return endedRuns_; }
     QStringList stderrTail(qint64 runId) const { return stderrTails_.value(runId); }
@@ -121,8 +144,10 @@ public:
     // the remaining share of estimatedDuration. Empty when unknown or when the run is not queued here.
     std::optional<double> etaSeconds(qint64 runId) const;
     // Seconds until the last running or pending run ends: each pending run, in start order, takes
-    // the slot that frees first (slots = maxConcurrent()). 0 when nothing is queued; empty when the
-    // time of any of its runs is unknown.
+    // the slot that frees first (slots = maxConcurrent()), a student not before its teacher (training
+    // or waiting here) has ended. Runs waiting for a teacher that is not in this queue (failed,
+    // killed, trained elsewhere) are left out: nobody knows when they start. 0 when nothing is
+    // queued; empty when the time of any other run is unknown.
     std::optional<double> queueEta() const;
     // Mean wall time (finished_at - started_at) of the store's finished runs of this method and
     // student; of all finished runs when none matches; empty when no run has finished.
@@ -143,13 +168,23 @@ private:
         qint64 sequence = 0;   // enqueue order: the start order, kept when a failed start re-queues it
     };
     struct Engine;
+    // The teacher a run's spec names as a run of this store; neither set when it names none (or a
+    // checkpoint, TorchScript file or zoo model, which need no other run).
+    struct TeacherReference {
+        qint64 runId = 0;
+        std::string runName;
+        bool present() const { return runId > 0 || !runName.empty(); }
+    };
     struct Durations {
         double total = 0;
         int count = 0;
     };
 
     void startNext();
-    bool startEngine(const PendingRun& pending);
+    bool startEngine(const PendingRun& pending, int threads);
+    // Re-reads what every pending run's teacher is doing and fills waitReasons_/awaitedTeachers_.
+    void updateWaitReasons();
+    TeacherReference teacherReferenceOf(qint64 runId);
     void insertPending(const PendingRun& pending);
     void readStdout(Engine& engine);
     void readStderr(Engine& engine);
@@ -179,6 +214,10 @@ private:
     QHash<qint64, store::RunRow> rows_;              // running and pending runs, without spec
     std::map<std::pair<std::string, std::string>, Durations> durationsByPair_;   // (method, student)
     Durations allDurations_;
+    QHash<qint64, TeacherReference> teacherReferences_;   // per pending run, parsed once from its spec
+    QHash<qint64, QString> waitReasons_;                  // pending runs whose teacher has not finished
+    QHash<qint64, qint64> awaitedTeachers_;               // pending run -> the teacher run it waits for
+    QTimer* teacherCheck_ = nullptr;   // while runs wait: a teacher trained by another process ends unseen
 };
 
 }  // namespace distillery::views

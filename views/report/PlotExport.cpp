@@ -1,5 +1,7 @@
 #include "PlotExport.h"
 
+#include <memory>
+
 #include <QBuffer>
 #include <QCoreApplication>
 #include <QDir>
@@ -7,11 +9,14 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QFileInfo>
+#include <QPainter>
 #include <QPixmap>
 #include <QSaveFile>
 #include <QSvgGenerator>
 
 #include <qcustomplot.h>
+
+#include "PlainText.h"
 
 namespace distillery::views {
 
@@ -27,6 +32,25 @@ QSize sizeFor(QCustomPlot* plot, QSize size) {
 
 QString cannotWrite(const QString& path, const QString& reason) {
     return tr("cannot write the plot to %1: %2. Choose a folder you can write to.").arg(path, reason);
+}
+
+// Qt 6.4's QSvgGenerator writes the title into the SVG as it is, so a title holding "&" or "<"
+// (a metric key, a file name) made the file malformed XML; a later Qt may escape it itself. Checked
+// once, so that the title is escaped exactly once.
+bool svgGeneratorEscapesTitle() {
+    static const bool escapes = [] {
+        QByteArray bytes;
+        QBuffer buffer(&bytes);
+        buffer.open(QIODevice::WriteOnly);
+        QSvgGenerator generator;
+        generator.setOutputDevice(&buffer);
+        generator.setSize(QSize(1, 1));
+        generator.setTitle(QStringLiteral("&"));
+        QPainter painter;
+        if (painter.begin(&generator)) painter.end();
+        return bytes.contains("<title>&amp;</title>");
+    }();
+    return escapes;
 }
 
 QString writeBytes(const QString& path, const QByteArray& bytes) {
@@ -58,7 +82,7 @@ QByteArray plotToSvg(QCustomPlot* plot, QSize size, const QString& title) {
     generator.setOutputDevice(&buffer);
     generator.setSize(pixels);
     generator.setViewBox(QRect(QPoint(0, 0), pixels));
-    generator.setTitle(title);
+    generator.setTitle(svgGeneratorEscapesTitle() ? title : title.toHtmlEscaped());
     generator.setDescription(tr("Drawn by Distillery"));
     QCPPainter painter;
     if (!painter.begin(&generator)) return {};
@@ -117,7 +141,10 @@ QString exportPlotWithDialog(QCustomPlot* plot, QWidget* parent, const QString& 
     settings.setValue(kFolderKey, QFileInfo(path).absolutePath());
     const QString error = exportPlot(plot, path);
     if (!error.isEmpty()) {
-        QMessageBox::warning(parent, tr("Cannot export the plot"), error);
+        // The message quotes the path as chosen: shown as written, never as markup.
+        std::unique_ptr<QMessageBox> box(
+            plainMessageBox(QMessageBox::Warning, tr("Cannot export the plot"), error, QMessageBox::Ok, parent));
+        box->exec();
         return {};
     }
     return path;

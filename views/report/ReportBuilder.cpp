@@ -59,20 +59,60 @@ img { max-width: 100%; height: auto; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } img, table { break-inside: avoid; } }
 )";
 
+// Every text a report prints may hold what a user typed (run names, spec values, metric keys,
+// file names, the title): each format escapes it so that a reader sees exactly that text and no
+// markup of the format comes from it. A line break is LF, CRLF or a lone CR, each one break.
+
+bool isLineBreak(const QString& text, int i) { return text[i] == QLatin1Char('\n') || text[i] == QLatin1Char('\r'); }
+
+// Advances i past the line break at i (a CRLF is one).
+void skipLineBreak(const QString& text, int& i) {
+    if (text[i] == QLatin1Char('\r') && i + 1 < text.size() && text[i + 1] == QLatin1Char('\n')) ++i;
+}
+
+// HTML text content: the five HTML specials as entities, a line break as <br> (the page shows the
+// text's lines). lineBreak replaces it in contexts that cannot hold an element (<title>, attributes).
+QString htmlEscaped(const QString& text, const QString& lineBreak = QStringLiteral("<br>")) {
+    QString out;
+    out.reserve(text.size() + text.size() / 8);
+    for (int i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        switch (c.unicode()) {
+        case '&': out += QLatin1String("&amp;"); break;
+        case '<': out += QLatin1String("&lt;"); break;
+        case '>': out += QLatin1String("&gt;"); break;
+        case '"': out += QLatin1String("&quot;"); break;
+        case '\'': out += QLatin1String("&#39;"); break;
+        case '\n':
+        case '\r':
+            skipLineBreak(text, i);
+            out += lineBreak;
+            break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+QString htmlAttribute(const QString& text) { return htmlEscaped(text, QStringLiteral("&#10;")); }
+QString htmlOneLine(const QString& text) { return htmlEscaped(text, QStringLiteral(" ")); }
+
 QString htmlTable(const ReportTable& table) {
     QString out;
-    out += QStringLiteral("<h2>%1</h2>\n").arg(table.title.toHtmlEscaped());
-    if (!table.note.isEmpty()) out += QStringLiteral("<p class=\"note\">%1</p>\n").arg(table.note.toHtmlEscaped());
+    out += QStringLiteral("<h2>") + htmlEscaped(table.title) + QStringLiteral("</h2>\n");
+    if (!table.note.isEmpty())
+        out += QStringLiteral("<p class=\"note\">") + htmlEscaped(table.note) + QStringLiteral("</p>\n");
     if (table.rows.isEmpty()) {
-        out += QStringLiteral("<p>%1</p>\n").arg(table.emptyText.toHtmlEscaped());
+        out += QStringLiteral("<p>") + htmlEscaped(table.emptyText) + QStringLiteral("</p>\n");
         return out;
     }
     // The attributes are for QTextDocument (the preview and the PDF), which reads little CSS.
-    out += QStringLiteral("<table id=\"%1\" border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n<thead><tr>").arg(table.id);
+    out += QStringLiteral("<table id=\"%1\" border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n<thead><tr>")
+               .arg(htmlAttribute(table.id));
     for (int c = 0; c < table.header.size(); ++c) {
         const bool numeric = table.numeric.value(c);
         out += numeric ? QStringLiteral("<th class=\"num\" align=\"right\">") : QStringLiteral("<th align=\"left\">");
-        out += table.header[c].toHtmlEscaped() + QStringLiteral("</th>");
+        out += htmlEscaped(table.header[c]) + QStringLiteral("</th>");
     }
     out += QStringLiteral("</tr></thead>\n<tbody>\n");
     for (int r = 0; r < table.rows.size(); ++r) {
@@ -82,7 +122,7 @@ QString htmlTable(const ReportTable& table) {
             out += table.numeric.value(c) ? QStringLiteral("<td class=\"num\" align=\"right\">") : QStringLiteral("<td>");
             if (c == 0 && r < table.rowColours.size())
                 out += QStringLiteral("<span style=\"color: %1\">&#9632;</span> ").arg(table.rowColours[r].name());
-            out += row[c].toHtmlEscaped() + QStringLiteral("</td>");
+            out += htmlEscaped(row[c]) + QStringLiteral("</td>");
         }
         out += QStringLiteral("</tr>\n");
     }
@@ -90,34 +130,72 @@ QString htmlTable(const ReportTable& table) {
     return out;
 }
 
-QString markdownCell(QString text) {
-    text.replace(QLatin1Char('\n'), QLatin1Char(' '));
-    text.replace(QLatin1String("|"), QLatin1String("\\|"));
-    return text.trimmed();
+// Markdown (CommonMark with GitHub's tables) inline text: the HTML specials as entities, so that no
+// tag, entity or autolink comes from the text; the characters that start Markdown inline syntax
+// (code, emphasis, strikethrough, links, math on GitHub, a heading's closing #) and the table cell
+// separator | backslash-escaped; a line break as <br>, the one way a table cell holds one; a tab,
+// and a space that a cell or heading would trim, as a character reference. An image's alt text
+// holds no element: lineBreak replaces the <br> there.
+QString markdownText(const QString& text, const QString& lineBreak = QStringLiteral("<br>")) {
+    static const QString kBackslashed = QStringLiteral("\\`*_[]|~$#");
+    QString out;
+    out.reserve(text.size() + text.size() / 4);
+    for (int i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (isLineBreak(text, i)) {
+            skipLineBreak(text, i);
+            out += lineBreak;
+        } else if (c == QLatin1Char('&')) {
+            out += QLatin1String("&amp;");
+        } else if (c == QLatin1Char('<')) {
+            out += QLatin1String("&lt;");
+        } else if (c == QLatin1Char('>')) {
+            out += QLatin1String("&gt;");
+        } else if (c == QLatin1Char('"')) {
+            out += QLatin1String("&quot;");
+        } else if (c == QLatin1Char('\t')) {
+            out += QLatin1String("&#9;");
+        } else if (c == QLatin1Char(' ') && (i == 0 || i == text.size() - 1)) {
+            out += QLatin1String("&#32;");
+        } else {
+            if (kBackslashed.contains(c)) out += QLatin1Char('\\');
+            out += c;
+        }
+    }
+    return out;
 }
 
 QString markdownTable(const ReportTable& table) {
-    QString out = QStringLiteral("## %1\n\n").arg(table.title);
-    if (!table.note.isEmpty()) out += table.note + QStringLiteral("\n\n");
-    if (table.rows.isEmpty()) return out + table.emptyText + QStringLiteral("\n\n");
+    QString out = QStringLiteral("## ") + markdownText(table.title) + QStringLiteral("\n\n");
+    if (!table.note.isEmpty()) out += markdownText(table.note) + QStringLiteral("\n\n");
+    if (table.rows.isEmpty()) return out + markdownText(table.emptyText) + QStringLiteral("\n\n");
     QStringList header, separator;
     for (int c = 0; c < table.header.size(); ++c) {
-        header.append(markdownCell(table.header[c]));
+        header.append(markdownText(table.header[c]));
         separator.append(table.numeric.value(c) ? QStringLiteral("---:") : QStringLiteral("---"));
     }
     out += QStringLiteral("| ") + header.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
     out += QStringLiteral("|") + separator.join(QStringLiteral("|")) + QStringLiteral("|\n");
     for (const QStringList& row : table.rows) {
         QStringList cells;
-        for (const QString& cell : row) cells.append(markdownCell(cell));
+        for (const QString& cell : row) cells.append(markdownText(cell));
         out += QStringLiteral("| ") + cells.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
     }
     return out + QLatin1Char('\n');
 }
 
+// LaTeX text mode, for the default OT1 fonts as much as T1: the ten specials escaped (\ { } $ & #
+// ^ _ % ~), < > | as their text commands (OT1 would print ¡ ¿ —), [ ] braced (a cell starting with
+// [ after a row's \\ would be read as \\'s argument), the ligatures -- ``  '' ,, !` ?` broken with
+// {}, a line break or tab as a space (a blank line would end the tabular's paragraph). Other
+// non-ASCII stays UTF-8 (LaTeX's default input encoding), except the three the tables print
+// themselves, written as commands that any font has.
 QString latexEscaped(const QString& text) {
     QString out;
-    for (const QChar c : text) {
+    out.reserve(text.size() + text.size() / 4);
+    for (int i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        const QChar next = i + 1 < text.size() ? text[i + 1] : QChar();
         switch (c.unicode()) {
         case '\\': out += QStringLiteral("\\textbackslash{}"); break;
         case '&': case '%': case '$': case '#': case '_': case '{': case '}':
@@ -125,10 +203,43 @@ QString latexEscaped(const QString& text) {
             break;
         case '~': out += QStringLiteral("\\textasciitilde{}"); break;
         case '^': out += QStringLiteral("\\textasciicircum{}"); break;
+        case '<': out += QStringLiteral("\\textless{}"); break;
+        case '>': out += QStringLiteral("\\textgreater{}"); break;
+        case '|': out += QStringLiteral("\\textbar{}"); break;
+        case '[': out += QStringLiteral("{[}"); break;
+        case ']': out += QStringLiteral("{]}"); break;
+        case '-': case '`': case '\'': case ',':
+            out += c;
+            if (next == c) out += QStringLiteral("{}");
+            break;
+        case '!': case '?':
+            out += c;
+            if (next == QLatin1Char('`')) out += QStringLiteral("{}");
+            break;
+        case '\n': case '\r': case '\t':
+            skipLineBreak(text, i);
+            out += QLatin1Char(' ');
+            break;
         case 0x00B1: out += QStringLiteral("$\\pm$"); break;   // ±
-        case 0x2014: out += QStringLiteral("--"); break;       // — (no value)
+        case 0x2014: out += QStringLiteral("---"); break;      // — (no value)
         case 0x2192: out += QStringLiteral("$\\to$"); break;   // →
         default: out += c;
+        }
+    }
+    return out;
+}
+
+// A LaTeX comment runs to the end of its line: text in one must not start a new line. Each line
+// break becomes a space; the rest stays as it is (a comment needs no escapes).
+QString latexCommentText(const QString& text) {
+    QString out;
+    out.reserve(text.size());
+    for (int i = 0; i < text.size(); ++i) {
+        if (isLineBreak(text, i)) {
+            skipLineBreak(text, i);
+            out += QLatin1Char(' ');
+        } else {
+            out += text[i];
         }
     }
     return out;
@@ -220,7 +331,8 @@ void ReportBuilder::renderPlots() {
         out.size = size;
         out.png = plotToPng(&plot, size);
         if (out.png.isEmpty())
-            throw ReportError(tr("cannot draw the plot of %1 (%2×%3 pixels)").arg(key).arg(size.width()).arg(size.height())
+            throw ReportError(tr("cannot draw the plot of %1 (%2×%3 pixels)")
+                                  .arg(key, QString::number(size.width()), QString::number(size.height()))
                                   .toStdString());
         if (request_.plotImages == PlotImageFormat::Svg && request_.format == ReportFormat::Html)
             out.svg = plotToSvg(&plot, size, key);
@@ -249,11 +361,11 @@ QString ReportBuilder::htmlDocument(int maxImageWidth) const {
     out += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out += QStringLiteral("<meta name=\"generator\" content=\"Distillery\">\n");
     out += QStringLiteral("<title>%1</title>\n<style>%2</style>\n</head>\n<body>\n")
-               .arg(title().toHtmlEscaped(), QString::fromLatin1(kCss));
-    out += QStringLiteral("<h1>%1</h1>\n").arg(title().toHtmlEscaped());
+               .arg(htmlOneLine(title()), QString::fromLatin1(kCss));
+    out += QStringLiteral("<h1>") + htmlEscaped(title()) + QStringLiteral("</h1>\n");
     out += QStringLiteral("<p class=\"meta\">%1</p>\n")
                .arg(tr("Store <code>%1</code> · generated %2 · %3")
-                        .arg(data_.storePath.toHtmlEscaped(),
+                        .arg(htmlEscaped(data_.storePath),
                              data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")),
                              counted(data_.runs.size(), tr("run"), tr("runs"))));
     for (const ReportTable& table : tables()) out += htmlTable(table);
@@ -275,37 +387,39 @@ QString ReportBuilder::htmlDocument(int maxImageWidth) const {
             const bool svg = !plot.svg.isEmpty();
             const QString uri = svg ? QStringLiteral("data:image/svg+xml;base64,") + QString::fromLatin1(plot.svg.toBase64())
                                     : QStringLiteral("data:image/png;base64,") + QString::fromLatin1(plot.png.toBase64());
-            out += QStringLiteral("<h3>%1</h3>\n<p><img src=\"%2\" width=\"%3\" height=\"%4\" alt=\"%5\"></p>\n")
-                       .arg(plot.key.toHtmlEscaped(), uri)
-                       .arg(width)
-                       .arg(height)
-                       .arg(tr("%1 of each run over the training steps").arg(plot.key).toHtmlEscaped());
+            // Concatenated, not chained .arg(): a key holding "%3" must stay as it is.
+            out += QStringLiteral("<h3>") + htmlEscaped(plot.key) + QStringLiteral("</h3>\n<p><img src=\"") + uri +
+                   QStringLiteral("\" width=\"%1\" height=\"%2\" alt=\"").arg(width).arg(height) +
+                   htmlAttribute(tr("%1 of each run over the training steps").arg(plot.key)) +
+                   QStringLiteral("\"></p>\n");
         }
         for (const QString& key : missingPlotKeys_)
-            out += QStringLiteral("<p class=\"note\">%1</p>\n")
-                       .arg(tr("No plot of %1: none of these runs logged it.").arg(key).toHtmlEscaped());
+            out += QStringLiteral("<p class=\"note\">") +
+                   htmlEscaped(tr("No plot of %1: none of these runs logged it.").arg(key)) + QStringLiteral("</p>\n");
     }
     out += QStringLiteral("</body>\n</html>\n");
     return out;
 }
 
 QString ReportBuilder::markdown(const QString& imageFolder) const {
-    QString out = QStringLiteral("# %1\n\n").arg(title());
-    out += tr("Store `%1` · generated %2 · %3")
-               .arg(data_.storePath, data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+    QString out = QStringLiteral("# ") + markdownText(title()) + QStringLiteral("\n\n");
+    // <code> rather than a `code span`: inside backticks no escape works, and a path may hold any of them.
+    out += tr("Store <code>%1</code> · generated %2 · %3")
+               .arg(markdownText(data_.storePath), data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")),
                     counted(data_.runs.size(), tr("run"), tr("runs"))) +
            QStringLiteral("\n\n");
     for (const ReportTable& table : tables()) out += markdownTable(table);
     if (request_.sections.plots) {
         out += QStringLiteral("## %1\n\n").arg(tr("Plots"));
         for (const ReportPlot& plot : plots_) {
-            // Percent-encoded so that a folder name with spaces still links.
+            // Percent-encoded: a folder name with spaces, parentheses or any other character still links.
             const QString link = QString::fromUtf8(
                 QUrl::toPercentEncoding(imageFolder + QLatin1Char('/') + plot.fileName, "/"));
-            out += QStringLiteral("### %1\n\n![%2](%3)\n\n").arg(plot.key, markdownCell(plot.key), link);
+            out += QStringLiteral("### ") + markdownText(plot.key) + QStringLiteral("\n\n![") +
+                   markdownText(plot.key, QStringLiteral(" ")) + QStringLiteral("](") + link + QStringLiteral(")\n\n");
         }
         for (const QString& key : missingPlotKeys_)
-            out += tr("No plot of %1: none of these runs logged it.").arg(key) + QStringLiteral("\n\n");
+            out += markdownText(tr("No plot of %1: none of these runs logged it.").arg(key)) + QStringLiteral("\n\n");
     }
     return out;
 }
@@ -316,10 +430,11 @@ QString ReportBuilder::latex() const {
     for (const ComparedRun& compared : data_.runs) ids.append(QString::number(compared.run.id));
     QString out;
     out += QStringLiteral("% %1: runs %2 of %3, %4.\n")
-               .arg(title(), ids.join(QStringLiteral(", ")), QFileInfo(data_.storePath).fileName(),
+               .arg(latexCommentText(title()), ids.join(QStringLiteral(", ")),
+                    latexCommentText(QFileInfo(data_.storePath).fileName()),
                     data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
-    out += QStringLiteral("% %1\n").arg(table.note);
-    out += QStringLiteral("% Needs \\usepackage{booktabs} in the preamble.\n");
+    out += QStringLiteral("% %1\n").arg(latexCommentText(table.note));
+    out += QStringLiteral("% Needs \\usepackage{booktabs} in the preamble; the text is UTF-8.\n");
     QString columns;
     for (int c = 0; c < table.header.size(); ++c) columns += table.numeric.value(c) ? QLatin1Char('r') : QLatin1Char('l');
     out += QStringLiteral("\\begin{tabular}{%1}\n\\toprule\n").arg(columns);

@@ -21,6 +21,7 @@
 
 #include "Counted.h"
 #include "MetricsCsvWriter.h"
+#include "PlainText.h"
 #include "ReportBuilder.h"
 #include "ReportData.h"
 #include "store/Store.h"
@@ -126,6 +127,7 @@ void ReportPage::buildUi() {
     preview_ = new QTextBrowser;
     preview_->setOpenLinks(false);
     status_ = new QLabel;
+    status_->setTextFormat(Qt::PlainText);   // errors quote file names and run ids as given
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     busy_ = new QProgressBar;
@@ -365,10 +367,10 @@ void ReportPage::showRunsList() {
         if (data_) {
             for (const ComparedRun& compared : data_->runs) {
                 if (compared.run.id != id) continue;
+                // One .arg() call: a name holding "%4" stays as it is.
                 text = tr("#%1 %2 · %3 · seed %4")
-                           .arg(id)
-                           .arg(QString::fromStdString(compared.run.name), QString::fromStdString(compared.run.method))
-                           .arg(compared.run.seed);
+                           .arg(QString::number(id), QString::fromStdString(compared.run.name),
+                                QString::fromStdString(compared.run.method), QString::number(compared.run.seed));
             }
         }
         runsList_->addItem(text);
@@ -386,7 +388,8 @@ void ReportPage::showMetricKeys() {
         auto* item = new QListWidgetItem(key, keysList_);
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
         item->setCheckState(plotKeys_.contains(key) ? Qt::Checked : Qt::Unchecked);
-        if (data_ && !data_->metricKeys.contains(key)) item->setToolTip(tr("None of these runs logged %1").arg(key));
+        if (data_ && !data_->metricKeys.contains(key))
+            item->setToolTip(plainToolTip(tr("None of these runs logged %1").arg(key)));
     }
     fillingKeys_ = false;
 }

@@ -21,17 +21,21 @@ QString configValue(const QVariantMap& config, const QString& key) {
     return it == config.constEnd() ? kNone : configValueText(*it);
 }
 
+// Names (spots, paths) are concatenated or passed in one .arg() call, never to a chained .arg(): a
+// later .arg() would replace a "%1" inside the name.
+QString number3(double value) { return QString::number(value, 'g', 3); }
+
 QString namedValues(const QList<QPair<QString, double>>& values, qint64 step) {
     QStringList parts;
-    for (const auto& [name, value] : values) parts.append(QStringLiteral("%1 %2").arg(name).arg(value, 0, 'g', 3));
-    return tr("%1 (step %2)").arg(parts.join(QStringLiteral(", "))).arg(step);
+    for (const auto& [name, value] : values) parts.append(name + QLatin1Char(' ') + number3(value));
+    return tr("%1 (step %2)").arg(parts.join(QStringLiteral(", ")), QString::number(step));
 }
 
 QString channelValues(const QList<std::tuple<QString, double, double>>& distances, qint64 step) {
     QStringList parts;
     for (const auto& [spot, meanDistance, stdDistance] : distances)
-        parts.append(QStringLiteral("%1 %2 / %3").arg(spot).arg(meanDistance, 0, 'g', 3).arg(stdDistance, 0, 'g', 3));
-    return tr("%1 (step %2)").arg(parts.join(QStringLiteral(", "))).arg(step);
+        parts.append(spot + QLatin1Char(' ') + number3(meanDistance) + QStringLiteral(" / ") + number3(stdDistance));
+    return tr("%1 (step %2)").arg(parts.join(QStringLiteral(", ")), QString::number(step));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The Compare area on a fixture store of six runs (two configurations of KD × three seeds, each seed
 // distilled from its own teacher run): spec flattening, differing keys, grouping across seeds,
-// mean ± std, smoothing, the metric plot, and the Compare page's tables and overlay plot.
+// mean ± std, smoothing, the metric plot, and the Compare page's tables and overlay plot; hostile
+// run names, spec strings and metric keys show as written in the tables, tool tips and legend.
 #include <cmath>
 #include <limits>
 
@@ -10,6 +11,8 @@
 #include <QtTest>
 
 #include <QCheckBox>
+#include <QDir>
+#include <QLabel>
 #include <QListWidget>
 #include <QSlider>
 #include <QSortFilterProxyModel>
@@ -23,6 +26,7 @@
 #include "Smoothing.h"
 #include "RunFixtures.h"
 #include "store/Store.h"
+#include "views/HostileText.h"
 
 using namespace distillery;
 using namespace distillery::views;
@@ -126,6 +130,7 @@ private slots:
     void pageTablesShowTheRunsAndGroups();
     void pageOverlaysOneCurvePerRunAndLoadsPickedKeys();
     void pageReportsAMissingRun();
+    void pageShowsHostileTextAsWritten();
 
 private:
     std::unique_ptr<QTemporaryDir> dir_;
@@ -615,6 +620,82 @@ void TestCompare::pageReportsAMissingRun() {
     QVERIFY2(message.contains(QStringLiteral("run 4242 ")), qPrintable(message));
     QCOMPARE(page.statusText(), message);
     QVERIFY(!page.isLoading());
+}
+
+void TestCompare::pageShowsHostileTextAsWritten() {
+    // One run per hostile text, named by it, its teacher checkpoint and data root the same text; each
+    // logs val/acc1 and a key named by its own text, which the other runs lack.
+    const QString path = dir_->filePath(testing::hostileFileName(QStringLiteral("sqlite")));
+    QList<qint64> ids;
+    QStringList texts;
+    {
+        store::Store s(path.toStdString());
+        for (const testing::HostileText& hostile : testing::hostileTexts()) {
+            store::NewRun run;
+            run.name = hostile.text.toStdString();
+            run.specJson = testing::hostileSpecJson(hostile.text, 1, hostile.text, hostile.text);
+            run.teacher = "resnet20";
+            run.student = "resnet8";
+            run.method = "kd";
+            run.dataset = "fashion-mnist";
+            run.seed = 1;
+            const int64_t id = s.insertRun(run);
+            store::RowBatch batch;
+            batch.metrics = {point(id, "val/acc1", 100, 70.0 + ids.size()),
+                             point(id, hostile.text.toStdString(), 100, 0.5)};
+            s.writeBatch(batch);
+            ids.append(id);
+            texts.append(hostile.text);
+        }
+    }
+    ComparePage page;
+    page.setStorePath(path);
+    QSignalSpy loaded(&page, &ComparePage::runsLoaded);
+    page.setRuns(ids);
+    QVERIFY(loaded.wait(10000));
+
+    CompareTableModel* table = page.tableModel();
+    table->setMetrics({QStringLiteral("val/acc1"), texts.first()});
+    const int missing = table->metricColumn(texts.first(), SummaryStat::Last);
+    const QString lastTip = table->headerData(missing, Qt::Horizontal, Qt::ToolTipRole).toString();
+    QCOMPARE(testing::shownText(lastTip), texts.first() + QStringLiteral(" at the run's last logged step"));
+    for (int row = 0; row < ids.size(); ++row) {
+        const QString& text = texts[row];
+        QCOMPARE(cellText(table, row, CompareTableModel::NameColumn), text);
+        QCOMPARE(cellText(table, row, table->configColumn(QStringLiteral("data.root"))), text);
+        QCOMPARE(cellText(table, row, table->configColumn(QStringLiteral("teacher.checkpoint"))), text);
+        if (row > 0) {   // this run did not log the first run's key: the tool tip names both as written
+            const QString tip = table->index(row, missing).data(Qt::ToolTipRole).toString();
+            QCOMPARE(testing::shownText(tip), testing::lineBreaksAsLf(text) + QStringLiteral(" logged no ") +
+                                                  testing::lineBreaksAsLf(texts.first()));
+        }
+        // The legend names the run as written (QCustomPlot draws it as plain text).
+        const QCPGraph* graph = page.plot()->graph(ids[row], QStringLiteral("val/acc1"));
+        QVERIFY(graph);
+        QCOMPARE(graph->name(), text);
+        QVERIFY(page.plot()->legend->itemWithPlottable(graph));
+    }
+    // Each configuration is a group of one; its tool tip lists its run as written.
+    const GroupedTableModel* grouped = page.groupedModel();
+    QCOMPARE(grouped->rowCount(), static_cast<int>(ids.size()));
+    QStringList shownNames;
+    for (int row = 0; row < grouped->rowCount(); ++row)
+        shownNames.append(
+            testing::shownText(grouped->index(row, GroupedTableModel::LabelColumn).data(Qt::ToolTipRole).toString()));
+    for (const QString& text : texts)
+        QVERIFY2(shownNames.contains(QStringLiteral("Runs: ") + testing::lineBreaksAsLf(text)),
+                 qPrintable(shownNames.join('|')));
+
+    // An error quoting the store's path shows it as plain text.
+    QSignalSpy failed(&page, &ComparePage::loadFailed);
+    page.setStorePath(dir_->filePath(QStringLiteral("missing/") + testing::hostileFileName(QStringLiteral("sqlite"))));
+    page.setRuns({1});
+    QVERIFY(failed.wait(10000));
+    const QLabel* status = nullptr;
+    for (const QLabel* label : page.findChildren<QLabel*>())
+        if (label->text() == page.statusText()) status = label;
+    QVERIFY(status);
+    QCOMPARE(status->textFormat(), Qt::PlainText);
 }
 
 QTEST_MAIN(TestCompare)

@@ -1,9 +1,17 @@
 // The experiment designer without the engine: the method form follows the catalog, errors appear
 // under the fields their paths name as the user types, seeds become runs, specs survive a save and
-// a load, undo/redo restore the form, and the pair view draws what a description says.
+// a load, undo/redo restore the form, and the pair view draws what a description says. Hostile
+// values and file names show as written in errors, their tool tips and the notice.
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -18,6 +26,7 @@
 #include "OkabeItoPalette.h"
 #include "spec/Catalog.h"
 #include "spec/RunSpec.h"
+#include "views/HostileText.h"
 
 using namespace distillery;
 using namespace distillery::views;
@@ -118,6 +127,7 @@ private slots:
     void undoRestoresEarlierStatesAndRedoReappliesThem();
     void pairViewDrawsStagesAndOneLinePerSpot();
     void pairViewShowsAMessageWithoutADescription();
+    void hostileValuesShowAsWritten();
 };
 
 void TestDesigner::methodFormHasEveryDeclaredParameterAtItsDefault() {
@@ -475,6 +485,46 @@ void TestDesigner::pairViewShowsAMessageWithoutADescription() {
     QCOMPARE(view.stageLabels(false).size(), 3);
     QCOMPARE(view.rowLabel(true), QStringLiteral("No teacher"));
 }
+
+void TestDesigner::hostileValuesShowAsWritten() {
+    for (const testing::HostileText& hostile : testing::hostileTexts()) {
+        // A model name no catalog has: its error quotes it, shown as plain text, its tool tip literally.
+        DesignerPage page(kNoEngine);
+        const QJsonObject spec{{QStringLiteral("name"), hostile.text},
+                               {QStringLiteral("student"), QJsonObject{{QStringLiteral("model"), hostile.text}}}};
+        page.loadSpecJson(QJsonDocument(spec).toJson());
+        const QString error = page.fieldError(QStringLiteral("student.model"));
+        QVERIFY2(!error.isEmpty(), hostile.tag);
+        const QLabel* label = nullptr;
+        for (const QLabel* candidate : page.findChildren<QLabel*>())
+            if (candidate->text() == error) label = candidate;
+        QVERIFY2(label, hostile.tag);
+        QCOMPARE(label->textFormat(), Qt::PlainText);
+        QCOMPARE(testing::shownText(label->toolTip()), testing::lineBreaksAsLf(error));
+        QCOMPARE(lineAt(page, QStringLiteral("name"))->text(), hostile.text);
+    }
+
+    // A file whose name holds "%1 %2" and markup: the notice names it as it is.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("%1 %2 <b>x & [*].json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    const QJsonObject run{
+        {QStringLiteral("name"), QStringLiteral("r-s1")},
+        {QStringLiteral("seed"), 1},
+        {QStringLiteral("student"), QJsonObject{{QStringLiteral("model"), QStringLiteral("resnet8")}}}};
+    QJsonObject second = run;
+    second.insert(QStringLiteral("name"), QStringLiteral("r-s2"));
+    second.insert(QStringLiteral("seed"), 2);
+    file.write(QJsonDocument(QJsonObject{{QStringLiteral("runs"), QJsonArray{run, second}}}).toJson());
+    file.close();
+    DesignerPage page(kNoEngine);
+    QVERIFY(page.loadSpecFile(path));
+    QVERIFY2(
+        page.noticeText().startsWith(QFileInfo(path).fileName() + QStringLiteral(" holds 2 runs that differ only")),
+        qPrintable(page.noticeText()));
+}
+
 
 QTEST_MAIN(TestDesigner)
 #include "test_designer.moc"

@@ -1,5 +1,6 @@
 // The run queue: RunScheduler driving the real distillery-engine (several runs at once, cancel,
-// resume, retry, a restarted GUI), its time estimates and the Queue panel. The estimates and the
+// resume, retry, a restarted GUI, students waiting for their teacher run), its time estimates, the
+// cores it shares out and the Queue panel. The estimates and the
 // panel use a scripted stand-in engine that reports one progress line and waits, so the state they
 // show is exact. Everything the engines do is observed through the store, as the window observes it.
 #include <QDir>
@@ -14,6 +15,7 @@
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 #include <QtTest>
 
@@ -55,13 +57,35 @@ void execSql(store::Store& store, const QString& sql) {
     QVERIFY2(rc == SQLITE_OK, qPrintable(sql + QStringLiteral(": ") + error));
 }
 
-int64_t insertRun(store::Store& store, const std::string& name, const std::string& method, const std::string& student) {
+int64_t insertRun(store::Store& store, const std::string& name, const std::string& method, const std::string& student,
+                  const std::string& specJson = "{}") {
     store::NewRun run;
     run.name = name;
-    run.specJson = "{}";
+    run.specJson = specJson;
     run.method = method;
     run.student = student;
     return store.insertRun(run);
+}
+
+// A KD student of the tiny spec whose teacher is a run of the store, by name or by id.
+spec::RunSpec studentSpec(const std::string& name, const std::string& teacherName, int64_t teacherId = 0) {
+    spec::RunSpec run = tinySpec(name, 1, 256);
+    run.method.name = "kd";
+    if (teacherId > 0) run.teacher.runId = teacherId;
+    else run.teacher.runName = teacherName;
+    return run;
+}
+
+void setSpec(store::Store& store, int64_t runId, const spec::RunSpec& spec) {
+    sqlite3_stmt* statement = nullptr;
+    QCOMPARE(sqlite3_prepare_v2(store.handle(), "UPDATE runs SET spec = ? WHERE id = ?", -1, &statement, nullptr),
+             SQLITE_OK);
+    const std::string json = spec::toJson(spec).dump(2);
+    sqlite3_bind_text(statement, 1, json.c_str(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(statement, 2, runId);
+    const int rc = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    QCOMPARE(rc, SQLITE_DONE);
 }
 
 // A finished run that trained from t = start to t = end (seconds since the epoch).
@@ -156,10 +180,17 @@ private slots:
     void queueEtaIsUnknownWithoutHistory();
     void panelListsRunningWaitingThenEndedRunsWithValidActions();
     void missingEngineKeepsRunsQueued();
+    void studentsWaitForTheirTeacherWithTheReasonShown();
+    void queueEtaStartsAStudentAfterItsTeacher();
+    void enginesShareTheCoresPerSlot();
+    // Real engine, dependencies.
+    void studentsStartOnlyAfterTheirTeacherFinished();
+    void failedTeacherHoldsItsStudentsUntilRetried();
 
 private:
     QString writeStandInEngine();
     void writeEta(int64_t runId, double seconds);
+    QStringList engineArguments(int64_t runId);
 
     QString enginePath_;
     std::unique_ptr<QTemporaryDir> dir_;
@@ -185,19 +216,22 @@ void TestQueue::cleanup() {
     dir_.reset();
 }
 
-// Stands in for distillery-engine: reports one progress line (ETA from the file eta-<run> beside it,
-// else unknown) and waits until it is stopped. It never touches the store.
+// Stands in for distillery-engine: writes its arguments to args-<run> beside it, one a line, reports
+// one progress line (ETA from the file eta-<run> beside it, else unknown) and waits until it is
+// stopped. It never touches the store.
 QString TestQueue::writeStandInEngine() {
     const QString path = dir_->filePath(QStringLiteral("stand-in-engine"));
     QFile script(path);
     if (!script.open(QIODevice::WriteOnly)) return {};
     script.write(R"(#!/bin/sh
+here=$(dirname "$0")
 run=
-while [ $# -gt 0 ]; do
-  if [ "$1" = "--run" ]; then run=$2; shift; fi
-  shift
+for argument in "$@"; do
+  if [ "$previous" = "--run" ]; then run=$argument; fi
+  previous=$argument
 done
-eta=$(cat "$(dirname "$0")/eta-$run" 2>/dev/null || echo -1)
+printf '%s\n' "$@" > "$here/args-$run"
+eta=$(cat "$here/eta-$run" 2>/dev/null || echo -1)
 printf '{"type":"progress","run":%s,"epoch":1,"epochs":4,"step":10,"total_steps":40,"loss":1.5,"acc":50,"eta_s":%s,"progress":0.25}\n' "$run" "$eta"
 exec sleep 300
 )");
@@ -210,6 +244,13 @@ void TestQueue::writeEta(int64_t runId, double seconds) {
     QFile file(dir_->filePath(QStringLiteral("eta-%1").arg(runId)));
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(QByteArray::number(seconds));
+}
+
+// What the stand-in engine of the run was started with; empty until it wrote them.
+QStringList TestQueue::engineArguments(int64_t runId) {
+    QFile file(dir_->filePath(QStringLiteral("args-%1").arg(runId)));
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    return QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
 }
 
 // ---- real engine ----------------------------------------------------------------------------------
@@ -470,7 +511,7 @@ void TestQueue::panelListsRunningWaitingThenEndedRunsWithValidActions() {
     const int64_t failed = insertRun(*store_, "failed", "kd", "resnet8");
     store_->claimRun(failed, 1, store::hostName(), "cpu");
     store::RowBatch batch;
-    batch.events.push_back({0, failed, 1999, "error", "the training loss became nan at step 12"});
+    batch.events.push_back({0, failed, 1999, "error", "the training loss became nan at step 12", std::nullopt});
     store_->writeBatch(batch);
     store_->finishRun(failed, store::RunStatus::Failed, "the training loss became nan at step 12; lower optim.lr");
     const int64_t killed = insertRun(*store_, "killed", "kd", "resnet8");
@@ -605,6 +646,280 @@ void TestQueue::missingEngineKeepsRunsQueued() {
     QVERIFY(scheduler.runningRuns().isEmpty());
     QCOMPARE(scheduler.pendingRuns(), QList<qint64>{runId});
     QCOMPARE(statusOf(*store_, runId), store::RunStatus::Queued);
+}
+
+// ---- dependencies and cores (stand-in engine) ----------------------------------------------------
+
+// Students whose teacher run has not finished wait, hold no slot, and say why; a teacher trained by
+// another process is followed through the store. The stand-in engine makes every state exact.
+void TestQueue::studentsWaitForTheirTeacherWithTheReasonShown() {
+    // The teacher trains in another process (this one stands in for it: alive, same host).
+    const int64_t teacher = insertRun(*store_, "teacher", "ce", "tinycnn");
+    QVERIFY(store_->claimRun(teacher, QCoreApplication::applicationPid(), store::hostName(), "cpu"));
+    const int64_t byName = insertRun(*store_, "student-by-name", "kd", "tinycnn",
+                                     R"({"name": "student-by-name", "teacher": {"run_name": "teacher"}})");
+    const int64_t byId = insertRun(*store_, "student-by-id", "kd", "tinycnn",
+                                   QStringLiteral(R"({"teacher": {"run_id": %1}})").arg(teacher).toStdString());
+    // No run has this name: a mistake in the spec, not a teacher on its way. It starts, and the
+    // engine fails it with its own message.
+    const int64_t typo = insertRun(*store_, "student-of-nobody", "kd", "tinycnn",
+                                   R"({"teacher": {"run_name": "no-such-teacher"}})");
+    const int64_t independent = insertRun(*store_, "independent", "ce", "tinycnn");
+    const int64_t later = insertRun(*store_, "later", "ce", "tinycnn");
+
+    RunScheduler scheduler(storePath_, writeStandInEngine());
+    scheduler.setMaxConcurrent(2);
+    QueuePanel panel;
+    panel.setConfirmCancel(false);
+    panel.setScheduler(&scheduler);
+    panel.show();
+    scheduler.enqueueQueuedRuns();
+    // The students hold no slot: the two runs queued after them train.
+    QCOMPARE(scheduler.runningRuns(), (QList<qint64>{typo, independent}));
+    QCOMPARE(scheduler.pendingRuns(), (QList<qint64>{byName, byId, later}));
+    const QString training = QStringLiteral("waits for its teacher run %1 “teacher” (training)").arg(teacher);
+    QCOMPARE(scheduler.waitReason(byName), training);
+    QCOMPARE(scheduler.waitReason(byId), training);
+    QCOMPARE(scheduler.awaitedTeacher(byName), teacher);
+    QVERIFY(scheduler.waitReason(later).isEmpty());   // it only waits for a slot
+    QVERIFY(scheduler.waitReason(typo).isEmpty());
+
+    // The panel: the reason in the status column and, for the selected student, in the box below.
+    panel.setRuns(snapshotOf(*store_));
+    QueueTableModel* model = panel.model();
+    auto statusText = [model](int64_t runId, int role = Qt::DisplayRole) {
+        return model->data(model->index(model->rowOfRun(runId), QueueTableModel::StatusColumn), role).toString();
+    };
+    QCOMPARE(statusText(byName), training);
+    QCOMPARE(statusText(byName, Qt::ToolTipRole), training);
+    QCOMPARE(statusText(later), QStringLiteral("queued"));
+    QVERIFY2(panel.summaryText().startsWith(QStringLiteral("running 2 · queued 3 (2 waiting for a teacher)")),
+             qPrintable(panel.summaryText()));
+    auto* box = panel.findChild<QGroupBox*>(QStringLiteral("failureBox"));
+    auto* reason = panel.findChild<QLabel*>(QStringLiteral("failureReason"));
+    auto* log = panel.findChild<QPlainTextEdit*>(QStringLiteral("failureLog"));
+    auto* cancel = panel.findChild<QPushButton*>(QStringLiteral("cancelRun"));
+    QVERIFY(box && reason && log && cancel);
+    panel.selectRun(byName);
+    QVERIFY(box->isVisibleTo(&panel));
+    QCOMPARE(box->title(), QStringLiteral("Why “student-by-name” waits"));
+    QCOMPARE(reason->text(), training);
+    QVERIFY(!log->isVisibleTo(&panel));
+    QVERIFY(cancel->isEnabled());
+
+    // The teacher fails in its process: the students keep waiting, and say how to release them.
+    store_->finishRun(teacher, store::RunStatus::Failed,
+                      "the training loss became nan at step 12; lower optim.lr\nLast lines of its log:\n…");
+    const QString failed = QStringLiteral("waits for its teacher run %1 “teacher” (failed: the training loss became "
+                                          "nan at step 12; lower optim.lr) — retry or resume the teacher to "
+                                          "release it")
+                               .arg(teacher);
+    QTRY_COMPARE(scheduler.waitReason(byName), failed);   // the store is read again every 2 s
+    QCOMPARE(scheduler.waitReason(byId), failed);
+    QCOMPARE(statusText(byId), failed);
+    QCOMPARE(reason->text(), failed);
+    QCOMPARE(scheduler.runningRuns(), (QList<qint64>{typo, independent}));
+
+    // Retry: the teacher waits for a slot, its students for it.
+    QString why;
+    QVERIFY2(scheduler.retry(teacher, &why), qPrintable(why));
+    QCOMPARE(scheduler.pendingRuns(), (QList<qint64>{byName, byId, later, teacher}));
+    QCOMPARE(scheduler.waitReason(byName),
+             QStringLiteral("waits for its teacher run %1 “teacher” (queued)").arg(teacher));
+    // Slots free one by one: "later", queued before the retried teacher, takes the first.
+    QVERIFY(scheduler.cancel(independent));
+    QTRY_COMPARE(scheduler.runningRuns(), (QList<qint64>{typo, later}));
+    QVERIFY(scheduler.cancel(typo));
+    QTRY_COMPARE(scheduler.runningRuns(), (QList<qint64>{later, teacher}));
+    QCOMPARE(scheduler.waitReason(byId), training);
+
+    // Cancelling a waiting student works as before: killed in the store, off the queue.
+    QVERIFY2(scheduler.cancel(byId, &why), qPrintable(why));
+    QCOMPARE(statusOf(*store_, byId), store::RunStatus::Killed);
+    QCOMPARE(scheduler.pendingRuns(), QList<qint64>{byName});
+    QVERIFY(scheduler.waitReason(byId).isEmpty());
+
+    // The teacher finishes (the stand-in only pretends: the store says so, then its process ends):
+    // its student starts at once.
+    QVERIFY(store_->claimRun(teacher, QCoreApplication::applicationPid(), store::hostName(), "cpu"));
+    store_->finishRun(teacher, store::RunStatus::Finished);
+    QVERIFY(scheduler.cancel(teacher));
+    QTRY_COMPARE(scheduler.runningRuns(), (QList<qint64>{later, byName}));
+    QVERIFY(scheduler.pendingRuns().isEmpty());
+    QVERIFY(scheduler.waitReason(byName).isEmpty());
+}
+
+void TestQueue::queueEtaStartsAStudentAfterItsTeacher() {
+    insertFinishedRun(*store_, "kd", "tinycnn", 1000, 1100);   // a KD student takes 100 s
+    const int64_t teacher = insertRun(*store_, "teacher", "ce", "tinycnn");
+    const int64_t other = insertRun(*store_, "other", "ce", "tinycnn");
+    const int64_t student = insertRun(*store_, "student", "kd", "tinycnn", R"({"teacher": {"run_name": "teacher"}})");
+    writeEta(teacher, 50);
+    writeEta(other, 80);
+    RunScheduler scheduler(storePath_, writeStandInEngine());
+    scheduler.setMaxConcurrent(3);
+    scheduler.enqueueQueuedRuns();
+    QTRY_VERIFY(scheduler.progressOf(teacher) && scheduler.progressOf(other));
+    QCOMPARE(scheduler.pendingRuns(), QList<qint64>{student});   // a slot is free, but the teacher trains
+    // The student starts when the teacher ends at 50 s, not in the free slot now: 50 + 100.
+    QCOMPARE(scheduler.queueEta().value_or(-1.0), double(150));
+    // A teacher that failed elsewhere ends at no known time: its student is left out of the ETA.
+    QVERIFY(store_->claimRun(teacher, 1, store::hostName(), "cpu"));
+    store_->finishRun(teacher, store::RunStatus::Failed, "failed in another window");
+    QVERIFY(scheduler.cancel(teacher));
+    QTRY_VERIFY(!scheduler.isRunning(teacher));
+    QVERIFY2(scheduler.waitReason(student).contains(QLatin1String("(failed: failed in another window)")),
+             qPrintable(scheduler.waitReason(student)));
+    QCOMPARE(scheduler.queueEta().value_or(-1.0), double(80));
+}
+
+// Every engine gets --threads idealThreadCount / maxConcurrent (at least 1), fixed when it starts.
+void TestQueue::enginesShareTheCoresPerSlot() {
+    const int64_t alone = insertRun(*store_, "alone", "ce", "tinycnn");
+    RunScheduler scheduler(storePath_, writeStandInEngine());
+    const int cores = QThread::idealThreadCount();
+    QCOMPARE(RunScheduler::threadsPerEngine(1), cores);
+    QCOMPARE(RunScheduler::threadsPerEngine(2), qMax(1, cores / 2));
+    QCOMPARE(RunScheduler::threadsPerEngine(64), qMax(1, cores / 64));
+    scheduler.enqueueQueuedRuns();
+    QTRY_VERIFY(scheduler.progressOf(alone).has_value());
+    QCOMPARE(engineArguments(alone),
+             (QStringList{QStringLiteral("run"), QStringLiteral("--db"), storePath_, QStringLiteral("--run"),
+                          QString::number(alone), QStringLiteral("--threads"), QString::number(cores),
+                          QStringLiteral("--progress"), QStringLiteral("json")}));
+    QCOMPARE(scheduler.engineThreads(alone), cores);
+
+    // Two slots: the next engine gets half the cores; the running one keeps what it started with.
+    scheduler.setMaxConcurrent(2);
+    const int64_t second = insertRun(*store_, "second", "ce", "tinycnn");
+    scheduler.enqueue(second);
+    QTRY_VERIFY(scheduler.progressOf(second).has_value());
+    QCOMPARE(engineArguments(second).mid(5, 2),
+             (QStringList{QStringLiteral("--threads"), QString::number(qMax(1, cores / 2))}));
+    QCOMPARE(scheduler.engineThreads(second), qMax(1, cores / 2));
+    QCOMPARE(scheduler.engineThreads(alone), cores);
+
+    // A resume gets its share too.
+    const int64_t killed = insertRun(*store_, "killed", "ce", "tinycnn");
+    QVERIFY(store_->claimRun(killed, 1, store::hostName(), "cpu"));
+    const QString checkpoint = dir_->filePath(QStringLiteral("last.pt"));
+    QFile(checkpoint).open(QIODevice::WriteOnly);
+    store_->addCheckpoint({0, killed, 16, 2, checkpoint.toStdString(), "last", 50, 0});
+    store_->finishRun(killed, store::RunStatus::Killed, "cancelled");
+    scheduler.setMaxConcurrent(4);
+    QString why;
+    QVERIFY2(scheduler.resume(killed, &why), qPrintable(why));
+    QTRY_VERIFY(scheduler.progressOf(killed).has_value());
+    QCOMPARE(engineArguments(killed),
+             (QStringList{QStringLiteral("resume"), QStringLiteral("--run"), QString::number(killed),
+                          QStringLiteral("--db"), storePath_, QStringLiteral("--threads"),
+                          QString::number(qMax(1, cores / 4)), QStringLiteral("--progress"), QStringLiteral("json")}));
+}
+
+// ---- real engine: dependencies --------------------------------------------------------------------
+
+void TestQueue::studentsStartOnlyAfterTheirTeacherFinished() {
+    spec::RunSpec teacherSpec = tinySpec("dep-teacher", 2, 256);
+    teacherSpec.threads = 0;   // "all cores": the share the queue passes (--threads) decides
+    const int64_t teacher = spec::queueRun(*store_, teacherSpec);
+    const int64_t byName = spec::queueRun(*store_, studentSpec("dep-student-by-name", "dep-teacher"));
+    const int64_t byId = spec::queueRun(*store_, studentSpec("dep-student-by-id", "", teacher));
+    RunScheduler scheduler(storePath_, enginePath_);
+    QStringList order;   // the scheduler's signals, in the order they came
+    connect(&scheduler, &RunScheduler::runStarted, this,
+            [&](qint64 id) { order.append(QStringLiteral("start %1").arg(id)); });
+    connect(&scheduler, &RunScheduler::runEnded, this,
+            [&](qint64 id) { order.append(QStringLiteral("end %1").arg(id)); });
+    QSignalSpy ended(&scheduler, &RunScheduler::runEnded);
+    scheduler.setMaxConcurrent(2);
+    scheduler.enqueueQueuedRuns();
+    // Two slots, but only the teacher may train.
+    QCOMPARE(scheduler.runningRuns(), QList<qint64>{teacher});
+    QCOMPARE(scheduler.pendingRuns(), (QList<qint64>{byName, byId}));
+    const QString reason = QStringLiteral("waits for its teacher run %1 “dep-teacher” (training)").arg(teacher);
+    QCOMPARE(scheduler.waitReason(byName), reason);
+    QCOMPARE(scheduler.waitReason(byId), reason);
+
+    QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 3, 3 * kRunTimeoutMs);
+    for (int64_t id : {teacher, byName, byId})
+        QVERIFY2(statusOf(*store_, id) == store::RunStatus::Finished, qPrintable(describeRun(*store_, id, scheduler)));
+    // By the store's clock, each student was claimed after its teacher had finished.
+    const double teacherEnd = *store_->run(teacher)->finishedAt;
+    for (int64_t id : {byName, byId}) {
+        const double start = *store_->run(id)->startedAt;
+        QVERIFY2(start >= teacherEnd, qPrintable(QStringLiteral("run %1 started at %2, its teacher finished at %3")
+                                                     .arg(id)
+                                                     .arg(start, 0, 'f', 3)
+                                                     .arg(teacherEnd, 0, 'f', 3)));
+        QCOMPARE(store_->run(id)->teacher, std::string("tinycnn"));   // the engine loaded the teacher run
+        QCOMPARE(store_->run(id)->threads, int64_t{1});               // a spec's own threads are kept
+    }
+    // The cores are shared per slot: the teacher's engine used its share, not all cores.
+    QCOMPARE(store_->run(teacher)->threads, int64_t{RunScheduler::threadsPerEngine(2)});
+    // Released together: both took a slot when the teacher's engine ended.
+    QCOMPARE(order.mid(0, 2),
+             (QStringList{QStringLiteral("start %1").arg(teacher), QStringLiteral("end %1").arg(teacher)}));
+    QStringList releases = order.mid(2, 2);
+    releases.sort();
+    QStringList expected{QStringLiteral("start %1").arg(byName), QStringLiteral("start %1").arg(byId)};
+    expected.sort();
+    QCOMPARE(releases, expected);
+}
+
+void TestQueue::failedTeacherHoldsItsStudentsUntilRetried() {
+    // The teacher fails at once (its data folder does not exist); the students train on synthetic data.
+    const QString missingRoot = dir_->filePath(QStringLiteral("no-such-data"));
+    const int64_t teacher = spec::queueRun(*store_, missingDataSpec("dep-teacher", missingRoot));
+    const int64_t byName = spec::queueRun(*store_, studentSpec("dep-student-by-name", "dep-teacher"));
+    const int64_t byId = spec::queueRun(*store_, studentSpec("dep-student-by-id", "", teacher));
+    const int64_t independent = spec::queueRun(*store_, tinySpec("independent", 1, 256));
+    RunScheduler scheduler(storePath_, enginePath_);
+    QSignalSpy started(&scheduler, &RunScheduler::runStarted);
+    QSignalSpy ended(&scheduler, &RunScheduler::runEnded);
+    scheduler.setMaxConcurrent(2);
+    scheduler.enqueueQueuedRuns();
+    // The waiting students hold no slot: the run queued after them trains beside the teacher.
+    QCOMPARE(scheduler.runningRuns(), (QList<qint64>{teacher, independent}));
+    QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 2, 2 * kRunTimeoutMs);
+    QVERIFY2(statusOf(*store_, teacher) == store::RunStatus::Failed,
+             qPrintable(describeRun(*store_, teacher, scheduler)));
+    QVERIFY2(statusOf(*store_, independent) == store::RunStatus::Finished,
+             qPrintable(describeRun(*store_, independent, scheduler)));
+    const QString error =
+        QString::fromStdString(store_->run(teacher)->error).section(QLatin1Char('\n'), 0, 0).trimmed();
+    QVERIFY2(error.contains(QLatin1String("does not exist")), qPrintable(error));
+    const QString reason = QStringLiteral("waits for its teacher run %1 “dep-teacher” (failed: %2) — retry or resume "
+                                          "the teacher to release it")
+                               .arg(teacher)
+                               .arg(error);
+    QCOMPARE(scheduler.waitReason(byName), reason);
+    QCOMPARE(scheduler.waitReason(byId), reason);
+    QCOMPARE(scheduler.pendingRuns(), (QList<qint64>{byName, byId}));
+    QVERIFY(scheduler.runningRuns().isEmpty());   // free slots, yet the students wait
+    for (int64_t id : {byName, byId}) QCOMPARE(statusOf(*store_, id), store::RunStatus::Queued);
+
+    // The panel says why.
+    QueuePanel panel;
+    panel.setScheduler(&scheduler);
+    panel.setRuns(snapshotOf(*store_));
+    QueueTableModel* model = panel.model();
+    QCOMPARE(model->data(model->index(model->rowOfRun(byId), QueueTableModel::StatusColumn)).toString(), reason);
+    panel.selectRun(byName);
+    QCOMPARE(panel.findChild<QLabel*>(QStringLiteral("failureReason"))->text(), reason);
+
+    // Fix the teacher's spec and retry it: it trains, then releases its students.
+    setSpec(*store_, teacher, tinySpec("dep-teacher", 1, 256));
+    QString why;
+    QVERIFY2(scheduler.retry(teacher, &why), qPrintable(why));
+    QCOMPARE(scheduler.runningRuns(), QList<qint64>{teacher});
+    QCOMPARE(scheduler.waitReason(byName),
+             QStringLiteral("waits for its teacher run %1 “dep-teacher” (training)").arg(teacher));
+    QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 5, 3 * kRunTimeoutMs);
+    for (int64_t id : {teacher, byName, byId})
+        QVERIFY2(statusOf(*store_, id) == store::RunStatus::Finished, qPrintable(describeRun(*store_, id, scheduler)));
+    const double teacherEnd = *store_->run(teacher)->finishedAt;
+    for (int64_t id : {byName, byId}) QVERIFY(*store_->run(id)->startedAt >= teacherEnd);
+    QCOMPARE(started.count(), 5);   // the teacher twice, the independent run and each student once
 }
 
 QTEST_MAIN(TestQueue)

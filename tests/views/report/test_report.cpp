@@ -3,17 +3,32 @@
 // link images that exist; the PDF is a PDF with pages; the CSV holds every point with proper quoting;
 // LaTeX is a booktabs table with one row per group; plots export as PNG/SVG/PDF; the headless
 // command and the Report page write the same files and name what is wrong.
+//
+// Hostile text (tests/views/HostileText.h) in run names, spec values, metric keys, spots, paths,
+// errors, the title and the store's file name comes out escaped and intact in every format: each
+// file is read back by an independent parser (Python's html.parser and csv, cmark-gfm for Markdown,
+// a LaTeX unescaper written here from the escapes' definitions) and compared with the original.
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
 
+#include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QListWidget>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTextBrowser>
+#include <QTextDocument>
+#include <QUrl>
+#include <QXmlStreamReader>
 #include <QtTest>
 
 #include "MetricPlot.h"
@@ -23,7 +38,9 @@
 #include "ReportCommand.h"
 #include "ReportData.h"
 #include "ReportPage.h"
+#include "ReportTable.h"
 #include "store/Store.h"
+#include "views/HostileText.h"
 
 using namespace distillery;
 using namespace distillery::views;
@@ -181,6 +198,200 @@ QStringList markdownTableLines(const QString& markdown, const QString& title) {
     return table;
 }
 
+// ---- hostile text --------------------------------------------------------------------------------
+
+// Three runs whose names, spec strings (teacher.checkpoint, data.root), one metric key, gate spot,
+// path, event and error all hold text; the store's own file name is hostile too. Runs 1 and 2 are
+// seeds of one configuration (label: text), run 3 another (label: text + "-other"), so the grouped
+// table (and the LaTeX) prints the text as well.
+struct HostileStore {
+    QString path;
+    QList<qint64> ids;
+    QStringList names;
+    qint64 points = 0;
+};
+
+HostileStore writeHostileStore(const QString& folder, const QString& text) {
+    HostileStore fixture;
+    fixture.path = QDir(folder).filePath(testing::hostileFileName(QStringLiteral("sqlite")));
+    store::Store store(fixture.path.toStdString());
+    struct Spec {
+        QString name;
+        int seed;
+        QString checkpoint, root;
+    };
+    const Spec specs[3] = {
+        {text + QStringLiteral("-s1"), 1, text + QStringLiteral("/t1.pt"), text},
+        {text + QStringLiteral("-s2"), 2, text + QStringLiteral("/t2.pt"), text},
+        {text + QStringLiteral("-other"), 1, text + QStringLiteral("/t1.pt"), text + QStringLiteral("2")}};
+    for (int i = 0; i < 3; ++i) {
+        store::NewRun run;
+        run.name = specs[i].name.toStdString();
+        run.specJson = testing::hostileSpecJson(specs[i].name, specs[i].seed, specs[i].checkpoint, specs[i].root);
+        run.teacher = "resnet20";
+        run.student = "resnet8";
+        run.method = "kd";
+        run.dataset = "fashion-mnist";
+        run.seed = specs[i].seed;
+        const int64_t id = store.insertRun(run);
+        store.claimRun(id, 4242, "fixture-host", "cpu");
+        store::RowBatch batch;
+        for (int64_t step : {10, 20}) {
+            batch.metrics.push_back(point(id, "val/acc1", step, 50.0 + i + step));
+            batch.metrics.push_back(point(id, "test/acc1", step, 49.0 + i + step));
+            batch.metrics.push_back(point(id, text.toStdString(), step, 2.0 / step));
+        }
+        if (i == 0) batch.gates = {{id, 10, text.toStdString(), 0.25}, {id, 20, text.toStdString(), 0.5}};
+        if (i == 1)
+            batch.pathWeights = {{id, 10, text.toStdString(), 1.0, 0.3}, {id, 20, text.toStdString(), 0.75, 0.2}};
+        if (i == 2) batch.events = {{0, id, 1.0, "warn", text.toStdString(), std::nullopt}};
+        store.writeBatch(batch);
+        fixture.points += static_cast<qint64>(batch.metrics.size());
+        store.finishRun(id, i == 2 ? store::RunStatus::Failed : store::RunStatus::Finished,
+                        i == 2 ? text.toStdString() : std::string());
+        fixture.ids.append(id);
+        fixture.names.append(specs[i].name);
+    }
+    return fixture;
+}
+
+// Runs a program to its end; its standard output, or a null array and *error saying why not.
+QByteArray runTool(const QString& program, const QStringList& arguments, QString* error) {
+    QProcess process;
+    process.start(program, arguments);
+    if (!process.waitForFinished(60000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+        *error = QStringLiteral("%1 %2 failed: %3 %4")
+                     .arg(program, arguments.join(QLatin1Char(' ')), process.errorString(),
+                          QString::fromUtf8(process.readAllStandardError()));
+        return {};
+    }
+    return process.readAllStandardOutput();
+}
+
+// The tools the hostile-text tests read reports with; packaging/install-deps.sh installs both.
+QString tool(const char* name) { return QStandardPaths::findExecutable(QLatin1String(name)); }
+
+QString readerScript() { return QStringLiteral(DISTILLERY_SOURCE_DIR "/tests/views/report/read_report.py"); }
+
+// The report as tests/views/report/read_report.py reads it (html or csv).
+QJsonDocument readWithPython(const QString& mode, const QString& path, QString* error) {
+    const QByteArray json = runTool(tool("python3"), {readerScript(), mode, path}, error);
+    return json.isNull() ? QJsonDocument() : QJsonDocument::fromJson(json);
+}
+
+QStringList strings(const QJsonValue& value) {
+    QStringList out;
+    for (const QJsonValue& item : value.toArray()) out.append(item.toString());
+    return out;
+}
+
+// The rows (the header first) of the table under the h2 heading, as cell texts.
+QList<QStringList> tableUnder(const QJsonObject& report, const QString& heading) {
+    QList<QStringList> rows;
+    for (const QJsonValue& table : report.value(QStringLiteral("tables")).toArray()) {
+        if (table.toObject().value(QStringLiteral("heading")).toString() != heading) continue;
+        for (const QJsonValue& row : table.toObject().value(QStringLiteral("rows")).toArray())
+            rows.append(strings(row));
+    }
+    return rows;
+}
+
+QStringList column(const QList<QStringList>& rows, int index) {
+    QStringList cells;
+    for (int r = 1; r < rows.size(); ++r) cells.append(rows[r].value(index));
+    return cells;
+}
+
+// Line breaks (and, for LaTeX, tabs) as one space each: what a one-line context shows.
+QString lineBreaksAsSpaces(const QString& text) {
+    return testing::lineBreaksAsLf(text).replace(QLatin1Char('\n'), QLatin1Char(' '));
+}
+
+// What the HTML report and cmark-gfm's rendering of the Markdown report have in common: the text of
+// every table, heading and note is the original (line breaks as LF), and the elements are the
+// report's own. Fails the current test on the first difference.
+void checkRenderedReport(const QJsonObject& report, const QString& text, const HostileStore& fixture,
+                         const QSet<QString>& allowedTags) {
+    const auto lf = [](const QString& s) { return testing::lineBreaksAsLf(s); };
+    const QStringList tags = strings(report.value(QStringLiteral("tags")));
+    for (const QString& tag : tags)
+        QVERIFY2(allowedTags.contains(tag), qPrintable(QStringLiteral("element <%1>").arg(tag)));
+    QCOMPARE(tags.count(QStringLiteral("img")), 2);   // the two plots and nothing else
+    for (const QJsonValue& attribute : report.value(QStringLiteral("attributes")).toArray()) {
+        const QString name = attribute.toArray().at(1).toString();
+        QVERIFY2(!name.startsWith(QLatin1String("on")), qPrintable(name));
+    }
+
+    QCOMPARE(strings(report.value(QStringLiteral("h1"))), QStringList{lf(text)});
+    bool storeShown = false;
+    for (const QString& paragraph : strings(report.value(QStringLiteral("p"))))
+        storeShown =
+            storeShown || paragraph.startsWith(QStringLiteral("Store ") + lf(fixture.path) + QStringLiteral(" · "));
+    QVERIFY2(storeShown, "the store's path is not shown as it is");
+
+    QStringList names;
+    for (const QString& name : fixture.names) names.append(lf(name));
+    const QList<QStringList> runs = tableUnder(report, QStringLiteral("Runs"));
+    QCOMPARE(column(runs, 1), names);
+    QCOMPARE(column(tableUnder(report, QStringLiteral("Results")), 1), names);
+
+    const QList<QStringList> diff = tableUnder(report, QStringLiteral("Configuration differences"));
+    QCOMPARE(diff.value(0), (QStringList{"run", "data.root", "name", "seed", "teacher.checkpoint"}));
+    QCOMPARE(diff.value(1).mid(1), (QStringList{lf(text), names[0], "1", lf(text + QStringLiteral("/t1.pt"))}));
+    QCOMPARE(diff.value(2).mid(1), (QStringList{lf(text), names[1], "2", lf(text + QStringLiteral("/t2.pt"))}));
+    QCOMPARE(diff.value(3).mid(1),
+             (QStringList{lf(text + QStringLiteral("2")), names[2], "1", lf(text + QStringLiteral("/t1.pt"))}));
+
+    QCOMPARE(column(tableUnder(report, QStringLiteral("Grouped over seeds")), 0),
+             (QStringList{lf(text), lf(text + QStringLiteral("-other"))}));
+
+    const QList<QStringList> diagnostics = tableUnder(report, QStringLiteral("Diagnostics"));
+    QCOMPARE(diagnostics.value(1).value(5), lf(text) + QStringLiteral(" 0.5 (step 20)"));    // gates
+    QCOMPARE(diagnostics.value(2).value(7), lf(text) + QStringLiteral(" 0.75 (step 20)"));   // path weights
+    QCOMPARE(diagnostics.value(3).value(8), QStringLiteral("1 / 0"));                        // its warning
+    QCOMPARE(diagnostics.value(3).value(9), lf(text));                                       // its error
+
+    QCOMPARE(strings(report.value(QStringLiteral("h3"))), (QStringList{"val/acc1", lf(text)}));
+}
+
+// An independent reading of the LaTeX escapes (their definitions, not ReportBuilder's code): each
+// escape back to its character, the {} that breaks a ligature dropped. nullopt when a LaTeX special
+// (\ { } $ & # ^ _ % ~) stands bare, outside an escape.
+std::optional<QString> latexUnescaped(const QString& latex) {
+    static const QList<QPair<QString, QString>> escapes = {
+        {"\\textbackslash{}", "\\"}, {"\\textasciicircum{}", "^"}, {"\\textasciitilde{}", "~"},
+        {"\\textless{}", "<"},       {"\\textgreater{}", ">"},     {"\\textbar{}", "|"},
+        {"\\&", "&"}, {"\\%", "%"}, {"\\$", "$"}, {"\\#", "#"}, {"\\_", "_"}, {"\\{", "{"}, {"\\}", "}"},
+        {"$\\pm$", "±"}, {"$\\to$", "→"}, {"---", "—"}, {"{[}", "["}, {"{]}", "]"}, {"{}", ""}};
+    static const QString specials = QStringLiteral("\\{}$&#^_%~");
+    QString text;
+    for (int i = 0; i < latex.size();) {
+        bool matched = false;
+        for (const auto& [escape, character] : escapes) {
+            if (latex.mid(i, escape.size()) != escape) continue;
+            text += character;
+            i += static_cast<int>(escape.size());
+            matched = true;
+            break;
+        }
+        if (matched) continue;
+        if (specials.contains(latex[i])) return std::nullopt;
+        text += latex[i++];
+    }
+    return text;
+}
+
+// The LaTeX shows a line break or a tab as a space.
+QString latexShown(const QString& text) {
+    QString shown = lineBreaksAsSpaces(text);
+    return shown.replace(QLatin1Char('\t'), QLatin1Char(' '));
+}
+
+// QTextDocument (the preview, and the PDF it prints) collapses runs of spaces and tabs into one space.
+QString textDocumentShown(const QString& text) {
+    return testing::lineBreaksAsLf(text).replace(QRegularExpression(QStringLiteral("[ \\t]+")), QStringLiteral(" "));
+}
+
 // Captures what the code under test prints to stderr (fd 2).
 class StderrCapture {
 public:
@@ -225,6 +436,10 @@ private slots:
     void commandRejectsBadUsage();
     void pagePreviewsAndExportsWhatItShows();
     void pageReportsAnUnknownRun();
+    void hostileTextComesOutIntact_data();
+    void hostileTextComesOutIntact();
+    void commandWritesHostileTextIntact();
+    void pageShowsHostileTextAsWritten();
 
 private:
     ReportRequest request(ReportFormat format) const;
@@ -405,7 +620,8 @@ void TestReport::markdownTablesParseAndLinkWrittenImages() {
         for (int i = 2; i < lines.size(); ++i) QCOMPARE(markdownCells(lines[i]).size(), columns);
     }
     const QStringList results = markdownTableLines(text, QStringLiteral("Results"));
-    QCOMPARE(markdownCells(results[2]), (QStringList{"1", "fx_kd-T4-s1", "88.00", "2000", "86.50", "87.90"}));
+    // Markdown's emphasis character _ is backslash-escaped (hostileTextComesOutIntact renders it).
+    QCOMPARE(markdownCells(results[2]), (QStringList{"1", "fx\\_kd-T4-s1", "88.00", "2000", "86.50", "87.90"}));
     const QStringList grouped = markdownTableLines(text, QStringLiteral("Grouped over seeds"));
     QCOMPARE(grouped.size(), 2 + 2);
     QCOMPARE(markdownCells(grouped[3]).value(3), QStringLiteral("84.25 ± 0.35"));
@@ -504,6 +720,16 @@ void TestReport::exportPlotWritesEachFormat() {
     const QByteArray svgBytes = readBytes(svg);
     QVERIFY(svgBytes.startsWith("<?xml"));
     QVERIFY(svgBytes.contains("<svg"));
+    // The file's name is the SVG's title: one holding "&" and "<" still gives well-formed XML.
+    const QString hostileSvg = out_->filePath(QStringLiteral("plot & <b>x \"q\".svg"));
+    QCOMPARE(exportPlot(&plot, hostileSvg), QString());
+    QXmlStreamReader xml(readBytes(hostileSvg));
+    QString title;
+    while (!xml.atEnd())
+        if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("title"))
+            title = xml.readElementText();
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    QCOMPARE(title, QStringLiteral("plot & <b>x \"q\""));
 
     const QString pdf = out_->filePath(QStringLiteral("plot.pdf"));
     QCOMPARE(exportPlot(&plot, pdf), QString());
@@ -653,6 +879,239 @@ void TestReport::pageReportsAnUnknownRun() {
     page.exportTo(out_->filePath(QStringLiteral("never.html")));
     QTRY_COMPARE_WITH_TIMEOUT(failures.count(), 1, kTimeoutMs);
     QVERIFY(!QFile::exists(out_->filePath(QStringLiteral("never.html"))));
+}
+
+void TestReport::hostileTextComesOutIntact_data() {
+    QTest::addColumn<QString>("text");
+    for (const testing::HostileText& hostile : testing::hostileTexts()) QTest::newRow(hostile.tag) << hostile.text;
+}
+
+void TestReport::hostileTextComesOutIntact() {
+    QFETCH(QString, text);
+    const QString python = tool("python3"), cmark = tool("cmark-gfm");
+    QVERIFY2(!python.isEmpty(), "python3 reads the reports back: install it (packaging/install-deps.sh)");
+    QVERIFY2(!cmark.isEmpty(), "cmark-gfm renders the Markdown report: install it (packaging/install-deps.sh)");
+    const HostileStore fixture = writeHostileStore(out_->path(), text);
+    ReportRequest request;
+    request.storePath = fixture.path;
+    request.runIds = fixture.ids;
+    request.title = text;
+    request.sections.diagnostics = true;
+    request.plotKeys = {QStringLiteral("val/acc1"), text};
+    request.plotSize = QSize(320, 200);
+    QString error;
+
+    // HTML, read by Python's html.parser: visible text equal to the original, no element from it.
+    request.format = ReportFormat::Html;
+    const QString htmlPath = out_->filePath(QStringLiteral("report.html"));
+    ReportBuilder::exportReport(request, htmlPath);
+    const QJsonObject html = readWithPython(QStringLiteral("html"), htmlPath, &error).object();
+    QVERIFY2(!html.isEmpty(), qPrintable(error));
+    checkRenderedReport(html, text, fixture,
+                        {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "code", "table",
+                         "thead", "tbody", "tr", "th", "td", "span", "img", "br"});
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(strings(html.value(QStringLiteral("title"))), QStringList{lineBreaksAsSpaces(text)});
+    QStringList alts;
+    for (const QJsonValue& attribute : html.value(QStringLiteral("attributes")).toArray())
+        if (attribute.toArray().at(1).toString() == QLatin1String("alt"))
+            alts.append(attribute.toArray().at(2).toString());
+    QCOMPARE(alts,
+             (QStringList{QStringLiteral("val/acc1 of each run over the training steps"),
+                          testing::lineBreaksAsLf(text) + QStringLiteral(" of each run over the training steps")}));
+
+    // Markdown, rendered by cmark-gfm (GitHub's tables; raw HTML let through, so that any that came
+    // from the text would show) and read the same way; the image links lead to the written PNGs.
+    request.format = ReportFormat::Markdown;
+    const QString mdPath = out_->filePath(QStringLiteral("report (1) [draft] é#%.md"));
+    ReportBuilder::exportReport(request, mdPath);
+    const QByteArray rendered = runTool(
+        cmark, {QStringLiteral("--unsafe"), QStringLiteral("--extension"), QStringLiteral("table"), mdPath}, &error);
+    QVERIFY2(!rendered.isNull(), qPrintable(error));
+    const QString renderedPath = out_->filePath(QStringLiteral("rendered.html"));
+    {
+        QFile file(renderedPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(rendered);
+    }
+    const QJsonObject markdown = readWithPython(QStringLiteral("html"), renderedPath, &error).object();
+    QVERIFY2(!markdown.isEmpty(), qPrintable(error));
+    checkRenderedReport(markdown, text, fixture,
+                        {"h1", "h2", "h3", "p", "code", "table", "thead", "tbody", "tr", "th", "td", "img", "br"});
+    if (QTest::currentTestFailed()) return;
+    QStringList images;
+    for (const QJsonValue& attribute : markdown.value(QStringLiteral("attributes")).toArray()) {
+        const QJsonArray a = attribute.toArray();
+        if (a.at(0).toString() != QLatin1String("img")) continue;
+        if (a.at(1).toString() == QLatin1String("alt"))
+            QCOMPARE(a.at(2).toString(), images.size() == 1 ? QStringLiteral("val/acc1") : lineBreaksAsSpaces(text));
+        if (a.at(1).toString() != QLatin1String("src")) continue;
+        const QString file = QFileInfo(mdPath).dir().filePath(QUrl::fromPercentEncoding(a.at(2).toString().toUtf8()));
+        QVERIFY2(QFileInfo(file).isFile(), qPrintable(file));
+        images.append(file);
+    }
+    QCOMPARE(images.size(), 2);
+
+    // LaTeX: the comment lines stay comments (a title's line break cannot start a line of code), and
+    // each group's label reads back as the text, with no LaTeX special left bare.
+    request.format = ReportFormat::Latex;
+    const QString texPath = out_->filePath(QStringLiteral("results.tex"));
+    ReportBuilder::exportReport(request, texPath);
+    const QStringList lines = readText(texPath).split(QLatin1Char('\n'));
+    const int begin = static_cast<int>(lines.indexOf(QStringLiteral("\\begin{tabular}{llrrrr}")));
+    QVERIFY(begin > 0);
+    for (int i = 0; i < begin; ++i) QVERIFY2(lines[i].startsWith(QLatin1Char('%')), qPrintable(lines[i]));
+    QVERIFY2(lines[0].contains(lineBreaksAsSpaces(text)) &&
+                 lines[0].contains(lineBreaksAsSpaces(QFileInfo(fixture.path).fileName())),
+             qPrintable(lines[0]));
+    const int mid = static_cast<int>(lines.indexOf(QStringLiteral("\\midrule")));
+    const int bottom = static_cast<int>(lines.indexOf(QStringLiteral("\\bottomrule")));
+    QCOMPARE(bottom - mid - 1, 2);   // one row per group
+    QStringList labels;
+    for (int i = mid + 1; i < bottom; ++i) {
+        QVERIFY(lines[i].endsWith(QLatin1String(" \\\\")));
+        const QStringList cells = lines[i].chopped(3).split(QStringLiteral(" & "));   // a cell's own & is \&
+        QCOMPARE(cells.size(), 6);
+        for (const QString& cell : cells) QVERIFY2(latexUnescaped(cell).has_value(), qPrintable(cell));
+        labels.append(latexUnescaped(cells[0]).value_or(QString()));
+    }
+    QCOMPARE(labels, (QStringList{latexShown(text), latexShown(text + QStringLiteral("-other"))}));
+
+    // CSV, read by Python's csv module: every field exactly the original, line breaks included.
+    request.format = ReportFormat::Csv;
+    const QString csvPath = out_->filePath(QStringLiteral("metrics.csv"));
+    ReportBuilder::exportReport(request, csvPath);
+    const QJsonArray records = readWithPython(QStringLiteral("csv"), csvPath, &error).array();
+    QVERIFY2(!records.isEmpty(), qPrintable(error));
+    QCOMPARE(strings(records.first()), MetricsCsvWriter::header().split(QLatin1Char(',')));
+    QCOMPARE(records.size(), fixture.points + 1);
+    QSet<QString> names, keys;
+    for (int i = 1; i < records.size(); ++i) {
+        const QStringList fields = strings(records[i]);
+        QCOMPARE(fields.size(), 7);
+        names.insert(fields[1]);
+        keys.insert(fields[2]);
+    }
+    QCOMPARE(names, QSet<QString>(fixture.names.begin(), fixture.names.end()));
+    QCOMPARE(keys, (QSet<QString>{QStringLiteral("val/acc1"), QStringLiteral("test/acc1"), text}));
+
+    // PDF: QTextDocument lays out the same escaped HTML, so the pages show the text (whitespace
+    // collapsed, as HTML does); the plots' legends are QCustomPlot text, plain by construction.
+    request.format = ReportFormat::Pdf;
+    const QString pdfPath = out_->filePath(QStringLiteral("report.pdf"));
+    ReportBuilder::exportReport(request, pdfPath);
+    QVERIFY(readBytes(pdfPath).startsWith("%PDF-"));
+    ReportBuilder builder(request, ReportData::load(request));
+    builder.renderPlots();
+    QTextDocument document;
+    document.setHtml(builder.previewText());
+    const QString pdfText = document.toPlainText();
+    for (const QString& name : fixture.names)
+        QVERIFY2(pdfText.contains(textDocumentShown(name)), qPrintable(name));
+    QCOMPARE(ReportTable::runLabel(builder.data().runs.first()),
+             QStringLiteral("#%1 ").arg(fixture.ids.first()) + fixture.names.first());
+
+    // SVG plots embedded in HTML stay well-formed XML whatever the key (the SVG's title) and the
+    // legend say; the legend's text (split into runs of one font each) is the run's label.
+    request.format = ReportFormat::Html;
+    request.plotImages = PlotImageFormat::Svg;
+    ReportBuilder svgBuilder(request, ReportData::load(request));
+    svgBuilder.renderPlots();
+    QCOMPARE(svgBuilder.plots().size(), 2);
+    for (const ReportPlot& plot : svgBuilder.plots()) {
+        QXmlStreamReader xml(plot.svg);
+        QString svgText;
+        while (!xml.atEnd())
+            if (xml.readNext() == QXmlStreamReader::Characters && !xml.isWhitespace()) svgText += xml.text();
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        if (!text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r')))
+            QVERIFY2(svgText.contains(fixture.names.first()), qPrintable(svgText.left(400)));
+    }
+}
+
+void TestReport::commandWritesHostileTextIntact() {
+    const QString text = testing::allHostileText();
+    const HostileStore fixture = writeHostileStore(out_->path(), text);
+    QString error;
+
+    // Markdown under a hostile file name (its image folder too), with a hostile title.
+    const QString md = out_->filePath(testing::hostileFileName(QStringLiteral("md")));
+    QCOMPARE(app::runReportCommand({"--db", fixture.path, "--runs", "1-3", "--title", text, "--out", md,
+                                    "--sections", "config,results,grouped,plots,diagnostics"}),
+             0);
+    const QByteArray rendered = runTool(tool("cmark-gfm"), {"--unsafe", "--extension", "table", md}, &error);
+    QVERIFY2(!rendered.isNull(), qPrintable(error));
+    const QString renderedPath = out_->filePath(QStringLiteral("rendered.html"));
+    {
+        QFile file(renderedPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(rendered);
+    }
+    const QJsonObject markdown = readWithPython(QStringLiteral("html"), renderedPath, &error).object();
+    QVERIFY2(!markdown.isEmpty(), qPrintable(error));
+    QCOMPARE(strings(markdown.value(QStringLiteral("h1"))), QStringList{testing::lineBreaksAsLf(text)});
+    QStringList names;
+    for (const QString& name : fixture.names) names.append(testing::lineBreaksAsLf(name));
+    QCOMPARE(column(tableUnder(markdown, QStringLiteral("Runs")), 1), names);
+    int images = 0;
+    for (const QJsonValue& attribute : markdown.value(QStringLiteral("attributes")).toArray()) {
+        if (attribute.toArray().at(1).toString() != QLatin1String("src")) continue;
+        const QString relative = QUrl::fromPercentEncoding(attribute.toArray().at(2).toString().toUtf8());
+        QVERIFY2(QFileInfo(QFileInfo(md).dir().filePath(relative)).isFile(), qPrintable(relative));
+        ++images;
+    }
+    QCOMPARE(images, 1);   // val/acc1; train/loss was not logged
+
+    // CSV: every field back exactly.
+    const QString csv = out_->filePath(QStringLiteral("metrics.csv"));
+    QCOMPARE(app::runReportCommand({"--db", fixture.path, "--runs", "1,2,3", "--out", csv}), 0);
+    const QJsonArray records = readWithPython(QStringLiteral("csv"), csv, &error).array();
+    QVERIFY2(!records.isEmpty(), qPrintable(error));
+    QCOMPARE(records.size(), fixture.points + 1);
+    QCOMPARE(strings(records[1]).value(1), fixture.names.first());
+
+    // LaTeX: the title's and the store name's line breaks do not end the comment.
+    const QString tex = out_->filePath(QStringLiteral("results.tex"));
+    QCOMPARE(app::runReportCommand({"--db", fixture.path, "--runs", "1-3", "--title", text, "--out", tex}), 0);
+    const QStringList lines = readText(tex).split(QLatin1Char('\n'));
+    for (int i = 0; i < lines.indexOf(QStringLiteral("\\toprule")) - 1; ++i)
+        QVERIFY2(lines[i].startsWith(QLatin1Char('%')), qPrintable(lines[i]));
+}
+
+void TestReport::pageShowsHostileTextAsWritten() {
+    const QString text = testing::allHostileText();
+    const HostileStore fixture = writeHostileStore(out_->path(), text);
+    ReportPage page;
+    page.setStorePath(fixture.path);
+    page.setRuns({fixture.ids.first(), 12});
+    // The error names the store's file as it is: the status label shows it as plain text.
+    QTRY_VERIFY_WITH_TIMEOUT(page.statusText().contains(QFileInfo(fixture.path).fileName()), kTimeoutMs);
+    const QLabel* status = nullptr;
+    for (const QLabel* label : page.findChildren<QLabel*>())
+        if (label->text() == page.statusText()) status = label;
+    QVERIFY(status);
+    QCOMPARE(status->textFormat(), Qt::PlainText);
+
+    QSignalSpy previews(&page, &ReportPage::previewUpdated);
+    page.setRuns(fixture.ids);
+    page.setPlotKeys({QStringLiteral("val/acc1"), text + QStringLiteral(" (never logged)")});
+    QTRY_VERIFY_WITH_TIMEOUT(previews.count() >= 1 && !page.isBusy(), kTimeoutMs);
+    const QString preview = page.preview()->toPlainText();
+    for (const QString& name : fixture.names)
+        QVERIFY2(preview.contains(textDocumentShown(name)), qPrintable(preview.left(2000)));
+
+    // The runs list names each run as it is; a key no run logged says so in a tool tip shown literally.
+    QStringList items, tips;
+    for (const QListWidget* list : page.findChildren<QListWidget*>())
+        for (int row = 0; row < list->count(); ++row) {
+            items.append(list->item(row)->text());
+            tips.append(testing::shownText(list->item(row)->toolTip()));
+        }
+    QVERIFY(items.contains(
+        QStringLiteral("#%1 %2 · kd · seed 1").arg(QString::number(fixture.ids.first()), fixture.names.first())));
+    QVERIFY2(tips.contains(QStringLiteral("None of these runs logged ") + testing::lineBreaksAsLf(text) +
+                           QStringLiteral(" (never logged)")),
+             qPrintable(tips.join(QLatin1Char('|'))));
 }
 
 QTEST_MAIN(TestReport)
