@@ -33,7 +33,7 @@ void addProgressOption(CLI::App* command, EngineOptions& options) {
     command->add_option("--threads", options.threads,
                         "intra-op threads for runs whose spec leaves \"threads\" at 0 (all cores); the desktop app's "
                         "queue gives each of its concurrent runs its share this way. A spec's own threads win")
-        ->check(CLI::Range(int64_t(1), int64_t(4096)));
+        ->check(CLI::Range(int64_t(1), int64_t(1024)));
 }
 
 }  // namespace

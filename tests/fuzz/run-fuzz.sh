@@ -4,6 +4,7 @@
 # repository does not grow. Exits non-zero when any target crashes (its input is kept in
 # <build>/fuzz/crashes/), 77 when clang or libFuzzer's runtime is missing (CTest: skipped).
 #   tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]     TARGET: spec idx cifar checkpoint
+# CI runs with a fixed libFuzzer seed (DISTILLERY_FUZZ_SEED, default 1), so a red run is reproducible.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -52,7 +53,9 @@ for target in "${targets[@]}"; do
   maxLen=8192
   [ "$target" = checkpoint ] && maxLen=65536
   log="$work/$target.log"
-  if "$build/fuzz_$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  suppressions=()
+  [ "$target" = checkpoint ] && suppressions=(env "LSAN_OPTIONS=suppressions=$here/lsan-libtorch.supp")
+  if "${suppressions[@]}" "$build/fuzz_$target" "$corpus" -max_total_time="$seconds" -seed="${DISTILLERY_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 \
        -malloc_limit_mb=1024 -max_len="$maxLen" -print_final_stats=1 -artifact_prefix="$build/crashes/$target-" \
        >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
