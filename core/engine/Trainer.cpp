@@ -72,8 +72,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-std::string stepText(int64_t step) { return std::to_string(step); }
-
 }  // namespace
 
 struct Trainer::State {
@@ -282,7 +280,7 @@ Outcome Trainer::train() {
             const store::DiscardedRows discarded = store_.discardAfter(runId_, position.step);
             reconcileCheckpointRows(from, lastPath, bestPath, position);
             log("info", "resumed from " + from + " at epoch " + std::to_string(position.epoch + 1) + ", step " +
-                            stepText(position.step) +
+                            std::to_string(position.step) +
                             (discarded.total() > 0 ? "; removed " + std::to_string(discarded.total()) +
                                                          " rows the interrupted attempt wrote after that step"
                                                    : std::string()));
@@ -353,7 +351,7 @@ Outcome Trainer::train() {
         state.writer.discard();
         throw OwnershipLost("run " + std::to_string(runId_) + " was taken over by another engine or marked failed "
                             "while this engine trained it; this engine stopped at step " +
-                            stepText(progress.step) + " without writing more");
+                            std::to_string(progress.step) + " without writing more");
     };
     // Diagnostic rows carry the step they describe; the writer batches them with the metrics.
     auto writeDiagnostics = [&](methods::Diagnostics d) {
@@ -473,7 +471,7 @@ Outcome Trainer::train() {
                 std::string names;
                 for (const auto& name : nonFiniteTerms) names += (names.empty() ? "" : ", ") + name;
                 if (position.skippedSteps <= 10 || position.skippedSteps % 100 == 0)
-                    log("warn", "step " + stepText(progress.step) + " skipped: the loss term" +
+                    log("warn", "step " + std::to_string(progress.step) + " skipped: the loss term" +
                                     (nonFiniteTerms.size() > 1 ? "s " : " ") + names + " not finite (" +
                                     std::to_string(position.skippedSteps) + " steps skipped so far)",
                         progress.step);
