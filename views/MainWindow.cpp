@@ -7,9 +7,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -21,29 +19,24 @@
 #include <QTableView>
 #include <QThread>
 #include <QUndoStack>
-#include <QVBoxLayout>
 
 #include "ComparePage.h"
 #include "Counted.h"
 #include "CurveControls.h"
 #include "DesignerPage.h"
-#include "DiagnosticsFeed.h"
 #include "DiagnosticsTabs.h"
 #include "LivePage.h"
 #include "MetricPlot.h"
 #include "PlainText.h"
 #include "PlotExport.h"
-#include "ProgressBarDelegate.h"
 #include "QueuePanel.h"
 #include "ReportPage.h"
 #include "RunHeader.h"
+#include "RunActions.h"
 #include "RunScheduler.h"
-#include "RunsFilterProxy.h"
+#include "RunsPane.h"
 #include "RunsTableModel.h"
 #include "StatusIcons.h"
-#include "spec/RunQueue.h"
-#include "spec/RunSpec.h"
-#include "store/Store.h"
 
 namespace distillery::views {
 
@@ -56,16 +49,11 @@ const char* kCurvesKey = "live/curves";
 const char* kCompareKey = "compare/state";
 const char* kReportKey = "report/state";
 const char* kConcurrencyKey = "queue/maxConcurrent";
-const char* kLastStoreKey = "store/lastPath";
 const char* kLastSpecDirKey = "dialogs/lastSpecDir";
-const char* kLastPlotDirKey = "dialogs/lastPlotDir";
-const char* kRecentStoresKey = "store/recent";
-constexpr int kRecentStoresKept = 8;
 }  // namespace
 
-MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), options_(std::move(options)) {
-    StorePoller::registerMetaTypes();
-    DiagnosticsFeed::registerMetaTypes();
+MainWindow::MainWindow(Options options, QWidget* parent)
+    : QMainWindow(parent), session_(new StoreSession(std::move(options), this)) {
     setWindowTitle(tr("Distillery"));
     setWindowIcon(StatusIcons::application());
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
@@ -74,6 +62,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     createQueueDock();
     createActions();
     addPlotExportMenus();
+    connectSession();
 
     storeLabel_ = new QLabel(this);
     storeLabel_->setTextFormat(Qt::PlainText);   // the store's path as it is, never read as markup
@@ -106,66 +95,23 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
 MainWindow::~MainWindow() { closeStore(); }
 
 void MainWindow::createRunsDock() {
-    model_ = new RunsTableModel(this);
-    proxy_ = new RunsFilterProxy(this);
-    proxy_->setSourceModel(model_);
-    proxy_->setSortRole(RunsTableModel::SortRole);
-
-    view_ = new QTableView(this);
-    view_->setModel(proxy_);
-    view_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    // Several runs feed Compare and Report; the current one is the one the Live page shows.
-    view_->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    view_->setAlternatingRowColors(true);
-    view_->setWordWrap(false);
-    view_->setShowGrid(false);
-    view_->verticalHeader()->setVisible(false);
-    view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 8);
-    view_->setItemDelegateForColumn(RunsTableModel::ProgressColumn, new ProgressBarDelegate(view_));
-    QHeaderView* header = view_->horizontalHeader();
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    for (int column : {RunsTableModel::StatusColumn, RunsTableModel::MethodColumn, RunsTableModel::PairColumn,
-                       RunsTableModel::DatasetColumn, RunsTableModel::BestValAccColumn, RunsTableModel::LastTestAccColumn})
-        header->setSectionResizeMode(column, QHeaderView::ResizeToContents);
-    header->resizeSection(RunsTableModel::NameColumn, 150);
-    header->resizeSection(RunsTableModel::ProgressColumn, 90);
-    header->setStretchLastSection(true);
-    // No sort column: the store's order (newest first) until the user clicks a header.
-    header->setSortIndicator(-1, Qt::AscendingOrder);
-    header->setSortIndicatorClearable(true);
-    view_->setSortingEnabled(true);
-    connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
-    connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+    runsPane_ = new RunsPane(this);
+    connect(runsPane_, &RunsPane::currentRunChanged, this, &MainWindow::onSelectionChanged);
+    connect(runsPane_, &RunsPane::selectionChanged, this, [this] {
         pushSelectionToPages();
         updateActions();
     });
-    connect(view_, &QAbstractItemView::doubleClicked, this, [this] { showPage(Page::Live); });
-
-    filter_ = new QLineEdit(this);
-    filter_->setPlaceholderText(tr("Filter: method:sakd seed:1 r8x4"));
-    filter_->setClearButtonEnabled(true);
-    filter_->setToolTip(tr("Every word must match. key:value matches one field (%1); other words match the "
-                           "name, method, teacher, student or data set.")
-                            .arg(RunsFilterProxy::filterKeys().join(QStringLiteral(", "))));
-    connect(filter_, &QLineEdit::textChanged, proxy_, &RunsFilterProxy::setFilterText);
-
-    auto* pane = new QWidget(this);
-    auto* layout = new QVBoxLayout(pane);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(2);
-    layout->addWidget(filter_);
-    layout->addWidget(view_, 1);
+    connect(runsPane_, &RunsPane::runActivated, this, [this] { showPage(Page::Live); });
 
     runsDock_ = new QDockWidget(tr("Runs"), this);
     runsDock_->setObjectName(QStringLiteral("runsDock"));   // for saveState()
     runsDock_->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    runsDock_->setWidget(pane);
+    runsDock_->setWidget(runsPane_);
     addDockWidget(Qt::LeftDockWidgetArea, runsDock_);
 }
 
 void MainWindow::createPages() {
-    const QString engine = options_.enginePath.isEmpty() ? RunScheduler::defaultEnginePath() : options_.enginePath;
-    designer_ = new DesignerPage(engine, this);
+    designer_ = new DesignerPage(session_->enginePath(), this);
     live_ = new LivePage(this);
     compare_ = new ComparePage(this);
     report_ = new ReportPage(this);
@@ -183,9 +129,7 @@ void MainWindow::createPages() {
         const QList<qint64> ids = queueRunSpecs(specs, &error);
         if (!error.isEmpty()) showError(tr("Cannot queue the runs"), error);
         if (ids.isEmpty()) return;
-        QString message = tr("Queued %1").arg(counted(ids.size(), tr("run"), tr("runs")));
-        if (!options_.trainQueuedRuns) message += tr(" (this window trains nothing: started with --no-queue)");
-        statusBar()->showMessage(message, 8000);
+        reportQueued(ids, QString());
         showPage(Page::Live);
     });
     connect(compare_, &ComparePage::runActivated, this, [this](qint64 runId) {
@@ -263,8 +207,7 @@ void MainWindow::createActions() {
     edit->addSeparator();
     QAction* find = edit->addAction(tr("&Filter runs"), this, [this] {
         runsDock_->show();
-        filter_->setFocus(Qt::ShortcutFocusReason);
-        filter_->selectAll();
+        runsPane_->focusFilter();
     });
     find->setShortcut(QKeySequence::Find);
 
@@ -273,36 +216,34 @@ void MainWindow::createActions() {
     queueAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     queueAction_->setStatusTip(tr("Queue one run per seed of the experiment in the Design page"));
     run->addSeparator();
-    cancelAction_ = run->addAction(icon("cancel"), tr("&Cancel"), this, &MainWindow::cancelSelectedRun);
-    cancelAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
-    cancelAction_->setStatusTip(tr("Stop the selected run after its current step, or drop it from the queue"));
-    resumeAction_ = run->addAction(icon("resume"), tr("Re&sume"), this, &MainWindow::resumeSelectedRun);
-    resumeAction_->setStatusTip(tr("Continue a killed or failed run from its last checkpoint"));
-    retryAction_ = run->addAction(icon("retry"), tr("Re&try"), this, &MainWindow::retrySelectedRun);
-    retryAction_->setStatusTip(tr("Queue a killed or failed run again, to train from the beginning"));
-    duplicateAction_ = run->addAction(icon("duplicate"), tr("D&uplicate as new…"), this, &MainWindow::duplicateSelectedRun);
-    duplicateAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
-    duplicateAction_->setStatusTip(tr("Open the selected run's spec in the designer, to change it and queue it again"));
+    runActions_ = new RunActions(session_, runsPane_, this);
+    connect(runActions_, &RunActions::refused, this, [this](const QString& title, const QString& message) {
+        showError(title, message);
+    });
+    connect(runActions_, &RunActions::duplicated, this, [this](const QByteArray& specJson, const QString& name) {
+        designer_->loadSpecJson(specJson);
+        showPage(Page::Design);
+        statusBar()->showMessage(tr("The designer holds a copy of “%1”: change it, then queue it (Ctrl+R)").arg(name), 8000);
+    });
+    run->addActions({runActions_->cancelAction(), runActions_->resumeAction(), runActions_->retryAction(),
+                     runActions_->duplicateAction()});
     compareAction_ = run->addAction(icon("compare"), tr("C&ompare selected"), this, [this] { showPage(Page::Compare); });
     run->addSeparator();
-    deleteAction_ = run->addAction(icon("delete"), tr("&Delete…"), this, &MainWindow::deleteSelectedRuns);
-    deleteAction_->setShortcut(QKeySequence::Delete);
-    deleteAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);   // only while the runs list has focus
-    view_->addAction(deleteAction_);
-    deleteAction_->setStatusTip(tr("Remove the selected runs, their metrics, diagnostics and checkpoints (asks first)"));
+    run->addAction(runActions_->deleteAction());
 
-    view_->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(view_, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
-        if (!view_->indexAt(at).isValid()) return;
+    QTableView* table = runsPane_->view();
+    table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(table, &QWidget::customContextMenuRequested, this, [this, table](const QPoint& at) {
+        if (!table->indexAt(at).isValid()) return;
         QMenu menu(this);
         menu.addAction(tr("&Open"), this, [this] { showPage(Page::Live); });
-        for (QAction* action : {duplicateAction_, resumeAction_, retryAction_, cancelAction_, compareAction_})
-            menu.addAction(action);
+        menu.addActions({runActions_->duplicateAction(), runActions_->resumeAction(), runActions_->retryAction(),
+                         runActions_->cancelAction(), compareAction_});
         menu.addAction(StatusIcons::action(QStringLiteral("export")), tr("&Export report…"), this,
                        [this] { showPage(Page::Report); report_->exportWithDialog(); });
         menu.addSeparator();
-        menu.addAction(deleteAction_);
-        menu.exec(view_->viewport()->mapToGlobal(at));
+        menu.addAction(runActions_->deleteAction());
+        menu.exec(table->viewport()->mapToGlobal(at));
     });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -337,111 +278,50 @@ void MainWindow::addPlotExportMenus() {
 }
 
 void MainWindow::exportPlot(QCustomPlot* plot) {
-    QSettings settings;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), settings.value(kLastPlotDirKey).toString(),
-                                                      plotExportFilter());
-    if (path.isEmpty()) return;
-    settings.setValue(kLastPlotDirKey, QFileInfo(path).absolutePath());
-    const QString error = views::exportPlot(plot, path);
-    if (!error.isEmpty()) showError(tr("Cannot export the plot"), error);
-    else statusBar()->showMessage(tr("Plot written to %1").arg(QDir::toNativeSeparators(path)), 8000);
+    // The dialog, the remembered folder and the error box are PlotExport's, shared with every plot.
+    const QString path = exportPlotWithDialog(plot, this);
+    if (!path.isEmpty()) statusBar()->showMessage(tr("Plot written to %1").arg(QDir::toNativeSeparators(path)), 8000);
+}
+
+void MainWindow::connectSession() {
+    connect(session_, &StoreSession::opened, this, &MainWindow::onStoreOpened);
+    connect(session_, &StoreSession::aboutToClose, this, [this] { queuePanel_->setScheduler(nullptr); });
+    connect(session_, &StoreSession::closed, this, &MainWindow::onStoreClosed);
+    connect(session_, &StoreSession::runsChanged, this, &MainWindow::onRunsChanged);
+    connect(session_, &StoreSession::historyLoaded, live_, &LivePage::setHistory);
+    connect(session_, &StoreSession::pointsAppended, live_, &LivePage::appendPoints);
+    connect(session_, &StoreSession::pollFailed, this, [this](const QString& message) { statusBar()->showMessage(message); });
+    connect(session_, &StoreSession::progressed, this, &MainWindow::onProgress);
+    connect(session_, &StoreSession::runEnded, this, &MainWindow::onRunEnded);
+    connect(session_, &StoreSession::queueChanged, this, &MainWindow::updateActions);
+    connect(session_, &StoreSession::engineUnavailable, this,
+            [this](const QString& message) { showError(tr("Cannot start training"), message); });
 }
 
 bool MainWindow::openStore(const QString& path, QString* error) {
-    const QString absolute = QFileInfo(path).absoluteFilePath();
-    std::unique_ptr<store::Store> store;
-    try {
-        // The GUI thread opens the file first so that it is created and migrated before the
-        // readers' read-only connections and the engines see it.
-        store = std::make_unique<store::Store>(absolute.toStdString());
-    } catch (const std::exception& failure) {
-        if (error)
-            *error = tr("Cannot open the results store %1:\n%2\n\nChoose another file with File ▸ Open store…, "
-                        "or check that the folder exists and is writable.")
-                         .arg(absolute, QString::fromUtf8(failure.what()));
-        return false;
-    }
-
-    closeStore();
-    store_ = std::move(store);
-    storePath_ = absolute;
-    try {
-        scheduler_ = new RunScheduler(storePath_, options_.enginePath.isEmpty() ? RunScheduler::defaultEnginePath()
-                                                                                 : options_.enginePath,
-                                      this);
-    } catch (const std::exception& failure) {
-        if (error) *error = tr("Cannot open %1 for training runs: %2").arg(storePath_, QString::fromUtf8(failure.what()));
-        store_.reset();
-        storePath_.clear();
-        updateStatusBar();
-        return false;
-    }
-    scheduler_->setMaxConcurrent(QSettings().value(kConcurrencyKey, 1).toInt());
-    connect(scheduler_, &RunScheduler::progressed, this, &MainWindow::onProgress);
-    connect(scheduler_, &RunScheduler::runEnded, this, &MainWindow::onRunEnded);
-    connect(scheduler_, &RunScheduler::queueChanged, this, &MainWindow::updateActions);
-    connect(scheduler_, &RunScheduler::engineUnavailable, this,
-            [this](const QString& message) { showError(tr("Cannot start training"), message); });
-    queuePanel_->setScheduler(scheduler_);
-
-    pollerThread_ = new QThread(this);
-    pollerThread_->setObjectName(QStringLiteral("StorePoller"));
-    poller_ = new StorePoller(storePath_, options_.pollIntervalMs);
-    poller_->moveToThread(pollerThread_);
-    connect(pollerThread_, &QThread::started, poller_, &StorePoller::start);
-    connect(pollerThread_, &QThread::finished, poller_, &QObject::deleteLater);
-    connect(this, &MainWindow::watchedRunsChanged, poller_, &StorePoller::watchRuns);
-    connect(poller_, &StorePoller::runsChanged, this, &MainWindow::onRunsChanged);
-    connect(poller_, &StorePoller::historyLoaded, live_, &LivePage::setHistory);
-    connect(poller_, &StorePoller::pointsAppended, live_, &LivePage::appendPoints);
-    connect(poller_, &StorePoller::failed, this, [this](const QString& message) { statusBar()->showMessage(message); });
-    pollerThread_->start();
-
-    feedThread_ = new QThread(this);
-    feedThread_->setObjectName(QStringLiteral("DiagnosticsFeed"));
-    feed_ = new DiagnosticsFeed(storePath_, options_.pollIntervalMs);
-    feed_->moveToThread(feedThread_);
-    connect(feedThread_, &QThread::started, feed_, &DiagnosticsFeed::start);
-    connect(feedThread_, &QThread::finished, feed_, &QObject::deleteLater);
-    live_->diagnostics()->setFeed(feed_);
-    feedThread_->start();
-
-    designer_->setStorePath(storePath_);
-    compare_->setStorePath(storePath_);
-    report_->setStorePath(storePath_);
-    pagesShowRuns_.clear();
-
-    selectFirstListedRun_ = true;
-    QSettings().setValue(kLastStoreKey, storePath_);
-    rememberRecentStore(storePath_);
-    setWindowTitle(plainWindowTitle(tr("%1 — Distillery").arg(QFileInfo(storePath_).fileName())));
-    if (options_.trainQueuedRuns) scheduler_->enqueueQueuedRuns();
+    const bool opened = session_->open(path, QSettings().value(kConcurrencyKey, 1).toInt(), error);
     updateStatusBar();
-    updateActions();
-    return true;
+    if (opened) updateActions();
+    return opened;
 }
 
-void MainWindow::closeStore() {
-    for (QThread** thread : {&pollerThread_, &feedThread_}) {
-        if (!*thread) continue;
-        (*thread)->quit();
-        (*thread)->wait();   // the reader is deleted on the thread's way out (deleteLater)
-        delete *thread;
-        *thread = nullptr;
-    }
-    poller_ = nullptr;
-    feed_ = nullptr;
-    if (scheduler_) {
-        queuePanel_->setScheduler(nullptr);
-        scheduler_->disconnect(this);
-        delete scheduler_;   // stops the training engines: their runs are marked killed and can be resumed
-        scheduler_ = nullptr;
-    }
-    store_.reset();
-    storePath_.clear();
-    model_->clear();
+void MainWindow::onStoreOpened() {
+    const QString path = session_->path();
+    queuePanel_->setScheduler(session_->scheduler());
+    live_->diagnostics()->setFeed(session_->feed());
+    designer_->setStorePath(path);
+    compare_->setStorePath(path);
+    report_->setStorePath(path);
+    pagesShowRuns_.clear();
+    runsPane_->clear();
+    setWindowTitle(plainWindowTitle(tr("%1 — Distillery").arg(QFileInfo(path).fileName())));
+}
+
+void MainWindow::closeStore() { session_->close(); }
+
+void MainWindow::onStoreClosed() {
+    runsPane_->clear();
     live_->showRun(0, QString());
-    pendingSelection_ = 0;
 }
 
 void MainWindow::openStoreDialog() {
@@ -450,16 +330,16 @@ void MainWindow::openStoreDialog() {
     dialog.setAcceptMode(QFileDialog::AcceptOpen);
     dialog.setNameFilters({tr("Results stores (*.sqlite *.db)"), tr("All files (*)")});
     dialog.setDefaultSuffix(QStringLiteral("sqlite"));
-    if (!storePath_.isEmpty()) dialog.setDirectory(QFileInfo(storePath_).absolutePath());
+    if (!storePath().isEmpty()) dialog.setDirectory(QFileInfo(storePath()).absolutePath());
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
     const QString path = dialog.selectedFiles().first();
 
-    if (scheduler_ && scheduler_->isBusy()) {
+    if (scheduler() && scheduler()->isBusy()) {
         const auto answer = askPlain(
             this, tr("Stop the training runs?"),
             tr("Training in the current store: %1. Opening another store stops them after their current step "
                "(they are marked killed and can be resumed later). Open %2 anyway?")
-                .arg(counted(scheduler_->runningRuns().size(), tr("run"), tr("runs")), QFileInfo(path).fileName()));
+                .arg(counted(scheduler()->runningRuns().size(), tr("run"), tr("runs")), QFileInfo(path).fileName()));
         if (answer != QMessageBox::Yes) return;
     }
     QString error;
@@ -467,34 +347,24 @@ void MainWindow::openStoreDialog() {
 }
 
 QList<qint64> MainWindow::queueRunsFromSpecFile(const QString& path, QString* error) {
-    if (!store_) {
-        if (error) *error = tr("No results store is open. Open or create one with File ▸ Open store… first.");
-        return {};
-    }
-    const spec::ExperimentParse parsed = spec::parseExperimentFile(path.toStdString());
-    if (!parsed.ok()) {
-        if (error)
-            *error = tr("%1 has %2; no run was queued. Fix these fields and open the file again:\n\n%3")
-                         .arg(QDir::toNativeSeparators(path), counted(parsed.errors.size(), tr("error"), tr("errors")),
-                              QString::fromStdString(parsed.errorText()));
-        return {};
-    }
-    if (parsed.runs.empty()) {
-        if (error) *error = tr("%1 holds no runs. Add a run spec, or a \"runs\" list of them.").arg(path);
-        return {};
-    }
-    QList<qint64> ids;
-    try {
-        for (const spec::RunSpec& run : parsed.runs) ids.append(spec::queueRun(*store_, run));
-    } catch (const std::exception& failure) {
-        if (error)
-            *error = tr("Queued %1 of the %2 runs of %3, then writing to %4 failed: %5")
-                         .arg(ids.size()).arg(parsed.runs.size()).arg(path, storePath_, QString::fromUtf8(failure.what()));
-    }
-    if (options_.trainQueuedRuns)
-        for (qint64 id : ids) scheduler_->enqueue(id);
+    const QList<qint64> ids = session_->queueRunsFromSpecFile(path, error);
     if (!ids.isEmpty()) selectRun(ids.first());
     return ids;
+}
+
+QList<qint64> MainWindow::queueRunSpecs(const QList<QByteArray>& specJsons, QString* error) {
+    const QList<qint64> ids = session_->queueRunSpecs(specJsons, error);
+    if (!ids.isEmpty()) selectRun(ids.first());
+    return ids;
+}
+
+void MainWindow::reportQueued(const QList<qint64>& ids, const QString& sourceFile) {
+    QString message = sourceFile.isEmpty()
+                          ? tr("Queued %1").arg(counted(ids.size(), tr("run"), tr("runs")))
+                          : tr("Queued %1 from %2").arg(counted(ids.size(), tr("run"), tr("runs")),
+                                                         QFileInfo(sourceFile).fileName());
+    if (!session_->options().trainQueuedRuns) message += tr(" (this window trains nothing: started with --no-queue)");
+    statusBar()->showMessage(message, 8000);
 }
 
 void MainWindow::newRunsFromSpecDialog() {
@@ -510,122 +380,38 @@ void MainWindow::newRunsFromSpecDialog() {
         showError(tr("Cannot queue runs from %1").arg(QFileInfo(path).fileName()), error);
         if (ids.isEmpty()) return;
     }
-    QString message = tr("Queued %1 from %2").arg(counted(ids.size(), tr("run"), tr("runs")), QFileInfo(path).fileName());
-    if (!options_.trainQueuedRuns) message += tr(" (this window trains nothing: started with --no-queue)");
-    statusBar()->showMessage(message, 8000);
+    reportQueued(ids, path);
 }
 
-void MainWindow::selectRun(qint64 runId) {
-    const int row = model_->rowOfRun(runId);
-    if (row < 0) {
-        pendingSelection_ = runId;   // selected once the poller lists it
-        return;
-    }
-    const QModelIndex index = proxy_->mapFromSource(model_->index(row, 0));
-    view_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    view_->scrollTo(index);
-}
+RunsTableModel* MainWindow::runsModel() const { return runsPane_->model(); }
 
-void MainWindow::selectRuns(const QList<qint64>& runIds) {
-    QItemSelection selection;
-    QModelIndex first;
-    for (qint64 id : runIds) {
-        const int row = model_->rowOfRun(id);
-        if (row < 0) continue;
-        const QModelIndex index = proxy_->mapFromSource(model_->index(row, 0));
-        if (!index.isValid()) continue;
-        if (!first.isValid()) first = index;
-        selection.select(index, index);
-    }
-    if (!first.isValid()) return;
-    view_->selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
-    view_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    onSelectionChanged();
-}
+QTableView* MainWindow::runsView() const { return runsPane_->view(); }
 
-void MainWindow::setRunsFilter(const QString& text) { filter_->setText(text); }
+void MainWindow::selectRun(qint64 runId) { runsPane_->selectRun(runId); }
 
-qint64 MainWindow::selectedRun() const {
-    const QModelIndex current = view_->currentIndex();
-    return current.isValid() ? current.data(RunsTableModel::RunIdRole).toLongLong() : 0;
-}
+void MainWindow::selectRuns(const QList<qint64>& runIds) { runsPane_->selectRuns(runIds); }
 
-QList<qint64> MainWindow::selectedRuns() const {
-    QList<qint64> ids;
-    for (const QModelIndex& index : view_->selectionModel()->selectedRows())
-        ids.append(index.data(RunsTableModel::RunIdRole).toLongLong());
-    return ids;
-}
+void MainWindow::setRunsFilter(const QString& text) { runsPane_->setFilterText(text); }
 
-void MainWindow::deleteSelectedRuns() {
-    if (!store_) return;
-    QList<qint64> ids = selectedRuns();
-    if (ids.isEmpty()) return;
-    QStringList names;
-    for (qint64 id : ids) {
-        const RunListEntry* entry = model_->entryOfRun(id);
-        if (!entry) continue;
-        if (entry->run.status == store::RunStatus::Running) {
-            showError(tr("Cannot delete a running run"),
-                      tr("Run “%1” is training. Cancel it first (Run ▸ Cancel), then delete it.")
-                          .arg(QString::fromStdString(entry->run.name)));
-            return;
-        }
-        names.append(QStringLiteral("%1 (id %2)").arg(QString::fromStdString(entry->run.name), QString::number(id)));
-    }
-    const QString question =
-        tr("Delete %1 from %2?\n\n%3\n\nTheir metrics, diagnostics and checkpoint files are removed for good.")
-            .arg(counted(names.size(), tr("run"), tr("runs")), QFileInfo(storePath_).fileName(),
-                 names.mid(0, 12).join(QStringLiteral("\n")) + (names.size() > 12 ? QStringLiteral("\n…") : QString()));
-    if (askPlain(this, tr("Delete runs?"), question) != QMessageBox::Yes) return;
-    try {
-        for (qint64 id : ids) {
-            if (scheduler_) scheduler_->cancel(id);   // a queued one must not start while it disappears
-            for (const store::CheckpointRow& checkpoint : store_->checkpoints(id))
-                QFile::remove(QString::fromStdString(checkpoint.path));
-            store_->deleteRun(id);
-        }
-    } catch (const std::exception& failure) {
-        showError(tr("Cannot delete runs"), tr("Deleting from %1 failed: %2").arg(storePath_, QString::fromUtf8(failure.what())));
-    }
-    if (poller_) QMetaObject::invokeMethod(poller_, &StorePoller::pollNow, Qt::QueuedConnection);
-}
+qint64 MainWindow::selectedRun() const { return runsPane_->selectedRun(); }
 
-void MainWindow::rememberRecentStore(const QString& path) {
-    QSettings settings;
-    QStringList recent = settings.value(kRecentStoresKey).toStringList();
-    recent.removeAll(path);
-    recent.prepend(path);
-    settings.setValue(kRecentStoresKey, QStringList(recent.mid(0, kRecentStoresKept)));
-}
+QList<qint64> MainWindow::selectedRuns() const { return runsPane_->selectedRuns(); }
+
+void MainWindow::deleteSelectedRuns() { runActions_->deleteSelectedRuns(); }
+
+void MainWindow::duplicateSelectedRun() { runActions_->duplicateSelectedRun(); }
 
 void MainWindow::fillRecentStoresMenu() {
     recentMenu_->clear();
-    const QStringList recent = QSettings().value(kRecentStoresKey).toStringList();
+    const QStringList recent = StoreSession::recentStores();
     for (const QString& path : recent) {
         QAction* action = recentMenu_->addAction(plainMnemonicText(QDir::toNativeSeparators(path)), this, [this, path] {
             QString error;
             if (!openStore(path, &error)) showError(tr("Cannot open store"), error);
         });
-        action->setEnabled(QFileInfo::exists(path) && path != storePath_);
+        action->setEnabled(QFileInfo::exists(path) && path != storePath());
     }
     if (recent.isEmpty()) recentMenu_->addAction(tr("(no stores opened yet)"))->setEnabled(false);
-}
-
-void MainWindow::cancelSelectedRun() {
-    const qint64 runId = selectedRun();
-    const RunListEntry* entry = model_->entryOfRun(runId);
-    if (!entry || !scheduler_) return;
-    const bool running = entry->run.status == store::RunStatus::Running;
-    const QString name = QString::fromStdString(entry->run.name);
-    const QString consequence =
-        running ? tr("The engine finishes its current step, saves a checkpoint and marks the run killed; "
-                     "it can be resumed later. Cancelling again stops the engine at once, without a checkpoint.")
-                : tr("It will not be trained and is marked killed.");
-    if (askPlain(this, tr("Cancel run?"), tr("Cancel run “%1”?\n\n%2").arg(name, consequence)) != QMessageBox::Yes)
-        return;
-    QString why;
-    if (!scheduler_->cancel(runId, &why)) showError(tr("Cannot cancel “%1”").arg(name), why);
 }
 
 void MainWindow::showAbout() {
@@ -648,70 +434,9 @@ void MainWindow::showError(const QString& title, const QString& text, const QStr
     box->open();
 }
 
-QList<qint64> MainWindow::queueRunSpecs(const QList<QByteArray>& specJsons, QString* error) {
-    if (!store_) {
-        if (error) *error = tr("No results store is open. Open or create one with File ▸ Open store… first.");
-        return {};
-    }
-    // Every spec is checked before any is queued: a half-queued experiment is worse than none.
-    std::vector<spec::RunSpec> specs;
-    QStringList problems;
-    for (int i = 0; i < specJsons.size(); ++i) {
-        const spec::ParseResult parsed = spec::parseRunSpec(specJsons[i].toStdString());
-        if (parsed.ok()) specs.push_back(*parsed.spec);
-        else problems.append(tr("run %1:\n%2").arg(i + 1).arg(QString::fromStdString(parsed.errorText())));
-    }
-    if (!problems.isEmpty()) {
-        if (error) *error = tr("No run was queued; fix these fields first:\n\n%1").arg(problems.join(QStringLiteral("\n")));
-        return {};
-    }
-    QList<qint64> ids;
-    try {
-        for (const spec::RunSpec& run : specs) ids.append(spec::queueRun(*store_, run));
-    } catch (const std::exception& failure) {
-        if (error)
-            *error = tr("Queued %1 of the %2 runs, then writing to %3 failed: %4")
-                         .arg(ids.size()).arg(specs.size()).arg(storePath_, QString::fromUtf8(failure.what()));
-    }
-    if (options_.trainQueuedRuns)
-        for (qint64 id : ids) scheduler_->enqueue(id);
-    if (!ids.isEmpty()) selectRun(ids.first());
-    if (poller_) QMetaObject::invokeMethod(poller_, &StorePoller::pollNow, Qt::QueuedConnection);
-    return ids;
-}
-
 void MainWindow::loadSpecIntoDesigner() {
     designer_->loadSpec();
     showPage(Page::Design);
-}
-
-void MainWindow::duplicateSelectedRun() {
-    const qint64 runId = selectedRun();
-    if (!store_ || !runId) return;
-    std::optional<store::RunRow> row;
-    try {
-        row = store_->run(runId);
-    } catch (const std::exception& failure) {
-        showError(tr("Cannot read run %1").arg(runId), QString::fromUtf8(failure.what()));
-        return;
-    }
-    if (!row) return;
-    designer_->loadSpecJson(QByteArray::fromStdString(row->specJson));
-    showPage(Page::Design);
-    statusBar()->showMessage(tr("The designer holds a copy of “%1”: change it, then queue it (Ctrl+R)")
-                                 .arg(QString::fromStdString(row->name)), 8000);
-}
-
-void MainWindow::resumeSelectedRun() {
-    const qint64 runId = selectedRun();
-    QString why;
-    if (scheduler_ && runId && !scheduler_->resume(runId, &why)) showError(tr("Cannot resume run %1").arg(runId), why);
-}
-
-void MainWindow::retrySelectedRun() {
-    const qint64 runId = selectedRun();
-    QString why;
-    if (scheduler_ && runId && !scheduler_->retry(runId, &why)) showError(tr("Cannot retry run %1").arg(runId), why);
 }
 
 void MainWindow::showPage(Page page) { pages_->setCurrentIndex(static_cast<int>(page)); }
@@ -735,24 +460,10 @@ void MainWindow::pushSelectionToPages() {
 }
 
 void MainWindow::onRunsChanged(const RunList& runs) {
-    model_->setRuns(runs);
     designer_->setStoreRuns(runs);
     queuePanel_->setRuns(runs);
-    if (pendingSelection_ && model_->rowOfRun(pendingSelection_) >= 0) {
-        const qint64 runId = pendingSelection_;
-        pendingSelection_ = 0;
-        selectRun(runId);
-    } else if (selectFirstListedRun_ && !view_->currentIndex().isValid() && !runs.isEmpty()) {
-        // On opening a store, show what is happening: a run this window trains, else the newest
-        // running run, else the newest run.
-        qint64 first = scheduler_ ? scheduler_->activeRun() : 0;
-        for (const RunListEntry& entry : runs) {
-            if (first) break;
-            if (entry.run.status == store::RunStatus::Running) first = entry.run.id;
-        }
-        selectRun(first ? first : runs.first().run.id);
-    }
-    if (proxy_->rowCount() > 0) selectFirstListedRun_ = false;
+    // On opening a store, show what is happening: a run this window trains first.
+    runsPane_->setRuns(runs, scheduler() ? scheduler()->activeRun() : 0);
     updateHeader();
     updateStatusBar();
     updateActions();
@@ -761,17 +472,17 @@ void MainWindow::onRunsChanged(const RunList& runs) {
 void MainWindow::onSelectionChanged() {
     const qint64 runId = selectedRun();
     if (runId != live_->runId()) {
-        const RunListEntry* entry = model_->entryOfRun(runId);
+        const RunListEntry* entry = runsPane_->model()->entryOfRun(runId);
         live_->showRun(runId, entry ? QString::fromStdString(entry->run.name) : QString());
-        if (scheduler_ && runId) live_->diagnostics()->setStderrTail(runId, scheduler_->stderrTail(runId));
-        emit watchedRunsChanged(runId ? QList<qint64>{runId} : QList<qint64>{});
+        if (scheduler() && runId) live_->diagnostics()->setStderrTail(runId, scheduler()->stderrTail(runId));
+        session_->watchRuns(runId ? QList<qint64>{runId} : QList<qint64>{});
     }
     updateHeader();
     updateActions();
 }
 
 void MainWindow::onProgress(const RunProgress& progress) {
-    model_->setLiveProgress(progress);
+    runsPane_->model()->setLiveProgress(progress);
     if (progress.runId == selectedRun()) updateHeader();
 }
 
@@ -781,40 +492,35 @@ void MainWindow::onRunEnded(qint64 runId, int exitCode, bool crashed) {
     else if (exitCode != 0)
         statusBar()->showMessage(tr("The engine of run %1 exited with code %2; see the run's error.").arg(runId).arg(exitCode),
                                  10000);
-    if (scheduler_ && runId == selectedRun()) live_->diagnostics()->setStderrTail(runId, scheduler_->stderrTail(runId));
+    if (scheduler() && runId == selectedRun()) live_->diagnostics()->setStderrTail(runId, scheduler()->stderrTail(runId));
     updateActions();
 }
 
 void MainWindow::updateHeader() {
     const qint64 runId = selectedRun();
-    live_->header()->showRun(model_->entryOfRun(runId), model_->liveProgress(runId));
+    live_->header()->showRun(runsPane_->model()->entryOfRun(runId), runsPane_->model()->liveProgress(runId));
 }
 
 void MainWindow::updateStatusBar() {
     machineLabel_->setText(counted(QThread::idealThreadCount(), tr("core"), tr("cores")));
-    if (storePath_.isEmpty()) {
+    if (storePath().isEmpty()) {
         storeLabel_->setText(tr("no store open: File ▸ Open store…"));
         countsLabel_->clear();
         return;
     }
-    storeLabel_->setText(tr("store: %1").arg(QDir::toNativeSeparators(storePath_)));
+    storeLabel_->setText(tr("store: %1").arg(QDir::toNativeSeparators(storePath())));
     QString counts = tr("running %1 · queued %2")
-                         .arg(model_->countWithStatus(store::RunStatus::Running))
-                         .arg(model_->countWithStatus(store::RunStatus::Queued));
-    if (!options_.trainQueuedRuns) counts += tr(" · training off (--no-queue)");
+                         .arg(runsPane_->model()->countWithStatus(store::RunStatus::Running))
+                         .arg(runsPane_->model()->countWithStatus(store::RunStatus::Queued));
+    if (!session_->options().trainQueuedRuns) counts += tr(" · training off (--no-queue)");
     countsLabel_->setText(counts);
 }
 
 void MainWindow::updateActions() {
-    const qint64 runId = selectedRun();
-    const bool selected = store_ && runId != 0;
-    deleteAction_->setEnabled(store_ && !selectedRuns().isEmpty());
-    duplicateAction_->setEnabled(selected);
-    compareAction_->setEnabled(store_ && !selectedRuns().isEmpty());
-    cancelAction_->setEnabled(selected && scheduler_ && scheduler_->canCancel(runId));
-    resumeAction_->setEnabled(selected && scheduler_ && scheduler_->canResume(runId));
-    retryAction_->setEnabled(selected && scheduler_ && scheduler_->canRetry(runId));
-    queueAction_->setEnabled(store_ != nullptr);
+    const bool open = session_->isOpen();
+    runActions_->update();
+    compareAction_->setEnabled(open && !selectedRuns().isEmpty());
+    queueAction_->setEnabled(open);
 }
 
 void MainWindow::saveSettings() const {
@@ -829,12 +535,12 @@ void MainWindow::saveSettings() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    if (scheduler_ && scheduler_->isBusy()) {
+    if (scheduler() && scheduler()->isBusy()) {
         const auto answer = QMessageBox::question(
             this, tr("Stop the training runs?"),
             tr("Training now: %1. Quitting stops them after their current step; they are marked killed and "
                "can be resumed later (Run ▸ Resume). Queued runs stay queued for the next start. Quit?")
-                .arg(counted(scheduler_->runningRuns().size(), tr("run"), tr("runs"))));
+                .arg(counted(scheduler()->runningRuns().size(), tr("run"), tr("runs"))));
         if (answer != QMessageBox::Yes) {
             event->ignore();
             return;

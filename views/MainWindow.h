@@ -2,51 +2,39 @@
 // The desktop window (UI.md): the runs list (dock, left) and the queue (dock, bottom left); in the
 // centre the pages Design, Live, Compare and Report; the store, run counts and machine in the status bar.
 //
-// Threads: the GUI thread opens the store once (to create/migrate it, and for the rare writes of
-// queueing and deleting runs); a StorePoller and a DiagnosticsFeed, each on its own QThread, do all
-// the periodic reading; the Compare and Report pages read on workers of their own; a RunScheduler
-// trains the queued runs in engine child processes.
-#include <memory>
+// The open store, its readers and the run queue belong to a StoreSession; the window wires the
+// session's signals to its widgets and asks the user before what cannot be undone. The Compare and
+// Report pages read on workers of their own.
 
 #include <QList>
 #include <QMainWindow>
 
 #include "RunListEntry.h"
 #include "RunProgress.h"
-#include "StorePoller.h"
+#include "StoreSession.h"
 
 class QAction;
 class QCustomPlot;
 class QDockWidget;
 class QLabel;
-class QLineEdit;
 class QMenu;
 class QTabWidget;
 class QTableView;
-class QThread;
-
-namespace distillery::store {
-class Store;
-}
 
 namespace distillery::views {
 
 class ComparePage;
 class DesignerPage;
-class DiagnosticsFeed;
 class LivePage;
 class QueuePanel;
 class ReportPage;
+class RunActions;
 class RunScheduler;
-class RunsFilterProxy;
+class RunsPane;
 class RunsTableModel;
 
 // Outside the class: a nested struct's member initialisers cannot serve as a default argument there.
-struct MainWindowOptions {
-    bool trainQueuedRuns = true;     // false: show the store, start no engine (--no-queue)
-    QString enginePath;              // empty: RunScheduler::defaultEnginePath()
-    int pollIntervalMs = StorePoller::kDefaultIntervalMs;
-};
+using MainWindowOptions = StoreSessionOptions;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -60,7 +48,7 @@ public:
     // Opens (creating if needed) a results store and shows its runs. On failure returns false and
     // sets *error to a message for the user; the previous store stays open.
     bool openStore(const QString& path, QString* error);
-    QString storePath() const { return storePath_; }
+    QString storePath() const { return session_->path(); }
 
     // Parses and validates an experiment/spec file and queues all its runs (none when any field is
     // wrong); returns their ids, or an empty list with *error listing every error with its field path.
@@ -81,18 +69,15 @@ public:
     void showPage(Page page);
     Page currentPage() const;
 
-    RunsTableModel* runsModel() const { return model_; }
-    QTableView* runsView() const { return view_; }
+    RunsTableModel* runsModel() const;
+    QTableView* runsView() const;
     DesignerPage* designer() const { return designer_; }
     LivePage* livePage() const { return live_; }
     ComparePage* comparePage() const { return compare_; }
     ReportPage* reportPage() const { return report_; }
     QueuePanel* queuePanel() const { return queuePanel_; }
-    RunScheduler* scheduler() const { return scheduler_; }
-
-signals:
-    void watchedRunsChanged(const QList<qint64>& runIds);
-    void diagnosticsRunChanged(qint64 runId);
+    RunScheduler* scheduler() const { return session_->scheduler(); }
+    StoreSession* session() const { return session_; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -103,17 +88,17 @@ private:
     void createQueueDock();
     void createActions();
     void addPlotExportMenus();
+    void connectSession();
+    void onStoreOpened();
+    void onStoreClosed();
     void closeStore();
     void openStoreDialog();
     void newRunsFromSpecDialog();
     void loadSpecIntoDesigner();
-    void cancelSelectedRun();
-    void resumeSelectedRun();
-    void retrySelectedRun();
-    void rememberRecentStore(const QString& path);
     void fillRecentStoresMenu();
     void exportPlot(QCustomPlot* plot);
     void showAbout();
+    void reportQueued(const QList<qint64>& ids, const QString& sourceFile);
 
     void onRunsChanged(const RunList& runs);
     void onSelectionChanged();
@@ -128,19 +113,9 @@ private:
     void showError(const QString& title, const QString& text, const QString& details = {});
     void saveSettings() const;
 
-    Options options_;
-    QString storePath_;
-    std::unique_ptr<store::Store> store_;
-    QThread* pollerThread_ = nullptr;
-    StorePoller* poller_ = nullptr;
-    QThread* feedThread_ = nullptr;
-    DiagnosticsFeed* feed_ = nullptr;
-    RunScheduler* scheduler_ = nullptr;
+    StoreSession* session_ = nullptr;
 
-    RunsTableModel* model_ = nullptr;
-    RunsFilterProxy* proxy_ = nullptr;
-    QLineEdit* filter_ = nullptr;
-    QTableView* view_ = nullptr;
+    RunsPane* runsPane_ = nullptr;
     QDockWidget* runsDock_ = nullptr;
     QDockWidget* queueDock_ = nullptr;
     QueuePanel* queuePanel_ = nullptr;
@@ -152,17 +127,11 @@ private:
     QLabel* storeLabel_ = nullptr;
     QLabel* countsLabel_ = nullptr;
     QLabel* machineLabel_ = nullptr;
-    QAction* cancelAction_ = nullptr;
-    QAction* resumeAction_ = nullptr;
-    QAction* retryAction_ = nullptr;
-    QAction* duplicateAction_ = nullptr;
-    QAction* deleteAction_ = nullptr;
+    RunActions* runActions_ = nullptr;
     QAction* queueAction_ = nullptr;
     QAction* compareAction_ = nullptr;
     QMenu* recentMenu_ = nullptr;
 
-    qint64 pendingSelection_ = 0;     // a run to select as soon as the poller lists it
-    bool selectFirstListedRun_ = true;
     QList<qint64> pagesShowRuns_;     // the selection Compare and Report were last given
 };
 

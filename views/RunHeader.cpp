@@ -79,7 +79,7 @@ void RunHeader::showRun(const RunListEntry* entry, const std::optional<RunProgre
     const bool running = run.status == store::RunStatus::Running;
     double progress = run.progress;
     if (run.status == store::RunStatus::Finished) progress = 1.0;
-    if (live && running) progress = live->progress;
+    if (live && running) progress = live->fraction;
     progress_->setVisible(running || run.status == store::RunStatus::Finished);
     progress_->setValue(qBound(0, qRound(progress * 1000), 1000));
 

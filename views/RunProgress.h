@@ -1,23 +1,14 @@
 #pragma once
-// One progress line of the engine (`--progress json`), parsed. A plain value type for signals.
-#include <cstdint>
-
+// One progress line of the engine (`--progress json`), parsed: the line declared in
+// spec/ProgressLine.h, as a value type for signals.
 #include <QMetaType>
+
+#include "spec/ProgressLine.h"
 
 namespace distillery::views {
 
-struct RunProgress {
-    qint64 runId = 0;
-    int epoch = 0;
-    int epochs = 0;
-    qint64 step = 0;
-    qint64 totalSteps = 0;
-    double loss = 0;
-    double acc = 0;            // percent
-    double etaSeconds = -1;    // < 0: unknown
-    double progress = 0;       // 0..1
-};
+using RunProgress = spec::ProgressLine;
 
 }  // namespace distillery::views
 
-Q_DECLARE_METATYPE(distillery::views::RunProgress)
+Q_DECLARE_METATYPE(distillery::spec::ProgressLine)

@@ -35,7 +35,7 @@ int RunsTableModel::columnCount(const QModelIndex& parent) const {
 
 double RunsTableModel::displayedProgress(const RunListEntry& entry) const {
     auto live = liveProgress_.constFind(entry.run.id);
-    return live != liveProgress_.constEnd() ? live->progress : entry.run.progress;
+    return live != liveProgress_.constEnd() ? live->fraction : entry.run.progress;
 }
 
 QVariant RunsTableModel::data(const QModelIndex& index, int role) const {

@@ -5,6 +5,7 @@
 #include <QTimer>
 
 #include "RunProgress.h"
+#include "store/Results.h"
 #include "store/Store.h"
 
 namespace distillery::views {
@@ -76,8 +77,8 @@ void StorePoller::pollRuns() {
             } else {
                 summaries.status = row.status;
                 summaries.heartbeat = row.heartbeat;
-                if (auto val = store_->summary(row.id, "val/acc1")) summaries.bestValAcc = val->maxValue;
-                if (auto test = store_->summary(row.id, "test/acc1")) summaries.lastTestAcc = test->lastValue;
+                if (auto val = store_->summary(row.id, store::metric::kValAcc1)) summaries.bestValAcc = val->maxValue;
+                if (auto test = store_->summary(row.id, store::metric::kTestAcc1)) summaries.lastTestAcc = test->lastValue;
             }
             cache[row.id] = summaries;
             RunListEntry entry;

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,22 +10,22 @@
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <unistd.h>
 
 #include "BarProgress.h"
 #include "JsonProgress.h"
 #include "engine/Checkpoint.h"
 #include "engine/Device.h"
+#include "engine/PairDescriber.h"
 #include "engine/StateDictExport.h"
 #include "engine/Trainer.h"
-#include "methods/Distiller.h"
 #include "models/ModelRegistry.h"
-#include "models/TorchScriptNet.h"
 #include "spec/Catalog.h"
-#include "spec/JsonText.h"
+#include "spec/DescribeProtocol.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
+#include "store/Results.h"
+#include "store/RunLifecycle.h"
 #include "store/Store.h"
 
 using namespace distillery;
@@ -64,12 +63,6 @@ engine::Outcome train(store::Store& store, int64_t runId, const spec::RunSpec& s
     return trainer.run();
 }
 
-int64_t parameterCount(torch::nn::Module& net) {
-    int64_t count = 0;
-    for (const auto& p : net.parameters()) count += p.numel();
-    return count;
-}
-
 int exitCode(engine::Outcome outcome) { return outcome == engine::Outcome::Failed ? 1 : 0; }
 
 std::optional<store::RunRow> existingRun(const store::Store& store, int64_t runId) {
@@ -89,33 +82,20 @@ std::optional<spec::RunSpec> specOfRun(const store::RunRow& row) {
     return parsed.spec;
 }
 
-// The test accuracy at the epoch whose validation accuracy was best: the number a paper would report.
-std::optional<double> testAccAtBestVal(const store::Store& store, int64_t runId) {
-    const auto val = store.metrics(runId, "val/acc1");
-    const auto test = store.metrics(runId, "test/acc1");
-    if (val.empty() || test.empty()) return std::nullopt;
-    size_t best = 0;
-    for (size_t i = 1; i < val.size(); ++i)
-        if (val[i].value > val[best].value) best = i;
-    for (const auto& t : test)
-        if (t.step == val[best].step) return t.value;
-    return std::nullopt;
-}
-
 void printSummary(const store::Store& store, const std::vector<int64_t>& runIds) {
     std::printf("\n%-26s %-8s %-24s %-6s %8s %12s %10s %7s\n", "run", "status", "teacher -> student", "method",
                 "best val", "test@bestval", "last test", "time");
     for (int64_t id : runIds) {
         const auto row = store.run(id);
         if (!row) continue;
-        const auto val = store.summary(id, "val/acc1");
-        const auto test = store.summary(id, "test/acc1");
-        const auto atBest = testAccAtBestVal(store, id);
+        // The number a paper reports: the test accuracy at the epoch whose validation accuracy was best.
+        const store::ValidationSelection result = store::selectByValidation(
+            store.metrics(id, store::metric::kValAcc1), store.metrics(id, store::metric::kTestAcc1));
         const std::string pair = (row->teacher.empty() ? std::string("-") : row->teacher) + " -> " + row->student;
         char bestVal[16] = "-", testBest[16] = "-", lastTest[16] = "-", wall[16] = "-";
-        if (val) std::snprintf(bestVal, sizeof bestVal, "%.2f%%", val->best());
-        if (atBest) std::snprintf(testBest, sizeof testBest, "%.2f%%", *atBest);
-        if (test) std::snprintf(lastTest, sizeof lastTest, "%.2f%%", test->lastValue);
+        if (result.bestVal) std::snprintf(bestVal, sizeof bestVal, "%.2f%%", *result.bestVal);
+        if (result.testAtBestVal) std::snprintf(testBest, sizeof testBest, "%.2f%%", *result.testAtBestVal);
+        if (result.lastTest) std::snprintf(lastTest, sizeof lastTest, "%.2f%%", *result.lastTest);
         if (row->startedAt && row->finishedAt)
             std::snprintf(wall, sizeof wall, "%.0f s", *row->finishedAt - *row->startedAt);
         std::printf("%-26s %-8s %-24s %-6s %8s %12s %10s %7s\n", row->name.c_str(), store::statusName(row->status).c_str(),
@@ -188,7 +168,11 @@ int reclaimAndTrain(int64_t runId, const EngineOptions& options, bool resume) {
     if (!row) return 1;
     const auto spec = specOfRun(*row);
     if (!spec) return 1;
-    const store::Claim claim = store.reclaimRun(runId, getpid(), store::hostName(), deviceLabel(*spec));
+    // A finished or queued run is refused by the lifecycle rules the GUI's queue shares
+    // (store/RunLifecycle.h) without taking the write lock; reclaimRun checks again under it.
+    store::Claim claim;
+    if (const auto refusal = store::reclaimRefusal(*row, store.path())) claim.refusal = *refusal;
+    else claim = store.reclaimRun(runId, getpid(), store::hostName(), deviceLabel(*spec));
     if (!claim) {
         std::fprintf(stderr, "%s: %s\n", resume ? "resume" : "retry", claim.refusal.c_str());
         return 1;
@@ -209,12 +193,8 @@ int exportStateDict(int64_t runId, const std::string& db, const std::string& out
     if (!row) return 1;
     const auto spec = specOfRun(*row);
     if (!spec) return 1;
-    std::string best, latest;
-    for (const auto& c : store.checkpoints(runId)) {
-        if (c.kind == "best") best = c.path;
-        if (c.kind == "last") latest = c.path;
-    }
-    const std::string from = last || best.empty() ? latest : best;
+    const spec::RunCheckpoints checkpoints = spec::runCheckpoints(store, runId);
+    const std::string from = last ? checkpoints.last : checkpoints.preferred();
     if (from.empty()) {
         std::fprintf(stderr, "run %lld has no checkpoint yet: it has not finished an epoch\n", static_cast<long long>(runId));
         return 1;
@@ -226,7 +206,7 @@ int exportStateDict(int64_t runId, const std::string& db, const std::string& out
     std::printf("wrote %s: the %s weights of run %lld (\"%s\", %s checkpoint) as a PyTorch state_dict;\n"
                 "load it with: model.load_state_dict(torch.load(\"%s\"))\n",
                 out.c_str(), spec->studentModel.c_str(), static_cast<long long>(runId), row->name.c_str(),
-                from == best ? "best" : "last", out.c_str());
+                from == checkpoints.best ? "best" : "last", out.c_str());
     return 0;
 }
 
@@ -250,16 +230,14 @@ int listModels(int64_t channels, int64_t size, int64_t classes) {
                 static_cast<long long>(size), static_cast<long long>(size), static_cast<long long>(classes));
     for (const auto& info : models::modelInfos()) {
         auto net = models::createModel(info.name, channels, classes);
-        net->eval();
-        const int64_t parameters = parameterCount(*net);
-        const auto features = net->forwardFeatures(torch::zeros({1, channels, size, size}));
+        const auto described =
+            engine::describeNet(info.name, *net, engine::parameterCount(*net), {channels, size, size, classes});
         std::string stages;
-        for (size_t i = 0; i < features.stages.size(); ++i) {
-            const auto s = features.stages[i].sizes();
-            stages += (i ? "  " : "") + std::to_string(s[1]) + "x" + std::to_string(s[2]) + "x" + std::to_string(s[3]);
-        }
+        for (const auto& s : described.stages)
+            stages += (stages.empty() ? "" : "  ") + std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" +
+                      std::to_string(s.width);
         std::printf("%-13s %10lld params  stages: %s\n              %s\n", info.name.c_str(),
-                    static_cast<long long>(parameters), stages.c_str(), info.description.c_str());
+                    static_cast<long long>(described.params), stages.c_str(), info.description.c_str());
     }
     return 0;
 }
@@ -291,115 +269,6 @@ int listMethods() {
     return 0;
 }
 
-namespace {
-
-using nlohmann::json;
-
-// Errors thrown while building a net or a method name their field in front ("fitnet.stage: …",
-// "teacher.torchscript: …"); the designer shows each under its field, so the prefix becomes the path.
-// A method's own name stands for the method object ("fitnet.stage" → "method.stage").
-spec::SpecError errorAt(const std::string& fallbackPath, const std::string& methodName, const std::string& message) {
-    static const std::regex prefixed(R"(^([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+)*): )");
-    std::smatch match;
-    if (std::regex_search(message, match, prefixed)) {
-        const std::string head = match[1].str(), rest = match[2].str();
-        if (head == "teacher") return {head + rest, message};
-        if (head == methodName) return {"method" + rest, message};
-    }
-    if (message.rfind(methodName + " path ", 0) == 0) return {"method.paths", message};   // multipath's paths
-    return {fallbackPath, message};
-}
-
-// The training images a data spec yields, known without reading files: sizes a method's memory bank.
-int64_t estimatedTrainSize(const spec::DataSpec& data) {
-    if (data.trainSubset > 0) return data.trainSubset;
-    const int64_t files = data.name == "synthetic" ? data.trainSize
-                          : data.name == "cifar10" || data.name == "cifar100" ? 50000
-                                                                               : 60000;
-    return std::max<int64_t>(2, files - (data.name == "synthetic" ? 0 : data.valSize));
-}
-
-json netJson(const std::string& model, models::StagedNet& net, int64_t parameters, const spec::DataShape& shape) {
-    json stages = json::array();
-    if (net.numStages() > 0) {
-        torch::NoGradGuard noGrad;
-        models::EvalModeScope eval(net);
-        const auto features = net.forwardFeatures(torch::zeros({1, shape.channels, shape.height, shape.width}));
-        for (const auto& s : features.stages)
-            stages.push_back({{"channels", s.size(1)}, {"height", s.size(2)}, {"width", s.size(3)}});
-    }
-    return {{"model", model}, {"params", parameters}, {"stages", stages}};
-}
-
-struct BuiltTeacher {
-    std::shared_ptr<models::StagedNet> net;
-    json description;
-};
-
-// The teacher's network without its weights: the zoo model named in the spec, the model a finished
-// run of the store trained, or the TorchScript file (whose weights come with it). Throws with the field.
-BuiltTeacher buildTeacher(const spec::TeacherSpec& teacher, const spec::DataShape& shape, const std::string& db) {
-    if (!teacher.torchscript.empty()) {
-        auto net = std::make_shared<models::TorchScriptNet>(teacher.torchscript, teacher.stem, teacher.stages,
-                                                            teacher.classifier, shape.channels, shape.height,
-                                                            shape.width);
-        // The jit module's parameters are not the StagedNet's own: count them in the file.
-        int64_t parameters = 0;
-        for (const auto& p : torch::jit::load(teacher.torchscript, torch::kCPU).parameters()) parameters += p.numel();
-        const std::string file = std::filesystem::path(teacher.torchscript).filename().string();
-        return {net, netJson("torchscript " + file, *net, parameters, shape)};
-    }
-    std::string model = teacher.model;
-    if (teacher.runId || !teacher.runName.empty()) {
-        const std::string field = teacher.runId ? "teacher.run_id" : "teacher.run_name";
-        if (db.empty())
-            throw std::runtime_error(field + ": names a run of a store, but no store was given (describe --db FILE)");
-        store::Store store(db, /*readOnly=*/true);
-        const auto row = teacher.runId ? store.run(*teacher.runId) : store.latestFinishedRunNamed(teacher.runName);
-        if (!row)
-            throw std::runtime_error(field + ": " +
-                                     (teacher.runId ? "there is no run " + std::to_string(*teacher.runId)
-                                                    : "there is no finished run named \"" + teacher.runName + "\"") +
-                                     " in " + db + "; pick a finished run of this store");
-        if (row->status != store::RunStatus::Finished)
-            throw std::runtime_error(field + ": run " + std::to_string(row->id) + " (\"" + row->name + "\") is " +
-                                     store::statusName(row->status) + ", not finished; wait for it or pick a finished run");
-        model = row->student;
-    }
-    auto net = models::createModel(model, shape.channels, shape.numClasses);
-    return {net, netJson(model, *net, parameterCount(*net), shape)};
-}
-
-// What the method inserts at a spot. Convolutional connectors map the student's channels onto the
-// teacher's, so the channel counts are appended when the text does not give them already.
-std::string connectorText(const methods::Spot& spot, int64_t studentStage, int64_t teacherStage,
-                          const models::StagedNet& student, const models::StagedNet& teacher) {
-    if (spot.connector.empty()) return "none";
-    const bool mapsStudentChannels = spot.connector.find("conv") != std::string::npos &&
-                                     spot.connector.find("→") == std::string::npos &&
-                                     spot.connector.find("adaptive module") == std::string::npos;
-    if (!mapsStudentChannels || studentStage < 0 || teacherStage < 0) return spot.connector;
-    return spot.connector + ", " + std::to_string(student.stageChannels(studentStage)) + "→" +
-           std::to_string(teacher.stageChannels(teacherStage));
-}
-
-json errorJson(const std::vector<spec::SpecError>& errors) {
-    json out = json::array();
-    for (const auto& e : errors) out.push_back({{"path", e.path}, {"message", e.message}});
-    return out;
-}
-
-// One part of a spec that does not parse as a whole: the JSON's members `keys` (and `extra`) parsed
-// alone, so that a wrong learning rate does not hide the pair.
-std::optional<spec::RunSpec> parsePart(const json& root, const std::vector<std::string>& keys, json extra = json::object()) {
-    for (const auto& key : keys)
-        if (root.contains(key)) extra[key] = root[key];
-    auto parsed = spec::parseRunSpec(extra);
-    return parsed.ok() ? parsed.spec : std::nullopt;
-}
-
-}  // namespace
-
 int describePair(const std::string& specPath, const std::string& db) {
     std::string text;
     if (specPath == "-") {
@@ -417,75 +286,6 @@ int describePair(const std::string& specPath, const std::string& db) {
         std::fprintf(stderr, "describe: the store \"%s\" does not exist\n", db.c_str());
         return 1;
     }
-    json out = {{"teacher", nullptr}, {"student", nullptr}, {"spots", json::array()}, {"errors", json::array()}};
-    const auto print = [&out] {
-        std::printf("%s\n", out.dump().c_str());
-        return 0;
-    };
-
-    spec::JsonText parsed = spec::parseJsonText(text);
-    if (!parsed.ok()) {
-        out["errors"] = errorJson({*parsed.error});
-        return print();
-    }
-    const json root = std::move(parsed.value);
-    const auto whole = spec::parseRunSpec(root);
-    std::vector<spec::SpecError> errors = whole.errors;
-
-    // The pair and the method are drawn even while another field is wrong; each part that parses
-    // on its own is used.
-    std::optional<spec::RunSpec> runSpec = whole.spec;
-    if (!runSpec) runSpec = parsePart(root, {"data", "teacher", "student", "method"});
-    const auto data = runSpec ? runSpec : parsePart(root, {"data"});
-    const spec::DataShape shape = spec::dataShape(data ? data->data : spec::DataSpec{});
-    std::optional<spec::RunSpec> studentPart = runSpec ? runSpec : parsePart(root, {"student"});
-    std::optional<spec::RunSpec> teacherPart =
-        runSpec ? runSpec : (root.is_object() && root.contains("teacher") ? parsePart(root, {"teacher"}, {{"method", {{"name", "kd"}}}})
-                                                                   : std::nullopt);
-
-    torch::NoGradGuard noGrad;
-    std::shared_ptr<models::StagedNet> student, teacher;
-    if (studentPart) {
-        student = models::createModel(studentPart->studentModel, shape.channels, shape.numClasses);
-        out["student"] = netJson(studentPart->studentModel, *student, parameterCount(*student), shape);
-    }
-    const std::string methodName = runSpec ? runSpec->method.name : "";
-    if (teacherPart && teacherPart->teacher.present()) {
-        try {
-            auto built = buildTeacher(teacherPart->teacher, shape, db);
-            teacher = built.net;
-            out["teacher"] = built.description;
-        } catch (const store::StoreError&) {
-            throw;   // an unreadable store is the caller's problem, not the spec's
-        } catch (const std::exception& e) {
-            errors.push_back(errorAt("teacher", methodName, e.what()));
-        }
-    }
-    if (runSpec && student && (teacher || !runSpec->teacher.present())) {
-        try {
-            methods::DistillerContext context;
-            context.channels = shape.channels;
-            context.height = shape.height;
-            context.width = shape.width;
-            context.epochs = runSpec->epochs;
-            context.trainSize = estimatedTrainSize(runSpec->data);
-            context.seed = uint64_t(runSpec->seed);
-            const auto distiller = methods::createDistiller(runSpec->method, teacher.get(), *student, context);
-            const auto resolve = [](int64_t stage, const models::StagedNet* net) {
-                return stage == methods::Spot::kLastStage && net ? net->numStages() - 1 : stage;
-            };
-            for (const auto& spot : distiller->spots()) {
-                const int64_t s = resolve(spot.studentStage, student.get()), t = resolve(spot.teacherStage, teacher.get());
-                out["spots"].push_back({{"name", spot.name},
-                                        {"teacher_stage", t},
-                                        {"student_stage", s},
-                                        {"connector", teacher ? connectorText(spot, s, t, *student, *teacher)
-                                                              : (spot.connector.empty() ? "none" : spot.connector)}});
-            }
-        } catch (const std::exception& e) {
-            errors.push_back(errorAt("method.name", methodName, e.what()));
-        }
-    }
-    out["errors"] = errorJson(errors);
-    return print();
+    std::printf("%s\n", spec::toJson(engine::describePair(text, db)).dump().c_str());
+    return 0;
 }

@@ -3,9 +3,7 @@
 
 #include "engine/Progress.h"
 
-// One JSON object per line, for the GUI's progress bar:
-// {"type":"progress","run":7,"epoch":1,"epochs":5,"step":120,"total_steps":4300,"loss":0.53,"acc":81.2,
-//  "val_acc":-1,"eta_s":312.5,"progress":0.028,"images_per_s":410.0,"phase":"train"}
+// One JSON object per line, for the GUI's progress bar; the line is declared in spec/ProgressLine.h.
 class JsonProgress : public distillery::engine::ProgressSink {
 public:
     explicit JsonProgress(std::FILE* out) : out_(out) {}

@@ -9,7 +9,6 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QMessageBox>
-#include <QSettings>
 #include <QStandardPaths>
 #include <QStyleFactory>
 #include <QTimer>
@@ -22,7 +21,7 @@ namespace {
 
 // The store to open when none is given: the last one, else runs.sqlite in the app's data folder.
 QString defaultStorePath() {
-    const QString last = QSettings().value(QStringLiteral("store/lastPath")).toString();
+    const QString last = distillery::views::StoreSession::lastStorePath();
     if (!last.isEmpty() && QFileInfo::exists(last)) return last;
     const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(folder);

@@ -164,33 +164,20 @@ DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, i
                         ", test images " + std::to_string(test.images.size(2)) + "x" +
                         std::to_string(test.images.size(3)) + ".");
     }
-    std::vector<double> mean, stddev;   // empty: the training split's own statistics
-    if (name == "fashion-mnist") {
-        mean = {0.2860};
-        stddev = {0.3530};
-    } else if (name == "mnist") {
-        mean = {0.1307};
-        stddev = {0.3081};
-    }
+    // The table's statistics for an IDX set it knows; any other name: the training split's own.
+    const DatasetEntry* entry = findDataset(name);
+    const bool known = entry && entry->load == loadIdxDataset;
+    const std::vector<double> none;
     return buildSplits(name, numClasses, train.images, train.labels, test.images, test.labels, valSize, trainSubset,
-                       seed, mean, stddev);
+                       seed, known ? entry->mean : none, known ? entry->stddev : none);
 }
 
 DatasetSplits loadCifar(const std::string& name, const std::string& root, int64_t valSize, int64_t trainSubset,
                         uint64_t seed) {
-    CifarKind kind;
-    std::vector<double> mean, stddev;
-    if (name == "cifar10") {
-        kind = CifarKind::Cifar10;
-        mean = {0.4914, 0.4822, 0.4465};
-        stddev = {0.2470, 0.2435, 0.2616};
-    } else if (name == "cifar100") {
-        kind = CifarKind::Cifar100;
-        mean = {0.5071, 0.4865, 0.4409};
-        stddev = {0.2673, 0.2564, 0.2762};
-    } else {
+    if (name != "cifar10" && name != "cifar100")
         throw DataError("loadCifar: unknown CIFAR data set \"" + name + "\", expected cifar10 or cifar100.");
-    }
+    const CifarKind kind = name == "cifar10" ? CifarKind::Cifar10 : CifarKind::Cifar100;
+    const DatasetEntry& entry = *findDataset(name);
     const CifarFormat& format = cifarFormat(kind);
     const fs::path folder = findCifarFolder(root, kind);
     auto paths = [&](const std::vector<std::string>& names) {
@@ -201,32 +188,49 @@ DatasetSplits loadCifar(const std::string& name, const std::string& root, int64_
     const CifarBatch train = readCifarBatches(paths(format.trainFiles), kind);
     const CifarBatch test = readCifarBatches(paths(format.testFiles), kind);
     return buildSplits(name, format.numClasses, train.images, train.labels, test.images, test.labels, valSize,
-                       trainSubset, seed, mean, stddev);
+                       trainSubset, seed, entry.mean, entry.stddev);
+}
+
+const std::vector<DatasetEntry>& datasetTable() {
+    static const std::vector<DatasetEntry> table = {
+        {"fashion-mnist", loadIdxDataset, kDefaultFashionMnistRoot, "Fashion-MNIST's four IDX files", {0.2860},
+         {0.3530}},
+        {"mnist", loadIdxDataset, "", "MNIST's four IDX files (train-images-idx3-ubyte.gz and the others)",
+         {0.1307}, {0.3081}},
+        {"cifar10", loadCifar, "", "CIFAR-10's binary batches (data_batch_1.bin … data_batch_5.bin, test_batch.bin)",
+         {0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}},
+        {"cifar100", loadCifar, "", "CIFAR-100's binary batches (train.bin, test.bin)", {0.5071, 0.4865, 0.4409},
+         {0.2673, 0.2564, 0.2762}},
+        {"synthetic", nullptr, "", "", {}, {}},
+    };
+    return table;
+}
+
+const DatasetEntry* findDataset(const std::string& name) {
+    for (const DatasetEntry& entry : datasetTable())
+        if (entry.name == name) return &entry;
+    return nullptr;
 }
 
 DatasetSplits loadNamedDataset(const std::string& name, const std::string& root, int64_t valSize,
                                int64_t trainSubset, uint64_t seed) {
-    const bool idx = name == "fashion-mnist" || name == "mnist";
-    const bool cifar = name == "cifar10" || name == "cifar100";
-    if (!idx && !cifar) {
-        throw DataError("unknown data set \"" + name + "\": expected fashion-mnist, mnist, cifar10 or cifar100" +
-                        (name == "synthetic" ? " (the synthetic data set is generated, not read from files)" : "") +
-                        ".");
+    const DatasetEntry* entry = findDataset(name);
+    if (!entry || !entry->load) {
+        std::vector<std::string> readable;
+        for (const DatasetEntry& e : datasetTable())
+            if (e.load) readable.push_back(e.name);
+        std::string expected;
+        for (size_t i = 0; i < readable.size(); ++i)
+            expected += (i == 0 ? "" : i + 1 == readable.size() ? " or " : ", ") + readable[i];
+        throw DataError("unknown data set \"" + name + "\": expected " + expected +
+                        (entry ? " (the " + name + " data set is generated, not read from files)" : "") + ".");
     }
-    if (root.empty() && name == "fashion-mnist") {
-        return loadIdxDataset(name, kDefaultFashionMnistRoot, valSize, trainSubset, seed);
-    }
-    if (root.empty()) {
-        std::string files = "CIFAR-100's binary batches (train.bin, test.bin)";
-        if (name == "mnist") files = "MNIST's four IDX files (train-images-idx3-ubyte.gz and the others)";
-        if (name == "cifar10") {
-            files = "CIFAR-10's binary batches (data_batch_1.bin … data_batch_5.bin, test_batch.bin)";
-        }
+    const std::string& folder = root.empty() ? entry->defaultRoot : root;
+    if (folder.empty()) {
         throw DataError("data.root: the " + name + " data set has no default location; set data.root to the folder "
-                        "holding " + files + ". The engine never downloads data.");
+                        "holding " + entry->files + ". The engine never downloads data.");
     }
-    return idx ? loadIdxDataset(name, root, valSize, trainSubset, seed)
-               : loadCifar(name, root, valSize, trainSubset, seed);
+    return entry->load(name, folder, valSize, trainSubset, seed);
 }
 
 DatasetSplits makeSynthetic(const SyntheticOptions& o, int64_t valSize) {

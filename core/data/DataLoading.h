@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/Dataset.h"
 
@@ -24,11 +25,27 @@ DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, i
 DatasetSplits loadCifar(const std::string& name, const std::string& root, int64_t valSize, int64_t trainSubset,
                         uint64_t seed);
 
-// Dispatches on the data set's name: "fashion-mnist" (root defaults to kDefaultFashionMnistRoot when empty),
-// "mnist" (IDX files), "cifar10", "cifar100". mnist and the CIFARs need a root: an empty one throws DataError
-// naming data.root. The synthetic data set is not loaded from files: see makeSynthetic.
+// Dispatches on the data set's name through the data-set table: "fashion-mnist" (root defaults to
+// kDefaultFashionMnistRoot when empty), "mnist" (IDX files), "cifar10", "cifar100". mnist and the CIFARs need a
+// root: an empty one throws DataError naming data.root. The synthetic data set is not loaded from files: see
+// makeSynthetic.
 DatasetSplits loadNamedDataset(const std::string& name, const std::string& root, int64_t valSize,
                                int64_t trainSubset, uint64_t seed);
+
+// One row per data set the engine knows, in the order of spec::datasetNames() (tests/methods/test_registry
+// checks the two). Adding a data set read from files is its reader and a row here.
+struct DatasetEntry {
+    using Loader = DatasetSplits (*)(const std::string& name, const std::string& root, int64_t valSize,
+                                     int64_t trainSubset, uint64_t seed);
+    std::string name;
+    Loader load = nullptr;             // nullptr: generated, not read from files (synthetic: makeSynthetic)
+    std::string defaultRoot;           // "" = data.root must be given
+    std::string files;                 // what data.root must hold, named when it is not given
+    std::vector<double> mean, stddev;  // per channel, of pixel/255; empty = the training split's own statistics
+};
+const std::vector<DatasetEntry>& datasetTable();
+// The row named `name`, or nullptr.
+const DatasetEntry* findDataset(const std::string& name);
 
 struct SyntheticOptions {
     int64_t channels = 1, height = 28, width = 28, numClasses = 10;

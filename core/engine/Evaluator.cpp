@@ -27,7 +27,7 @@ void forEachBatch(models::StagedNet& student, const data::Dataset& split, const 
 }
 // The net's logits in float32, its forward pass in the run's precision.
 at::Tensor logitsOf(models::StagedNet& net, const at::Tensor& images, const Precision& precision, const c10::Device& device) {
-    AutocastScope autocast(precision, device);
+    models::AutocastScope autocast(precision.computeType, device.type());
     return net.forward(images).to(at::kFloat);
 }
 

@@ -33,14 +33,6 @@ bool cpuComputesBf16();
 // without it).
 Precision resolvePrecision(const std::string& requested, const c10::Device& device);
 
-// Autocast on for this thread and the device's type while it lives, in the run's precision; the
-// previous state after.
-class AutocastScope : public models::AutocastScope {
-public:
-    AutocastScope(const Precision& precision, const c10::Device& device)
-        : models::AutocastScope(precision.computeType, device.type()) {}
-};
-
 // Puts the module's 4-D parameters and buffers (convolution weights) in the channels-last layout.
 void toChannelsLast(torch::nn::Module& module);
 // The images in the layout the precision computes in.

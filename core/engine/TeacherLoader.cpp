@@ -3,79 +3,68 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <optional>
 
 #include "engine/Checkpoint.h"
 #include "models/FoldableBatchNorm.h"
 #include "models/ModelRegistry.h"
 #include "models/TorchScriptNet.h"
+#include "spec/FieldError.h"
 
 namespace distillery::engine {
 
-namespace {
-
-struct CheckpointSource {
-    std::string model;
-    std::string path;
-    std::string description;
-};
-
-CheckpointSource findCheckpoint(const store::Store& store, const spec::TeacherSpec& t) {
-    if (!t.checkpoint.empty()) {
-        if (!std::filesystem::exists(t.checkpoint))
-            throw std::runtime_error("teacher.checkpoint: file \"" + t.checkpoint + "\" does not exist");
-        return {t.model, t.checkpoint, "checkpoint " + t.checkpoint};
+TeacherNet createTeacherNet(const store::Store* store, const spec::TeacherSpec& teacher, const spec::DataShape& shape) {
+    TeacherNet built;
+    if (!teacher.torchscript.empty()) {
+        built.net = std::make_shared<models::TorchScriptNet>(teacher.torchscript, teacher.stem, teacher.stages,
+                                                             teacher.classifier, shape.channels, shape.height,
+                                                             shape.width);
+        built.model = "torchscript";
+        built.description = "TorchScript file " + teacher.torchscript;
+        return built;
     }
-    std::optional<store::RunRow> row;
-    if (t.runId) {
-        row = store.run(*t.runId);
-        if (!row) throw std::runtime_error("teacher.run_id: there is no run " + std::to_string(*t.runId) + " in " + store.path());
-        if (row->status != store::RunStatus::Finished)
-            throw std::runtime_error("teacher.run_id: run " + std::to_string(row->id) + " (\"" + row->name + "\") is " +
-                                     store::statusName(row->status) + ", not finished; wait for it or pick a finished run");
+    if (teacher.runId || !teacher.runName.empty()) {
+        if (!store)
+            throw spec::FieldError::prefixed(teacher.runId ? "teacher.run_id" : "teacher.run_name",
+                                   "names a run of a store, but no store was given (describe --db FILE)");
+        built.run = spec::resolveTeacherRun(*store, teacher);
+        const store::RunRow& row = built.run->run;
+        built.model = row.student;   // the network a run trained is its "student" column
+        built.checkpoint = built.run->checkpoints.preferred();
+        built.description = "run " + std::to_string(row.id) + " (\"" + row.name + "\")";
     } else {
-        row = store.latestFinishedRunNamed(t.runName);
-        if (!row)
-            throw std::runtime_error("teacher.run_name: no finished run named \"" + t.runName + "\" in " + store.path() +
-                                     "; train the teacher first (its run must finish) or give teacher.run_id");
+        built.model = teacher.model;
+        built.checkpoint = teacher.checkpoint;
+        built.description = "checkpoint " + teacher.checkpoint;
     }
-    std::string best, last;
-    for (const auto& c : store.checkpoints(row->id)) {
-        if (c.kind == "best") best = c.path;
-        if (c.kind == "last") last = c.path;
-    }
-    const std::string path = !best.empty() ? best : last;
-    if (path.empty())
-        throw std::runtime_error("teacher: run " + std::to_string(row->id) + " (\"" + row->name +
-                                 "\") has no checkpoint to load the teacher from");
-    if (!t.model.empty() && t.model != row->student)
-        throw std::runtime_error("teacher.model: \"" + t.model + "\" differs from the network run " +
-                                 std::to_string(row->id) + " trained (\"" + row->student + "\"); remove teacher.model");
-    return {row->student, path, "run " + std::to_string(row->id) + " (\"" + row->name + "\")"};
+    built.net = models::createModel(built.model, shape.channels, shape.numClasses);
+    return built;
 }
-
-}  // namespace
 
 LoadedTeacher loadTeacher(const store::Store& store, const spec::TeacherSpec& teacher, const spec::DataShape& shape,
                           const c10::Device& device) {
-    LoadedTeacher loaded;
-    if (!teacher.torchscript.empty()) {
-        loaded.net = std::make_shared<models::TorchScriptNet>(teacher.torchscript, teacher.stem, teacher.stages,
-                                                              teacher.classifier, shape.channels, shape.height,
-                                                              shape.width);
-        if (loaded.net->numClasses() != shape.numClasses)
-            throw std::runtime_error("teacher.torchscript: \"" + teacher.torchscript + "\" predicts " +
-                                     std::to_string(loaded.net->numClasses()) + " classes, the data set has " +
-                                     std::to_string(shape.numClasses));
-        loaded.model = "torchscript";
-        loaded.description = "TorchScript file " + teacher.torchscript;
-    } else {
-        const CheckpointSource source = findCheckpoint(store, teacher);
-        loaded.net = models::createModel(source.model, shape.channels, shape.numClasses);
-        loadModuleWeights(*loaded.net, source.path, "teacher (" + source.description + ")");
-        loaded.model = source.model;
-        loaded.description = source.description;
+    if (!teacher.checkpoint.empty() && !std::filesystem::exists(teacher.checkpoint))
+        throw spec::FieldError::prefixed("teacher.checkpoint", "file \"" + teacher.checkpoint + "\" does not exist");
+    TeacherNet built = createTeacherNet(&store, teacher, shape);
+    if (built.run) {
+        const store::RunRow& row = built.run->run;
+        if (built.checkpoint.empty())
+            throw spec::FieldError::prefixed("teacher", "run " + std::to_string(row.id) + " (\"" + row.name +
+                                                  "\") has no checkpoint to load the teacher from");
+        if (!teacher.model.empty() && teacher.model != row.student)
+            throw spec::FieldError::prefixed("teacher.model", "\"" + teacher.model + "\" differs from the network run " +
+                                                        std::to_string(row.id) + " trained (\"" + row.student +
+                                                        "\"); remove teacher.model");
     }
+    if (!teacher.torchscript.empty()) {
+        if (built.net->numClasses() != shape.numClasses)
+            throw spec::FieldError::prefixed("teacher.torchscript", "\"" + teacher.torchscript + "\" predicts " +
+                                                              std::to_string(built.net->numClasses()) +
+                                                              " classes, the data set has " +
+                                                              std::to_string(shape.numClasses));
+    } else {
+        loadModuleWeights(*built.net, built.checkpoint, "teacher (" + built.description + ")");
+    }
+    LoadedTeacher loaded{built.net, built.model, built.description};
     loaded.net->to(device);
     loaded.net->eval();
     for (auto& p : loaded.net->parameters()) p.set_requires_grad(false);

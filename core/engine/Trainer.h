@@ -1,7 +1,11 @@
 #pragma once
-// The Trainer runs one run of the store from its spec: data, student, teacher, method, SGD with a
-// multistep schedule, evaluation on the validation split and the test set every epoch, checkpoints,
-// heartbeat and metrics into the store, progress to a sink. One Trainer per process.
+// The Trainer runs one run of the store from its spec: set-up (TrainingSetup: data, student, teacher,
+// method, the spec's optimiser and schedule), a resume from the newest checkpoint that verifies, the
+// training steps, evaluation on the validation split and the test set at every epoch's end, sealed
+// checkpoints, the heartbeat, and everything measured into the store (MetricsRecorder) and to a
+// progress sink. One Trainer per process.
+#include <ATen/core/Tensor.h>
+
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -50,8 +54,23 @@ public:
     static std::string defaultCheckpointDir(const std::string& storePath, int64_t runId);
 
 private:
-    struct State;
+    struct Session;   // what one call of train() holds: its set-up, position, progress and recorder
     Outcome train();
+    // Continues from the newest checkpoint that verifies, or starts afresh (rows and files of earlier
+    // attempts removed), as options_.resume and the checkpoints say.
+    void resumeOrStartAfresh(Session& session);
+    // One optimiser step (or a skipped one) on batch b of the epoch's order; then the logging window,
+    // the progress report and a checkpoint_minutes checkpoint when due.
+    void trainStep(Session& session, int64_t epoch, int64_t b, const at::Tensor& order);
+    void endLogWindow(Session& session, int64_t epoch, int64_t b, double lr);
+    // Evaluates, logs the epoch and writes its checkpoints.
+    void endEpoch(Session& session, int64_t epoch);
+    // A requested stop: checkpoint, the run marked killed.
+    Outcome stopHere(Session& session, int64_t epoch, int64_t b);
+    void saveLast(Session& session, int64_t epoch, int64_t batchInEpoch);
+    std::string checkpointHere(Session& session, int64_t epoch, int64_t batchInEpoch);
+    void checkOwnership(Session& session);
+    void report(Session& session);
     // The newest checkpoint of the run that verifies; "" when none does. Why others failed goes to rejected.
     std::string resumeCheckpoint(const std::string& lastPath, std::vector<std::string>& rejected) const;
     void startAfresh(store::StoreWriter& writer);

@@ -130,13 +130,15 @@ std::pair<int64_t, int64_t> measureStem(models::StagedNet& teacher, const Distil
 }
 }  // namespace
 
-std::shared_ptr<Distiller> makeActivationMapAdaptation(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                                       models::StagedNet& student, const DistillerContext& context) {
+std::shared_ptr<Distiller> makeActivationMapAdaptation(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    auto& student = build.student;
+    const auto& method = build.method;
     const int64_t given = chosenStudentStage(method, student);
     const int64_t s = given < 0 ? student.numStages() - 1 : given;
     const int64_t t = stageAtDepth(s, student.numStages(), teacher.numStages());
     const auto [inputChannels, inputStride] = t > 0 ? std::pair{teacher.stageChannels(t - 1), teacher.stageStride(t - 1)}
-                                                    : measureStem(teacher, context);
+                                                    : measureStem(teacher, build.context);
     ActivationMapAdaptation::Options options;
     options.beta = method.param("beta");
     options.hybridAlpha = method.param("hybrid_alpha");

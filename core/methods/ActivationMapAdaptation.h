@@ -80,7 +80,6 @@ private:
 // one at the same relative depth. When that is stage 0, M reads the stem, whose channels and stride
 // the layout does not declare: one gradient-free eval-mode forward of the stem on a zero image of
 // the context's shape measures them.
-std::shared_ptr<Distiller> makeActivationMapAdaptation(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                                       models::StagedNet& student, const DistillerContext& context);
+std::shared_ptr<Distiller> makeActivationMapAdaptation(const MethodBuild& build);
 
 }  // namespace distillery::methods

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "methods/Connector.h"
 
 namespace distillery::methods {
@@ -26,6 +28,16 @@ at::Tensor AttentionTransfer::spotLoss(size_t spot, const models::FeatureSet& st
     TORCH_CHECK(i < int64_t(student.stages.size()) && j < int64_t(teacher.stages.size()),
                 "at: features lack stage pair (", i, ", ", j, ")");
     return beta_ * pairLoss(student.stages[i], teacher.stages[j], p_);
+}
+
+std::shared_ptr<Distiller> makeAttentionTransfer(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    const int64_t studentStages = build.student.numStages(), teacherStages = teacher.numStages();
+    const int64_t spots = std::min(studentStages, teacherStages);
+    std::vector<std::pair<int64_t, int64_t>> pairs;
+    for (int64_t k = 0; k < spots; ++k)
+        pairs.emplace_back(stageAtDepth(k, spots, studentStages), stageAtDepth(k, spots, teacherStages));
+    return std::make_shared<AttentionTransfer>(build.method.param("beta"), build.method.param("p"), std::move(pairs));
 }
 
 }  // namespace distillery::methods

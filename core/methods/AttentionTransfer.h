@@ -40,4 +40,7 @@ private:
     std::vector<std::pair<int64_t, int64_t>> pairs_;
 };
 
+// at: one spot per stage of the net with fewer stages, each paired by relative depth (stageAtDepth).
+std::shared_ptr<Distiller> makeAttentionTransfer(const MethodBuild& build);
+
 }  // namespace distillery::methods

@@ -104,8 +104,10 @@ Diagnostics ChannelTransformDistiller::diagnostics() {
     return out;
 }
 
-std::shared_ptr<Distiller> makeChannelTransform(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                                models::StagedNet& student) {
+std::shared_ptr<Distiller> makeChannelTransform(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    auto& student = build.student;
+    const auto& method = build.method;
     const int64_t studentStages = student.numStages(), teacherStages = teacher.numStages();
     const int64_t given = chosenStudentStage(method, student);
     const int64_t s = given < 0 ? studentStages - 1 : given;

@@ -78,7 +78,6 @@ private:
 
 // channel from its declared parameters: stage -1 = the last stages of both nets; k = student stage k
 // with the teacher stage at the same relative depth.
-std::shared_ptr<Distiller> makeChannelTransform(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                                models::StagedNet& student);
+std::shared_ptr<Distiller> makeChannelTransform(const MethodBuild& build);
 
 }  // namespace distillery::methods

@@ -8,6 +8,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "spec/FieldError.h"
+
 namespace distillery::methods {
 
 namespace {
@@ -25,8 +27,8 @@ Crd::Crd(int64_t studentDim, int64_t teacherDim, int64_t trainSize, const Option
       momentum_(options.momentum),
       beta_(options.beta) {
     if (trainSize < 2)
-        throw std::invalid_argument("crd: the training split has " + std::to_string(trainSize) +
-                                    " images; the memory bank needs at least 2");
+        throw spec::FieldError("method", "crd: the training split has " + std::to_string(trainSize) +
+                                             " images; the memory bank needs at least 2");
     if (nceK_ > trainSize - 1) {
         nceK_ = trainSize - 1;
         spdlog::warn("crd: nce_k {} is more than the training split's {} images minus one; using nce_k = {}",
@@ -117,6 +119,19 @@ std::vector<LossTerm> Crd::losses(const StepInputs& inputs) {
                                                              contrastIndices)}};
     appendKd(terms, inputs);
     return terms;
+}
+
+std::shared_ptr<Distiller> makeCrd(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    const auto& m = build.method;
+    Crd::Options options;
+    options.featDim = int64_t(m.param("feat_dim"));
+    options.nceK = int64_t(m.param("nce_k"));
+    options.nceT = m.param("nce_t");
+    options.momentum = m.param("nce_m");
+    options.beta = m.param("beta");
+    return std::make_shared<Crd>(build.student.stageChannels(build.student.numStages() - 1),
+                                 teacher.stageChannels(teacher.numStages() - 1), build.context.trainSize, options);
 }
 
 }  // namespace distillery::methods

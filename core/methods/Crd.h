@@ -68,4 +68,8 @@ private:
     at::Tensor memoryV1_, memoryV2_, z_, samplerState_;
 };
 
+// crd: embeddings from the pooled features (the last stage's channels) and a bank row per training
+// image (context.trainSize).
+std::shared_ptr<Distiller> makeCrd(const MethodBuild& build);
+
 }  // namespace distillery::methods

@@ -11,4 +11,7 @@ public:
     std::vector<LossTerm> losses(const StepInputs& inputs) override;
 };
 
+// ce has no parameters.
+std::shared_ptr<Distiller> makeCrossEntropy(const MethodBuild& build);
+
 }  // namespace distillery::methods

@@ -9,6 +9,7 @@
 #include "methods/AttentionTransfer.h"
 #include "methods/FitNet.h"
 #include "methods/HintonKd.h"
+#include "spec/FieldError.h"
 
 namespace distillery::methods {
 
@@ -45,7 +46,7 @@ PathPlan planPath(const std::string& path, int64_t studentStages, int64_t teache
     const std::string lossName = path.substr(0, separator);
     const std::string spot = separator == std::string::npos ? "" : path.substr(separator + 1);
     const auto fail = [&](const std::string& problem) {
-        throw std::invalid_argument("multipath path \"" + path + "\": " + problem + "; " + kValidForms);
+        throw spec::FieldError("method.paths", "multipath path \"" + path + "\": " + problem + "; " + kValidForms);
     };
     const auto& kinds = lossKinds();
     const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const LossKind& k) { return lossName == k.name; });

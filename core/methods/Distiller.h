@@ -128,12 +128,22 @@ private:
     double kdAlpha_ = 0, kdTemperature_ = 4;
 };
 
-// Methods sized from the teacher's stages need a teacher with stages (a TorchScript teacher may have
-// none); throws a message naming the method otherwise.
-models::StagedNet& stagedTeacher(const spec::MethodSpec& method, models::StagedNet* teacher);
+// What a method's factory builds it from: the spec's method (its declared parameters), the nets, which
+// let it size its connectors and are not owned, and the run's context. Every factory takes this one
+// argument, so the registry (methods/MethodRegistry.h) holds them all in one table.
+struct MethodBuild {
+    const spec::MethodSpec& method;
+    models::StagedNet* teacher;          // nullptr when the run has no teacher
+    models::StagedNet& student;
+    const DistillerContext& context;
+};
 
-// Builds the method the spec names, with its declared parameters. The nets let a method size its
-// connectors; they are not owned.
+// Methods sized from the teacher's stages need a teacher with stages (a TorchScript teacher may have
+// none); throws a spec::FieldError naming the method otherwise.
+models::StagedNet& stagedTeacher(const MethodBuild& build);
+
+// Builds the method the spec names through the method registry (methods/MethodRegistry.cpp), then
+// gives it the run's KD option and forward type. Throws std::invalid_argument for an unknown name.
 std::shared_ptr<Distiller> createDistiller(const spec::MethodSpec& method, models::StagedNet* teacher,
                                            models::StagedNet& student, const DistillerContext& context = {});
 

@@ -51,4 +51,10 @@ std::vector<LossTerm> Dkd::losses(const StepInputs& inputs) {
             {"nckd", (w * beta_) * nckd}};
 }
 
+std::shared_ptr<Distiller> makeDkd(const MethodBuild& build) {
+    const auto& m = build.method;
+    return std::make_shared<Dkd>(m.param("alpha"), m.param("beta"), m.param("T"), m.param("warmup"),
+                                 m.param("ce_weight"));
+}
+
 }  // namespace distillery::methods

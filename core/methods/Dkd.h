@@ -30,4 +30,7 @@ private:
     double alpha_, beta_, temperature_, warmup_, ceWeight_;
 };
 
+// dkd from its parameters alpha, beta, T, warmup and ce_weight.
+std::shared_ptr<Distiller> makeDkd(const MethodBuild& build);
+
 }  // namespace distillery::methods

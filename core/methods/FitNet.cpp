@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "spec/FieldError.h"
+
 namespace distillery::methods {
 
 FitNet::FitNet(double beta, int64_t studentStage, int64_t teacherStage, int64_t studentChannels,
@@ -19,6 +21,20 @@ at::Tensor FitNet::spotLoss(size_t, const models::FeatureSet& student, const mod
     TORCH_CHECK(studentStage_ < int64_t(student.stages.size()) && teacherStage_ < int64_t(teacher.stages.size()),
                 "fitnet: features lack student stage ", studentStage_, " or teacher stage ", teacherStage_);
     return beta_ * hintLoss(connector_, student.stages[studentStage_], teacher.stages[teacherStage_]);
+}
+
+std::shared_ptr<Distiller> makeFitNet(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    auto& student = build.student;
+    const int64_t stages = student.numStages();
+    const auto given = int64_t(build.method.param("stage"));
+    const int64_t s = given < 0 ? (stages - 1) / 2 : given;
+    if (s >= stages)
+        throw spec::FieldError("method.stage", "fitnet.stage: " + std::to_string(s) + " but the student has " +
+                                                   std::to_string(stages) + " stages");
+    const int64_t t = stageAtDepth(s, stages, teacher.numStages());
+    return std::make_shared<FitNet>(build.method.param("beta"), s, t, student.stageChannels(s), student.stageStride(s),
+                                    teacher.stageChannels(t), teacher.stageStride(t));
 }
 
 }  // namespace distillery::methods

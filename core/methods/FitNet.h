@@ -39,4 +39,9 @@ private:
     Connector connector_{nullptr};
 };
 
+// fitnet: param stage is the student's stage (-1 = the middle one, (S_s-1)/2, RepDistiller's hint_layer 2
+// on 3- and 4-stage nets); the teacher's stage is the one at the same relative depth (stageAtDepth).
+// A stage the student lacks throws spec::FieldError at method.stage.
+std::shared_ptr<Distiller> makeFitNet(const MethodBuild& build);
+
 }  // namespace distillery::methods

@@ -22,4 +22,9 @@ std::vector<LossTerm> HintonKd::losses(const StepInputs& inputs) {
             {"kd", alpha_ * klDivergence(student, inputs.teacher->logits.detach(), temperature_)}};
 }
 
+std::shared_ptr<Distiller> makeHintonKd(const MethodBuild& build) {
+    const auto& m = build.method;
+    return std::make_shared<HintonKd>(m.param("T"), m.param("gamma"), m.param("alpha"));
+}
+
 }  // namespace distillery::methods

@@ -22,4 +22,7 @@ private:
     double temperature_, gamma_, alpha_;
 };
 
+// kd from its parameters T, gamma and alpha.
+std::shared_ptr<Distiller> makeHintonKd(const MethodBuild& build);
+
 }  // namespace distillery::methods

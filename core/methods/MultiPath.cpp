@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "spec/Catalog.h"
+#include "spec/FieldError.h"
 
 namespace distillery::methods {
 
@@ -25,21 +26,25 @@ std::vector<std::string> pathNames(const std::vector<DistillationPath>& paths) {
 MultiPath::MultiPath(std::vector<DistillationPath> paths, Options options)
     : paths_(std::move(paths)), options_(std::move(options)) {
     const auto names = pathNames(paths_);
-    if (paths_.empty()) throw std::invalid_argument("multipath.paths: give at least one path, e.g. [\"kd@logits\"]");
+    if (paths_.empty())
+        throw spec::FieldError("method.paths", "multipath.paths: give at least one path, e.g. [\"kd@logits\"]");
     std::set<std::string> seen;
     for (const auto& name : names)
         if (!seen.insert(name).second)
-            throw std::invalid_argument("multipath.paths: the path " + name + " is listed twice (paths without a spot "
-                                        "name their default one); paths: " + spec::joinNames(names));
+            throw spec::FieldError("method.paths", "multipath.paths: the path " + name +
+                                                       " is listed twice (paths without a spot name their default "
+                                                       "one); paths: " + spec::joinNames(names));
     const auto& weights = options_.weights;
     if (options_.weighting == Weighting::Equal && !weights.empty())
-        throw std::invalid_argument("multipath.weights: the equal weighting uses no weights, but " +
-                                    std::to_string(weights.size()) +
-                                    " were given; leave weights empty or choose another weighting (fixed, …)");
+        throw spec::FieldError("method.weights", "multipath.weights: the equal weighting uses no weights, but " +
+                                                     std::to_string(weights.size()) +
+                                                     " were given; leave weights empty or choose another weighting "
+                                                     "(fixed, …)");
     if (!weights.empty() && weights.size() != paths_.size())
-        throw std::invalid_argument("multipath.weights: " + std::to_string(weights.size()) + " weights for " +
-                                    std::to_string(paths_.size()) + " paths (" + spec::joinNames(names) +
-                                    "); give one weight per path, in the order of the paths, or none");
+        throw spec::FieldError("method.weights", "multipath.weights: " + std::to_string(weights.size()) +
+                                                     " weights for " + std::to_string(paths_.size()) + " paths (" +
+                                                     spec::joinNames(names) +
+                                                     "); give one weight per path, in the order of the paths, or none");
 
     // The weighted units: one per path, or, layerwise, one per spot of every "@stages" path.
     const bool layerwise = options_.weighting == Weighting::UncertaintyLayerwise;
@@ -213,9 +218,9 @@ std::vector<Spot> MultiPath::ownSpots() const {
     return all;
 }
 
-std::shared_ptr<Distiller> makeMultiPath(const spec::MethodSpec& method, models::StagedNet* teacher,
-                                         models::StagedNet& student, const DistillerContext& /*context*/) {
-    if (!teacher) throw std::invalid_argument("method multipath distils from a teacher: give one");
+std::shared_ptr<Distiller> makeMultiPath(const MethodBuild& build) {
+    if (!build.teacher) throw spec::FieldError("method.name", "method multipath distils from a teacher: give one");
+    const auto& method = build.method;
     static const std::vector<std::pair<std::string, MultiPath::Weighting>> weightings = {
         {"equal", MultiPath::Weighting::Equal},
         {"fixed", MultiPath::Weighting::Fixed},
@@ -226,7 +231,8 @@ std::shared_ptr<Distiller> makeMultiPath(const spec::MethodSpec& method, models:
     const std::string weighting = method.choice("weighting");
     const auto found =
         std::find_if(weightings.begin(), weightings.end(), [&](const auto& w) { return w.first == weighting; });
-    if (found == weightings.end()) throw std::invalid_argument("multipath.weighting: unknown \"" + weighting + "\"");
+    if (found == weightings.end())
+        throw spec::FieldError("method.weighting", "multipath.weighting: unknown \"" + weighting + "\"");
 
     MultiPath::Options options;
     options.weighting = found->second;
@@ -237,8 +243,8 @@ std::shared_ptr<Distiller> makeMultiPath(const spec::MethodSpec& method, models:
     options.dwaTemperature = method.param("dwa_T");
     std::vector<DistillationPath> paths;
     for (const auto& path : method.names("paths"))
-        paths.emplace_back(planPath(path, student.numStages(), teacher->numStages()), *teacher, student,
-                           method.param("T"));
+        paths.emplace_back(planPath(path, build.student.numStages(), build.teacher->numStages()), *build.teacher,
+                           build.student, method.param("T"));
     return std::make_shared<MultiPath>(std::move(paths), std::move(options));
 }
 

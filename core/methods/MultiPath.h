@@ -84,8 +84,8 @@ private:
     at::Tensor diagnosticWeights_, diagnosticLosses_;
 };
 
-// Builds multipath from its catalog parameters; throws std::invalid_argument for bad paths or weights.
-std::shared_ptr<Distiller> makeMultiPath(const spec::MethodSpec& method, models::StagedNet* teacher,
-                                         models::StagedNet& student, const DistillerContext& context);
+// Builds multipath from its catalog parameters; throws spec::FieldError (method.paths, method.weights,
+// …) for bad paths or weights.
+std::shared_ptr<Distiller> makeMultiPath(const MethodBuild& build);
 
 }  // namespace distillery::methods

@@ -27,4 +27,8 @@ at::Tensor ProbabilisticTransfer::spotLoss(size_t, const models::FeatureSet& stu
     return beta_ * pktLoss(student.pooled, teacher.pooled);
 }
 
+std::shared_ptr<Distiller> makeProbabilisticTransfer(const MethodBuild& build) {
+    return std::make_shared<ProbabilisticTransfer>(build.method.param("beta"));
+}
+
 }  // namespace distillery::methods

@@ -26,4 +26,7 @@ private:
     double beta_;
 };
 
+// pkt from its parameter beta.
+std::shared_ptr<Distiller> makeProbabilisticTransfer(const MethodBuild& build);
+
 }  // namespace distillery::methods

@@ -54,4 +54,9 @@ at::Tensor RelationalKd::spotLoss(size_t, const models::FeatureSet& student, con
     return beta_ * (distanceWeight_ * distanceLoss(s, t) + angleWeight_ * angleLoss(s, t));
 }
 
+std::shared_ptr<Distiller> makeRelationalKd(const MethodBuild& build) {
+    const auto& m = build.method;
+    return std::make_shared<RelationalKd>(m.param("beta"), m.param("w_d"), m.param("w_a"));
+}
+
 }  // namespace distillery::methods

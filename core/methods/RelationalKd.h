@@ -30,4 +30,7 @@ private:
     double beta_, distanceWeight_, angleWeight_;
 };
 
+// rkd from its parameters beta, w_d and w_a.
+std::shared_ptr<Distiller> makeRelationalKd(const MethodBuild& build);
+
 }  // namespace distillery::methods

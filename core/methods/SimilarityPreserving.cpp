@@ -23,4 +23,8 @@ at::Tensor SimilarityPreserving::spotLoss(size_t, const models::FeatureSet& stud
     return beta_ * similarityLoss(student.stages.back(), teacher.stages.back());
 }
 
+std::shared_ptr<Distiller> makeSimilarityPreserving(const MethodBuild& build) {
+    return std::make_shared<SimilarityPreserving>(build.method.param("beta"));
+}
+
 }  // namespace distillery::methods

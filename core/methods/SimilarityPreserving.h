@@ -26,4 +26,7 @@ private:
     double beta_;
 };
 
+// sp from its parameter beta.
+std::shared_ptr<Distiller> makeSimilarityPreserving(const MethodBuild& build);
+
 }  // namespace distillery::methods

@@ -10,6 +10,7 @@
 #include "methods/Connector.h"
 #include "methods/HintonKd.h"
 #include "models/Autocast.h"
+#include "spec/FieldError.h"
 
 namespace distillery::methods {
 
@@ -61,8 +62,8 @@ SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& t
             const auto resolve = [](int64_t stage, int64_t stages) { return stage == Spot::kLastStage ? stages - 1 : stage; };
             const int64_t s = resolve(spot.studentStage, studentStages), t = resolve(spot.teacherStage, teacherStages);
             if (s < 0 || t < 0)
-                throw std::invalid_argument("sakd: the base " + base_->name() + " distils at " + spot.name +
-                                            ", which is not a stage spot");
+                throw spec::FieldError("method", "sakd: the base " + base_->name() + " distils at " + spot.name +
+                                                     ", which is not a stage spot");
             j = {s + 1, t + 1, false};
             hints_->push_back(Connector(student.stageChannels(s), student.stageStride(s), teacher.stageChannels(t),
                                         teacher.stageStride(t)));
@@ -71,7 +72,7 @@ SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& t
         }
         if (previous.pooled || j.studentStages < previous.studentStages || j.teacherStages < previous.teacherStages ||
             (j.studentStages == previous.studentStages && !j.pooled && !junctions_.empty()))
-            throw std::invalid_argument("sakd: the spots of " + base_->name() + " are not in forward order");
+            throw spec::FieldError("method", "sakd: the spots of " + base_->name() + " are not in forward order");
         junctions_.push_back(j);
         previous = j;
         decisionSpots_.push_back(spot);
@@ -272,9 +273,9 @@ Diagnostics SpotAdaptive::evaluationDiagnostics() {
     return d;
 }
 
-std::shared_ptr<Distiller> makeSpotAdaptive(const spec::MethodSpec& method, models::StagedNet* teacherNet,
-                                            models::StagedNet& student, const DistillerContext& context) {
-    auto& teacher = stagedTeacher(method, teacherNet);
+std::shared_ptr<Distiller> makeSpotAdaptive(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    const auto& method = build.method;
     const std::string baseName = method.choice("base");
     // The official configs' weights per distiller (other_kd); adain and channel are Distillery's own.
     static const std::map<std::string, double> officialBeta = {{"at", 1000.0},  {"fitnet", 1.0}, {"sp", 3000.0},
@@ -284,7 +285,7 @@ std::shared_ptr<Distiller> makeSpotAdaptive(const spec::MethodSpec& method, mode
     spec::MethodSpec baseSpec;
     baseSpec.name = baseName;
     baseSpec.params[baseName == "channel" ? "alpha" : "beta"] = beta;
-    auto base = createDistiller(baseSpec, &teacher, student, context);
+    auto base = createDistiller(baseSpec, &teacher, build.student, build.context);
 
     SpotAdaptive::Options o;
     static const std::map<std::string, SpotAdaptive::Gate> gates = {{"policy", SpotAdaptive::Gate::Policy},
@@ -304,13 +305,13 @@ std::shared_ptr<Distiller> makeSpotAdaptive(const spec::MethodSpec& method, mode
     o.tauFinal = method.param("tau_final");
     o.gamma = method.param("gamma") >= 0 ? method.param("gamma") : (baseName == "at" || baseName == "rkd" ? 2.0 : 1.0);
     if (o.gamma < 1e-6)
-        throw std::invalid_argument("sakd.gamma: must be positive (its inverse weighs the routing loss), or -1 for the "
-                                    "official value; got " + std::to_string(o.gamma));
+        throw spec::FieldError("method.gamma", "sakd.gamma: must be positive (its inverse weighs the routing loss), "
+                                               "or -1 for the official value; got " + std::to_string(o.gamma));
     o.agentLrScale = method.param("agent_lr_scale");
     o.agentMomentum = method.param("agent_momentum");
     o.agentWeightDecay = method.param("agent_weight_decay");
     o.initBias = method.param("init_bias");
-    return std::make_shared<SpotAdaptive>(std::move(base), teacher, student, o, context);
+    return std::make_shared<SpotAdaptive>(std::move(base), teacher, build.student, o, build.context);
 }
 
 }  // namespace distillery::methods

@@ -97,7 +97,8 @@ private:
     at::Tensor evalSum_, evalCount_;
 };
 
-std::shared_ptr<Distiller> makeSpotAdaptive(const spec::MethodSpec& method, models::StagedNet* teacher,
-                                            models::StagedNet& student, const DistillerContext& context);
+// sakd from its declared parameters; the base method is built through the method registry
+// (createDistiller) with the official weight of its distiller unless beta is given.
+std::shared_ptr<Distiller> makeSpotAdaptive(const MethodBuild& build);
 
 }  // namespace distillery::methods

@@ -9,6 +9,7 @@
 #include "methods/Connector.h"
 #include "methods/HintonKd.h"
 #include "models/Autocast.h"
+#include "spec/FieldError.h"
 
 namespace distillery::methods {
 
@@ -46,8 +47,9 @@ std::vector<store::ChannelStatRow> channelStatRows(const std::string& spot, cons
 int64_t chosenStudentStage(const spec::MethodSpec& method, const models::StagedNet& student) {
     const auto stage = int64_t(method.param("stage"));
     if (stage >= student.numStages())
-        throw std::invalid_argument(method.name + ".stage: " + std::to_string(stage) + " but the student has " +
-                                    std::to_string(student.numStages()) + " stages");
+        throw spec::FieldError("method.stage", method.name + ".stage: " + std::to_string(stage) +
+                                                   " but the student has " + std::to_string(student.numStages()) +
+                                                   " stages");
     return stage;
 }
 
@@ -180,18 +182,17 @@ at::Tensor StatL2::statisticsLoss(size_t, const ChannelStatistics& student, cons
 
 // ---- factories ---------------------------------------------------------------------------------
 
-std::shared_ptr<Distiller> makeAdaIn(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                     models::StagedNet& student) {
+std::shared_ptr<Distiller> makeAdaIn(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    const auto& method = build.method;
     const auto target = method.choice("target") == "label" ? AdaIn::Target::Label : AdaIn::Target::Teacher;
     return std::make_shared<AdaIn>(method.param("beta"), method.param("T"), target,
-                                   statisticsSpots(method, student, teacher),
-                                   teacher);
+                                   statisticsSpots(method, build.student, teacher), teacher);
 }
 
-std::shared_ptr<Distiller> makeStatL2(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                      models::StagedNet& student) {
-    return std::make_shared<StatL2>(method.param("beta"),
-                                    statisticsSpots(method, student, teacher));
+std::shared_ptr<Distiller> makeStatL2(const MethodBuild& build) {
+    auto& teacher = stagedTeacher(build);
+    return std::make_shared<StatL2>(build.method.param("beta"), statisticsSpots(build.method, build.student, teacher));
 }
 
 }  // namespace distillery::methods

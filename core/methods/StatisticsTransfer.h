@@ -34,8 +34,8 @@ struct StatisticsSpot {
 };
 
 // The `stage` parameter of the seed feature methods (adain, stat_l2, channel, amap): -1 (the method's
-// default spots) or a student stage; throws std::invalid_argument naming the method when the student
-// has no such stage.
+// default spots) or a student stage; throws spec::FieldError at method.stage, naming the method, when
+// the student has no such stage.
 int64_t chosenStudentStage(const spec::MethodSpec& method, const models::StagedNet& student);
 
 // The spots of the `stage` parameter: -1 = one spot per stage of the net with fewer stages, both
@@ -125,9 +125,7 @@ protected:
 };
 
 // The methods from their declared parameters (spec/Catalog.cpp).
-std::shared_ptr<Distiller> makeAdaIn(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                     models::StagedNet& student);
-std::shared_ptr<Distiller> makeStatL2(const spec::MethodSpec& method, models::StagedNet& teacher,
-                                      models::StagedNet& student);
+std::shared_ptr<Distiller> makeAdaIn(const MethodBuild& build);
+std::shared_ptr<Distiller> makeStatL2(const MethodBuild& build);
 
 }  // namespace distillery::methods

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "spec/FieldError.h"
+
 namespace distillery::models {
 
 TorchScriptNet::TorchScriptNet(const std::string& path, std::vector<std::string> stem, std::vector<std::string> stages,
@@ -16,8 +18,9 @@ TorchScriptNet::TorchScriptNet(const std::string& path, std::vector<std::string>
         module_ = torch::jit::load(path, torch::kCPU);
     } catch (const c10::Error& e) {
         const std::string what = e.what_without_backtrace();
-        throw std::runtime_error("teacher.torchscript: cannot load \"" + path + "\" (" + what.substr(0, what.find('\n')) +
-                                 "); save the teacher in PyTorch with torch.jit.save(torch.jit.trace(model, x), path)");
+        throw spec::FieldError::prefixed("teacher.torchscript",
+                               "cannot load \"" + path + "\" (" + what.substr(0, what.find('\n')) +
+                                   "); save the teacher in PyTorch with torch.jit.save(torch.jit.trace(model, x), path)");
     }
     module_.eval();
     for (auto p : module_.parameters()) p.set_requires_grad(false);   // a teacher is frozen
@@ -46,9 +49,9 @@ TorchScriptNet::TorchScriptNet(const std::string& path, std::vector<std::string>
     } catch (const c10::Error& e) {
         const std::string what = e.what_without_backtrace();
         std::ostringstream s;
-        s << "teacher.torchscript: \"" << path << "\" cannot run on a " << channels << "x" << height << "x" << width
+        s << "\"" << path << "\" cannot run on a " << channels << "x" << height << "x" << width
           << " input of this data set (" << what.substr(0, what.find('\n')) << ")";
-        throw std::runtime_error(s.str());
+        throw spec::FieldError::prefixed("teacher.torchscript", s.str());
     }
 }
 
@@ -60,7 +63,7 @@ torch::jit::Module TorchScriptNet::submodule(const std::string& dottedName) cons
         if (!current.hasattr(part) || !current.attr(part).isModule()) {
             std::string known;
             for (const auto& child : current.named_children()) known += (known.empty() ? "" : ", ") + child.name;
-            throw std::runtime_error("teacher: the TorchScript module \"" + path_ + "\" has no submodule \"" +
+            throw spec::FieldError::prefixed("teacher", "the TorchScript module \"" + path_ + "\" has no submodule \"" +
                                      dottedName + "\"; submodules there: " + (known.empty() ? "none" : known));
         }
         current = current.attr(part).toModule();

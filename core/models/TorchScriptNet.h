@@ -14,7 +14,8 @@ namespace distillery::models {
 
 class TorchScriptNet : public StagedNet {
 public:
-    // Throws std::runtime_error naming the file, or the missing submodule and the ones there are.
+    // Throws spec::FieldError (teacher.torchscript, or teacher for a missing submodule) naming the file, or the
+    // missing submodule and the ones there are.
     TorchScriptNet(const std::string& path, std::vector<std::string> stem, std::vector<std::string> stages,
                    std::string classifier, int64_t channels, int64_t height, int64_t width);
 

@@ -67,9 +67,7 @@ struct MetricSummary {
     double minValue = 0;
     double maxValue = 0;
     int64_t count = 0;
-    // Accuracies are better high, everything else (losses, errors) low.
-    static bool higherIsBetter(const std::string& key);
-    double best() const { return higherIsBetter(key) ? maxValue : minValue; }
+    double best() const;   // the max of an accuracy, the min of anything else (store/Results.h)
 };
 
 struct GateRow {

@@ -80,7 +80,7 @@ double convolutionRate(const engine::Precision& precision, int repeats = 10) {
         for (int r = 0; r < repeats; ++r) {
             const auto start = bench::Clock::now();
             {
-                engine::AutocastScope autocast(precision, torch::kCPU);
+                models::AutocastScope autocast(precision.computeType, torch::kCPU);
                 conv->forward(x);
             }
             best = std::min(best, std::chrono::duration<double>(bench::Clock::now() - start).count());
@@ -104,7 +104,7 @@ double teacherForwardMs(const engine::Precision& precision, bool foldNorms, int 
     for (int r = -3; r < repeats; ++r) {   // 3 warm-up forwards
         const auto start = bench::Clock::now();
         {
-            engine::AutocastScope autocast(precision, torch::kCPU);
+            models::AutocastScope autocast(precision.computeType, torch::kCPU);
             teacher->forward(images);
         }
         if (r >= 0) best = std::min(best, std::chrono::duration<double, std::milli>(bench::Clock::now() - start).count());
@@ -148,11 +148,11 @@ std::map<std::string, double> profileStep(const engine::Precision& precision, in
         models::FeatureSet teacherOut, studentOut;
         timed("teacher forward", [&] {
             torch::NoGradGuard noGrad;
-            engine::AutocastScope autocast(precision, torch::kCPU);
+            models::AutocastScope autocast(precision.computeType, torch::kCPU);
             teacherOut.logits = teacher->forward(images).to(at::kFloat);
         });
         timed("student forward", [&] {
-            engine::AutocastScope autocast(precision, torch::kCPU);
+            models::AutocastScope autocast(precision.computeType, torch::kCPU);
             studentOut.logits = student->forward(images).to(at::kFloat);
         });
         at::Tensor total;

@@ -148,7 +148,7 @@ private Q_SLOTS:
         auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3));
         const auto x = torch::randn({2, 3, 8, 8});
         {
-            engine::AutocastScope autocast(bf16, torch::kCPU);
+            models::AutocastScope autocast(bf16.computeType, torch::kCPU);
             QCOMPARE(conv->forward(x).scalar_type(), at::kBFloat16);
         }
         QCOMPARE(conv->forward(x).scalar_type(), at::kFloat);

@@ -14,6 +14,7 @@
 #include "engine/Trainer.h"
 #include "models/ModelRegistry.h"
 #include "models/TorchScriptNet.h"
+#include "spec/FieldError.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
 #include "store/Store.h"
@@ -86,13 +87,15 @@ private Q_SLOTS:
         try {
             models::TorchScriptNet missing("/nonexistent/teacher.pt", {}, {}, "", 1, 28, 28);
             QFAIL("a missing file must throw");
-        } catch (const std::runtime_error& e) {
+        } catch (const spec::FieldError& e) {
+            QCOMPARE(e.path(), std::string("teacher.torchscript"));
             QVERIFY2(std::string(e.what()).find("cannot load \"/nonexistent/teacher.pt\"") != std::string::npos, e.what());
         }
         try {
             models::TorchScriptNet wrong(teacherPath_.toStdString(), {"conv1"}, {"layer9"}, "fc", 1, 28, 28);
             QFAIL("a missing submodule must throw");
-        } catch (const std::runtime_error& e) {
+        } catch (const spec::FieldError& e) {
+            QCOMPARE(e.path(), std::string("teacher"));
             QVERIFY2(std::string(e.what()).find("no submodule \"layer9\"; submodules there: conv1, bn1, relu, layer1") !=
                          std::string::npos,
                      e.what());

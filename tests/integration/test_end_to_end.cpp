@@ -163,7 +163,7 @@ void TestEndToEnd::cancelledRunEndsKilled() {
     const auto first = progress.at(0).at(0).value<RunProgress>();
     QCOMPARE(first.runId, runId);
     QCOMPARE(first.epochs, 50);
-    QVERIFY(first.progress >= 0.0 && first.progress < 1.0);
+    QVERIFY(first.fraction >= 0.0 && first.fraction < 1.0);
     QVERIFY(first.totalSteps > 0);
 
     QVERIFY(scheduler.cancel(runId));

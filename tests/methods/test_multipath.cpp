@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 
 #include "GoldenFixture.h"
+#include "InvalidArgument.h"
 #include "engine/Checkpoint.h"
 #include "engine/LogWindow.h"
 #include "methods/DistillationPath.h"
@@ -155,14 +156,6 @@ torch::Tensor sumOf(const std::vector<methods::LossTerm>& terms) {
     return total;
 }
 
-std::string invalidArgumentMessage(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "";
-}
 }  // namespace
 
 class TestMultiPath : public QObject {

@@ -695,15 +695,15 @@ exit 3
 
     QCOMPARE(progressSpy.count(), 1);
     const auto progress = progressSpy.at(0).at(0).value<RunProgress>();
-    QCOMPARE(progress.runId, queuedRun_);
-    QCOMPARE(progress.epoch, 2);
-    QCOMPARE(progress.epochs, 5);
-    QCOMPARE(progress.step, qint64(120));
-    QCOMPARE(progress.totalSteps, qint64(4300));
+    QCOMPARE(progress.runId, int64_t{queuedRun_});
+    QCOMPARE(progress.epoch, int64_t{2});
+    QCOMPARE(progress.epochs, int64_t{5});
+    QCOMPARE(progress.step, int64_t{120});
+    QCOMPARE(progress.totalSteps, int64_t{4300});
     QCOMPARE(progress.loss, 0.53);
-    QCOMPARE(progress.acc, 81.2);
+    QCOMPARE(progress.trainAcc, 81.2);
     QCOMPARE(progress.etaSeconds, 312.5);
-    QCOMPARE(progress.progress, 0.028);
+    QCOMPARE(progress.fraction, 0.028);
 
     const QStringList tail = scheduler.stderrTail(queuedRun_);
     QCOMPARE(tail.size(), RunScheduler::kStderrLinesKept);

@@ -4,6 +4,7 @@
 
 #include "PlainText.h"
 #include "StatusIcons.h"
+#include "store/Results.h"
 
 namespace distillery::views {
 
@@ -33,7 +34,7 @@ QString statTip(SummaryStat stat, const QString& key) {
     switch (stat) {
         case SummaryStat::Last: return CompareTableModel::tr("%1 at the run's last logged step").arg(key);
         case SummaryStat::Best:
-            return store::MetricSummary::higherIsBetter(key.toStdString())
+            return store::higherIsBetter(key.toStdString())
                        ? CompareTableModel::tr("Best (highest) %1 over the run").arg(key)
                        : CompareTableModel::tr("Best (lowest) %1 over the run").arg(key);
         case SummaryStat::Min: return CompareTableModel::tr("Lowest %1 over the run").arg(key);

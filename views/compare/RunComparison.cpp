@@ -12,6 +12,8 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include "store/Results.h"
+
 namespace distillery::views {
 
 namespace {
@@ -152,10 +154,9 @@ QStringList defaultComparedKeys(const QStringList& available) {
     for (const QString& key : {QStringLiteral("val/acc1"), QStringLiteral("test/acc1")})
         if (available.contains(key)) chosen.append(key);
     if (!chosen.isEmpty()) return chosen;
-    for (const QString& key : available)
-        if (key.section(QLatin1Char('/'), -1).contains(QLatin1String("acc"))) return {key};
-    for (const QString& key : available)
-        if (key.contains(QLatin1String("loss"))) return {key};
+    for (store::MetricKind kind : {store::MetricKind::Accuracy, store::MetricKind::Loss})
+        for (const QString& key : available)
+            if (store::metricKind(key.toStdString()) == kind) return {key};
     return available.isEmpty() ? QStringList() : QStringList{available.first()};
 }
 
@@ -273,11 +274,11 @@ QString formatAggregate(const Aggregate& a, int decimals) {
 }
 
 int metricDecimals(const QString& key) {
-    return store::MetricSummary::higherIsBetter(key.toStdString()) ? 2 : 4;
+    return store::higherIsBetter(key.toStdString()) ? 2 : 4;
 }
 
 QString formatMetricValue(const QString& key, double value) {
-    if (store::MetricSummary::higherIsBetter(key.toStdString())) return QString::number(value, 'f', 2);
+    if (store::higherIsBetter(key.toStdString())) return QString::number(value, 'f', 2);
     return QString::number(value, 'g', 4);
 }
 

@@ -1,9 +1,12 @@
 #pragma once
 // The Design tab: the form on the left (name, teacher, student, data, method, optimisation, training,
 // seeds, diagnostics, device), the pair view and the spec as JSON on the right, "Queue N runs" at the
-// bottom. Every edit rebuilds the spec, validates it with spec::parseRunSpec and shows each error
-// under the field its path names; the pair is described by the engine (PairDescriber) once the
-// typing pauses. Edits are undoable (undoStack()); specs save to and load from JSON files.
+// bottom. The plain fields' rows come from the spec-field table (SpecFieldEditors), the method's from
+// its declaration (MethodForm); the teacher (TeacherSection), the student, the method's name and the
+// seeds are built by hand. Every edit rebuilds the spec's JSON as typed, validates it with
+// spec::parseRunSpec and shows each error under the field its path names (FormFields); the pair is
+// described by the engine (PairDescriber) once the typing pauses. What is queued are the RunSpecs the
+// parser read. Edits are undoable (undoStack()); specs save to and load from JSON files.
 #include <nlohmann/json.hpp>
 
 #include <QByteArray>
@@ -12,33 +15,35 @@
 #include <QStringList>
 #include <QWidget>
 
+#include <memory>
+
 #include "DesignState.h"
 #include "PairDescription.h"
 #include "RunListEntry.h"
+#include "TeacherSection.h"
+#include "spec/RunSpec.h"
 
-class QCheckBox;
 class QComboBox;
-class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
-class QSpinBox;
-class QStackedWidget;
 class QUndoStack;
 
 namespace distillery::views {
 
 class ErrorLabel;
+class FormFields;
 class MethodForm;
 class PairDescriber;
 class PairView;
+class SpecFieldEditors;
 
 class DesignerPage : public QWidget {
     Q_OBJECT
 public:
     // Which networks the teacher is: the teacherSource() combo's items, in this order.
-    enum class TeacherSource { None, ZooCheckpoint, StoreRun, TorchScript };
+    using TeacherSource = TeacherSection::Source;
 
     // enginePath: the distillery-engine that describes the pair (RunScheduler::defaultEnginePath()).
     explicit DesignerPage(const QString& enginePath, QWidget* parent = nullptr);
@@ -49,10 +54,12 @@ public:
     // The store those runs are in: the engine looks a teacher run up there.
     void setStorePath(const QString& storePath);
 
-    // The spec as the form builds it, for its first seed (indented JSON).
+    // The spec as the form builds it, for its first seed (indented JSON): what is typed, errors
+    // included, as the JSON pane shows it and a save writes it.
     QByteArray specJson() const;
-    // One spec per seed, each with its seed set and the name kept: what "Queue N runs" emits.
-    QList<QByteArray> runSpecs() const;
+    // One RunSpec per seed, as the parser reads the form, each with its seed set: what "Queue N runs"
+    // queues (as spec::toJson text). Empty while the spec or the seeds have errors.
+    QList<spec::RunSpec> runSpecs() const;
     QList<qint64> seeds() const;
     // No error from the spec parser, the seeds list or the engine's description.
     bool isValid() const;
@@ -89,25 +96,11 @@ public slots:
     void queueRuns();
 
 signals:
+    // spec::toJson of each of runSpecs().
     void queueRequested(const QList<QByteArray>& specJsons);
 
 private:
-    struct Field {
-        QWidget* editor = nullptr;
-        ErrorLabel* error = nullptr;
-        QWidget* row = nullptr;   // what is hidden when the field does not apply
-        int id = 0;               // the undo merge id
-    };
-
     QWidget* buildForm();
-    // Registers editor as the field of a spec path, with an error line under it; display (a row of
-    // editor and its browse button) is what the form shows, when given.
-    QWidget* addField(QFormLayout* form, const QString& label, const QString& path, QWidget* editor,
-                      const QString& help, QWidget* display = nullptr);
-    void alias(const QString& path, const QString& registeredPath);
-    void watch(QWidget* editor, const QString& path);
-    QWidget* withBrowseButton(QLineEdit* line, const QString& title, const QString& filter);
-
     nlohmann::json formJson() const;
     DesignState formState() const;
     void fillForm(const nlohmann::json& spec, const QString& seeds);
@@ -117,68 +110,20 @@ private:
     void refresh();
     void showErrors();
     void updateVisibility();
-    void fillTeacherRuns();
-    void selectTeacherRun(qint64 id, const QString& name);
     QList<FieldError> seedErrors() const;
-    QString fieldKeyFor(const QString& path) const;
     bool loadDocument(const QByteArray& bytes, const QString& source);
 
     void onDescribed(const PairDescription& description);
     void onDescribeFailed(const QString& message);
 
-    // Form widgets.
-    QLineEdit* name_;
-    QComboBox* teacherSource_;
-    QStackedWidget* teacherPages_;
-    QComboBox* teacherModel_;
-    QLineEdit* teacherCheckpoint_;
-    QComboBox* teacherRun_;
-    QComboBox* teacherRunReference_;
-    QLineEdit* teacherScript_;
-    QLineEdit* teacherStem_;
-    QLineEdit* teacherStages_;
-    QLineEdit* teacherClassifier_;
+    // The form: its fields by path, the table's rows, the hand-built parts.
+    FormFields* fields_;
+    std::unique_ptr<SpecFieldEditors> tableFields_;
+    TeacherSection* teacher_;
     QComboBox* studentModel_;
-    QComboBox* dataName_;
-    QLineEdit* dataRoot_;
-    QSpinBox* trainSubset_;
-    QSpinBox* valSize_;
-    QCheckBox* augment_;
-    QSpinBox* pad_;
-    QSpinBox* syntheticChannels_;
-    QSpinBox* syntheticHeight_;
-    QSpinBox* syntheticWidth_;
-    QSpinBox* syntheticClasses_;
-    QSpinBox* syntheticTrainSize_;
-    QSpinBox* syntheticTestSize_;
     QComboBox* methodName_;
     MethodForm* methodForm_;
-    QComboBox* optimName_;
-    QLineEdit* lr_;
-    QLineEdit* momentum_;
-    QCheckBox* nesterov_;
-    QLineEdit* weightDecay_;
-    QLineEdit* beta1_;
-    QLineEdit* beta2_;
-    QLineEdit* eps_;
-    QLineEdit* gradClip_;
-    QLineEdit* labelSmoothing_;
-    QComboBox* scheduleName_;
-    QLineEdit* milestones_;
-    QLineEdit* gamma_;
-    QLineEdit* minLr_;
-    QLineEdit* warmup_;
-    QSpinBox* epochs_;
-    QSpinBox* batchSize_;
-    QSpinBox* evalBatchSize_;
-    QSpinBox* maxSteps_;
-    QSpinBox* checkpointEvery_;
     QLineEdit* seeds_;
-    QSpinBox* logEvery_;
-    QSpinBox* diagnosticsEvery_;
-    QComboBox* device_;
-    QComboBox* precision_;
-    QSpinBox* threads_;
 
     ErrorLabel* generalError_;
     QLabel* notice_;
@@ -188,8 +133,6 @@ private:
     QUndoStack* undoStack_;
     PairDescriber* describer_;
 
-    QHash<QString, Field> fields_;
-    QList<RunListEntry> finishedRuns_;
     DesignState state_;                     // what the form showed after the last commit or apply
     QList<FieldError> errors_;              // the parser's and the seeds', for state_
     QList<FieldError> describeErrors_;      // the engine's beyond the parser's, for describedKey_

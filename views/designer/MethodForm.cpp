@@ -11,6 +11,7 @@
 
 #include "CompactDoubleSpinBox.h"
 #include "ErrorLabel.h"
+#include "FormValues.h"
 #include "spec/Catalog.h"
 
 namespace distillery::views {
@@ -18,12 +19,6 @@ namespace distillery::views {
 using nlohmann::json;
 
 namespace {
-
-QStringList toQStringList(const std::vector<std::string>& names) {
-    QStringList out;
-    for (const auto& n : names) out << QString::fromStdString(n);
-    return out;
-}
 
 QStringList splitList(const QString& text) {
     QStringList items;
@@ -36,12 +31,6 @@ QStringList splitList(const QString& text) {
 json numberJson(double value) {
     if (std::floor(value) == value && std::abs(value) < 1e15) return json(static_cast<int64_t>(value));
     return json(value);
-}
-
-QString numberText(double value) {
-    QLocale locale = QLocale::c();
-    locale.setNumberOptions(QLocale::OmitGroupSeparator);
-    return locale.toString(value, 'g', 10);
 }
 
 }  // namespace

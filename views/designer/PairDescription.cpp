@@ -1,9 +1,6 @@
 #include "PairDescription.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QJsonParseError>
+#include <QObject>
 
 namespace distillery::views {
 
@@ -19,50 +16,38 @@ QString NetDescription::paramsText() const {
 
 namespace {
 
-std::optional<NetDescription> netFromJson(const QJsonValue& value) {
-    if (!value.isObject()) return std::nullopt;
-    const QJsonObject object = value.toObject();
-    NetDescription net;
-    net.model = object.value(QStringLiteral("model")).toString();
-    net.params = object.value(QStringLiteral("params")).toInteger();
-    for (const QJsonValue& stage : object.value(QStringLiteral("stages")).toArray()) {
-        const QJsonObject s = stage.toObject();
-        net.stages.append({s.value(QStringLiteral("channels")).toInt(), s.value(QStringLiteral("height")).toInt(),
-                           s.value(QStringLiteral("width")).toInt()});
-    }
-    return net;
+std::optional<NetDescription> netFromSpec(const std::optional<spec::NetDescription>& net) {
+    if (!net) return std::nullopt;
+    NetDescription converted{QString::fromStdString(net->model), net->params, {}};
+    for (const spec::StageShape& s : net->stages)
+        converted.stages.append({int(s.channels), int(s.height), int(s.width)});
+    return converted;
 }
 
 }  // namespace
 
+PairDescription PairDescription::fromSpec(const spec::PairDescription& description) {
+    PairDescription converted;
+    converted.teacher = netFromSpec(description.teacher);
+    converted.student = netFromSpec(description.student);
+    for (const spec::SpotDescription& spot : description.spots)
+        converted.spots.append({QString::fromStdString(spot.name), int(spot.teacherStage), int(spot.studentStage),
+                                QString::fromStdString(spot.connector)});
+    for (const spec::SpecError& e : description.errors)
+        converted.errors.append({QString::fromStdString(e.path), QString::fromStdString(e.message)});
+    return converted;
+}
+
 std::optional<PairDescription> PairDescription::fromJson(const QByteArray& json, QString* error) {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    const QJsonObject root = document.object();
-    if (parseError.error != QJsonParseError::NoError || !document.isObject() ||
-        !root.contains(QStringLiteral("spots")) || !root.contains(QStringLiteral("errors"))) {
+    std::string why;
+    const auto description = spec::pairDescriptionFromText(json.toStdString(), &why);
+    if (!description) {
         if (error)
             *error = QObject::tr("The engine's description is not the expected JSON object (%1): \"%2\"")
-                         .arg(parseError.error != QJsonParseError::NoError ? parseError.errorString()
-                                                                           : QObject::tr("no spots or errors"),
-                              QString::fromUtf8(json.left(200)).trimmed());
+                         .arg(QString::fromStdString(why), QString::fromUtf8(json.left(200)).trimmed());
         return std::nullopt;
     }
-    PairDescription description;
-    description.teacher = netFromJson(root.value(QStringLiteral("teacher")));
-    description.student = netFromJson(root.value(QStringLiteral("student")));
-    for (const QJsonValue& value : root.value(QStringLiteral("spots")).toArray()) {
-        const QJsonObject spot = value.toObject();
-        description.spots.append({spot.value(QStringLiteral("name")).toString(),
-                                  spot.value(QStringLiteral("teacher_stage")).toInt(SpotDescription::kLogits),
-                                  spot.value(QStringLiteral("student_stage")).toInt(SpotDescription::kLogits),
-                                  spot.value(QStringLiteral("connector")).toString()});
-    }
-    for (const QJsonValue& value : root.value(QStringLiteral("errors")).toArray()) {
-        const QJsonObject e = value.toObject();
-        description.errors.append({e.value(QStringLiteral("path")).toString(), e.value(QStringLiteral("message")).toString()});
-    }
-    return description;
+    return fromSpec(*description);
 }
 
 }  // namespace distillery::views

@@ -1,13 +1,15 @@
 #pragma once
 // What `distillery-engine describe` says about a spec: the teacher's and the student's stages, the
 // spots the method distils with the connector it inserts at each, and the spec's errors by field
-// path. Plain values, parsed from the engine's one JSON object.
+// path. The protocol's values (spec/DescribeProtocol.h) in the Qt types the widgets show.
 #include <optional>
 
 #include <QByteArray>
 #include <QList>
 #include <QMetaType>
 #include <QString>
+
+#include "spec/DescribeProtocol.h"
 
 namespace distillery::views {
 
@@ -30,8 +32,8 @@ struct NetDescription {
 
 struct SpotDescription {
     // Stage indices as the engine's Spot: 0-based stages, or the pooled features / the logits.
-    static constexpr int kPooled = -2;
-    static constexpr int kLogits = -3;
+    static constexpr int kPooled = int(spec::SpotDescription::kPooled);
+    static constexpr int kLogits = int(spec::SpotDescription::kLogits);
     QString name;             // "stage 2", "pooled", "logits", "nst@stage3"
     int teacherStage = kLogits;
     int studentStage = kLogits;
@@ -51,6 +53,7 @@ struct PairDescription {
     QList<SpotDescription> spots;
     QList<FieldError> errors;
 
+    static PairDescription fromSpec(const spec::PairDescription& description);
     // Parses the engine's JSON; nothing, with *error set, when it is not that object.
     static std::optional<PairDescription> fromJson(const QByteArray& json, QString* error = nullptr);
 };

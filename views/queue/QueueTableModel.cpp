@@ -149,7 +149,7 @@ QVariant QueueTableModel::data(const QModelIndex& index, int role) const {
     if (role == WaitReasonRole) return row.waitReason;
     if (role == ProgressRole) {
         if (row.group != Group::Running) return {};
-        return row.progress ? row.progress->progress : run.progress;
+        return row.progress ? row.progress->fraction : run.progress;
     }
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
@@ -157,7 +157,7 @@ QVariant QueueTableModel::data(const QModelIndex& index, int role) const {
             case StatusColumn: return statusText(row);
             case ProgressColumn: {
                 if (row.group == Group::Running) {
-                    const double done = row.progress ? row.progress->progress : run.progress;
+                    const double done = row.progress ? row.progress->fraction : run.progress;
                     return QStringLiteral("%1%").arg(qRound(done * 100));
                 }
                 if (row.resume) return tr("from %1%").arg(qRound(run.progress * 100));

@@ -1,57 +1,27 @@
 #include "RunScheduler.h"
 
-#include "spec/JsonText.h"
-
 #include <algorithm>
-#include <map>
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
-#include <QFileInfo>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QPointer>
-#include <QSet>
 #include <QThread>
 #include <QTimer>
 
-#include <nlohmann/json.hpp>
-
 #include "StorePoller.h"
+#include "store/RunLifecycle.h"
 #include "store/Store.h"
 
 namespace distillery::views {
-
-// One engine child process and what it reported so far.
-struct RunScheduler::Engine {
-    qint64 runId = 0;
-    bool resume = false;
-    qint64 sequence = 0;
-    QProcess* process = nullptr;
-    qint64 pid = 0;
-    int threads = 0;   // the --threads it was started with
-    bool cancelRequested = false;
-    QByteArray stdoutBuffer;
-    QByteArray stderrBuffer;
-    std::optional<RunProgress> progress;
-};
 
 namespace {
 
 QString fromStd(const std::string& text) { return QString::fromStdString(text); }
 
-bool isKilledOrFailed(store::RunStatus status) {
-    return status == store::RunStatus::Killed || status == store::RunStatus::Failed;
-}
-
 // While runs wait for a teacher that another process may train, how often its status is read again.
 constexpr int kTeacherCheckIntervalMs = 2000;
-// A teacher's error can hold the engine's whole log tail: the wait reason quotes its first line.
-QString firstLineOf(const std::string& text) {
-    return QString::fromStdString(text).section(QLatin1Char('\n'), 0, 0).trimmed();
-}
 
 }  // namespace
 
@@ -76,9 +46,9 @@ RunScheduler::RunScheduler(const QString& storePath, const QString& enginePath, 
     teacherCheck_ = new QTimer(this);
     teacherCheck_->setInterval(kTeacherCheckIntervalMs);
     connect(teacherCheck_, &QTimer::timeout, this, [this] {
-        const QHash<qint64, QString> before = waitReasons_;
+        const QHash<qint64, QString> before = teacherWaits_.reasons();
         updateWaitReasons();
-        if (waitReasons_ != before) startNext();
+        if (teacherWaits_.reasons() != before) startNext();
     });
 }
 
@@ -162,39 +132,34 @@ void RunScheduler::rememberRow(const store::RunRow& row) {
 
 // ---- cancel, resume, retry ------------------------------------------------------------------------
 
-QString RunScheduler::notQueuedHereReason(qint64 runId, const std::optional<store::RunRow>& row) const {
-    if (!row) return tr("Run %1 is not in %2 (deleted?).").arg(runId).arg(storePath_);
-    if (row->status == store::RunStatus::Running)
-        return tr("Run %1 is trained by another process (pid %2 on %3), not by this window. "
-                  "Stop it where it runs, e.g. kill -TERM %2 on %3.")
-            .arg(runId)
-            .arg(row->pid ? QString::number(*row->pid) : tr("unknown"))
-            .arg(row->host.empty() ? tr("an unknown host") : fromStd(row->host));
-    return tr("Run %1 is already %2.").arg(runId).arg(fromStd(store::statusName(row->status)));
+QString RunScheduler::cannotRead(qint64 runId, const std::exception& error) const {
+    return tr("Cannot read run %1 from %2: %3").arg(runId).arg(storePath_, QString::fromUtf8(error.what()));
+}
+
+bool RunScheduler::storeAllows(
+    qint64 runId, QString* why,
+    const std::function<std::optional<std::string>(const std::optional<store::RunRow>&)>& rule) const {
+    std::optional<std::string> refusal;
+    try {
+        refusal = rule(store_->run(runId));
+    } catch (const store::StoreError& error) {
+        if (why) *why = cannotRead(runId, error);
+        return false;
+    }
+    if (refusal && why) *why = fromStd(*refusal);
+    return !refusal;
 }
 
 bool RunScheduler::canCancel(qint64 runId, QString* why) const {
     if (isRunning(runId) || isPending(runId)) return true;
-    std::optional<store::RunRow> row;
-    try {
-        row = store_->run(runId);
-    } catch (const store::StoreError& error) {
-        if (why) *why = tr("Cannot read run %1 from %2: %3").arg(runId).arg(storePath_, QString::fromUtf8(error.what()));
-        return false;
-    }
-    if (row && row->status == store::RunStatus::Queued) return true;
-    if (why) *why = notQueuedHereReason(runId, row);
-    return false;
+    return storeAllows(runId, why, [&](const std::optional<store::RunRow>& row) {
+        return store::cancelRefusal(runId, row, storePath_.toStdString());
+    });
 }
 
 bool RunScheduler::cancel(qint64 runId, QString* why) {
-    if (Engine* engine = engineOf(runId)) {
-        if (engine->cancelRequested) {
-            engine->process->kill();   // the user insists: no checkpoint, but no waiting either
-        } else {
-            engine->cancelRequested = true;
-            engine->process->terminate();
-        }
+    if (EngineProcess* engine = engineOf(runId)) {
+        engine->cancel();
         return true;
     }
     const auto waiting = std::find_if(pending_.begin(), pending_.end(),
@@ -223,7 +188,7 @@ bool RunScheduler::cancel(qint64 runId, QString* why) {
         return false;
     }
     emit queueChanged();
-    if (why) *why = notQueuedHereReason(runId, row);
+    if (why) *why = fromStd(store::notQueuedHereReason(runId, row, storePath_.toStdString()));
     return false;
 }
 
@@ -236,42 +201,11 @@ bool RunScheduler::canResume(qint64 runId, QString* why) const {
     if (isResumePending(runId)) return refuse(tr("Run %1 is already waiting for a free slot to resume.").arg(runId));
     if (isPending(runId))
         return refuse(tr("Run %1 is queued: it trains from the beginning when a slot frees.").arg(runId));
-    std::optional<store::RunRow> row;
-    std::vector<store::CheckpointRow> checkpoints;
-    try {
-        row = store_->run(runId);
-        if (row) checkpoints = store_->checkpoints(runId);
-    } catch (const store::StoreError& error) {
-        return refuse(tr("Cannot read run %1 from %2: %3").arg(runId).arg(storePath_, QString::fromUtf8(error.what())));
-    }
-    if (!row) return refuse(tr("Run %1 is not in %2 (deleted?).").arg(runId).arg(storePath_));
-    switch (row->status) {
-        case store::RunStatus::Finished:
-            return refuse(tr("Run %1 has finished: there is nothing left to resume. To train it again, duplicate "
-                             "it as a new run.")
-                              .arg(runId));
-        case store::RunStatus::Queued:
-            return refuse(tr("Run %1 is queued and has not started: there is nothing to resume yet; it trains "
-                             "from the beginning when it starts.")
-                              .arg(runId));
-        case store::RunStatus::Running: return refuse(notQueuedHereReason(runId, row));
-        case store::RunStatus::Killed:
-        case store::RunStatus::Failed: break;
-    }
-    // The engine resumes from the newest "last" checkpoint of the run.
-    QString from;
-    for (const store::CheckpointRow& checkpoint : checkpoints)
-        if (checkpoint.kind == "last") from = fromStd(checkpoint.path);
-    if (from.isEmpty())
-        return refuse(tr("Run %1 has no checkpoint to resume from: it stopped before the engine saved one (at the "
-                         "end of every epoch, and when a run is cancelled). Retry it to train it from the beginning.")
-                          .arg(runId));
-    if (!QFileInfo::exists(from))
-        return refuse(tr("The checkpoint of run %1, %2, is missing (moved or deleted?). Put it back to resume the "
-                         "run, or retry the run to train it from the beginning.")
-                          .arg(runId)
-                          .arg(QDir::toNativeSeparators(from)));
-    return true;
+    return storeAllows(runId, why, [&](const std::optional<store::RunRow>& row) {
+        const std::vector<store::CheckpointRow> checkpoints =
+            row ? store_->checkpoints(runId) : std::vector<store::CheckpointRow>();
+        return store::resumeRefusal(runId, row, checkpoints, storePath_.toStdString());
+    });
 }
 
 bool RunScheduler::resume(qint64 runId, QString* why) {
@@ -294,21 +228,9 @@ bool RunScheduler::canRetry(qint64 runId, QString* why) const {
     };
     if (isRunning(runId)) return refuse(tr("Run %1 is training in this window already.").arg(runId));
     if (isPending(runId)) return refuse(tr("Run %1 is already waiting for a free slot.").arg(runId));
-    std::optional<store::RunRow> row;
-    try {
-        row = store_->run(runId);
-    } catch (const store::StoreError& error) {
-        return refuse(tr("Cannot read run %1 from %2: %3").arg(runId).arg(storePath_, QString::fromUtf8(error.what())));
-    }
-    if (!row) return refuse(tr("Run %1 is not in %2 (deleted?).").arg(runId).arg(storePath_));
-    if (isKilledOrFailed(row->status)) return true;
-    if (row->status == store::RunStatus::Finished)
-        return refuse(tr("Run %1 has finished; retry is for failed or killed runs. To train it again, duplicate it "
-                         "as a new run.")
-                          .arg(runId));
-    if (row->status == store::RunStatus::Queued)
-        return refuse(tr("Run %1 is queued already: it trains when a slot frees.").arg(runId));
-    return refuse(notQueuedHereReason(runId, row));
+    return storeAllows(runId, why, [&](const std::optional<store::RunRow>& row) {
+        return store::retryRefusal(runId, row, storePath_.toStdString());
+    });
 }
 
 bool RunScheduler::retry(qint64 runId, QString* why) {
@@ -323,7 +245,7 @@ bool RunScheduler::retry(qint64 runId, QString* why) {
     }
     if (!row || row->status != store::RunStatus::Queued) {
         // Between the check and the update another process resumed or deleted it.
-        if (why) *why = notQueuedHereReason(runId, row);
+        if (why) *why = fromStd(store::notQueuedHereReason(runId, row, storePath_.toStdString()));
         return false;
     }
     enqueue(runId);
@@ -333,21 +255,15 @@ bool RunScheduler::retry(qint64 runId, QString* why) {
 void RunScheduler::shutdown(int waitMs) {
     pending_.clear();
     shuttingDown_ = true;
-    QList<QPointer<QProcess>> processes;
-    for (const auto& engine : engines_) {
-        engine->cancelRequested = true;
-        engine->process->terminate();
-        processes.append(engine->process);
+    QList<QPointer<EngineProcess>> engines;
+    for (EngineProcess* engine : engines_) {
+        engine->requestStop();
+        engines.append(engine);
     }
     // One deadline for all: the engines stop in parallel, each after its current step.
     const QDeadlineTimer deadline(waitMs);
-    for (const QPointer<QProcess>& process : processes) {
-        if (!process || process->state() == QProcess::NotRunning) continue;
-        if (!process->waitForFinished(static_cast<int>(qMax<qint64>(0, deadline.remainingTime())))) {
-            process->kill();
-            process->waitForFinished(5000);
-        }
-    }
+    for (const QPointer<EngineProcess>& engine : engines)
+        if (engine) engine->stopWithin(static_cast<int>(qMax<qint64>(0, deadline.remainingTime())));
     shuttingDown_ = false;
 }
 
@@ -367,127 +283,24 @@ void RunScheduler::startNext() {
     while (!paused_ && !shuttingDown_ && static_cast<int>(engines_.size()) < maxConcurrent_) {
         // The oldest run that is not waiting for its teacher: a waiting run holds no slot.
         const auto next = std::find_if(pending_.begin(), pending_.end(),
-                                       [this](const PendingRun& p) { return !waitReasons_.contains(p.runId); });
+                                       [this](const PendingRun& p) { return !teacherWaits_.holdsBack(p.runId); });
         if (next == pending_.end()) break;
         const PendingRun pending = *next;
         pending_.erase(next);
         started |= startEngine(pending, threads);
     }
     if (started) updateWaitReasons();   // a teacher that just started reads "training", not "queued"
-    if (waitReasons_.isEmpty()) teacherCheck_->stop();
+    if (teacherWaits_.isEmpty()) teacherCheck_->stop();
     else if (!teacherCheck_->isActive()) teacherCheck_->start();
     emit queueChanged();
 }
 
-RunScheduler::TeacherReference RunScheduler::teacherReferenceOf(qint64 runId) {
-    const auto known = teacherReferences_.constFind(runId);
-    if (known != teacherReferences_.constEnd()) return *known;
-    std::optional<store::RunRow> row;
-    try {
-        row = store_->run(runId);
-    } catch (const store::StoreError&) {
-        return {};   // startEngine reads the row again and reports the error
-    }
-    TeacherReference reference;
-    if (row) {
-        // An unreadable spec names no teacher here; the engine fails the run with the parser's message.
-        const nlohmann::json spec = distillery::spec::parseJsonText(row->specJson).value;
-        const auto teacher = spec.is_object() ? spec.find("teacher") : spec.end();
-        if (spec.is_object() && teacher != spec.end() && teacher->is_object()) {
-            const auto id = teacher->find("run_id");
-            if (id != teacher->end() && id->is_number_integer())
-                reference.runId = std::max<int64_t>(0, id->get<int64_t>());
-            const auto name = teacher->find("run_name");
-            if (name != teacher->end() && name->is_string()) reference.runName = name->get<std::string>();
-        }
-    }
-    teacherReferences_.insert(runId, reference);
-    return reference;
-}
-
 void RunScheduler::updateWaitReasons() {
-    waitReasons_.clear();
-    awaitedTeachers_.clear();
-    // A spec does not change while its run waits; a run that left the queue is parsed again if it returns.
-    for (auto it = teacherReferences_.begin(); it != teacherReferences_.end();)
-        it = isPending(it.key()) ? std::next(it) : teacherReferences_.erase(it);
-    QList<qint64> students;
-    for (const PendingRun& pending : pending_)
-        if (teacherReferenceOf(pending.runId).present()) students.append(pending.runId);
-    if (students.isEmpty()) return;
-
-    std::vector<store::RunRow> rows;   // newest first
-    try {
-        rows = store_->runs(/*withSpec=*/false);
-    } catch (const store::StoreError& error) {
-        // Starting a student whose teacher may not have finished would waste it: wait and read again.
-        for (qint64 student : students)
-            waitReasons_.insert(student, tr("waits: the status of its teacher run cannot be read from %1 (%2); "
-                                            "it is read again every few seconds")
-                                             .arg(storePath_, QString::fromUtf8(error.what())));
-        return;
-    }
-    QHash<qint64, const store::RunRow*> byId;
-    for (const store::RunRow& row : rows) byId.insert(row.id, &row);
-    auto active = [this](const store::RunRow& row) {
-        return row.status == store::RunStatus::Queued || row.status == store::RunStatus::Running ||
-               isRunning(row.id) || isPending(row.id);
-    };
-
-    for (qint64 student : students) {
-        const TeacherReference reference = teacherReferences_.value(student);
-        const store::RunRow* teacher = nullptr;
-        if (reference.runId > 0) {
-            teacher = byId.value(reference.runId);
-            if (teacher && teacher->status == store::RunStatus::Finished) continue;
-        } else {
-            // The engine takes the newest finished run of that name (Store::latestFinishedRunNamed).
-            // Else the newest of that name that will train (queued, running, waiting here), else the
-            // newest that failed or was killed: retrying or resuming it releases the student.
-            bool finished = false;
-            const store::RunRow* willTrain = nullptr;
-            const store::RunRow* ended = nullptr;
-            for (const store::RunRow& row : rows) {
-                if (row.name != reference.runName || row.id == student) continue;
-                if (row.status == store::RunStatus::Finished) {
-                    finished = true;
-                    break;
-                }
-                if (active(row)) {
-                    if (!willTrain) willTrain = &row;
-                } else if (!ended) {
-                    ended = &row;
-                }
-            }
-            if (finished) continue;
-            teacher = willTrain ? willTrain : ended;
-        }
-        // No such run at all (or the run itself): start it, and the engine fails it at once with its
-        // own message naming the field (teacher.run_id / teacher.run_name) and the store. Such a name
-        // is a mistake in the spec, not a teacher on its way: no retry or resume could release the
-        // run, and a queue waiting for nothing looks hung, headless and after a restart alike.
-        if (!teacher || teacher->id == student) continue;
-
-        const QString name = teacher->name.empty() ? QString() : QStringLiteral(" “%1”").arg(fromStd(teacher->name));
-        QString state;
-        if (isRunning(teacher->id) || teacher->status == store::RunStatus::Running)
-            state = tr("training");
-        else if (isResumePending(teacher->id))
-            state = tr("waiting to resume");
-        else if (teacher->status == store::RunStatus::Queued || isPending(teacher->id))
-            state = tr("queued");
-        if (!state.isEmpty()) {
-            waitReasons_.insert(student, tr("waits for its teacher run %1%2 (%3)").arg(teacher->id).arg(name, state));
-        } else {
-            const QString how = fromStd(store::statusName(teacher->status));
-            const QString error = firstLineOf(teacher->error);
-            waitReasons_.insert(student, tr("waits for its teacher run %1%2 (%3) — retry or resume the teacher to "
-                                            "release it")
-                                             .arg(teacher->id)
-                                             .arg(name, error.isEmpty() ? how : how + QStringLiteral(": ") + error));
-        }
-        awaitedTeachers_.insert(student, teacher->id);
-    }
+    TeacherWaits::QueueState queue;
+    queue.training = [this](qint64 runId) { return isRunning(runId); };
+    queue.waiting = [this](qint64 runId) { return isPending(runId); };
+    queue.waitingToResume = [this](qint64 runId) { return isResumePending(runId); };
+    teacherWaits_.update(pendingRuns(), *store_, storePath_, queue);
 }
 
 bool RunScheduler::startEngine(const PendingRun& pending, int threads) {
@@ -505,7 +318,7 @@ bool RunScheduler::startEngine(const PendingRun& pending, int threads) {
         return false;
     }
     // Another engine may have claimed it, or it was cancelled or resumed elsewhere meanwhile.
-    const bool startable = row && (pending.resume ? isKilledOrFailed(row->status) : row->status == store::RunStatus::Queued);
+    const bool startable = row && (pending.resume ? store::endedEarly(row->status) : row->status == store::RunStatus::Queued);
     if (!startable) {
         rows_.remove(runId);
         return false;
@@ -513,115 +326,42 @@ bool RunScheduler::startEngine(const PendingRun& pending, int threads) {
     rememberRow(*row);
     stderrTails_.remove(runId);
 
-    auto engine = std::make_unique<Engine>();
-    engine->runId = runId;
-    engine->resume = pending.resume;
-    engine->sequence = pending.sequence;
-    engine->threads = threads;
-    auto* process = new QProcess(this);
-    engine->process = process;
-    process->setProgram(enginePath_);
+    auto* engine = new EngineProcess(runId, pending.resume, pending.sequence, threads, this);
     const QString id = QString::number(runId);
     // --threads applies to a spec whose "threads" is 0 (all cores); explicit threads are kept.
     const QStringList shared{QStringLiteral("--threads"), QString::number(threads), QStringLiteral("--progress"),
                              QStringLiteral("json")};
-    if (pending.resume)
-        process->setArguments(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), id,
-                                          QStringLiteral("--db"), storePath_} +
-                              shared);
-    else
-        process->setArguments(QStringList{QStringLiteral("run"), QStringLiteral("--db"), storePath_,
-                                          QStringLiteral("--run"), id} +
-                              shared);
-    connect(process, &QProcess::readyReadStandardOutput, this, [this, runId] {
-        if (Engine* running = engineOf(runId)) readStdout(*running);
-    });
-    connect(process, &QProcess::readyReadStandardError, this, [this, runId] {
-        if (Engine* running = engineOf(runId)) readStderr(*running);
-    });
-    connect(process, &QProcess::finished, this,
-            [this, runId](int exitCode, QProcess::ExitStatus exitStatus) { onFinished(runId, exitCode, exitStatus); });
-    connect(process, &QProcess::errorOccurred, this,
-            [this, runId](QProcess::ProcessError error) { onProcessError(runId, error); });
-    connect(process, &QProcess::started, this, [this, runId] {
-        Engine* running = engineOf(runId);
-        if (!running) return;
-        running->pid = running->process->processId();
-        emit runStarted(runId, running->pid);
-    });
-    engines_.push_back(std::move(engine));
-    process->start();   // a failed start ends in onProcessError, which may run before start() returns
+    const QStringList command =
+        pending.resume ? QStringList{QStringLiteral("resume"), QStringLiteral("--run"), id, QStringLiteral("--db"), storePath_}
+                       : QStringList{QStringLiteral("run"), QStringLiteral("--db"), storePath_, QStringLiteral("--run"), id};
+    connect(engine, &EngineProcess::progressed, this, &RunScheduler::progressed);
+    connect(engine, &EngineProcess::finished, this,
+            [this, runId](int exitCode, bool crashed) { onFinished(runId, exitCode, crashed); });
+    connect(engine, &EngineProcess::failedToStart, this, [this, runId] { onFailedToStart(runId); });
+    connect(engine, &EngineProcess::started, this, [this, runId](qint64 pid) { emit runStarted(runId, pid); });
+    engines_.push_back(engine);
+    engine->start(enginePath_, command + shared);   // a failed start may end in onFailedToStart before this returns
     return true;
 }
 
-RunScheduler::Engine* RunScheduler::engineOf(qint64 runId) const {
-    for (const auto& engine : engines_)
-        if (engine->runId == runId) return engine.get();
+EngineProcess* RunScheduler::engineOf(qint64 runId) const {
+    for (EngineProcess* engine : engines_)
+        if (engine->runId() == runId) return engine;
     return nullptr;
 }
 
-void RunScheduler::readStdout(Engine& engine) {
-    engine.stdoutBuffer += engine.process->readAllStandardOutput();
-    int newline;
-    while ((newline = engine.stdoutBuffer.indexOf('\n')) >= 0) {
-        const QByteArray line = engine.stdoutBuffer.left(newline).trimmed();
-        engine.stdoutBuffer.remove(0, newline + 1);
-        if (!line.isEmpty()) parseProgressLine(engine, line);
-    }
+QStringList RunScheduler::stderrTail(qint64 runId) const {
+    if (const EngineProcess* engine = engineOf(runId)) return engine->logTail();
+    return stderrTails_.value(runId);
 }
 
-void RunScheduler::parseProgressLine(Engine& engine, const QByteArray& line) {
-    // Anything that is not a progress object (a stray print) is ignored: stdout is a channel the
-    // engine shares with libraries.
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(line, &error);
-    if (error.error != QJsonParseError::NoError || !document.isObject()) return;
-    const QJsonObject object = document.object();
-    if (object.value(QLatin1String("type")).toString() != QLatin1String("progress")) return;
-    RunProgress progress;
-    progress.runId = object.value(QLatin1String("run")).toInteger(engine.runId);
-    if (progress.runId != engine.runId) return;
-    progress.epoch = object.value(QLatin1String("epoch")).toInt();
-    progress.epochs = object.value(QLatin1String("epochs")).toInt();
-    progress.step = object.value(QLatin1String("step")).toInteger();
-    progress.totalSteps = object.value(QLatin1String("total_steps")).toInteger();
-    progress.loss = object.value(QLatin1String("loss")).toDouble();
-    progress.acc = object.value(QLatin1String("acc")).toDouble();
-    progress.etaSeconds = object.value(QLatin1String("eta_s")).toDouble(-1);
-    progress.progress = qBound(0.0, object.value(QLatin1String("progress")).toDouble(), 1.0);
-    engine.progress = progress;
-    emit progressed(progress);
-}
-
-void RunScheduler::readStderr(Engine& engine) {
-    engine.stderrBuffer += engine.process->readAllStandardError();
-    int newline;
-    while ((newline = engine.stderrBuffer.indexOf('\n')) >= 0) {
-        keepStderrLine(engine.runId, QString::fromUtf8(engine.stderrBuffer.left(newline)).trimmed());
-        engine.stderrBuffer.remove(0, newline + 1);
-    }
-}
-
-void RunScheduler::keepStderrLine(qint64 runId, const QString& line) {
-    if (line.isEmpty()) return;
-    QStringList& tail = stderrTails_[runId];
-    tail.append(line);
-    while (tail.size() > kStderrLinesKept) tail.removeFirst();
-}
-
-void RunScheduler::onFinished(qint64 runId, int exitCode, QProcess::ExitStatus exitStatus) {
-    Engine* engine = engineOf(runId);
+void RunScheduler::onFinished(qint64 runId, int exitCode, bool crashed) {
+    EngineProcess* engine = engineOf(runId);
     if (!engine) return;
-    // Collect what is still in the pipes: the last lines usually say why the engine stopped.
-    readStdout(*engine);
-    readStderr(*engine);
-    if (!engine->stderrBuffer.trimmed().isEmpty())
-        keepStderrLine(runId, QString::fromUtf8(engine->stderrBuffer).trimmed());
-    engine->stderrBuffer.clear();
-
-    const bool crashed = exitStatus == QProcess::CrashExit;
-    const bool cancelRequested = engine->cancelRequested;
-    const qint64 pid = engine->pid;
+    const bool cancelRequested = engine->cancelRequested();
+    const qint64 pid = engine->pid();
+    const QStringList tail = engine->logTail();
+    if (!tail.isEmpty()) stderrTails_.insert(runId, tail);
     std::optional<store::RunRow> row;
     try {
         row = store_->run(runId);
@@ -637,7 +377,6 @@ void RunScheduler::onFinished(qint64 runId, int exitCode, QProcess::ExitStatus e
                 what = tr("The engine crashed (it was killed by a signal) while training.");
             else
                 what = tr("The engine exited with code %1 while training.").arg(exitCode);
-            const QStringList tail = stderrTails_.value(runId);
             if (!tail.isEmpty()) what += tr("\nLast lines of its log:\n") + tail.join(QLatin1Char('\n'));
             const store::RunStatus status =
                 cancelRequested && crashed ? store::RunStatus::Killed : store::RunStatus::Failed;
@@ -649,7 +388,7 @@ void RunScheduler::onFinished(qint64 runId, int exitCode, QProcess::ExitStatus e
                                    .arg(runId)
                                    .arg(storePath_, QString::fromUtf8(error.what())));
     }
-    if (row) addDuration(*row);
+    if (row) durations_.add(*row);
     removeEngine(runId);
     rows_.remove(runId);
     endedRuns_.removeAll(runId);
@@ -658,13 +397,11 @@ void RunScheduler::onFinished(qint64 runId, int exitCode, QProcess::ExitStatus e
     startNext();
 }
 
-void RunScheduler::onProcessError(qint64 runId, QProcess::ProcessError error) {
-    // Only a failed start has no finished() signal after it; the other errors end in onFinished.
-    if (error != QProcess::FailedToStart) return;
-    Engine* engine = engineOf(runId);
+void RunScheduler::onFailedToStart(qint64 runId) {
+    EngineProcess* engine = engineOf(runId);
     if (!engine) return;
-    const QString reason = engine->process->errorString();
-    const PendingRun again{runId, engine->resume, engine->sequence};
+    const QString reason = engine->errorString();
+    const PendingRun again{runId, engine->resume(), engine->sequence()};
     removeEngine(runId);
     insertPending(again);
     const bool reported = paused_;   // several slots fail to start together: say it once
@@ -681,10 +418,10 @@ void RunScheduler::onProcessError(qint64 runId, QProcess::ProcessError error) {
 
 void RunScheduler::removeEngine(qint64 runId) {
     const auto at = std::find_if(engines_.begin(), engines_.end(),
-                                 [runId](const std::unique_ptr<Engine>& engine) { return engine->runId == runId; });
+                                 [runId](const EngineProcess* engine) { return engine->runId() == runId; });
     if (at == engines_.end()) return;
-    (*at)->process->disconnect(this);
-    (*at)->process->deleteLater();   // we may be inside one of its signals
+    (*at)->disconnect(this);
+    (*at)->deleteLater();   // we may be inside one of its signals
     engines_.erase(at);
 }
 
@@ -692,11 +429,11 @@ void RunScheduler::removeEngine(qint64 runId) {
 
 QList<qint64> RunScheduler::runningRuns() const {
     QList<qint64> ids;
-    for (const auto& engine : engines_) ids.append(engine->runId);
+    for (const EngineProcess* engine : engines_) ids.append(engine->runId());
     return ids;
 }
 
-qint64 RunScheduler::activeRun() const { return engines_.empty() ? 0 : engines_.front()->runId; }
+qint64 RunScheduler::activeRun() const { return engines_.empty() ? 0 : engines_.front()->runId(); }
 
 QList<qint64> RunScheduler::pendingRuns() const {
     QList<qint64> ids;
@@ -709,16 +446,16 @@ bool RunScheduler::isPending(qint64 runId) const {
 }
 
 QString RunScheduler::waitReason(qint64 runId) const {
-    return isPending(runId) ? waitReasons_.value(runId) : QString();
+    return isPending(runId) ? teacherWaits_.reason(runId) : QString();
 }
 
 qint64 RunScheduler::awaitedTeacher(qint64 runId) const {
-    return isPending(runId) ? awaitedTeachers_.value(runId) : 0;
+    return isPending(runId) ? teacherWaits_.teacher(runId) : 0;
 }
 
 int RunScheduler::engineThreads(qint64 runId) const {
-    const Engine* engine = engineOf(runId);
-    return engine ? engine->threads : 0;
+    const EngineProcess* engine = engineOf(runId);
+    return engine ? engine->threads() : 0;
 }
 
 bool RunScheduler::isResumePending(qint64 runId) const {
@@ -727,8 +464,8 @@ bool RunScheduler::isResumePending(qint64 runId) const {
 }
 
 std::optional<RunProgress> RunScheduler::progressOf(qint64 runId) const {
-    const Engine* engine = engineOf(runId);
-    return engine ? engine->progress : std::nullopt;
+    const EngineProcess* engine = engineOf(runId);
+    return engine ? engine->progress() : std::nullopt;
 }
 
 std::optional<store::RunRow> RunScheduler::runRow(qint64 runId) const {
@@ -747,11 +484,11 @@ FailureDetails RunScheduler::failureDetails(qint64 runId) const {
             return details;
         }
         details.reason = fromStd(row->error);
-        if (stderrTails_.value(runId).isEmpty()) events = store_->events(runId);
+        if (stderrTail(runId).isEmpty()) events = store_->events(runId);
     } catch (const store::StoreError& error) {
-        details.reason = tr("Cannot read run %1 from %2: %3").arg(runId).arg(storePath_, QString::fromUtf8(error.what()));
+        details.reason = cannotRead(runId, error);
     }
-    const QStringList tail = stderrTails_.value(runId);
+    const QStringList tail = stderrTail(runId);
     if (!tail.isEmpty()) {
         details.logLines = tail;
         details.logSource = FailureDetails::LogSource::EngineOutput;
@@ -773,52 +510,31 @@ FailureDetails RunScheduler::failureDetails(qint64 runId) const {
 // ---- time estimates -------------------------------------------------------------------------------
 
 void RunScheduler::loadDurations() {
-    durationsByPair_.clear();
-    allDurations_ = Durations();
-    for (const store::RunRow& row : store_->runs(/*withSpec=*/false)) addDuration(row);
-}
-
-void RunScheduler::addDuration(const store::RunRow& row) {
-    if (row.status != store::RunStatus::Finished || !row.startedAt || !row.finishedAt) return;
-    const double seconds = *row.finishedAt - *row.startedAt;
-    if (seconds < 0) return;
-    Durations& pair = durationsByPair_[{row.method, row.student}];
-    pair.total += seconds;
-    ++pair.count;
-    allDurations_.total += seconds;
-    ++allDurations_.count;
+    durations_.clear();
+    for (const store::RunRow& row : store_->runs(/*withSpec=*/false)) durations_.add(row);
 }
 
 std::optional<double> RunScheduler::estimatedDuration(const std::string& method, const std::string& student) const {
-    const auto pair = durationsByPair_.find({method, student});
-    if (pair != durationsByPair_.end() && pair->second.count > 0) return pair->second.total / pair->second.count;
-    if (allDurations_.count > 0) return allDurations_.total / allDurations_.count;
-    return std::nullopt;
+    return durations_.estimate(method, student);
 }
 
 std::optional<double> RunScheduler::pendingEstimate(const PendingRun& pending) const {
     const auto row = rows_.constFind(pending.runId);
     if (row == rows_.constEnd()) return std::nullopt;
-    const std::optional<double> duration = estimatedDuration(row->method, row->student);
-    if (!duration) return std::nullopt;
     // A resumed run only has the rest to do; the store's progress is its last heartbeat.
-    return pending.resume ? *duration * (1.0 - qBound(0.0, row->progress, 1.0)) : *duration;
+    return durations_.remaining(row->method, row->student, pending.resume ? row->progress : 0.0);
 }
 
 std::optional<double> RunScheduler::etaSeconds(qint64 runId) const {
-    if (const Engine* engine = engineOf(runId)) {
-        if (engine->progress) {
-            const RunProgress& progress = *engine->progress;
-            // The engine says 0 before its first step of this process; 0 is an answer only at the end.
-            if (progress.etaSeconds > 0 || (progress.etaSeconds == 0 && progress.progress >= 1.0))
-                return progress.etaSeconds;
-        }
+    if (const EngineProcess* engine = engineOf(runId)) {
+        const std::optional<RunProgress>& progress = engine->progress();
+        // The engine says 0 before its first step of this process; 0 is an answer only at the end.
+        if (progress && (progress->etaSeconds > 0 || (progress->etaSeconds == 0 && progress->fraction >= 1.0)))
+            return progress->etaSeconds;
         const auto row = rows_.constFind(runId);
         if (row == rows_.constEnd()) return std::nullopt;
-        const std::optional<double> duration = estimatedDuration(row->method, row->student);
-        if (!duration) return std::nullopt;
-        const double done = engine->progress ? engine->progress->progress : engine->resume ? row->progress : 0.0;
-        return *duration * (1.0 - qBound(0.0, done, 1.0));
+        const double done = progress ? progress->fraction : engine->resume() ? row->progress : 0.0;
+        return durations_.remaining(row->method, row->student, done);
     }
     for (const PendingRun& pending : pending_)
         if (pending.runId == runId) return pendingEstimate(pending);
@@ -826,49 +542,23 @@ std::optional<double> RunScheduler::etaSeconds(qint64 runId) const {
 }
 
 std::optional<double> RunScheduler::queueEta() const {
-    // Replays the queue: whenever slots are free, the oldest waiting runs whose teacher has ended
-    // take them (as startNext does), and time moves on to the next run's end.
-    std::multimap<double, qint64> ends;   // runs training in the replay, by the time they end
-    for (const auto& engine : engines_) {
-        const std::optional<double> left = etaSeconds(engine->runId);
+    std::vector<std::pair<int64_t, double>> training;
+    for (const EngineProcess* engine : engines_) {
+        const std::optional<double> left = etaSeconds(engine->runId());
         if (!left) return std::nullopt;
-        ends.emplace(*left, engine->runId);
+        training.emplace_back(engine->runId(), *left);
     }
-    struct Waiting {
-        qint64 runId;
-        qint64 teacher;   // 0: none to wait for
-        double duration;
-    };
-    std::vector<Waiting> waiting;
+    std::vector<store::WaitingRun> waiting;
     for (const PendingRun& pending : pending_) {
-        const qint64 teacher = awaitedTeachers_.value(pending.runId);
+        const qint64 teacher = teacherWaits_.teacher(pending.runId);
         // A teacher outside this queue (failed, killed, trained elsewhere) ends at no known time.
         if (teacher && !isRunning(teacher) && !isPending(teacher)) continue;
         const std::optional<double> duration = pendingEstimate(pending);
         if (!duration) return std::nullopt;
         waiting.push_back({pending.runId, teacher, *duration});
     }
-    if (ends.empty() && waiting.empty()) return pending_.isEmpty() ? std::optional<double>(0.0) : std::nullopt;
-    QSet<qint64> ended;
-    double now = 0, last = 0;
-    for (;;) {
-        // After lowering maxConcurrent more runs may train than there are slots: none starts then.
-        for (auto it = waiting.begin(); it != waiting.end() && static_cast<int>(ends.size()) < maxConcurrent_;) {
-            if (it->teacher == 0 || ended.contains(it->teacher)) {
-                ends.emplace(now + it->duration, it->runId);
-                it = waiting.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        if (ends.empty()) break;   // the rest waits for a teacher that is not replayed
-        now = ends.begin()->first;
-        ended.insert(ends.begin()->second);
-        ends.erase(ends.begin());
-        last = std::max(last, now);
-    }
-    if (ended.isEmpty()) return std::nullopt;   // runs wait for each other: no end in sight
-    return last;
+    if (training.empty() && waiting.empty()) return pending_.isEmpty() ? std::optional<double>(0.0) : std::nullopt;
+    return store::replayQueue(training, std::move(waiting), maxConcurrent_);
 }
 
 }  // namespace distillery::views

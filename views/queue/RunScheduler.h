@@ -20,20 +20,25 @@
 //
 // Cores: every engine gets `--threads K`, K = max(1, idealThreadCount / maxConcurrent), for a spec
 // that leaves "threads" at 0 (all cores); see threadsPerEngine.
-#include <map>
+//
+// This class keeps the queue and its slots. Each engine is an EngineProcess; what the store allows
+// for a run it neither trains nor holds is store/RunLifecycle.h; durations and the queue's replay
+// are store/DurationEstimates.h.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <QHash>
 #include <QList>
 #include <QObject>
-#include <QProcess>
 #include <QStringList>
 
+#include "EngineProcess.h"
 #include "RunProgress.h"
+#include "TeacherWaits.h"
+#include "store/DurationEstimates.h"
 #include "store/StoreTypes.h"
 
 class QTimer;
@@ -60,7 +65,7 @@ struct FailureDetails {
 class RunScheduler : public QObject {
     Q_OBJECT
 public:
-    static constexpr int kStderrLinesKept = 50;
+    static constexpr int kStderrLinesKept = EngineProcess::kLogLinesKept;
     static constexpr int kStoreEventLinesShown = 20;
     static constexpr int kOrphanCheckIntervalMs = 10000;
     static constexpr int kMaxConcurrentLimit = 64;
@@ -131,7 +136,7 @@ public:
     int engineThreads(qint64 runId) const;
     // Runs whose engine ended while this scheduler watched, oldest end first.
     QList<qint64> endedRuns() const { return endedRuns_; }
-    QStringList stderrTail(qint64 runId) const { return stderrTails_.value(runId); }
+    QStringList stderrTail(qint64 runId) const;
     // The run's error and its engine's last log lines: the stderr tail when this scheduler ran it,
     // else the run's last events in the store.
     FailureDetails failureDetails(qint64 runId) const;
@@ -167,56 +172,39 @@ private:
         bool resume = false;
         qint64 sequence = 0;   // enqueue order: the start order, kept when a failed start re-queues it
     };
-    struct Engine;
-    // The teacher a run's spec names as a run of this store; neither set when it names none (or a
-    // checkpoint, TorchScript file or zoo model, which need no other run).
-    struct TeacherReference {
-        qint64 runId = 0;
-        std::string runName;
-        bool present() const { return runId > 0 || !runName.empty(); }
-    };
-    struct Durations {
-        double total = 0;
-        int count = 0;
-    };
 
     void startNext();
     bool startEngine(const PendingRun& pending, int threads);
-    // Re-reads what every pending run's teacher is doing and fills waitReasons_/awaitedTeachers_.
+    // Re-reads what every pending run's teacher is doing (teacherWaits_).
     void updateWaitReasons();
-    TeacherReference teacherReferenceOf(qint64 runId);
     void insertPending(const PendingRun& pending);
-    void readStdout(Engine& engine);
-    void readStderr(Engine& engine);
-    void parseProgressLine(Engine& engine, const QByteArray& line);
-    void keepStderrLine(qint64 runId, const QString& line);
-    void onFinished(qint64 runId, int exitCode, QProcess::ExitStatus exitStatus);
-    void onProcessError(qint64 runId, QProcess::ProcessError error);
+    void onFinished(qint64 runId, int exitCode, bool crashed);
+    void onFailedToStart(qint64 runId);
     void removeEngine(qint64 runId);
     void rememberRow(const store::RunRow& row);
     void loadDurations();
-    void addDuration(const store::RunRow& row);
-    Engine* engineOf(qint64 runId) const;
+    EngineProcess* engineOf(qint64 runId) const;
     std::optional<double> pendingEstimate(const PendingRun& pending) const;
-    QString notQueuedHereReason(qint64 runId, const std::optional<store::RunRow>& row) const;
+    // The store's answer to cancel/resume/retry for a run this scheduler neither trains nor holds
+    // (store/RunLifecycle.h); a store that cannot be read refuses with the reason.
+    bool storeAllows(qint64 runId, QString* why,
+                     const std::function<std::optional<std::string>(const std::optional<store::RunRow>&)>& rule) const;
+    QString cannotRead(qint64 runId, const std::exception& error) const;
 
     QString storePath_;
     QString enginePath_;
     std::unique_ptr<store::Store> store_;
     int maxConcurrent_ = 1;
-    std::vector<std::unique_ptr<Engine>> engines_;   // start order
+    std::vector<EngineProcess*> engines_;            // start order; children of this object
     QList<PendingRun> pending_;                      // start order
     qint64 nextSequence_ = 1;
     bool paused_ = false;         // after an engine failed to start, until the next enqueue
     bool shuttingDown_ = false;
     QList<qint64> endedRuns_;
-    QHash<qint64, QStringList> stderrTails_;
+    QHash<qint64, QStringList> stderrTails_;         // of engines that ended
     QHash<qint64, store::RunRow> rows_;              // running and pending runs, without spec
-    std::map<std::pair<std::string, std::string>, Durations> durationsByPair_;   // (method, student)
-    Durations allDurations_;
-    QHash<qint64, TeacherReference> teacherReferences_;   // per pending run, parsed once from its spec
-    QHash<qint64, QString> waitReasons_;                  // pending runs whose teacher has not finished
-    QHash<qint64, qint64> awaitedTeachers_;               // pending run -> the teacher run it waits for
+    store::DurationEstimates durations_;
+    TeacherWaits teacherWaits_;        // pending runs held back by their teacher run
     QTimer* teacherCheck_ = nullptr;   // while runs wait: a teacher trained by another process ends unseen
 };
 

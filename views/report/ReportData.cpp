@@ -68,26 +68,6 @@ RunDiagnostics diagnosticsOf(const store::Store& store, const store::RunRow& run
 
 }  // namespace
 
-RunResult RunResult::fromSeries(const std::vector<store::MetricPoint>& val,
-                                const std::vector<store::MetricPoint>& test) {
-    RunResult result;
-    for (const store::MetricPoint& point : val) {
-        // Strictly greater: on a tie the earliest step wins, as in experiments/results_table.py.
-        if (!result.bestVal || point.value > *result.bestVal) {
-            result.bestVal = point.value;
-            result.bestValStep = point.step;
-        }
-    }
-    if (!test.empty()) result.lastTest = test.back().value;
-    if (result.bestValStep) {
-        for (const store::MetricPoint& point : test) {
-            if (point.step > *result.bestValStep) break;
-            result.testAtBestVal = point.value;
-        }
-    }
-    return result;
-}
-
 store::Store ReportData::openStore(const QString& storePath) {
     if (storePath.isEmpty())
         throw ReportError(tr("no results store given: open a store (or pass --db FILE)").toStdString());
@@ -146,7 +126,8 @@ ReportData ReportData::load(const ReportRequest& request) {
         data.runs = loadComparedRuns(store, ids);
         for (const ComparedRun& compared : data.runs) {
             const int64_t id = compared.run.id;
-            data.results.append(RunResult::fromSeries(store.metrics(id, "val/acc1"), store.metrics(id, "test/acc1")));
+            data.results.append(store::selectByValidation(store.metrics(id, store::metric::kValAcc1),
+                                                          store.metrics(id, store::metric::kTestAcc1)));
             data.diagnostics.append(request.sections.diagnostics ? diagnosticsOf(store, compared.run, compared.summaries)
                                                                  : RunDiagnostics{});
             MetricSeriesList series;

@@ -17,6 +17,7 @@
 #include "MetricSeries.h"
 #include "ReportRequest.h"
 #include "RunComparison.h"
+#include "store/Results.h"
 
 namespace distillery::store {
 class Store;
@@ -32,18 +33,7 @@ public:
 };
 
 // The numbers of docs/results.md for one run: model selection on the validation split.
-struct RunResult {
-    std::optional<double> bestVal;          // max of val/acc1
-    std::optional<qint64> bestValStep;      // the earliest step where val/acc1 is at its best
-    std::optional<double> testAtBestVal;    // test/acc1 logged at that step
-    std::optional<double> lastTest;         // test/acc1 at the last step it was logged
-
-    // val and test are a run's full val/acc1 and test/acc1 series, ordered by step. The test value
-    // at the best validation step is the one logged at that step; when the run logged test/acc1 on
-    // other steps, the last one logged before it.
-    static RunResult fromSeries(const std::vector<store::MetricPoint>& val,
-                                const std::vector<store::MetricPoint>& test);
-};
+using RunResult = store::ValidationSelection;
 
 // A run's state at its end, for the optional diagnostics section.
 struct RunDiagnostics {

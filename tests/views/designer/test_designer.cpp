@@ -2,6 +2,9 @@
 // under the fields their paths name as the user types, seeds become runs, specs survive a save and
 // a load, undo/redo restore the form, and the pair view draws what a description says. Hostile
 // values and file names show as written in errors, their tool tips and the notice.
+#include <algorithm>
+#include <limits>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -26,6 +29,7 @@
 #include "OkabeItoPalette.h"
 #include "spec/Catalog.h"
 #include "spec/RunSpec.h"
+#include "spec/SpecFields.h"
 #include "views/HostileText.h"
 
 using namespace distillery;
@@ -128,6 +132,8 @@ private slots:
     void pairViewDrawsStagesAndOneLinePerSpot();
     void pairViewShowsAMessageWithoutADescription();
     void hostileValuesShowAsWritten();
+    void formRowsFollowTheSpecFieldTable();
+    void checkpointMinutesAndOnNonFiniteReachTheQueuedRunSpecs();
 };
 
 void TestDesigner::methodFormHasEveryDeclaredParameterAtItsDefault() {
@@ -525,6 +531,110 @@ void TestDesigner::hostileValuesShowAsWritten() {
         qPrintable(page.noticeText()));
 }
 
+void TestDesigner::formRowsFollowTheSpecFieldTable() {
+    DesignerPage page(kNoEngine);
+    for (const spec::SpecField& f : spec::specFields()) {
+        const QString path = QString::fromStdString(f.path);
+        if (path == QLatin1String("seed")) continue;   // the seeds list, built by hand
+        QWidget* editor = page.fieldWidget(path);
+        QVERIFY2(editor, f.path.c_str());
+        QCOMPARE(editor->toolTip(), QString::fromStdString(f.help));
+        switch (f.kind) {
+        case spec::FieldKind::Int: {
+            auto* spin = qobject_cast<QSpinBox*>(editor);
+            QVERIFY2(spin, f.path.c_str());
+            QCOMPARE(spin->minimum(), int(f.min));
+            QCOMPARE(spin->maximum(), int(std::min<double>(f.max, std::numeric_limits<int>::max())));
+            QCOMPARE(spin->specialValueText(), QString::fromStdString(f.zeroMeans));
+            break;
+        }
+        case spec::FieldKind::Choice: {
+            auto* combo = qobject_cast<QComboBox*>(editor);
+            QVERIFY2(combo, f.path.c_str());
+            QCOMPARE(combo->count(), int(f.choices.size()));
+            QCOMPARE(combo->itemText(0), QString::fromStdString(f.choices.front()));
+            QCOMPARE(combo->isEditable(), f.editable);
+            break;
+        }
+        case spec::FieldKind::Bool: QVERIFY2(qobject_cast<QCheckBox*>(editor), f.path.c_str()); break;
+        default: QVERIFY2(qobject_cast<QLineEdit*>(editor), f.path.c_str()); break;
+        }
+    }
+    // A row shows while its field applies.
+    auto* dataName = qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("data.name")));
+    auto* height = page.fieldWidget(QStringLiteral("data.height"));
+    auto* minLr = page.fieldWidget(QStringLiteral("schedule.min_lr"));
+    QVERIFY(!height->isVisibleTo(&page));
+    QVERIFY(!minLr->isVisibleTo(&page));
+    QVERIFY(page.fieldWidget(QStringLiteral("optim.momentum"))->isVisibleTo(&page));
+    QVERIFY(!page.fieldWidget(QStringLiteral("optim.beta1"))->isVisibleTo(&page));
+    dataName->setCurrentText(QStringLiteral("synthetic"));
+    QVERIFY(height->isVisibleTo(&page));
+    QVERIFY(page.specText().contains(QStringLiteral("\"height\"")));
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("schedule.name")))->setCurrentText(QStringLiteral("cosine"));
+    QVERIFY(minLr->isVisibleTo(&page));
+    QVERIFY(!page.fieldWidget(QStringLiteral("schedule.milestones"))->isVisibleTo(&page));
+    QVERIFY(!page.specText().contains(QStringLiteral("milestones")));
+    QVERIFY2(page.isValid(), qPrintable(page.generalErrorText() + page.specText()));
+}
+
+void TestDesigner::checkpointMinutesAndOnNonFiniteReachTheQueuedRunSpecs() {
+    DesignerPage page(kNoEngine);
+    QLineEdit* minutes = lineAt(page, QStringLiteral("checkpoint_minutes"));
+    auto* onNonFinite = qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("on_nonfinite")));
+    QVERIFY(minutes);
+    QVERIFY(onNonFinite);
+    // At their defaults they are left out of the spec, as toJson leaves them out.
+    QVERIFY(!page.specText().contains(QStringLiteral("checkpoint_minutes")));
+    QVERIFY(!page.specText().contains(QStringLiteral("on_nonfinite")));
+
+    typeInto(minutes, QStringLiteral("2.5"));
+    onNonFinite->setCurrentText(QStringLiteral("skip_step"));
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("3, 4"));
+    QVERIFY2(page.isValid(), qPrintable(page.generalErrorText() + page.specText()));
+    const QList<spec::RunSpec> runs = page.runSpecs();
+    QCOMPARE(runs.size(), 2);
+    for (int i = 0; i < runs.size(); ++i) {
+        QCOMPARE(runs[i].checkpointMinutes, 2.5);
+        QCOMPARE(runs[i].onNonFinite, std::string("skip_step"));
+        QCOMPARE(runs[i].seed, int64_t(3 + i));
+    }
+    QSignalSpy queued(&page, &DesignerPage::queueRequested);
+    page.queueRuns();
+    QCOMPARE(queued.count(), 1);
+    const auto texts = queued.first().first().value<QList<QByteArray>>();
+    QCOMPARE(texts.size(), 2);
+    for (const QByteArray& text : texts) {
+        const auto parsed = spec::parseRunSpec(text.toStdString());
+        QVERIFY2(parsed.ok(), parsed.errorText().c_str());
+        QCOMPARE(parsed.spec->checkpointMinutes, 2.5);
+        QCOMPARE(parsed.spec->onNonFinite, std::string("skip_step"));
+        // The queued text is the RunSpec's own.
+        QCOMPARE(text, QByteArray::fromStdString(spec::toJson(*parsed.spec).dump(2)));
+    }
+
+    // Undo takes the choice back; out of range, the parser's error shows under the field.
+    page.undoStack()->undo();
+    page.undoStack()->undo();
+    QCOMPARE(onNonFinite->currentText(), QStringLiteral("fail"));
+    typeInto(minutes, QStringLiteral("20000"));
+    QCOMPARE(page.fieldError(QStringLiteral("checkpoint_minutes")), expectedError(page.specJson(), "checkpoint_minutes"));
+    QVERIFY(!page.fieldError(QStringLiteral("checkpoint_minutes")).isEmpty());
+    QVERIFY(page.runSpecs().isEmpty());
+
+    // Every seed becomes a run's seed: each is held to the spec's bound, not the first alone.
+    typeInto(minutes, QStringLiteral("2.5"));
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, 9007199254740993"));
+    QVERIFY(page.fieldError(QStringLiteral("seed")).contains(QStringLiteral("9007199254740993")));
+    QVERIFY(page.runSpecs().isEmpty());
+    QVERIFY(!page.queueButton()->isEnabled());
+
+    // Loaded from a spec, they show in the form.
+    QVERIFY(page.loadSpecJson(R"({"checkpoint_minutes": 30, "on_nonfinite": "skip_step"})"));
+    QCOMPARE(minutes->text(), QStringLiteral("30"));
+    QCOMPARE(onNonFinite->currentText(), QStringLiteral("skip_step"));
+    QVERIFY(page.noticeText().isEmpty());
+}
 
 QTEST_MAIN(TestDesigner)
 #include "test_designer.moc"

@@ -19,7 +19,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kMaxLegendItems = 24;
 constexpr int kRawAlpha = 70;
 const QString kRawLayer = QStringLiteral("raw");
-const QString kReadoutLayer = QStringLiteral("readout");
 
 // Dashes tell apart the keys of one run (ColourBy::Run) or the runs of one key (ColourBy::Key).
 Qt::PenStyle penStyleAt(int index) {
@@ -37,8 +36,6 @@ QVector<double> sameLength(const QVector<double>& values, int length) {
     return out;
 }
 
-bool hasPoints(const QCPGraph* graph) { return graph->visible() && graph->dataCount() > 0; }
-
 }  // namespace
 
 QString MetricPlot::xAxisLabel(XAxis axis) {
@@ -50,14 +47,7 @@ QString MetricPlot::xAxisLabel(XAxis axis) {
     return {};
 }
 
-MetricPlot::AxisKind MetricPlot::axisKindOf(const QString& key) {
-    const QString lastPart = key.section(QLatin1Char('/'), -1);
-    // Top-1 agreement with the teacher is a percentage like the accuracies.
-    if (lastPart.contains(QLatin1String("acc")) || lastPart == QLatin1String("agreement")) return AxisKind::Accuracy;
-    if (key.split(QLatin1Char('/')).contains(QLatin1String("loss")) || lastPart.contains(QLatin1String("loss")))
-        return AxisKind::Loss;
-    return AxisKind::Other;
-}
+MetricPlot::AxisKind MetricPlot::axisKindOf(const QString& key) { return store::metricKind(key.toStdString()); }
 
 MetricPlot::MetricPlot(QWidget* parent) : QCustomPlot(parent), emptyText_(tr("Select a run to see its curves")) {
     yAxis2->setVisible(true);
@@ -71,8 +61,8 @@ MetricPlot::MetricPlot(QWidget* parent) : QCustomPlot(parent), emptyText_(tr("Se
     // The faint raw curves lie under the smoothed ones; the read-out above everything, on a buffered
     // layer of its own so that moving the mouse repaints only the read-out.
     addLayer(kRawLayer, layer(QStringLiteral("main")), limBelow);
-    addLayer(kReadoutLayer, layer(QStringLiteral("overlay")), limAbove);
-    layer(kReadoutLayer)->setMode(QCPLayer::lmBuffered);
+    addLayer(kReadoutLayerName, layer(QStringLiteral("overlay")), limAbove);
+    layer(kReadoutLayerName)->setMode(QCPLayer::lmBuffered);
 
     // The legend sits in a row of its own above the axes: inside them it would hide the curves'
     // starts (losses, top left) or ends (accuracies, top right).
@@ -103,12 +93,12 @@ MetricPlot::MetricPlot(QWidget* parent) : QCustomPlot(parent), emptyText_(tr("Se
     emptyHint_->setClipToAxisRect(false);
 
     tracer_ = new QCPItemTracer(this);
-    tracer_->setLayer(kReadoutLayer);
+    tracer_->setLayer(kReadoutLayerName);
     tracer_->setStyle(QCPItemTracer::tsCircle);
     tracer_->setSize(9);
     tracer_->setVisible(false);
     readout_ = new QCPItemText(this);
-    readout_->setLayer(kReadoutLayer);
+    readout_->setLayer(kReadoutLayerName);
     readout_->position->setType(QCPItemPosition::ptAbsolute);
     readout_->setClipToAxisRect(false);
     readout_->setPadding(QMargins(6, 4, 6, 4));
@@ -319,10 +309,7 @@ QCPAxis* MetricPlot::valueAxisFor(const QString& key) const {
     switch (axisKindOf(key)) {
         case AxisKind::Loss: return yAxis;
         case AxisKind::Accuracy: return yAxis2;
-        case AxisKind::Other:
-            // Agreement with the teacher is a percentage like the accuracies; lr, epoch_time, … keep
-            // the left axis, where a chosen key is shown on its own scale.
-            return store::MetricSummary::higherIsBetter(key.toStdString()) ? yAxis2 : yAxis;
+        case AxisKind::Other: return yAxis;   // lr, epoch_time, …: a chosen key is shown on its own scale
     }
     return yAxis;
 }
@@ -586,109 +573,6 @@ void MetricPlot::showLegendRow(bool show) {
         plotLayout()->take(legend);
         plotLayout()->simplify();   // drops the now empty row
     }
-}
-
-// ---- hover read-out ------------------------------------------------------------------------------
-
-bool MetricPlot::showReadoutAt(const QPointF& pixel) {
-    if (!axisRect()->rect().contains(pixel.toPoint())) {
-        hideReadout();
-        return false;
-    }
-    const Series* nearest = nullptr;
-    double nearestKey = 0, nearestValue = 0, nearestDistance = std::numeric_limits<double>::infinity();
-    QPointF nearestPixel;
-    for (const auto& series : series_) {
-        const QCPGraph* graph = series->graph;
-        if (!hasPoints(graph)) continue;
-        // The candidates are the points either side of the mouse's x; the nearest in pixels wins.
-        const double key = graph->keyAxis()->pixelToCoord(pixel.x());
-        auto after = graph->data()->findBegin(key, /*expandedRange=*/false);
-        for (auto it : {after, after == graph->data()->constBegin() ? after : after - 1}) {
-            if (it == graph->data()->constEnd() || !std::isfinite(it->value) || !std::isfinite(it->key)) continue;
-            const QPointF at = graph->coordsToPixels(it->key, it->value);
-            if (!std::isfinite(at.x()) || !std::isfinite(at.y())) continue;
-            const double distance = std::hypot(at.x() - pixel.x(), at.y() - pixel.y());
-            if (distance < nearestDistance) {
-                nearestDistance = distance;
-                nearest = series.get();
-                nearestKey = it->key;
-                nearestValue = it->value;
-                nearestPixel = at;
-            }
-        }
-    }
-    if (!nearest) {
-        hideReadout();
-        return false;
-    }
-
-    const QColor color = nearest->graph->pen().color();
-    tracer_->position->setAxes(nearest->graph->keyAxis(), nearest->graph->valueAxis());
-    tracer_->position->setCoords(nearestKey, nearestValue);
-    tracer_->setPen(QPen(color, 2));
-    tracer_->setVisible(true);
-
-    QString xText;
-    switch (xAxis_) {
-        case XAxis::Step: xText = QString::number(nearestKey, 'f', 0); break;
-        case XAxis::Epoch: xText = QString::number(nearestKey, 'f', 2); break;
-        case XAxis::WallTimeMinutes: xText = QString::number(nearestKey, 'f', 1); break;
-    }
-    QString yText = formatMetricValue(nearest->key, nearestValue);
-    if (smoothing_ > 0) {
-        // The raw value at the same x, for the smoothed curve's point.
-        auto raw = nearest->rawGraph->data()->findBegin(nearestKey, false);
-        if (raw != nearest->rawGraph->data()->constEnd() && raw->key == nearestKey)
-            yText += tr(" (raw %1)").arg(formatMetricValue(nearest->key, raw->value));
-    }
-    readout_->setText(tr("%1 · %2\n%3: %4\nvalue: %5")
-                          .arg(runLabels_.value(nearest->runId), nearest->key, xAxisLabel(xAxis_), xText, yText));
-    // The text sits beside the point, towards the middle of the plot, so it never leaves the axes.
-    const QRect rect = axisRect()->rect();
-    const bool rightHalf = nearestPixel.x() > rect.center().x();
-    const bool lowerHalf = nearestPixel.y() > rect.center().y();
-    readout_->setPositionAlignment((rightHalf ? Qt::AlignRight : Qt::AlignLeft) |
-                                   (lowerHalf ? Qt::AlignBottom : Qt::AlignTop));
-    readout_->position->setCoords(nearestPixel.x() + (rightHalf ? -12 : 12), nearestPixel.y() + (lowerHalf ? -12 : 12));
-    readout_->setVisible(true);
-    layer(kReadoutLayer)->replot();
-    return true;
-}
-
-void MetricPlot::hideReadout() {
-    if (!readout_->visible() && !tracer_->visible()) return;
-    readout_->setVisible(false);
-    tracer_->setVisible(false);
-    layer(kReadoutLayer)->replot();
-}
-
-QString MetricPlot::readoutText() const { return readout_->visible() ? readout_->text() : QString(); }
-
-void MetricPlot::leaveEvent(QEvent* event) {
-    QCustomPlot::leaveEvent(event);
-    hideReadout();
-}
-
-// ---- palette -------------------------------------------------------------------------------------
-
-void MetricPlot::changeEvent(QEvent* event) {
-    QCustomPlot::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange) {
-        applyPalette();
-        updateAxisLabels();
-        replot(rpQueuedReplot);
-    }
-}
-
-void MetricPlot::applyPalette() {
-    applyPlotPalette(this, palette());
-    const QPalette pal = palette();
-    emptyHint_->setColor(pal.color(QPalette::PlaceholderText));
-    readout_->setColor(pal.color(QPalette::ToolTipText));
-    readout_->setBrush(pal.color(QPalette::ToolTipBase));
-    readout_->setPen(QPen(pal.color(QPalette::Mid), 1));
-    tracer_->setBrush(Qt::NoBrush);
 }
 
 }  // namespace distillery::views

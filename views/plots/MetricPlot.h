@@ -23,6 +23,7 @@
 
 #include "MetricSeries.h"
 #include "Smoothing.h"
+#include "store/Results.h"
 
 namespace distillery::views {
 
@@ -31,7 +32,7 @@ class MetricPlot : public QCustomPlot {
 public:
     enum class XAxis { Step, Epoch, WallTimeMinutes };
     enum class ColourBy { Key, Run };   // Live: one colour per key; Compare: one colour per run
-    enum class AxisKind { Loss, Accuracy, Other };
+    using AxisKind = store::MetricKind;   // one classification of keys: store/Results.h
     // Keys with "acc" in their last path part are accuracies, with "loss" in any part losses; others
     // (lr, epoch_time, …) have scales of their own and are plotted only when chosen.
     static AxisKind axisKindOf(const QString& key);
@@ -115,6 +116,9 @@ protected:
     void leaveEvent(QEvent* event) override;
 
 private:
+    // Shared by MetricPlot.cpp and MetricPlotReadout.cpp.
+    static bool hasPoints(const QCPGraph* graph) { return graph->visible() && graph->dataCount() > 0; }
+    static inline const QString kReadoutLayerName = QStringLiteral("readout");
     struct Series {
         qint64 runId = 0;
         QString key;
