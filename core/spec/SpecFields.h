@@ -48,7 +48,7 @@ struct SpecField {
                                         // (val_size, min_lr, …) is checked by the reader itself
     bool minOpen = false, maxOpen = false;
     std::string zeroMeans;              // Int: what 0 stands for ("all cores"), when it is special
-    std::string hint;                   // an empty editor's placeholder, or a check box's text
+    std::string hint;                   // the grey text an empty editor shows, or a check box's text
     std::vector<std::string> choices;   // Choice: the values, in the order a menu lists them
     bool editable = false;              // Choice: other text allowed too (device: cuda:N)
     FieldCondition appliesWhen;

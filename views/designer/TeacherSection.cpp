@@ -30,9 +30,9 @@ QFormLayout* pageForm(QStackedWidget* pages) {
     return form;
 }
 
-QLineEdit* lineEdit(const QString& placeholder) {
+QLineEdit* lineEdit(const QString& emptyHint) {
     auto* line = new QLineEdit;
-    line->setPlaceholderText(placeholder);
+    line->setPlaceholderText(emptyHint);
     return line;
 }
 
