@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the seed-method experiment specs of experiments/laptop/ and experiments/cifar100/.
+"""Writes the seed-method experiment specs of experiments/laptop/, experiments/cifar100/ and experiments/cifar10/.
 
 The specs are plain JSON for distillery-engine; this script only keeps their many runs consistent.
 Run it after changing a recipe:   /usr/bin/python3 experiments/make_experiments.py
@@ -9,6 +9,7 @@ laptop/   Fashion-MNIST, resnet20 -> resnet8, sized so that laptop/all-seeds.jso
           its baselines (seed 1) for a quick look.
 cifar100/ The paper-scale recipes of the official code (pairs, schedules, weights), for a GPU machine
           with the CIFAR-100 binary batches in data/cifar-100-binary (edit data.root).
+cifar10/  amap on CIFAR-10, its paper's only data set (data/cifar-10-batches-bin).
 """
 import json
 import os
@@ -111,10 +112,11 @@ CIFAR_SETS = {
         "sakd-random": {"name": "sakd", "base": "at", "gate": "random"},
         "sakd-reverse": {"name": "sakd", "base": "at", "gate": "reverse"},
     }),
-    # Adaptive Distillation's configs (equal, hand_tuned, adaptive_at_st, adaptive_all, layer-wise).
-    # The official pair is a CIFAR ResNet-50 -> ResNet-18 (mmcls); Distillery's zoo has the CRD
-    # CIFAR nets, so the nearest pair of the zoo stands in: resnet32x4 -> resnet8x4.
-    "multipath": (ADAPTIVE, "resnet32x4", "resnet8x4", {
+    # Adaptive Distillation's configs (equal, hand_tuned, adaptive_at_st, adaptive_all, layer-wise,
+    # srrl_fm_equal, adaptive_srrl_fm) on its pair, the CIFAR ResNet-50 -> ResNet-18 of mmcls's ResNet_CIFAR
+    # (resnet50_cifar, resnet18_cifar). FeatureMap is the "mean" path; nst, mean and softmax_regression
+    # read the always-on adaptation, as there.
+    "multipath": (ADAPTIVE, "resnet50_cifar", "resnet18_cifar", {
         "vanilla": {"name": "ce"},
         "at": {"name": "at", "beta": 1000},
         "st": {"name": "kd", "T": 4, "gamma": 1, "alpha": 0.1},
@@ -128,6 +130,9 @@ CIFAR_SETS = {
                                    "paths": ["nst@stages", "logits_mse@logits", "at@stages", "kd@logits"]},
         "gradnorm": {"name": "multipath", "weighting": "gradnorm", "paths": ["at@stages", "kd@logits"]},
         "dwa": {"name": "multipath", "weighting": "dwa", "paths": ["at@stages", "kd@logits"]},
+        "srrl-fm-equal": {"name": "multipath", "weighting": "equal", "paths": ["mean@stages", "softmax_regression"]},
+        "adaptive-srrl-fm": {"name": "multipath", "weighting": "uncertainty",
+                             "paths": ["mean@stages", "softmax_regression"]},
     }),
     # No official code for the other three papers: RepDistiller's recipe on its standard pair.
     "adain": (REPDISTILLER, "resnet32x4", "resnet8x4", {
@@ -152,19 +157,58 @@ CIFAR_SETS = {
 }
 
 
-def cifar_set(recipe, teacher, student, methods):
+def cifar_set(recipe, teacher, student, methods, data=CIFAR_DATA, prefix="cifar100"):
     def run(name, model, method=None):
-        r = {"name": "cifar100-%s" % name, "student": {"model": model}, "seed": 1, "data": dict(CIFAR_DATA),
+        r = {"name": "%s-%s" % (prefix, name), "student": {"model": model}, "seed": 1, "data": dict(data),
              "log_every": 50, "diagnostics_every": 50}
         r.update(json.loads(json.dumps(recipe)))
         if method is not None:
             r["method"] = method
             if method["name"] != "ce":
-                r["teacher"] = {"run_name": "cifar100-teacher-%s" % teacher}
+                r["teacher"] = {"run_name": "%s-teacher-%s" % (prefix, teacher)}
         return r
     runs = [run("teacher-%s" % teacher, teacher)]
     runs += [run("%s-%s" % (name, student), student, method) for name, method in methods.items()]
     return runs
+
+
+# ---- amap on CIFAR-10 -----------------------------------------------------------------------------
+# The amap paper (Wu et al. 2020, arXiv 2010.13500) reports CIFAR-10 only (+0.6% student accuracy). Its
+# pairs, schedule and weights are not public (shared/reference/seed-methods-research.md section 5), so
+# this set uses RepDistiller's recipe and its classic CIFAR pair resnet56 -> resnet20, with amap's
+# options beside its defaults: the old no-warm-up behaviour, the feature hint and every stage replaced.
+CIFAR10_DATA = {"name": "cifar10", "root": "data/cifar-10-batches-bin", "augment": True, "pad": 4}
+CIFAR10_AMAP = (REPDISTILLER, "resnet56", "resnet20", {
+    "vanilla": {"name": "ce"},
+    "kd": {"name": "kd", "T": 4, "gamma": 0.1, "alpha": 0.9},
+    "at": {"name": "at", "beta": 1000},
+    "amap": {"name": "amap"},
+    "amap-no-warmup": {"name": "amap", "warmup": 0, "beta_ramp": 0},
+    "amap-feature": {"name": "amap", "hint": "feature", "beta": 100},
+    "amap-all-stages": {"name": "amap", "stages": [0, 1, 2]},
+})
+
+
+# SAKD's heterogeneous rows with the CRD code base's CIFAR ResNet50 (resnetv2.py) as teacher: its configs
+# configs/cifar-100/seed-1029/at/ResNet50-{MobileNetV2,vgg8}.yml (lr 0.01 for MobileNetV2, 0.05 for vgg8;
+# agent lr half the student's). Appended to the sakd set; the teacher is trained once, at lr 0.05 as in
+# configs/cifar-100/seed-1029/single/ResNet50.yml.
+SAKD_RESNET50_PAIRS = [("mobilenetv2", 0.01), ("vgg8", 0.05)]
+SAKD_RESNET50_METHODS = {
+    "vanilla": {"name": "ce"},
+    "kd": {"name": "kd", "T": 4, "gamma": 0.1, "alpha": 0.9},
+    "at+kd": {"name": "at", "beta": 1000, "kd_alpha": 1, "kd_T": 4},
+    "sakd-at": {"name": "sakd", "base": "at"},
+}
+
+
+def sakd_resnet50_runs():
+    runs = []
+    for student, lr in SAKD_RESNET50_PAIRS:
+        recipe = json.loads(json.dumps(REPDISTILLER))
+        recipe["optim"]["lr"] = lr
+        runs += cifar_set(recipe, "resnet50_cifar", student, SAKD_RESNET50_METHODS)[1:]
+    return cifar_set(REPDISTILLER, "resnet50_cifar", "", {}) + runs
 
 
 def write(path, name, description, runs):
@@ -193,9 +237,18 @@ def main():
           "all-seeds.json: run it in the same store, after that set." % scale, kd_runs)
     for method, (recipe, teacher, student, methods) in CIFAR_SETS.items():
         write("cifar100/%s.json" % method, "cifar100-%s" % method,
-              "Paper scale: %s and its baselines on CIFAR-100, %s -> %s, the official recipe (see the comments "
+              "Paper scale: %s and its baselines on CIFAR-100, %s -> %s%s, the official recipe (see the comments "
               "in experiments/make_experiments.py). Set data.root to the CIFAR-100 binary batches." % (
-                  method, teacher, student), cifar_set(recipe, teacher, student, methods))
+                  method, teacher, student,
+                  " (and SAKD's ResNet50 rows: resnet50_cifar -> mobilenetv2, vgg8)" if method == "sakd" else ""),
+              cifar_set(recipe, teacher, student, methods) + (sakd_resnet50_runs() if method == "sakd" else []))
+    recipe, teacher, student, methods = CIFAR10_AMAP
+    os.makedirs(os.path.join(HERE, "cifar10"), exist_ok=True)
+    write("cifar10/amap.json", "cifar10-amap",
+          "amap on CIFAR-10, its paper's only data set, %s -> %s. The paper's pairs, schedule and weights are "
+          "not public: RepDistiller's recipe (240 epochs, SGD 0.05, batch 64), amap's defaults beside the "
+          "no-warm-up, feature-hint and all-stages options. Set data.root to the CIFAR-10 binary batches." % (
+              teacher, student), cifar_set(recipe, teacher, student, methods, CIFAR10_DATA, "cifar10"))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ void MetricsRecorder::evaluation(const std::string& split, const EvalResult& res
     if (result.agreement) metric(store::metric::evaluation(split, "agreement"), step, epoch, *result.agreement);
 }
 
-void MetricsRecorder::diagnostics(methods::Diagnostics d, int64_t step) {
+void MetricsRecorder::diagnostics(methods::Diagnostics d, int64_t step, double epoch) {
+    for (const auto& scalar : d.scalars) metric(store::metric::diagnostic(scalar.key), step, epoch, scalar.value);
     for (auto& row : d.gates) writer_.add(store::GateRow{runId_, step, row.spot, row.openRate});
     for (auto& row : d.gateClasses) writer_.add(store::GateClassRow{runId_, step, row.spot, row.classIndex, row.openRate});
     for (auto& row : d.channelStats) {

@@ -26,7 +26,7 @@ public:
     // acc1, acc5, loss and (with a teacher) agreement of one split: "val" or "test".
     void evaluation(const std::string& split, const EvalResult& result, int64_t step, double epoch);
     // Diagnostic rows carry the step they describe; the writer batches them with the metrics.
-    void diagnostics(methods::Diagnostics diagnostics, int64_t step);
+    void diagnostics(methods::Diagnostics diagnostics, int64_t step, double epoch);
     // To the console and the store. Events about the run's lifecycle carry no step; those reporting
     // training progress carry the step they describe, so a resume can drop the ones of an attempt it
     // discards.

@@ -112,6 +112,7 @@ Outcome Trainer::train() {
                                " steps, batch " + std::to_string(setup.batch) + ", " + spec.optim.name + ", " +
                                setup.device.str() + ", " + setup.precision.name + " (" +
                                setup.precision.memoryFormat() + "), " + std::to_string(setup.threads) + " threads");
+    for (const auto& note : setup.distiller->notes()) s.recorder.log("info", note);
     store_.setRunEnvironment(runId_, setup.threads, setup.precision.name, setup.precision.memoryFormat());
     s.recorder.flush();
 
@@ -214,7 +215,9 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, const at::Tensor& 
         }
         ++s.progress.step;
         s.window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), setup.batch);
-        if (diagnose) s.recorder.diagnostics(setup.distiller->diagnostics(), s.progress.step);
+        if (diagnose)
+            s.recorder.diagnostics(setup.distiller->diagnostics(), s.progress.step,
+                                   epoch + double(b + 1) / setup.stepsPerEpoch);
     } else {
         ++s.progress.step;
         ++s.position.skippedSteps;
@@ -286,7 +289,7 @@ void Trainer::endEpoch(Session& s, int64_t epoch) {
         s.recorder.diagnostics(observeEvaluation(*setup.distiller, *setup.student, *setup.teacher,
                                                  splits.val.size() > 0 ? splits.val : splits.test, setup.device,
                                                  spec_.evalBatchSize),
-                               step);
+                               step, double(epoch + 1));
     const double epochDone = epoch + 1;
     if (splits.val.size() > 0) s.recorder.evaluation("val", val, step, epochDone);
     s.recorder.evaluation("test", test, step, epochDone);

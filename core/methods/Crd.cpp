@@ -121,6 +121,19 @@ std::vector<LossTerm> Crd::losses(const StepInputs& inputs) {
     return terms;
 }
 
+at::Tensor Crd::spotLoss(size_t, const models::FeatureSet& student, const models::FeatureSet& teacher) {
+    const at::Tensor positions = std::move(spotIndices_);
+    spotIndices_ = at::Tensor();
+    const int64_t rows = student.pooled.size(0);
+    if (!positions.defined() || positions.numel() != rows)
+        throw std::invalid_argument(
+            "crd: spotLoss got " + std::to_string(rows) + " samples but " +
+            (positions.defined() ? std::to_string(positions.numel()) : std::string("no")) +
+            " training-split positions; the memory banks need each sample's position: call setSpotIndices with "
+            "the positions of exactly these rows first");
+    return beta_ * contrastLoss(student.pooled, teacher.pooled.detach(), positions, sampleContrastIndices(positions));
+}
+
 std::shared_ptr<Distiller> makeCrd(const MethodBuild& build) {
     auto& teacher = stagedTeacher(build);
     const auto& m = build.method;

@@ -23,6 +23,12 @@ namespace distillery::methods {
 // construction (the trainer seeds it from the run seed); its full state is the buffer
 // "sampler_state", so a checkpoint carries it and a resumed run draws the same negatives.
 // nce_k is capped at trainSize−1 when the training split is smaller than nce_k+1.
+// Gated by sakd (its spotLoss): the banks are indexed by the samples' positions in the training split,
+// which a feature set does not carry, so the caller names the positions of the rows it passes with
+// setSpotIndices() just before spotLoss(). As in the SAKD code (train.py:245-248, index[choose_index]
+// and contrast_idx[choose_index]), only the open samples are scored, they are the positives, their K
+// negatives are drawn for them alone, and only their bank rows are updated; Z is set by the first call,
+// whatever its number of samples. spotLoss without positions for exactly its rows throws.
 class Crd : public Distiller {
 public:
     struct Options {
@@ -37,6 +43,10 @@ public:
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
     std::vector<LossTerm> losses(const StepInputs& inputs) override;
+    // beta·contrastLoss on the given rows, at the positions set by setSpotIndices() (used once).
+    at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;
+    // The training-split positions (int64, one per row) of the samples the next spotLoss() call gets.
+    void setSpotIndices(const at::Tensor& positions) { spotIndices_ = positions; }
 
     // The unweighted CRD loss (L_s + L_t) for explicit sample indices: contrastIndices is B×(K+1),
     // column 0 the positives. Sets Z on the first call and updates the memory banks at `indices`.
@@ -66,6 +76,7 @@ private:
     bool zKnownSet_ = false;
     torch::nn::Linear embedStudent_{nullptr}, embedTeacher_{nullptr};
     at::Tensor memoryV1_, memoryV2_, z_, samplerState_;
+    at::Tensor spotIndices_;   // set by setSpotIndices, consumed by spotLoss
 };
 
 // crd: embeddings from the pooled features (the last stage's channels) and a bank row per training

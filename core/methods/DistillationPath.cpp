@@ -9,6 +9,7 @@
 #include "methods/AttentionTransfer.h"
 #include "methods/FitNet.h"
 #include "methods/HintonKd.h"
+#include "methods/NeuronSelectivity.h"
 #include "spec/FieldError.h"
 
 namespace distillery::methods {
@@ -25,14 +26,15 @@ const std::vector<LossKind>& lossKinds() {
         {"kd", PathLoss::Kd, true},          {"logits_mse", PathLoss::LogitsMse, true},
         {"at", PathLoss::Attention, false},  {"nst", PathLoss::Nst, false},
         {"fitnet", PathLoss::FitNet, false}, {"channel", PathLoss::Channel, false},
-        {"mean", PathLoss::Mean, false}};
+        {"mean", PathLoss::Mean, false},     {"softmax_regression", PathLoss::SoftmaxRegression, false}};
     return kinds;
 }
 
 const char* const kValidForms =
-    "valid forms: loss@spot with loss one of kd, logits_mse, at, nst, fitnet, channel, mean and spot logits (kd and "
-    "logits_mse only), stages (every stage) or stageN (N = 1-based student stage), or the loss alone (kd, logits_mse "
-    "at the logits; at, nst at every stage; fitnet at the middle stage; channel, mean at the last)";
+    "valid forms: loss@spot with loss one of kd, logits_mse, at, nst, fitnet, channel, mean, softmax_regression and "
+    "spot logits (kd and logits_mse only), stages (every stage) or stageN (N = 1-based student stage; "
+    "softmax_regression: the last stage only), or the loss alone (kd, logits_mse at the logits; at, nst at every "
+    "stage; fitnet at the middle stage; channel, mean, softmax_regression at the last)";
 
 bool isStageNumber(const std::string& spot) {
     // "stage" then 1–9 digits: longer numbers are out of range anyway and would overflow stoll.
@@ -70,7 +72,8 @@ PathPlan planPath(const std::string& path, int64_t studentStages, int64_t teache
         switch (plan.loss) {
         case PathLoss::FitNet: resolved = "stage" + std::to_string((studentStages - 1) / 2 + 1); break;
         case PathLoss::Channel:
-        case PathLoss::Mean: resolved = "stage" + std::to_string(studentStages); break;
+        case PathLoss::Mean:
+        case PathLoss::SoftmaxRegression: resolved = "stage" + std::to_string(studentStages); break;
         default: resolved = "stages"; break;
         }
     }
@@ -88,13 +91,32 @@ PathPlan planPath(const std::string& path, int64_t studentStages, int64_t teache
     } else {
         fail("unknown spot \"" + spot + "\"");
     }
+    if (plan.loss == PathLoss::SoftmaxRegression &&
+        (plan.pairs.size() != 1 || plan.pairs[0] != std::make_pair(studentStages - 1, teacherStages - 1)))
+        fail("softmax_regression feeds the student's last stage to the teacher's classifier, so its only spot is "
+             "stage" + std::to_string(studentStages) + " (or no spot)");
     plan.name = lossName + "@" + resolved;
     return plan;
 }
 
-DistillationPathImpl::DistillationPathImpl(PathPlan plan, const models::StagedNet& teacher,
-                                           const models::StagedNet& student, double temperature)
-    : plan_(std::move(plan)), temperature_(temperature) {
+ChannelProjection AdaptationBankImpl::adaptation(int64_t studentStage, int64_t inChannels, int64_t outChannels) {
+    const auto key = std::make_pair(studentStage, outChannels);
+    if (auto found = modules_.find(key); found != modules_.end()) return found->second;
+    const bool stageTaken = std::any_of(modules_.begin(), modules_.end(),
+                                        [&](const auto& entry) { return entry.first.first == studentStage; });
+    const std::string name =
+        "stage" + std::to_string(studentStage + 1) + (stageTaken ? "_to" + std::to_string(outChannels) : "");
+    // ChannelProjection: Kaiming normal (fan_out, relu) conv, BN weight 1 and bias 0 — the official
+    // kaiming_init(conv) and constant_init(norm, 1).
+    auto module = register_module(name, ChannelProjection(inChannels, outChannels));
+    modules_.emplace(key, module);
+    return module;
+}
+
+DistillationPathImpl::DistillationPathImpl(PathPlan plan, models::StagedNet& teacher, const models::StagedNet& student,
+                                           double temperature, AdaptationBank shared)
+    : plan_(std::move(plan)), temperature_(temperature), teacher_(&teacher), adaptations_(std::move(shared)) {
+    if (!adaptations_) adaptations_ = register_module("adaptation", AdaptationBank());
     for (const auto& [s, t] : plan_.pairs) {
         const std::string moduleName = "stage" + std::to_string(s + 1);
         const int64_t studentChannels = student.stageChannels(s), teacherChannels = teacher.stageChannels(t);
@@ -110,11 +132,9 @@ DistillationPathImpl::DistillationPathImpl(PathPlan plan, const models::StagedNe
             break;
         case PathLoss::Nst:
         case PathLoss::Mean:
-            // The losses compare channel by channel: project only when the counts differ.
-            projections_.push_back(
-                studentChannels == teacherChannels
-                    ? ChannelProjection(nullptr)
-                    : register_module(moduleName, ChannelProjection(studentChannels, teacherChannels)));
+        case PathLoss::SoftmaxRegression:
+            // Always on, also at equal widths, as in the official code.
+            projections_.push_back(adaptations_->adaptation(s, studentChannels, teacherChannels));
             break;
         default: break;
         }
@@ -133,24 +153,26 @@ std::vector<Spot> DistillationPathImpl::spots() const {
         std::string adaptation;
         if (auto c = connector(k)) adaptation = c->describe();
         else if (auto g = transform(k)) adaptation = g->describe();
-        else if (auto p = projection(k)) adaptation = p->describe();
+        else if (auto p = projection(k))
+            adaptation = p->describe() + " (stage " + std::to_string(plan_.pairs[k].first + 1) +
+                         "'s adaptation, shared by every path there)";
         out.push_back({spotName(k), plan_.pairs[k].first, plan_.pairs[k].second, adaptation});
     }
     return out;
 }
 
 at::Tensor DistillationPathImpl::nstLoss(const at::Tensor& studentMap, const at::Tensor& teacherMap) {
-    namespace F = torch::nn::functional;
-    const auto [s, t] = alignSpatial(studentMap, teacherMap.detach());
-    const auto gram = [](const at::Tensor& map) {
-        const auto f = F::normalize(map.flatten(2), F::NormalizeFuncOptions().p(2).dim(2));
-        return torch::bmm(f, f.transpose(1, 2));
-    };
-    return torch::mse_loss(gram(s), gram(t));
+    return NeuronSelectivity::gramMse(studentMap, teacherMap);
 }
 
 at::Tensor DistillationPathImpl::meanLoss(const at::Tensor& studentMap, const at::Tensor& teacherMap) {
     return (studentMap.mean({2, 3}) - teacherMap.detach().mean({2, 3})).pow(2).mean();
+}
+
+at::Tensor DistillationPathImpl::softmaxRegressionLoss(const at::Tensor& adaptedStudentMap, models::StagedNet& teacher,
+                                                     const at::Tensor& teacherLogits) {
+    const auto crossLogits = teacher.classify(adaptedStudentMap.mean({2, 3}));
+    return torch::mse_loss(crossLogits.to(at::kFloat), teacherLogits.detach().to(at::kFloat));
 }
 
 at::Tensor DistillationPathImpl::spotLoss(size_t spot, const at::Tensor& studentMap, const at::Tensor& teacherMap) {
@@ -176,6 +198,12 @@ std::vector<at::Tensor> DistillationPathImpl::spotLosses(const models::FeatureSe
         if (plan_.loss == PathLoss::Kd)
             return {HintonKd::klDivergence(student.logits, teacherLogits, temperature_)};
         return {torch::mse_loss(student.logits, teacherLogits)};
+    }
+    if (plan_.loss == PathLoss::SoftmaxRegression) {
+        const auto s = plan_.pairs.front().first;
+        TORCH_CHECK(s < int64_t(student.stages.size()) && teacher.logits.defined(), "multipath ", plan_.name,
+                    ": features lack student stage ", s, " or the teacher's logits");
+        return {softmaxRegressionLoss(projections_.front()->forward(student.stages[s]), *teacher_, teacher.logits)};
     }
     std::vector<at::Tensor> losses;
     for (size_t k = 0; k < plan_.pairs.size(); ++k) {

@@ -56,13 +56,24 @@ struct Spot {
     std::string connector;                   // what maps the student's side, "" when nothing does
 };
 
+// A number a method reports about itself that is not a loss term (a gate's logit margin, a path's
+// gradient norm): stored as the metric store::metric::diagnostic(key), "diag/<key>", so it is plotted
+// and compared like any other metric. Keys read "<method>/<what>[/<spot or path>]".
+struct DiagnosticScalar {
+    std::string key;
+    double value = 0;
+};
+
 // Rows for the diagnostic tables; run id and step are filled in by the trainer.
 struct Diagnostics {
     std::vector<store::GateRow> gates;
     std::vector<store::GateClassRow> gateClasses;
     std::vector<store::ChannelStatRow> channelStats;
     std::vector<store::PathWeightRow> pathWeights;
-    bool empty() const { return gates.empty() && gateClasses.empty() && channelStats.empty() && pathWeights.empty(); }
+    std::vector<DiagnosticScalar> scalars;
+    bool empty() const {
+        return gates.empty() && gateClasses.empty() && channelStats.empty() && pathWeights.empty() && scalars.empty();
+    }
 };
 
 class Distiller : public torch::nn::Module {
@@ -98,6 +109,10 @@ public:
 
     // Every spot the method distils at, the optional KD term's logits included.
     std::vector<Spot> spots() const;
+
+    // Choices the method made from the pair and its parameters that a reader of the run needs (SAKD's
+    // start-up prior, a capped negative count): the trainer stores each as an info event at the start.
+    virtual std::vector<std::string> notes() const { return {}; }
 
     void setLabelSmoothing(double smoothing) { labelSmoothing_ = smoothing; }
     // The type the networks' forward passes compute in (the run's precision): methods that run network

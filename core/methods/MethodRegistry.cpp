@@ -5,17 +5,21 @@
 #include "methods/ActivationMapAdaptation.h"
 #include "methods/AttentionTransfer.h"
 #include "methods/ChannelTransform.h"
+#include "methods/CorrelationCongruence.h"
 #include "methods/Crd.h"
 #include "methods/CrossEntropy.h"
 #include "methods/Dkd.h"
+#include "methods/FactorTransfer.h"
 #include "methods/FitNet.h"
 #include "methods/HintonKd.h"
 #include "methods/MultiPath.h"
+#include "methods/NeuronSelectivity.h"
 #include "methods/ProbabilisticTransfer.h"
 #include "methods/RelationalKd.h"
 #include "methods/SimilarityPreserving.h"
 #include "methods/SpotAdaptive.h"
 #include "methods/StatisticsTransfer.h"
+#include "methods/VariationalInformation.h"
 #include "spec/Catalog.h"
 
 namespace distillery::methods {
@@ -38,6 +42,10 @@ const MethodRow kMethods[] = {
     {"pkt", makeProbabilisticTransfer},
     {"dkd", makeDkd},
     {"crd", makeCrd},
+    {"nst", makeNeuronSelectivity},
+    {"vid", makeVariationalInformation},
+    {"cc", makeCorrelationCongruence},
+    {"ft", makeFactorTransfer},
     {"adain", makeAdaIn},
     {"stat_l2", makeStatL2},
     {"channel", makeChannelTransform},

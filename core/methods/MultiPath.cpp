@@ -23,7 +23,7 @@ std::vector<std::string> pathNames(const std::vector<DistillationPath>& paths) {
 }
 }  // namespace
 
-MultiPath::MultiPath(std::vector<DistillationPath> paths, Options options)
+MultiPath::MultiPath(std::vector<DistillationPath> paths, Options options, AdaptationBank adaptations)
     : paths_(std::move(paths)), options_(std::move(options)) {
     const auto names = pathNames(paths_);
     if (paths_.empty())
@@ -59,6 +59,7 @@ MultiPath::MultiPath(std::vector<DistillationPath> paths, Options options)
             unitWeights.push_back(weight);
         }
     }
+    if (adaptations && !adaptations->empty()) register_module("adaptation", adaptations);
     fixedWeights_ = register_buffer("fixed_weights", torch::tensor(unitWeights));
     const auto pathCount = int64_t(paths_.size());
     switch (options_.weighting) {
@@ -163,6 +164,23 @@ void MultiPath::updateGradNorm(const std::vector<at::Tensor>& pathLosses, const 
                                         options_.gradnormAlpha, options_.gradnormLr));
 }
 
+at::Tensor MultiPath::gradientAlignment(const std::vector<at::Tensor>& terms, const at::Tensor& layer) {
+    std::vector<at::Tensor> grads;
+    for (const auto& term : terms) {
+        at::Tensor grad;
+        if (term.requires_grad())
+            grad = torch::autograd::grad({term}, {layer}, {}, /*retain_graph=*/true, /*create_graph=*/false,
+                                         /*allow_unused=*/true)[0];
+        grads.push_back(grad.defined() ? grad.detach().to(at::kFloat).flatten()
+                                       : torch::zeros({layer.numel()}, layer.options().dtype(at::kFloat)));
+    }
+    const auto g = torch::stack(grads);   // T × numel
+    const auto norms = g.norm(2, 1);
+    const auto cosines = (g.matmul(g[0]) / (norms * norms[0]).clamp_min(1e-30)).where(norms * norms[0] > 0,
+                                                                                       torch::zeros_like(norms));
+    return torch::stack({norms, cosines});
+}
+
 std::vector<LossTerm> MultiPath::losses(const StepInputs& inputs) {
     TORCH_CHECK(inputs.teacher, "multipath needs a teacher");
     const bool layerwise = options_.weighting == Weighting::UncertaintyLayerwise;
@@ -183,19 +201,25 @@ std::vector<LossTerm> MultiPath::losses(const StepInputs& inputs) {
     if (isUncertainty(options_.weighting)) contributions = contributions + alphas_;
     if (options_.weighting == Weighting::GradNorm) updateGradNorm(pathLosses, inputs.student.stem);
 
-    if (inputs.collectDiagnostics) {
-        diagnosticWeights_ = weights.detach();
-        diagnosticLosses_ = losses.detach();
-    } else {
-        diagnosticWeights_ = diagnosticLosses_ = at::Tensor();
-    }
-
     std::vector<LossTerm> terms{{"ce", labelLoss(inputs.student.logits, inputs.labels)}};
     for (size_t p = 0, unit = 0; p < paths_.size(); ++p) {
         const size_t first = unit;
         while (unit < unitPath_.size() && unitPath_[unit] == p) ++unit;
         terms.push_back({"path/" + paths_[p]->name(),
                          options_.distillWeight * contributions.slice(0, int64_t(first), int64_t(unit)).sum()});
+    }
+
+    diagnosticWeights_ = diagnosticLosses_ = diagnosticAlphas_ = diagnosticGradients_ = at::Tensor();
+    if (inputs.collectDiagnostics) {
+        diagnosticWeights_ = weights.detach();
+        diagnosticLosses_ = losses.detach();
+        if (alphas_.defined()) diagnosticAlphas_ = alphas_.detach().clone();
+        // Only on diagnostics steps: one extra backward per term through the retained graphs.
+        if (gradientProbe_.defined() && gradientProbe_.requires_grad() && at::GradMode::is_enabled()) {
+            std::vector<at::Tensor> values;
+            for (const auto& term : terms) values.push_back(term.value);
+            diagnosticGradients_ = gradientAlignment(values, gradientProbe_);
+        }
     }
     return terms;
 }
@@ -207,7 +231,23 @@ Diagnostics MultiPath::diagnostics() {
     const auto losses = diagnosticLosses_.to(at::kCPU, at::kDouble).contiguous();
     for (size_t u = 0; u < unitNames_.size(); ++u)
         d.pathWeights.push_back({0, 0, unitNames_[u], weights.data_ptr<double>()[u], losses.data_ptr<double>()[u]});
-    diagnosticWeights_ = diagnosticLosses_ = at::Tensor();   // reported once
+    if (diagnosticAlphas_.defined()) {
+        const auto alphas = diagnosticAlphas_.to(at::kCPU, at::kDouble).contiguous();
+        for (size_t u = 0; u < unitNames_.size(); ++u)
+            d.scalars.push_back({"multipath/alpha/" + unitNames_[u], alphas.data_ptr<double>()[u]});
+    }
+    if (diagnosticGradients_.defined()) {
+        const auto g = diagnosticGradients_.to(at::kCPU, at::kDouble).contiguous();
+        const auto count = g.size(1);
+        const double* norms = g.data_ptr<double>();
+        const double* cosines = norms + count;
+        d.scalars.push_back({"multipath/grad_norm/ce", norms[0]});
+        for (size_t p = 0; p < paths_.size(); ++p) {
+            d.scalars.push_back({"multipath/grad_norm/" + paths_[p]->name(), norms[p + 1]});
+            d.scalars.push_back({"multipath/grad_cos_ce/" + paths_[p]->name(), cosines[p + 1]});
+        }
+    }
+    diagnosticWeights_ = diagnosticLosses_ = diagnosticAlphas_ = diagnosticGradients_ = at::Tensor();   // once
     return d;
 }
 
@@ -241,11 +281,17 @@ std::shared_ptr<Distiller> makeMultiPath(const MethodBuild& build) {
     options.gradnormAlpha = method.param("gradnorm_alpha");
     options.gradnormLr = method.param("gradnorm_lr");
     options.dwaTemperature = method.param("dwa_T");
+    // One adaptation bank for all paths: paths at the same student stage share its module, as the official
+    // code's single adaptation layer per stage feeds every loss.
+    AdaptationBank adaptations;
     std::vector<DistillationPath> paths;
     for (const auto& path : method.names("paths"))
         paths.emplace_back(planPath(path, build.student.numStages(), build.teacher->numStages()), *build.teacher,
-                           build.student, method.param("T"));
-    return std::make_shared<MultiPath>(std::move(paths), std::move(options));
+                           build.student, method.param("T"), adaptations);
+    auto multipath = std::make_shared<MultiPath>(std::move(paths), std::move(options), adaptations);
+    const auto studentParameters = build.student.parameters();
+    if (!studentParameters.empty()) multipath->probeGradientsAt(studentParameters.front());
+    return multipath;
 }
 
 }  // namespace distillery::methods

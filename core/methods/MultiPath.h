@@ -21,6 +21,12 @@ namespace distillery::methods {
 //                          epochs' mean losses (Liu et al. 2019), 1 in epochs 0 and 1
 // GradNorm and DWA are beyond the paper's code. Their state is in buffers, so checkpoints carry it.
 // Terms: "ce" and "path/<path>" per path (λ and the weighting applied, +α included).
+// nst, mean and softmax_regression read the student's stages through the official always-on adaptation
+// (AdaptationBank, one 1×1 conv + BN per student stage shared by the paths), registered as "adaptation".
+// Diagnostics, beside the path-weight rows: "multipath/alpha/<unit>" (raw α, uncertainty weightings),
+// and at a layer every term reaches (the probe, see probeGradientsAt) "multipath/grad_norm/<term>" =
+// ‖∂term/∂probe‖ for "ce" and each "path/<path>" term, and "multipath/grad_cos_ce/<path>", the cosine
+// between the path's gradient and CE's: below 0 the path pulls against the labels there.
 class MultiPath : public Distiller {
 public:
     enum class Weighting { Equal, Fixed, Uncertainty, UncertaintyLayerwise, GradNorm, Dwa };
@@ -32,7 +38,20 @@ public:
         double gradnormLr = 0.025;
         double dwaTemperature = 2.0;
     };
-    MultiPath(std::vector<DistillationPath> paths, Options options);
+    // adaptations: the bank the paths were built with (registered here as "adaptation"), or nullptr.
+    MultiPath(std::vector<DistillationPath> paths, Options options, AdaptationBank adaptations = nullptr);
+
+    // Where the gradient diagnostics are measured: a tensor every term's gradient reaches, the student's
+    // first parameter (its stem convolution's weight) in makeMultiPath. A parameter rather than a
+    // feature map, because every path reaches it (a stage-1 path never reaches the last stage's map)
+    // and because it is the same tensor in every precision (features are float32 copies under bf16).
+    // Undefined: no gradient diagnostics.
+    void probeGradientsAt(at::Tensor sharedParameter) { gradientProbe_ = std::move(sharedParameter); }
+
+    // ‖∂t/∂layer‖ for each term t (row 0) and the cosine of each ∂t/∂layer with the first term's
+    // gradient (row 1; the first term's own cosine is 1): a 2×T float tensor, detached. A term that
+    // does not reach the layer has norm 0 and cosine 0. The graphs are retained for the step's backward.
+    static at::Tensor gradientAlignment(const std::vector<at::Tensor>& terms, const at::Tensor& layer);
 
     std::string name() const override { return "multipath"; }
     bool needsTeacher() const override { return true; }
@@ -80,8 +99,10 @@ private:
     // Host copy of dwaEpochs_, read from the buffer once (after a checkpoint load) so steps never sync.
     bool dwaEpochsOnHost_ = false;
     int64_t dwaEpoch_ = -1, dwaCompleted_ = 0;
-    // Diagnostics of the last losses() call made with collectDiagnostics: detached, per unit.
-    at::Tensor diagnosticWeights_, diagnosticLosses_;
+    // Diagnostics of the last losses() call made with collectDiagnostics: detached, per unit; α per
+    // unit; the gradient alignment of the terms ("ce" first, then one per path) at the probe.
+    at::Tensor diagnosticWeights_, diagnosticLosses_, diagnosticAlphas_, diagnosticGradients_;
+    at::Tensor gradientProbe_;
 };
 
 // Builds multipath from its catalog parameters; throws spec::FieldError (method.paths, method.weights,

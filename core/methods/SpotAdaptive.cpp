@@ -7,6 +7,8 @@
 #include <map>
 #include <stdexcept>
 
+#include <spdlog/fmt/fmt.h>
+
 #include "methods/Connector.h"
 #include "methods/HintonKd.h"
 #include "models/Autocast.h"
@@ -32,6 +34,15 @@ models::FeatureSet rows(const models::FeatureSet& f, const at::Tensor& index) {
     return out;
 }
 
+// SplitMix64's finaliser: a bijection that scatters nearby integers, so (seed, step) pairs of
+// different seeds land on unrelated generator seeds (seed·k + step would make seed s+1 replay seed s).
+uint64_t scramble(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
 // Brings an adaptor's output to the exact size of the stream it joins (28-pixel inputs can leave a
 // pixel of difference between nets).
 at::Tensor fitSize(const at::Tensor& x, const at::Tensor& like) {
@@ -51,11 +62,17 @@ SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& t
 
     // Resolve the base's spots to the stages each stream runs before the mixing, in order.
     Junction previous;
+    const auto noteChannels = [&](const Spot& spot, int64_t studentChannels, int64_t teacherChannels) {
+        homogeneous_ = homogeneous_ && studentChannels == teacherChannels;
+        channelSummary_ += (channelSummary_.empty() ? "" : ", ") + spot.name + " " + std::to_string(studentChannels) +
+                           "/" + std::to_string(teacherChannels);
+    };
     for (const Spot& spot : base_->spots()) {
         Junction j;
         if (spot.studentStage == Spot::kPooled) {
             j = {studentStages, teacherStages, true};
             const int64_t cs = student.stageChannels(studentStages - 1), ct = teacher.stageChannels(teacherStages - 1);
+            noteChannels(spot, cs, ct);
             hints_->push_back(torch::nn::Linear(cs, ct));
             antiHints_->push_back(torch::nn::Linear(ct, cs));
         } else {
@@ -65,6 +82,7 @@ SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& t
                 throw spec::FieldError("method", "sakd: the base " + base_->name() + " distils at " + spot.name +
                                                      ", which is not a stage spot");
             j = {s + 1, t + 1, false};
+            noteChannels(spot, student.stageChannels(s), teacher.stageChannels(t));
             hints_->push_back(Connector(student.stageChannels(s), student.stageStride(s), teacher.stageChannels(t),
                                         teacher.stageStride(t)));
             antiHints_->push_back(Connector(teacher.stageChannels(t), teacher.stageStride(t), student.stageChannels(s),
@@ -83,10 +101,12 @@ SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& t
     policy_ = register_module(
         "policy", torch::nn::Linear(teacher.stageChannels(teacherStages - 1) + student.stageChannels(studentStages - 1),
                                     2 * decisions));
-    {
-        // Index 0 of each decision is "distil": start with every gate open (the official set_n_to_True).
+    const bool withPrior = options_.prior == Prior::Always || (options_.prior == Prior::Pair && homogeneous_);
+    priorBias_ = withPrior ? options_.initBias : 0.0;
+    if (options_.priorDecay <= 0) {
+        // Index 0 of each decision is "distil": the official set_n_to_True, faded by weight decay alone.
         torch::NoGradGuard noGrad;
-        for (int64_t k = 0; k < decisions; ++k) policy_->bias[2 * k] += options_.initBias;
+        for (int64_t k = 0; k < decisions; ++k) policy_->bias[2 * k] += priorBias_;
     }
     std::vector<at::Tensor> agentParameters = policy_->parameters();
     for (auto& p : hints_->parameters()) agentParameters.push_back(p);
@@ -105,32 +125,55 @@ double SpotAdaptive::tauAt(int64_t step) const {
     return options_.tau;
 }
 
-at::Tensor SpotAdaptive::distilProbability(const models::FeatureSet& student, const models::FeatureSet& teacher) {
+double SpotAdaptive::priorAt(int64_t step) const {
+    if (options_.priorDecay <= 0 || priorBias_ == 0) return 0;
+    const double timeConstant = options_.priorDecay * double(std::max<int64_t>(1, context_.totalSteps));
+    return priorBias_ * std::exp(-double(step) / timeConstant);
+}
+
+at::Tensor SpotAdaptive::policyLogits(const models::FeatureSet& student, const models::FeatureSet& teacher,
+                                      int64_t step) {
     const auto input = torch::cat({teacher.pooled.detach(), student.pooled.detach()}, 1);
-    const auto logits = policy_->forward(input).view({input.size(0), decisionCount(), 2});
-    return torch::softmax(logits, -1).select(2, 0);
+    auto logits = policy_->forward(input).view({input.size(0), decisionCount(), 2});
+    if (const double prior = priorAt(step); prior != 0) {
+        const auto onDistil = torch::tensor({prior, 0.0}, logits.options());
+        logits = logits + onDistil;
+    }
+    return logits;
+}
+
+at::Tensor SpotAdaptive::distilProbability(const models::FeatureSet& student, const models::FeatureSet& teacher) {
+    return torch::softmax(policyLogits(student, teacher, lastStep_), -1).select(2, 0);
+}
+
+at::Tensor SpotAdaptive::straightThrough(const at::Tensor& logits, const at::Tensor& uniform, double tau) {
+    const auto gumbel = -torch::log(-torch::log(uniform + 1e-20) + 1e-20);
+    const auto soft = torch::softmax((logits + gumbel) / tau, -1);
+    const auto hard = F::one_hot(soft.argmax(-1), logits.size(-1)).to(soft.dtype());
+    return (hard - soft).detach() + soft;
+}
+
+at::Tensor SpotAdaptive::gateNoise(uint64_t seed, int64_t step, at::IntArrayRef shape) {
+    // Drawn on the CPU from (seed, step): the same gates on any device and after a resume.
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(scramble(scramble(seed) ^ static_cast<uint64_t>(step)));
+    return torch::rand(shape, generator, torch::kFloat);
 }
 
 at::Tensor SpotAdaptive::decide(const models::FeatureSet& student, const models::FeatureSet& teacher, int64_t step) {
     const int64_t batch = student.logits.size(0), decisions = decisionCount();
     const auto options = student.logits.options();
-    // Drawn on the CPU from (seed, step): the same gates on any device and after a resume.
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(context_.seed * 7919u + static_cast<uint64_t>(step) + 1);
+    lastStep_ = step;
     switch (options_.gate) {
     case Gate::All: return torch::ones({batch, decisions}, options);
     case Gate::None: return torch::zeros({batch, decisions}, options);
     case Gate::Random:
-        return (torch::rand({batch, decisions}, generator, torch::kFloat) < 0.5).to(options.device(), options.dtype());
+        return (gateNoise(context_.seed, step, {batch, decisions}) < 0.5).to(options.device(), options.dtype());
     case Gate::Policy:
     case Gate::Reverse: break;
     }
-    const auto input = torch::cat({teacher.pooled.detach(), student.pooled.detach()}, 1);
-    const auto logits = policy_->forward(input).view({batch, decisions, 2});
-    const auto uniform = torch::rand({batch, decisions, 2}, generator, torch::kFloat).to(options.device(), options.dtype());
-    const auto gumbel = -torch::log(-torch::log(uniform + 1e-20) + 1e-20);
-    const auto soft = torch::softmax((logits + gumbel) / tauAt(step), -1);
-    const auto hard = F::one_hot(soft.argmax(-1), 2).to(soft.dtype());
-    return ((hard - soft).detach() + soft).select(2, 0);
+    const auto logits = policyLogits(student, teacher, step);
+    const auto uniform = gateNoise(context_.seed, step, {batch, decisions, 2}).to(options.device(), logits.scalar_type());
+    return straightThrough(logits, uniform, tauAt(step)).select(2, 0);
 }
 
 at::Tensor SpotAdaptive::adapt(torch::nn::ModuleList& adaptors, size_t k, const at::Tensor& x, const at::Tensor& like) {
@@ -190,13 +233,16 @@ std::vector<LossTerm> SpotAdaptive::losses(const StepInputs& inputs) {
     TORCH_CHECK(inputs.teacher, "sakd needs a teacher");
     const bool learnt = options_.gate == Gate::Policy || options_.gate == Gate::Reverse;
     const at::Tensor gates = decide(inputs.student, *inputs.teacher, inputs.step);
+    stepScalars_.clear();
     if (learnt) {
         // The agent's step comes first, as in the official train.py.
         TORCH_CHECK(inputs.images, "sakd: the trainer must pass the batch's images");
         for (auto& group : agentOptimizer_->param_groups())
             static_cast<torch::optim::SGDOptions&>(group.options()).lr(inputs.learningRate * options_.agentLrScale);
-        const auto route = routingLoss(multiPathLogits(*inputs.images, gates), inputs.student.logits, inputs.labels,
-                                       gates.select(1, decisionCount() - 1), options_.gamma);
+        const auto mixed = multiPathLogits(*inputs.images, gates);
+        const auto route = routingLoss(mixed, inputs.student.logits, inputs.labels, gates.select(1, decisionCount() - 1),
+                                       options_.gamma);
+        if (inputs.collectDiagnostics) recordPolicyState(inputs, mixed, route);
         agentOptimizer_->zero_grad();
         route.backward();
         agentOptimizer_->step();
@@ -230,8 +276,30 @@ std::vector<LossTerm> SpotAdaptive::studentTerms(const StepInputs& inputs, const
     return {{"ce", labelLoss(student.logits, inputs.labels)}, {"feat", feat}, {"kd", kd}};
 }
 
+void SpotAdaptive::recordPolicyState(const StepInputs& inputs, const at::Tensor& mixedLogits, const at::Tensor& route) {
+    torch::NoGradGuard noGrad;
+    // Why the gates are where they are: the agent's loss and its classification parts, and per spot the
+    // mean "distil − skip" logit margin (P(distil) = σ(margin)) and the part of it the bias and prior give.
+    const auto margins = policyLogits(inputs.student, *inputs.teacher, inputs.step).diff(1, -1).neg().squeeze(-1);
+    const auto meanMargins = margins.mean(0).to(torch::kCPU, torch::kDouble);
+    const auto bias = policy_->bias.detach().view({decisionCount(), 2}).to(torch::kCPU, torch::kDouble);
+    const double prior = priorAt(inputs.step);
+    auto& out = stepScalars_;
+    out.push_back({"sakd/route_loss", route.item<double>()});
+    out.push_back({"sakd/mixed_ce", F::cross_entropy(mixedLogits.detach(), inputs.labels).item<double>()});
+    out.push_back({"sakd/student_ce", F::cross_entropy(inputs.student.logits.detach(), inputs.labels).item<double>()});
+    out.push_back({"sakd/prior", prior});
+    for (int64_t k = 0; k < decisionCount(); ++k) {
+        const std::string& spot = decisionSpots_[size_t(k)].name;
+        out.push_back({"sakd/logit_margin/" + spot, meanMargins[k].item<double>()});
+        out.push_back({"sakd/bias_margin/" + spot, bias[k][0].item<double>() - bias[k][1].item<double>() + prior});
+    }
+}
+
 Diagnostics SpotAdaptive::diagnostics() {
     Diagnostics d;
+    d.scalars = std::move(stepScalars_);
+    stepScalars_.clear();
     if (openSteps_ == 0) return d;
     const auto rates = (openSum_ / double(openSteps_)).to(torch::kCPU, torch::kDouble);
     for (int64_t k = 0; k < decisionCount(); ++k)
@@ -273,6 +341,24 @@ Diagnostics SpotAdaptive::evaluationDiagnostics() {
     return d;
 }
 
+std::vector<std::string> SpotAdaptive::notes() const {
+    if (options_.gate != Gate::Policy && options_.gate != Gate::Reverse) return {};
+    const std::string pair = fmt::format("sakd: {} pair (student/teacher channels at the gated spots: {})",
+                                         homogeneous_ ? "homogeneous" : "heterogeneous", channelSummary_);
+    if (priorBias_ == 0)
+        return {fmt::format("{}; the policy starts from its default initialisation, about half the gates open ({})",
+                            pair, options_.prior == Prior::Never ? "prior never" : "the official code's homo: False")};
+    const std::string fade =
+        options_.priorDecay > 0
+            ? fmt::format("fading with a time constant of {:.0f} steps (prior_decay {:g} of the run's {} steps)",
+                          options_.priorDecay * double(std::max<int64_t>(1, context_.totalSteps)), options_.priorDecay,
+                          context_.totalSteps)
+            : std::string("in the policy's bias, faded by the agent's weight decay alone (prior_decay 0, as the "
+                          "official code)");
+    return {fmt::format("{}; every 'distil' logit starts at {:+g}, {}{}", pair, priorBias_, fade,
+                        homogeneous_ ? "" : " (prior always)")};
+}
+
 std::shared_ptr<Distiller> makeSpotAdaptive(const MethodBuild& build) {
     auto& teacher = stagedTeacher(build);
     const auto& method = build.method;
@@ -311,6 +397,11 @@ std::shared_ptr<Distiller> makeSpotAdaptive(const MethodBuild& build) {
     o.agentMomentum = method.param("agent_momentum");
     o.agentWeightDecay = method.param("agent_weight_decay");
     o.initBias = method.param("init_bias");
+    static const std::map<std::string, SpotAdaptive::Prior> priors = {{"pair", SpotAdaptive::Prior::Pair},
+                                                                      {"always", SpotAdaptive::Prior::Always},
+                                                                      {"never", SpotAdaptive::Prior::Never}};
+    o.prior = priors.at(method.choice("prior"));
+    o.priorDecay = method.param("prior_decay");
     return std::make_shared<SpotAdaptive>(std::move(base), teacher, build.student, o, build.context);
 }
 

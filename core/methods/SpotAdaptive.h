@@ -12,8 +12,17 @@ namespace distillery::methods {
 // sakd (Song et al. 2022, after the official code zju-vipa/spot-adaptive-pytorch, train.py):
 // a base method's spots plus the logits are gated per sample and per step.
 // - Policy: one Linear on concat(pool(F_t^last), pool(F_s^last)), both detached → 2 logits per
-//   decision spot, index 0 = "distil"; its bias starts at +init_bias on every "distil" logit.
-// - Decision: hard Gumbel-softmax with a straight-through gradient at temperature tau.
+//   decision spot, index 0 = "distil".
+// - Start-up prior: the official code adds +10 to every "distil" bias for homogeneous pairs only (its
+//   `homo: True` configs, set_n_to_True); the rule "equal channel counts at every gated spot" gives
+//   that flag for all 15 released pairs. The official prior then fades only through the agent's weight
+//   decay (lr·wd/(1−m) = 0.025·1e-3/0.1: a time constant of ~4,000 steps, 2% of its 187,000). With
+//   prior_decay > 0 the prior is instead a term prior(t) = init_bias·exp(−t/(prior_decay·steps)) on the
+//   "distil" logits, outside the learnt bias, so a run of any length spends the official proportion
+//   of its steps distilling everywhere; prior_decay = 0 puts it in the bias as the official code does.
+// - Decision: hard Gumbel-softmax with a straight-through gradient at temperature tau. The hard
+//   choice is argmax(logits + Gumbel noise), independent of tau: annealing tau cannot close a gate, it
+//   only sharpens the straight-through gradient. P(distil) = σ(logit margin) exactly.
 // - Multi-path forward, both nets in eval mode: at each spot k the teacher stream continues with
 //   a·T_k + (1−a)·H_k(S_k), the student stream with (1−a)·S_k + a·A_k(T_k); the logits mix likewise.
 //   H_k, A_k are Connectors (Linear at the pooled spot) trained with the policy.
@@ -26,6 +35,9 @@ class SpotAdaptive : public Distiller {
 public:
     enum class Gate { Policy, Random, Reverse, All, None };
     enum class TauSchedule { Constant, Linear, Exponential };
+    // Which pairs get the +init_bias start-up prior: homogeneous ones only (the official homo flag),
+    // every pair, or none (the default linear init, about half the gates open).
+    enum class Prior { Pair, Always, Never };
     struct Options {
         Gate gate = Gate::Policy;
         double alpha = 1.0, temperature = 4.0;
@@ -34,6 +46,8 @@ public:
         double gamma = 1.0;
         double agentLrScale = 0.5, agentMomentum = 0.9, agentWeightDecay = 1e-3;
         double initBias = 10.0;
+        Prior prior = Prior::Pair;
+        double priorDecay = 0.02;   // the prior's time constant as a fraction of the run's steps; 0 = in the bias
     };
 
     // The nets are not owned; the base method is (a submodule, trained by the student's optimiser).
@@ -51,14 +65,28 @@ public:
     void observeEvaluation(const models::FeatureSet& student, const models::FeatureSet& teacher,
                            const at::Tensor& labels) override;
     Diagnostics evaluationDiagnostics() override;
+    std::vector<std::string> notes() const override;
 
     // The base's spots then the logits: one gate per sample for each.
     int64_t decisionCount() const { return static_cast<int64_t>(decisionSpots_.size()); }
     // Gate values B×decisionCount() (1 = distil; straight-through soft gradient for policy gates) for a
     // batch whose full forwards gave `student` and `teacher`, at `step`.
     at::Tensor decide(const models::FeatureSet& student, const models::FeatureSet& teacher, int64_t step);
-    // The policy's probability of "distil", B×decisionCount(), without the Gumbel noise.
+    // The policy's probability of "distil", B×decisionCount(), without the Gumbel noise, at the last
+    // step decide() saw (the prior's value then).
     at::Tensor distilProbability(const models::FeatureSet& student, const models::FeatureSet& teacher);
+    // The policy's logits B×decisionCount()×2 at `step`, the start-up prior included.
+    at::Tensor policyLogits(const models::FeatureSet& student, const models::FeatureSet& teacher, int64_t step);
+    // The official gumbel_softmax (models/gs.py) with given uniform noise U (same shape as the logits):
+    // hard one-hot of argmax(logits − log(−log U)) with the gradient of the soft sample at tau.
+    static at::Tensor straightThrough(const at::Tensor& logits, const at::Tensor& uniform, double tau);
+    // The uniform noise of `step` for a run seeded `seed`: distinct seeds draw unrelated streams.
+    static at::Tensor gateNoise(uint64_t seed, int64_t step, at::IntArrayRef shape);
+    // The start-up prior added to every "distil" logit at `step` (0 when it lives in the bias or is off).
+    double priorAt(int64_t step) const;
+    // Whether the pair is homogeneous (equal channels at every gated spot), which decides the prior by default.
+    bool homogeneous() const { return homogeneous_; }
+    torch::nn::Linear& policy() { return policy_; }
     // The multi-path logits for gates B×decisionCount(): all ones give the teacher's logits, all zeros the student's.
     at::Tensor multiPathLogits(const at::Tensor& images, const at::Tensor& gates);
     double tauAt(int64_t step) const;
@@ -78,6 +106,7 @@ private:
         bool pooled = false;
     };
     at::Tensor adapt(torch::nn::ModuleList& adaptors, size_t k, const at::Tensor& x, const at::Tensor& like);
+    void recordPolicyState(const StepInputs& inputs, const at::Tensor& mixedLogits, const at::Tensor& route);
 
     std::shared_ptr<Distiller> base_;
     models::StagedNet* teacher_;
@@ -86,6 +115,10 @@ private:
     DistillerContext context_;
     std::vector<Spot> decisionSpots_;
     std::vector<Junction> junctions_;           // one per base spot (the logits need none)
+    bool homogeneous_ = true;
+    std::string channelSummary_;                // "stage 1 16/16, …" for the notes
+    double priorBias_ = 0;                      // the prior this pair starts with
+    int64_t lastStep_ = 0;
     torch::nn::Linear policy_{nullptr};
     torch::nn::ModuleList hints_, antiHints_;   // student→teacher and teacher→student adaptors
     std::unique_ptr<torch::optim::SGD> agentOptimizer_;
@@ -93,6 +126,7 @@ private:
     // Open counts since the last diagnostics() (device-side, no per-step host sync).
     at::Tensor openSum_;
     int64_t openSteps_ = 0;
+    std::vector<DiagnosticScalar> stepScalars_;   // computed by a losses() call that collects diagnostics
     // Per class × decision spot sums of the distil probability on the evaluation split.
     at::Tensor evalSum_, evalCount_;
 };

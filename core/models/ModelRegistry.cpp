@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "models/CifarResNet.h"
+#include "models/CifarResNetV2.h"
 #include "models/ImageNetResNet.h"
 #include "models/MobileNetV2.h"
 #include "models/ShuffleNetV1.h"
@@ -111,6 +112,23 @@ const std::vector<Entry>& registry() {
         imagenetResNet("resnet18", ImageNetResNet::Block::Basic, {2, 2, 2, 2}, "11.69M");
         imagenetResNet("resnet34", ImageNetResNet::Block::Basic, {3, 4, 6, 3}, "21.80M");
         imagenetResNet("resnet50", ImageNetResNet::Block::Bottleneck, {3, 4, 6, 3}, "25.56M");
+
+        // SAKD's ResNet50 (RepDistiller resnetv2.py) and Adaptive Distillation's ResNet_CIFAR 18/50.
+        auto cifarResNetV2 = [&](const char* name, CifarResNetV2::Block block, std::array<int64_t, 4> blocks,
+                                 const char* size) {
+            const bool bottleneck = block == CifarResNetV2::Block::Bottleneck;
+            e.push_back({{name, "resnet-cifar-wide",
+                          std::string("CIFAR ResNet with ImageNet widths (RepDistiller resnetv2.py, mmcls "
+                                      "ResNet_CIFAR: 3x3/1 stem, no max-pool), ") +
+                              (bottleneck ? "bottleneck" : "basic") + " blocks " + std::to_string(blocks[0]) + "-" +
+                              std::to_string(blocks[1]) + "-" + std::to_string(blocks[2]) + "-" +
+                              std::to_string(blocks[3]) + ", " + size + " parameters at 3 channels and 100 classes"},
+                         [block, blocks](int64_t in, int64_t classes) {
+                             return std::make_shared<CifarResNetV2>(block, blocks, in, classes);
+                         }});
+        };
+        cifarResNetV2("resnet18_cifar", CifarResNetV2::Block::Basic, {2, 2, 2, 2}, "11.22M");
+        cifarResNetV2("resnet50_cifar", CifarResNetV2::Block::Bottleneck, {3, 4, 6, 3}, "23.71M");
 
         e.push_back({{"tinycnn", "cnn", "tiny 2-stage CNN (8/16 channels, ~2k parameters) for tests and demos"},
                      [](int64_t in, int64_t classes) { return std::make_shared<TinyCnn>(in, classes); }});

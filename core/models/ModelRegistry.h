@@ -11,7 +11,8 @@ namespace distillery::models {
 
 struct ModelInfo {
     std::string name;
-    std::string family;        // "resnet", "wrn", "vgg", "mobilenet", "shufflenet", "resnet-imagenet", "cnn"
+    std::string family;        // "resnet", "wrn", "vgg", "mobilenet", "shufflenet", "resnet-imagenet",
+                               // "resnet-cifar-wide", "cnn"
     std::string description;   // one line for `distillery-engine models`
 };
 

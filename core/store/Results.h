@@ -24,6 +24,8 @@ inline const std::string kLearningRate = "lr";
 inline const std::string kSkippedSteps = "train/skipped_steps";
 inline std::string trainLossTerm(const std::string& term) { return kTrainLoss + "/" + term; }
 inline const std::string kEpochTime = "epoch_time";          // wall time at the epoch's end, seconds
+// What a method reports about itself at the diagnostics cadence (methods::DiagnosticScalar).
+inline std::string diagnostic(const std::string& key) { return "diag/" + key; }
 }  // namespace metric
 
 // Accuracies (and top-1 agreement with the teacher) are percentages, better high; losses better low;

@@ -12,6 +12,7 @@
 #include "engine/Trainer.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
+#include "store/Results.h"
 #include "store/Store.h"
 
 using namespace distillery;
@@ -131,26 +132,52 @@ private Q_SLOTS:
         QCOMPARE(rows.size(), size_t(20));
     }
 
-    void amapWritesMapAgreement() {
+    // amap writes its diagnostics as metrics (diag/amap/…), no path-weight rows; its hint weight follows
+    // the run's length: 100 steps, a 5-step warm-up (0.05) and a 10-step ramp (0.1).
+    void amapWritesHybridDiagnostics() {
         const int64_t id = queueAndTrain(*db_, seedSpec("amap", {{"name", "amap"}}));
         QVERIFY(id > 0);
-        const auto rows = db_->pathWeights(id);
-        QCOMPARE(stepsOf(rows), kDiagnosticSteps);
-        QVERIFY(db_->metricCount(id, "train/loss/hybrid") == 10);
+        QVERIFY(db_->pathWeights(id).empty());
+        QCOMPARE(db_->metricCount(id, "train/loss/hybrid"), int64_t(10));
+        const std::pair<std::string, double> percentOrCosine[] = {
+            {"amap/hybrid_acc", 100}, {"amap/hybrid_agreement", 100}, {"amap/map_cosine/stage 2/adapted-student", 1}};
+        for (const auto& [key, top] : percentOrCosine) {
+            const auto points = db_->metrics(id, store::metric::diagnostic(key));
+            QCOMPARE(stepsOf(points), kDiagnosticSteps);
+            for (const auto& p : points) QVERIFY2(p.value >= 0 && p.value <= top, key.c_str());
+        }
+        // Diagnostics at step 10 describe the step numbered 9: beta·(9 − 5 + 1)/10.
+        const auto beta = db_->metrics(id, store::metric::diagnostic("amap/beta"));
+        QCOMPARE(beta.size(), size_t(10));
+        QCOMPARE(beta[0].value, 500.0);
+        QCOMPARE(beta[1].value, 1000.0);
     }
 
+    // sakd writes its gates, per-class rates, the diagnostics that explain them (diag/sakd/…) and, as
+    // an event, which start-up prior the pair got. The prior (forced on, fading over 20% of 100 steps)
+    // opens nearly every gate at first and has faded by the end.
     void sakdWritesGatesAndPerClassRates() {
-        const int64_t id = queueAndTrain(*db_, seedSpec("sakd", {{"name", "sakd"}, {"base", "at"}}));
+        const int64_t id = queueAndTrain(
+            *db_, seedSpec("sakd", {{"name", "sakd"}, {"base", "at"}, {"prior", "always"}, {"prior_decay", 0.2}}));
         QVERIFY(id > 0);
         const auto gates = db_->gates(id);
         QCOMPARE(stepsOf(gates), kDiagnosticSteps);
         QCOMPARE(gates.size(), size_t(10 * 3));   // 2 stage spots + the logits
         for (const auto& g : gates) QVERIFY(g.openRate >= 0 && g.openRate <= 1);
-        QVERIFY2(gates.front().openRate > 0.99, "the +10 bias opens nearly every gate at first");
+        QVERIFY2(gates.front().openRate > 0.99, "the +10 prior opens nearly every gate at first");
         for (int64_t step : {int64_t(50), int64_t(100)}) {   // after each epoch's evaluation
             const auto classes = db_->gateClasses(id, step);
             QCOMPARE(classes.size(), size_t(4 * 3));
         }
+        const auto prior = db_->metrics(id, store::metric::diagnostic("sakd/prior"));
+        QCOMPARE(prior.size(), size_t(10));
+        QVERIFY(prior.front().value > 6 && prior.back().value < 0.2);
+        QCOMPARE(db_->metrics(id, store::metric::diagnostic("sakd/logit_margin/logits")).size(), size_t(10));
+        QCOMPARE(db_->metrics(id, store::metric::diagnostic("sakd/mixed_ce")).size(), size_t(10));
+        bool noted = false;
+        for (const auto& event : db_->events(id))
+            noted = noted || (event.message.rfind("sakd: ", 0) == 0 && event.message.find("starts at +10") != std::string::npos);
+        QVERIFY2(noted, "the run's log says which prior the pair got");
     }
 
     void stoppedSakdRunResumesToTheUninterruptedRun() {

@@ -54,18 +54,28 @@ void checkClose(double got, double want, const std::string& what) {
 }
 
 // A net that only declares its stages' channels and strides: the golden scenes supply the features.
+// With a head ({weight, bias}, the teacher of softmax_regression scenes) its classifier is that linear layer.
 class LayoutNet : public models::StagedNet {
 public:
-    explicit LayoutNet(const json& layout) {
+    explicit LayoutNet(const json& layout, const json& head = json()) {
         std::vector<StageLayout> stages;
         for (const auto& s : layout) stages.push_back({s[0].get<int64_t>(), s[1].get<int64_t>()});
         setLayout(stages, 5);
+        if (head.is_object()) {
+            headWeight_ = tensorOf(head["weight"]);
+            headBias_ = tensorOf(head["bias"]);
+        }
     }
 
 protected:
     at::Tensor stem(const at::Tensor& image) override { return image; }
     at::Tensor runStage(int64_t, const at::Tensor& x, at::Tensor*) override { return x; }
-    at::Tensor classifier(const at::Tensor& pooled) override { return pooled; }
+    at::Tensor classifier(const at::Tensor& pooled) override {
+        return headWeight_.defined() ? pooled.matmul(headWeight_.t()) + headBias_ : pooled;
+    }
+
+private:
+    torch::Tensor headWeight_, headBias_;
 };
 
 spec::MethodSpec multipathSpec(const json& params) {
@@ -87,7 +97,7 @@ struct Scene {
 Scene buildScene(const json& c) {
     Scene s;
     s.studentNet = std::make_shared<LayoutNet>(c["student_layout"]);
-    s.teacherNet = std::make_shared<LayoutNet>(c["teacher_layout"]);
+    s.teacherNet = std::make_shared<LayoutNet>(c["teacher_layout"], c.value("teacher_head", json()));
     s.method = std::dynamic_pointer_cast<methods::MultiPath>(
         methods::createDistiller(multipathSpec(c["params"]), s.teacherNet.get(), *s.studentNet));
     if (!s.method) throw std::runtime_error("createDistiller(multipath) is not a MultiPath");
@@ -280,7 +290,7 @@ private Q_SLOTS:
         json twoPaths = goldenCase(golden(), "gradnorm");
         twoPaths["params"]["paths"] = {"kd", "at"};
         twoPaths["params"]["weights"] = {1.0, 2.0};
-        twoPaths["modules"].erase("mean@stage3");
+        twoPaths["modules"].erase("adaptation");   // mean@stage3's
         auto pair = buildScene(twoPaths);
         const auto first = stepOf(pair, twoPaths["steps"][0], true);
         const auto before = valuesOf(pair.method->gradnormWeights());
@@ -412,12 +422,12 @@ private Q_SLOTS:
         QCOMPARE(all[4].teacherStage, int64_t(1));
         QVERIFY(all[1].connector.empty());
         for (size_t k = 4; k < all.size(); ++k) QVERIFY2(!all[k].connector.empty(), all[k].name.c_str());
-        // Equal channel counts (256 = 256): NST needs no projection.
+        // Equal channel counts (256 = 256): the official adaptation is applied all the same.
         auto sameWidth = models::createModel("resnet32x4", 3, 10);
         const auto plain =
             methods::createDistiller(multipathSpec({{"paths", {"nst@stage3"}}}), sameWidth.get(), *student);
-        QVERIFY(plain->spots().at(0).connector.empty());
-        QVERIFY(plain->parameters().size() == 1);   // α alone
+        QVERIFY(!plain->spots().at(0).connector.empty());
+        QCOMPARE(plain->parameters().size(), size_t(4));   // α, the adaptation's conv weight, BN weight and bias
         // Logits-only paths need no features; a GradNorm weighting needs the stem.
         QVERIFY(!methods::createDistiller(multipathSpec({{"paths", {"kd", "logits_mse"}}}), teacher.get(), *student)
                      ->needsFeatures());
@@ -449,6 +459,10 @@ private Q_SLOTS:
             {{{"paths", {"at@stage"}}}, {"unknown spot \"stage\""}},
             {{{"paths", {"foo@logits"}}}, {"\"foo@logits\"", "unknown loss \"foo\"", "valid forms"}},
             {{{"paths", {"at", "at@stages"}}}, {"at@stages", "listed twice"}},
+            {{{"paths", {"softmax_regression@stage2"}}},
+             {"\"softmax_regression@stage2\"", "teacher's classifier", "only spot is stage3", "valid forms"}},
+            {{{"paths", {"softmax_regression@stages"}}}, {"only spot is stage3"}},
+            {{{"paths", {"softmax_regression@logits"}}}, {"stages or stageN"}},
             {{{"paths", {"kd", "at"}}, {"weighting", "fixed"}, {"weights", {1, 2, 3}}}, {"3 weights for 2 paths"}},
             {{{"paths", {"kd", "at"}}, {"weighting", "equal"}, {"weights", {1, 2}}}, {"equal", "2 were given"}},
         };
@@ -471,6 +485,9 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(plan.name), QString("fitnet@stage2"));
         QVERIFY(plan.pairs == (std::vector<std::pair<int64_t, int64_t>>{{1, 1}}));
         QCOMPARE(QString::fromStdString(methods::planPath("mean", 4, 3).name), QString("mean@stage4"));
+        const auto regression = methods::planPath("softmax_regression", 4, 3);
+        QCOMPARE(QString::fromStdString(regression.name), QString("softmax_regression@stage4"));
+        QVERIFY(regression.pairs == (std::vector<std::pair<int64_t, int64_t>>{{3, 2}}));
         QVERIFY(methods::planPath("at", 4, 3).pairs ==
                 (std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {2, 1}, {3, 2}}));
         QVERIFY(methods::planPath("kd", 0, 0).pairs.empty());
@@ -528,6 +545,129 @@ private Q_SLOTS:
                              (std::string(weighting) + " " + name + " does not depend on the restored state").c_str());
             }
         }
+    }
+
+    // The official always-on adaptation (kd_image.py:74-83, 155-160): at equal widths too, one module per
+    // student stage shared by nst, mean and softmax_regression (at reads the raw map), trained by the
+    // student's optimiser; softmax_regression is the teacher's classifier on the adapted, pooled map.
+    void adaptationSharedAlwaysOnAndTrained() {
+        const ZooPair pair = makeZooPair("resnet32x4", "resnet8x4", 3, /*frozen=*/true);   // 64/128/256 both
+        const auto& [t, s, size, images, labels, tf] = pair;
+        const auto d = std::dynamic_pointer_cast<methods::MultiPath>(methods::createDistiller(
+            multipathSpec({{"paths", {"nst@stages", "mean", "softmax_regression", "at"}}}), t.get(), *s));
+        QVERIFY(d);
+        QStringList names;
+        for (const auto& p : d->named_parameters()) names << QString::fromStdString(p.key());
+        QStringList want{"alphas"};   // the method's own parameter, then its modules'
+        for (int stage = 1; stage <= 3; ++stage)
+            for (const char* tensor : {"conv.weight", "bn.weight", "bn.bias"})
+                want << QString("adaptation.stage%1.%2").arg(stage).arg(tensor);
+        QCOMPARE(names, want);
+        const auto& paths = d->paths();
+        QVERIFY(paths[0]->projection(2).get() == paths[1]->projection(0).get());   // nst@stage3, mean@stage3
+        QVERIFY(paths[1]->projection(0).get() == paths[2]->projection(0).get());   // … and softmax_regression
+        QVERIFY(!paths[3]->projection(0));                                          // at: raw features
+        QVERIFY(QString::fromStdString(d->spots().at(2).connector).contains("shared"));
+
+        std::map<std::string, torch::Tensor> before;
+        for (const auto& p : d->named_parameters()) before[p.key()] = p.value().detach().clone();
+        torch::optim::SGD sgd(d->studentParameters(), torch::optim::SGDOptions(0.1));
+        const auto sf = s->forwardFeatures(images);
+        const auto terms = byName(d->losses({sf, &tf, labels, 0, 0, {}}));
+        // α = 0, λ = 1: the term is the loss, MSE(teacher classifier(pool(adapt(last stage))), teacher logits).
+        const auto adapted = paths[2]->projection(0)->forward(sf.stages[2]);
+        const auto wantRegression = torch::mse_loss(t->classify(adapted.mean({2, 3})), tf.logits);
+        QVERIFY(torch::allclose(terms.at("path/softmax_regression@stage3"), wantRegression));
+        torch::Tensor total = terms.at("ce");
+        for (const auto& [name, value] : terms)
+            if (name != "ce") total = total + value;
+        sgd.zero_grad();
+        total.backward();
+        sgd.step();
+        for (const auto& p : d->named_parameters()) {
+            if (p.key() == "alphas") continue;
+            QVERIFY2(p.value().grad().defined() && p.value().grad().abs().sum().item<double>() > 0, p.key().c_str());
+            // NST compares L2-normalised channels, blind to a channel's scale: stages 1-2 (NST only) leave
+            // their BN weight where it was; every other tensor moves.
+            if (p.key() == "adaptation.stage1.bn.weight" || p.key() == "adaptation.stage2.bn.weight") continue;
+            QVERIFY2(!p.value().equal(before[p.key()]), p.key().c_str());
+        }
+        for (const auto& p : t->parameters()) QVERIFY(!p.grad().defined());
+    }
+
+    // The diagnostics' gradient measure on constructed terms: a term whose gradient is CE's negated has
+    // cosine −1, a scaled copy +1 with the scaled norm, an orthogonal one 0, one that does not reach
+    // the layer norm 0; the graphs survive for the step's own backward.
+    void gradientAlignmentOnConstructedTerms() {
+        const auto x = torch::randn({3, 4}).requires_grad_(true);
+        const auto v = torch::randn({3, 4});
+        auto w = torch::randn({3, 4});
+        w = w - (w * v).sum() / (v * v).sum() * v;
+        const auto ce = (x * v).sum();
+        const std::vector<torch::Tensor> terms = {ce, -(x * v).sum(), 3 * (x * v).sum(), (x * w).sum(),
+                                                  torch::tensor(2.0)};
+        const auto g = methods::MultiPath::gradientAlignment(terms, x);
+        QCOMPARE(g.sizes().vec(), (std::vector<int64_t>{2, 5}));
+        const auto norms = valuesOf(g[0]), cosines = valuesOf(g[1]);
+        const double nv = v.norm().item<double>(), nw = w.norm().item<double>();
+        const std::vector<double> wantNorms = {nv, nv, 3 * nv, nw, 0}, wantCosines = {1, -1, 1, 0, 0};
+        for (size_t k = 0; k < terms.size(); ++k) {
+            QVERIFY2(std::abs(norms[k] - wantNorms[k]) < 1e-5 * std::max(1.0, wantNorms[k]), std::to_string(k).c_str());
+            QVERIFY2(std::abs(cosines[k] - wantCosines[k]) < 1e-5, std::to_string(cosines[k]).c_str());
+        }
+        (terms[1] + terms[2]).backward();   // retained
+        QVERIFY(x.grad().defined());
+    }
+
+    // On a real pair: raw α per path, and at the student's stem convolution weight each term's gradient
+    // norm and each path's cosine with CE, equal to autograd's; nothing of it on ordinary steps.
+    void gradientDiagnosticsOfTheMethod() {
+        const ZooPair pair = makeZooPair("resnet20", "resnet8", 1, /*frozen=*/true);
+        const auto& [t, s, size, images, labels, tf] = pair;
+        const std::vector<std::string> pathNames = {"kd@logits", "at@stages", "softmax_regression@stage3"};
+        const auto d = std::dynamic_pointer_cast<methods::MultiPath>(methods::createDistiller(
+            multipathSpec({{"paths", {"kd", "at", "softmax_regression"}}, {"distill_weight", 2.0}}), t.get(), *s));
+        const std::vector<double> alphas = {0.3, -0.2, 0.5};
+        {
+            torch::NoGradGuard noGrad;
+            d->alphas().copy_(torch::tensor(alphas).to(torch::kFloat));
+        }
+        const auto sf = s->forwardFeatures(images);
+        d->losses({sf, &tf, labels, 0, 0, {}});
+        QVERIFY(d->diagnostics().scalars.empty());
+        methods::StepInputs inputs{sf, &tf, labels, 0, 0, {}};
+        inputs.collectDiagnostics = true;
+        const auto terms = d->losses(inputs);
+        std::map<std::string, double> scalars;
+        for (const auto& sc : d->diagnostics().scalars) scalars[sc.key] = sc.value;
+        QCOMPARE(scalars.size(), size_t(3 + 1 + 2 * 3));
+
+        const auto probe = s->named_parameters()["conv1.weight"];
+        std::vector<torch::Tensor> grads;
+        for (const auto& term : terms)
+            grads.push_back(torch::autograd::grad({term.value}, {probe}, {}, true)[0].flatten().to(torch::kDouble));
+        std::vector<std::string> keys = {"multipath/grad_norm/ce"};
+        for (const auto& path : pathNames)
+            for (const char* what : {"alpha/", "grad_norm/", "grad_cos_ce/"}) keys.push_back("multipath/" + (what + path));
+        for (const auto& key : keys) QVERIFY2(scalars.count(key), ("missing " + key).c_str());
+        const auto has = [&](const std::string& key) { return scalars.at(key); };
+        const auto near = [](double got, double want) {
+            return std::abs(got - want) <= 1e-4 * std::max(1.0, std::abs(want));
+        };
+        QVERIFY(near(has("multipath/grad_norm/ce"), grads[0].norm().item<double>()));
+        for (size_t p = 0; p < pathNames.size(); ++p) {
+            const auto& path = pathNames[p];
+            QVERIFY2(near(has("multipath/alpha/" + path), float(alphas[p])), path.c_str());
+            const auto& g = grads[p + 1];
+            QVERIFY2(g.norm().item<double>() > 0, path.c_str());
+            QVERIFY2(near(has("multipath/grad_norm/" + path), g.norm().item<double>()), path.c_str());
+            const double cosine = (g.dot(grads[0]) / (g.norm() * grads[0].norm())).item<double>();
+            QVERIFY2(near(has("multipath/grad_cos_ce/" + path), cosine),
+                     (path + " " + std::to_string(scalars["multipath/grad_cos_ce/" + path]) + " vs " +
+                      std::to_string(cosine))
+                         .c_str());
+        }
+        QVERIFY(d->diagnostics().scalars.empty());   // reported once
     }
 
     void zooPairs_data() {

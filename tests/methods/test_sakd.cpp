@@ -1,6 +1,8 @@
-// sakd: its two losses against golden values from an independent Python reference
-// (tests/fixtures/golden_sakd.py → golden/sakd.json), and the properties that pin its mechanics:
-// the multi-path forward's ends, the initial gate bias, the reverse ablation, the agent's step.
+// sakd: its two losses and the agent's gradient on the policy against golden values from an
+// independent Python reference after the official train.py and gs.py (tests/fixtures/golden_sakd.py →
+// golden/sakd.json), and the properties that pin its learning signal: the graft forward, the open rate
+// as σ(margin), independent seed streams, the prior per pair and its fading, a hurting spot closed
+// end to end, the reverse ablation, the agent's step and the diagnostics.
 #include <QtTest>
 
 #include <torch/torch.h>
@@ -14,6 +16,7 @@
 
 #include "GoldenFixture.h"
 #include "methods/AttentionTransfer.h"
+#include "methods/Connector.h"
 #include "methods/RelationalKd.h"
 #include "methods/SpotAdaptive.h"
 #include "models/ModelRegistry.h"
@@ -317,6 +320,273 @@ private Q_SLOTS:
         QVERIFY(sakd->evaluationDiagnostics().gateClasses.empty());   // reset after reporting
         auto random = makeSakd(*t, *s, {{"base", "rkd"}, {"gate", "random"}});
         QVERIFY(!random->observesEvaluation());
+    }
+
+    // The agent's gradient on the policy's weights and bias, through the official straight-through
+    // Gumbel-softmax, against train.py's arithmetic in float64 (golden_sakd.py): pins its sign and size.
+    void policyGradientEqualsTheReference() {
+        const json golden = readGoldenFixture("sakd.json", "golden_sakd.py");
+        auto t = frozen("resnet20", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        int cases = 0;
+        for (const auto& c : golden["cases"]) {
+            if (c["kind"] != "policy_gradient") continue;
+            auto sakd = makeSakd(*t, *s, {{"base", "at"}, {"prior", "never"}});
+            {
+                torch::NoGradGuard noGrad;
+                sakd->policy()->weight.copy_(tensorOf(c["policy_weight"]));
+                sakd->policy()->bias.copy_(tensorOf(c["policy_bias"]));
+            }
+            models::FeatureSet student, teacher;
+            student.pooled = tensorOf(c["student_pooled"]);
+            teacher.pooled = tensorOf(c["teacher_pooled"]);
+            const auto studentLogits = tensorOf(c["student_logits"]), teacherLogits = tensorOf(c["teacher_logits"]);
+            const auto labels = torch::tensor(c["labels"].get<std::vector<int64_t>>(), torch::kLong);
+            const auto gates = methods::SpotAdaptive::straightThrough(sakd->policyLogits(student, teacher, 0),
+                                                                      tensorOf(c["uniform"]), c["tau"].get<double>())
+                                   .select(2, 0);
+            const int64_t out = sakd->decisionCount() - 1;
+            const auto outGate = gates.select(1, out).unsqueeze(1);
+            auto mixed = outGate * teacherLogits + (1 - outGate) * studentLogits;
+            for (int64_t k = 0; k < out; ++k) mixed = mixed + gates.select(1, k).unsqueeze(1) * tensorOf(c["offsets"][size_t(k)]);
+            std::vector<float> hard;
+            for (const auto& row : c["gates"])
+                for (const auto& g : row) hard.push_back(g.get<float>());
+            QVERIFY2(torch::equal((gates > 0.5).to(torch::kFloat), torch::tensor(hard).reshape(gates.sizes())),
+                     "the hard decisions differ from the official gumbel_softmax's");
+            const auto route = methods::SpotAdaptive::routingLoss(mixed, studentLogits, labels, gates.select(1, out),
+                                                                  c["gamma"].get<double>());
+            QVERIFY(close(route.item<double>(), c["expected"]["route"].get<double>()));
+            route.backward();
+            for (const auto& [what, grad] : {std::pair{"grad_weight", sakd->policy()->weight.grad()},
+                                             std::pair{"grad_bias", sakd->policy()->bias.grad()}}) {
+                const auto expected = tensorOf(c[what]);
+                const double error = (grad - expected).abs().max().item<double>();
+                const double scale = expected.abs().max().item<double>();
+                QVERIFY2(scale > 1e-3, "the reference gradient is not trivially zero");
+                QVERIFY2(error <= 1e-4 * scale, qPrintable(QString("%1 %2: max error %3 of %4")
+                                                                .arg(QString::fromStdString(c["name"]), what)
+                                                                .arg(error)
+                                                                .arg(scale)));
+            }
+            ++cases;
+        }
+        QCOMPARE(cases, 2);
+    }
+
+    // With a zero weight and a bias margin m on "distil", the Gumbel-max draw opens a gate with
+    // probability σ(m) exactly: the open rate over 10,240 draws is within 5 standard errors of it.
+    void openRateIsTheSigmoidOfTheBiasMargin_data() {
+        QTest::addColumn<double>("margin");
+        QTest::newRow("m = 1") << 1.0;
+        QTest::newRow("m = -2") << -2.0;
+        QTest::newRow("m = 3") << 3.0;
+    }
+    void openRateIsTheSigmoidOfTheBiasMargin() {
+        QFETCH(double, margin);
+        auto t = frozen("resnet20", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        auto sakd = makeSakd(*t, *s, {{"base", "at"}, {"prior", "never"}}, 5);
+        {
+            torch::NoGradGuard noGrad;
+            sakd->policy()->weight.zero_();
+            sakd->policy()->bias.zero_();
+            for (int64_t k = 0; k < sakd->decisionCount(); ++k) sakd->policy()->bias[2 * k] = margin;
+        }
+        models::FeatureSet student, teacher;
+        student.pooled = torch::randn({256, 64});
+        teacher.pooled = torch::randn({256, 64});
+        student.logits = torch::zeros({256, 10});
+        double open = 0;
+        const int steps = 10;
+        for (int step = 0; step < steps; ++step) open += sakd->decide(student, teacher, step).mean().item<double>();
+        open /= steps;
+        const double expected = 1 / (1 + std::exp(-margin));
+        const double standardError = std::sqrt(expected * (1 - expected) / (256.0 * steps * sakd->decisionCount()));
+        QVERIFY2(std::abs(open - expected) < 5 * standardError,
+                 qPrintable(QString("open rate %1, σ(%2) = %3").arg(open).arg(margin).arg(expected)));
+    }
+
+    // Seeds are independent streams: seed s+1 does not replay seed s a fixed number of steps later
+    // (it did with seed·7919 + step), and one (seed, step) always draws the same noise.
+    void gateNoiseOfSeedsIsIndependent() {
+        using methods::SpotAdaptive;
+        QVERIFY(torch::equal(SpotAdaptive::gateNoise(3, 40, {8, 4, 2}), SpotAdaptive::gateNoise(3, 40, {8, 4, 2})));
+        for (const int64_t shift : {int64_t(1), int64_t(7919), int64_t(1000003)}) {
+            const auto a = SpotAdaptive::gateNoise(4, 10, {64}), b = SpotAdaptive::gateNoise(3, 10 + shift, {64});
+            QVERIFY2(!torch::allclose(a, b), qPrintable(QString("seed 4 replays seed 3 shifted by %1 steps").arg(shift)));
+        }
+        // Uncorrelated across seeds at the same step.
+        const auto a = SpotAdaptive::gateNoise(1, 0, {4096}), b = SpotAdaptive::gateNoise(2, 0, {4096});
+        const double correlation = ((a - a.mean()) * (b - b.mean())).mean().item<double>() / (a.std() * b.std()).item<double>();
+        QVERIFY2(std::abs(correlation) < 0.06, qPrintable(QString("correlation %1").arg(correlation)));
+    }
+
+    // The default prior follows the pair, as the official configs' homo flag does for all 15 released
+    // pairs (10 on CIFAR-100, 5 on Tiny-ImageNet): equal channels at every gated spot.
+    void priorFollowsThePairType_data() {
+        QTest::addColumn<QString>("teacher");
+        QTest::addColumn<QString>("student");
+        QTest::addColumn<bool>("homo");
+        const QList<std::tuple<const char*, const char*, bool>> pairs = {
+            {"resnet56", "resnet20", true},      {"resnet110", "resnet32", true},  {"resnet110", "resnet20", true},
+            {"resnet32x4", "resnet8x4", true},   {"vgg13", "vgg8", true},          {"wrn_40_2", "wrn_16_2", true},
+            {"resnet32x4", "resnet32", false},   {"vgg13", "mobilenetv2", false},  {"wrn_40_2", "shufflenetv1", false},
+            {"resnet50", "mobilenetv2", false},  {"resnet50", "vgg8", false}};
+        for (const auto& [teacher, student, homo] : pairs)
+            QTest::newRow(qPrintable(QString("%1→%2").arg(teacher, student))) << teacher << student << homo;
+    }
+    void priorFollowsThePairType() {
+        QFETCH(QString, teacher);
+        QFETCH(QString, student);
+        QFETCH(bool, homo);
+        for (const char* base : {"at", "pkt"}) {
+            auto t = frozen(teacher.toStdString(), 3);
+            auto s = models::createModel(student.toStdString(), 3, 10);
+            auto sakd = makeSakd(*t, *s, {{"base", base}});
+            QCOMPARE(sakd->homogeneous(), homo);
+            QCOMPARE(sakd->priorAt(0), homo ? 10.0 : 0.0);
+            const auto notes = sakd->notes();
+            QCOMPARE(notes.size(), size_t(1));
+            QVERIFY2(QString::fromStdString(notes[0]).startsWith(homo ? "sakd: homogeneous pair" : "sakd: heterogeneous pair"),
+                     notes[0].c_str());
+            // prior always / never override the pair's type.
+            QCOMPARE(makeSakd(*t, *s, {{"base", base}, {"prior", "always"}})->priorAt(0), 10.0);
+            QCOMPARE(makeSakd(*t, *s, {{"base", base}, {"prior", "never"}})->priorAt(0), 0.0);
+        }
+    }
+
+    // The prior fades over prior_decay of the run's steps (makeSakd: 100 steps), so a short run spends
+    // the official proportion of its steps distilling everywhere; prior_decay 0 puts the official +10 in
+    // the policy's bias instead, where only weight decay moves it.
+    void priorFadesOverTheRunsProportion() {
+        auto t = frozen("resnet20", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        const auto batch = batchFor(*t, *s, 128, 1, 28);
+        auto sakd = makeSakd(*t, *s, {{"base", "at"}, {"prior_decay", 0.1}});
+        QVERIFY(close(sakd->priorAt(10), 10.0 * std::exp(-1.0)));
+        QVERIFY(close(sakd->priorAt(50), 10.0 * std::exp(-5.0)));
+        const double start = sakd->decide(batch.student, batch.teacher, 0).mean().item<double>();
+        const double late = sakd->decide(batch.student, batch.teacher, 90).mean().item<double>();
+        QVERIFY2(start > 0.999 && late < 0.8, qPrintable(QString("open rate %1 at step 0, %2 at step 90").arg(start).arg(late)));
+
+        auto official = makeSakd(*t, *s, {{"base", "at"}, {"prior_decay", 0.0}});
+        QCOMPARE(official->priorAt(0), 0.0);
+        const auto bias = official->policy()->bias.detach();
+        QVERIFY((bias[0] - bias[1]).item<double>() > 9.0);
+        QVERIFY(official->decide(batch.student, batch.teacher, 90).mean().item<double>() > 0.999);
+    }
+
+    // The multi-path forward with mixed gates equals the official graft (train.py, "Graft") computed
+    // here stage by stage: at spot k the teacher stream continues with a·T_k + (1−a)·hint_k(S_k), the
+    // student stream with (1−a)·S_k + a·anti_hint_k(T_k); the logits mix with the output gate.
+    void graftForwardEqualsTheOfficialFormula() {
+        auto t = frozen("resnet20", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        auto sakd = makeSakd(*t, *s, {{"base", "at"}});
+        const auto images = torch::randn({6, 1, 28, 28});
+        const auto gates = torch::tensor({1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0},
+                                         torch::kFloat)
+                               .reshape({6, 4});
+        const auto mixed = sakd->multiPathLogits(images, gates);
+        auto modules = sakd->named_modules();
+        torch::NoGradGuard noGrad;
+        t->eval();
+        s->eval();
+        at::Tensor teacherStream = images, studentStream = images;
+        for (int64_t k = 0; k < 3; ++k) {
+            const auto tk = t->forwardStages(teacherStream, k, k + 1), sk = s->forwardStages(studentStream, k, k + 1);
+            const auto a = gates.select(1, k).reshape({-1, 1, 1, 1});
+            const auto hint = modules["hints." + std::to_string(k)]->as<methods::ConnectorImpl>()->forward(sk);
+            const auto antiHint = modules["anti_hints." + std::to_string(k)]->as<methods::ConnectorImpl>()->forward(tk);
+            teacherStream = a * tk + (1 - a) * hint;
+            studentStream = (1 - a) * sk + a * antiHint;
+        }
+        const auto pool = [](const at::Tensor& x) { return at::adaptive_avg_pool2d(x, {1, 1}).flatten(1); };
+        const auto a = gates.select(1, 3).unsqueeze(1);
+        const auto reference = a * t->classify(pool(teacherStream)) + (1 - a) * s->classify(pool(studentStream));
+        s->train();
+        const double error = (mixed - reference).abs().max().item<double>();
+        QVERIFY2(error < 1e-5, qPrintable(QString("max difference %1").arg(error)));
+    }
+
+    // End to end, the agent learns to close a spot that only hurts. The teacher's stage 2 is blown up
+    // (its batch-norm scales ×20): taking the teacher's own stage-2 feature into either stream wrecks
+    // the mixed logits, the student's hint at that spot does not. From about half open (no prior) the
+    // policy closes stage 2 within 40 agent steps and leaves the other spots more open than it. A
+    // straight-through gradient of the wrong sign opens it instead.
+    void aSpotThatOnlyHurtsGetsClosed() {
+        torch::manual_seed(3);
+        auto t = frozen("resnet8", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        const auto images = torch::randn({32, 1, 28, 28});
+        torch::Tensor labels;
+        {
+            torch::NoGradGuard noGrad;
+            labels = t->forward(images).argmax(1);   // the intact teacher is right by definition
+            for (auto& item : t->named_parameters()) {
+                const std::string& name = item.key();
+                if (name.rfind("layer2.", 0) == 0 && name.find("bn") != std::string::npos &&
+                    name.find("weight") != std::string::npos)
+                    item.value().mul_(20);
+            }
+        }
+        auto sakd = makeSakd(*t, *s, {{"base", "at"}, {"prior", "never"}}, 9);
+        models::FeatureSet teacher;
+        {
+            torch::NoGradGuard noGrad;
+            teacher = t->forwardFeatures(images);
+        }
+        const auto student = s->forwardFeatures(images);
+        const auto openRates = [&] {
+            torch::NoGradGuard noGrad;
+            return sakd->distilProbability(student, teacher).mean(0);
+        };
+        const auto before = openRates();
+        methods::StepInputs inputs{student, &teacher, labels, 0, 0, {}};
+        inputs.images = &images;
+        inputs.learningRate = 0.1;
+        for (int64_t step = 0; step < 40; ++step) {
+            inputs.step = step;
+            sakd->losses(inputs);
+        }
+        const auto after = openRates();
+        const double stage2 = after[1].item<double>();
+        QVERIFY2(before[1].item<double>() > 0.2, qPrintable(QString("stage 2 starts at %1").arg(before[1].item<double>())));
+        QVERIFY2(stage2 < 0.1, qPrintable(QString("stage 2's open probability after 40 steps: %1").arg(stage2)));
+        QVERIFY2(after[0].item<double>() > stage2 && after[2].item<double>() > stage2,
+                 qPrintable(QString("stage 1 %1, stage 3 %2").arg(after[0].item<double>()).arg(after[2].item<double>())));
+    }
+
+    // At the diagnostics cadence sakd explains its gates: the agent's loss and its two CEs, the prior,
+    // and per spot the mean logit margin and the bias (+ prior) margin; none on other steps.
+    void diagnosticsExplainTheGates() {
+        auto t = frozen("resnet20", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        const auto batch = batchFor(*t, *s, 16, 1, 28);
+        auto sakd = makeSakd(*t, *s, {{"base", "at"}, {"prior_decay", 0.1}});
+        methods::StepInputs inputs{batch.student, &batch.teacher, batch.labels, 10, 0, {}};
+        inputs.images = &batch.images;
+        inputs.learningRate = 0.05;
+        sakd->losses(inputs);
+        QVERIFY(sakd->diagnostics().scalars.empty());
+        inputs.collectDiagnostics = true;
+        const auto bias = sakd->policy()->bias.detach().clone();
+        const double studentCe = torch::nn::functional::cross_entropy(batch.student.logits, batch.labels).item<double>();
+        sakd->losses(inputs);
+        std::map<std::string, double> scalars;
+        for (const auto& d : sakd->diagnostics().scalars) scalars[d.key] = d.value;
+        QCOMPARE(scalars.size(), size_t(4 + 2 * sakd->decisionCount()));
+        QVERIFY(close(scalars.at("sakd/prior"), 10.0 * std::exp(-1.0)));
+        QVERIFY(close(scalars.at("sakd/student_ce"), studentCe));
+        QVERIFY(scalars.at("sakd/mixed_ce") > 0 && scalars.at("sakd/route_loss") > 0);
+        for (const char* spot : {"stage 1", "stage 2", "stage 3", "logits"}) {
+            QVERIFY2(scalars.count(std::string("sakd/logit_margin/") + spot), spot);
+            QVERIFY(scalars.at(std::string("sakd/logit_margin/") + spot) > 2.0);
+        }
+        // The bias margin is read before the agent's step (the policy that drew this step's gates).
+        QVERIFY(close(scalars.at("sakd/bias_margin/logits"),
+                      (bias[6] - bias[7]).item<double>() + 10.0 * std::exp(-1.0), 1e-4));
     }
 
     void temperatureSchedules() {

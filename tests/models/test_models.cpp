@@ -1,7 +1,8 @@
 // The model zoo: every registered StagedNet's stages, shapes and stage-wise composition; every
 // model's size and parameter names against an independent PyTorch re-definition of RepDistiller's and
-// torchvision's models (tests/fixtures/repdistiller_param_counts.py) and against published sizes;
-// initialisation; save/load; the tiny CNN learning the synthetic data set.
+// torchvision's models (tests/fixtures/repdistiller_param_counts.py; resnetv2_param_counts.py copies
+// RepDistiller's resnetv2.py verbatim) and against published sizes; initialisation; save/load; the tiny
+// CNN learning the synthetic data set.
 #include <torch/torch.h>
 
 #include <QCryptographicHash>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "data/DataLoading.h"
+#include "models/CifarResNetV2.h"
 #include "models/FoldableBatchNorm.h"
 #include "models/ImageNetResNet.h"
 #include "models/MobileNetV2.h"
@@ -85,6 +87,8 @@ StageLayout layoutOf(const std::string& model) {
     if (model == "shufflenetv2") return {{116, 232, 1024}, {2, 4, 8}, 1, all3};
     if (model == "resnet18" || model == "resnet34") return {{64, 128, 256, 512}, {4, 8, 16, 32}, 4, all4};
     if (model == "resnet50") return {{256, 512, 1024, 2048}, {4, 8, 16, 32}, 4, all4};
+    if (model == "resnet18_cifar") return {{64, 128, 256, 512}, {1, 2, 4, 8}, 1, all4};
+    if (model == "resnet50_cifar") return {{256, 512, 1024, 2048}, {1, 2, 4, 8}, 1, all4};
     return {{16, 32, 64}, {1, 2, 4}, 1, all3};   // the CIFAR ResNets
 }
 
@@ -92,7 +96,7 @@ const std::vector<std::string> kAllModels{"resnet8",      "resnet14",     "resne
                                           "resnet56",     "resnet110",    "resnet8x4", "resnet32x4", "wrn_16_2",
                                           "wrn_40_2",     "vgg8",         "vgg11",    "vgg13",    "mobilenetv2",
                                           "shufflenetv1", "shufflenetv2", "resnet18", "resnet34", "resnet50",
-                                          "tinycnn"};
+                                          "resnet18_cifar", "resnet50_cifar", "tinycnn"};
 
 bool isImageNetModel(const std::string& name) { return name == "resnet18" || name == "resnet34" || name == "resnet50"; }
 
@@ -346,6 +350,14 @@ private Q_SLOTS:
             {"resnet50",
              {25557032, 161, 159, "e7dcd77902eaae598ff8441820f2d52d1d0ffcd5",
               "4e7143f5beae2d05069cde6ce2bfbb6713f5556f"}},
+            // tests/fixtures/resnetv2_param_counts.py: RepDistiller's resnetv2.py, verbatim, with its
+            // shortcut/linear renamed downsample/fc (so the names equal torchvision's at other sizes).
+            {"resnet18_cifar",
+             {11220132, 62, 60, "3a6fb06f8ea65f405686d5dc6e755d21cdccd279",
+              "187edb9e58d26f37b71e53fc65758ea299601a69"}},
+            {"resnet50_cifar",
+             {23705252, 161, 159, "e7dcd77902eaae598ff8441820f2d52d1d0ffcd5",
+              "4e7143f5beae2d05069cde6ce2bfbb6713f5556f"}},
         };
         QCOMPARE(int64_t(expected.size()), int64_t(kAllModels.size()) - 1);   // all but tinycnn
         for (const auto& [name, e] : expected) {
@@ -365,6 +377,30 @@ private Q_SLOTS:
         QCOMPARE(parameterCount(*createModel("shufflenetv1", 1, 100)), 949258 - 2 * 24);
         QCOMPARE(parameterCount(*createModel("shufflenetv2", 1, 100)), 1355528 - 2 * 24);
         QCOMPARE(parameterCount(*createModel("resnet18", 1, 1000)), 11689512 - 2 * 49 * 64);
+    }
+
+    void cifarWideResNetsMatchReference() {
+        // Stage and logit shapes of RepDistiller's resnetv2.py ResNet18/ResNet50 on a 2×3×32×32 batch, as
+        // tests/fixtures/resnetv2_param_counts.py prints them (feats f1..f4 of forward(is_feat=True)):
+        // the 3×3/1 stem without max-pool keeps stage 1 at 32×32, where the ImageNet resnet50 is at 8×8.
+        const std::map<std::string, std::vector<std::vector<int64_t>>> expected{
+            {"resnet18_cifar", {{2, 64, 32, 32}, {2, 128, 16, 16}, {2, 256, 8, 8}, {2, 512, 4, 4}}},
+            {"resnet50_cifar", {{2, 256, 32, 32}, {2, 512, 16, 16}, {2, 1024, 8, 8}, {2, 2048, 4, 4}}},
+        };
+        torch::NoGradGuard noGrad;
+        const at::Tensor x = torch::randn({2, 3, 32, 32});
+        for (const auto& [name, shapes] : expected) {
+            auto net = createModel(name, 3, 100);
+            net->eval();
+            const models::FeatureSet f = net->forwardFeatures(x);
+            QCOMPARE(f.stem.sizes().vec(), (std::vector<int64_t>{2, 64, 32, 32}));
+            QCOMPARE(int64_t(f.stages.size()), int64_t(shapes.size()));
+            for (size_t s = 0; s < shapes.size(); ++s) QCOMPARE(f.stages[s].sizes().vec(), shapes[s]);
+            QCOMPARE(f.logits.sizes().vec(), (std::vector<int64_t>{2, 100}));
+        }
+        QCOMPARE(createModel("resnet50", 3, 100)->forwardFeatures(x).stages[0].size(2), int64_t(8));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::CifarResNetV2(models::CifarResNetV2::Block::Bottleneck,
+                                                                              {3, 4, 0, 3}, 3, 100));
     }
 
     void parameterCountsMatchPublishedSizes() {

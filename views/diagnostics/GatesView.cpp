@@ -4,6 +4,9 @@
 #include <cmath>
 #include <numeric>
 
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -28,8 +31,19 @@ QString GatesView::cellToolTip(const QString& spot, qint64 step, double rate) {
 GatesView::GatesView(QWidget* parent) : QWidget(parent) {
     heatPlot_ = new DiagnosticPlot(this);
     classPlot_ = new DiagnosticPlot(this);
+    scaleChoice_ = new QComboBox(this);
+    scaleChoice_->addItem(tr("log-odds of the open rate"), int(Scale::LogOdds));
+    scaleChoice_->addItem(tr("open rate, linear"), int(Scale::OpenRate));
+    scaleChoice_->setToolTip(tr("Log-odds tells 0.99 from 0.9996: a gate that has begun to close from one that has not"));
+    auto* scaleLabel = new QLabel(tr("Colour:"), this);
+    scaleLabel->setBuddy(scaleChoice_);
+    auto* scaleRow = new QHBoxLayout;
+    scaleRow->addWidget(scaleLabel);
+    scaleRow->addWidget(scaleChoice_);
+    scaleRow->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(scaleRow);
     layout->addWidget(heatPlot_, 3);
     layout->addWidget(classPlot_, 2);
 
@@ -42,17 +56,15 @@ GatesView::GatesView(QWidget* parent) : QWidget(parent) {
     map_ = new QCPColorMap(heatPlot_->xAxis, heatPlot_->yAxis);
     map_->setInterpolate(false);
     map_->setTightBoundary(false);
-    scale_ = new QCPColorScale(heatPlot_);
-    heatPlot_->plotLayout()->addElement(0, 1, scale_);
-    scale_->setType(QCPAxis::atRight);
-    scale_->setGradient(ViridisGradient::make());
-    scale_->axis()->setLabel(tr("open rate"));
-    map_->setColorScale(scale_);
+    colorScale_ = new QCPColorScale(heatPlot_);
+    heatPlot_->plotLayout()->addElement(0, 1, colorScale_);
+    colorScale_->setType(QCPAxis::atRight);
+    colorScale_->setGradient(ViridisGradient::make());
+    map_->setColorScale(colorScale_);
     map_->setGradient(ViridisGradient::make());
-    map_->setDataRange(QCPRange(0, 1));   // fixed: a rate's colour means the same in every run
     auto* margins = new QCPMarginGroup(heatPlot_);
     heatPlot_->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
-    scale_->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    colorScale_->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     // The selected evaluation: a light dashed line over a dark one, visible on every colour of the map.
     selectionShadow_ = new QCPItemStraightLine(heatPlot_);
     selectionShadow_->setPen(QPen(QColor(0, 0, 0, 200), 3));
@@ -81,7 +93,7 @@ GatesView::GatesView(QWidget* parent) : QWidget(parent) {
         if (spotIndex < 0 || spotIndex >= spots_.size()) return;
         int key = 0, value = 0;
         map_->data()->coordToCell(x, y, &key, &value);
-        const double rate = map_->data()->cell(key, value);
+        const double rate = rateAt(key, value);
         if (std::isnan(rate)) return;
         double cellStep = 0, cellY = 0;
         map_->data()->cellToCoord(key, value, &cellStep, &cellY);
@@ -116,7 +128,45 @@ GatesView::GatesView(QWidget* parent) : QWidget(parent) {
 
     heatPlot_->applyPalette();
     classPlot_->applyPalette();
+    connect(scaleChoice_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { setScale(Scale(scaleChoice_->currentData().toInt())); });
+    setScale(Scale::LogOdds);
     showRun(0);
+}
+
+double GatesView::cellValue(double rate, Scale scale) {
+    if (scale == Scale::OpenRate) return rate;
+    const double p = std::clamp(rate, 1e-12, 1 - 1e-12);
+    return std::log10(p / (1 - p));
+}
+
+double GatesView::rateOfCell(double value, Scale scale) {
+    if (scale == Scale::OpenRate || std::isnan(value)) return value;
+    return 1 / (1 + std::pow(10.0, -value));
+}
+
+QCPRange GatesView::dataRange(Scale scale) {
+    return scale == Scale::OpenRate ? QCPRange(0, 1) : QCPRange(-kLogOddsLimit, kLogOddsLimit);
+}
+
+double GatesView::rateAt(int key, int value) const { return rateOfCell(map_->data()->cell(key, value), scale_); }
+
+void GatesView::setScale(Scale scale) {
+    scale_ = scale;
+    if (scaleChoice_->currentData().toInt() != int(scale)) scaleChoice_->setCurrentIndex(scaleChoice_->findData(int(scale)));
+    if (scale == Scale::OpenRate) {
+        colorScale_->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        colorScale_->axis()->setLabel(tr("open rate"));
+    } else {
+        // Ticks at the rates a reader thinks in, placed at their log-odds.
+        auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+        for (const char* rate : {"0.0001", "0.001", "0.01", "0.1", "0.5", "0.9", "0.99", "0.999", "0.9999"})
+            ticker->addTick(cellValue(QString(rate).toDouble(), scale), rate);
+        colorScale_->axis()->setTicker(ticker);
+        colorScale_->axis()->setLabel(tr("open rate (log-odds scale)"));
+    }
+    map_->setDataRange(dataRange(scale));   // fixed: a rate's colour means the same in every run
+    rebuildMap();
 }
 
 QList<QCustomPlot*> GatesView::plots() const { return {heatPlot_, classPlot_}; }
@@ -198,11 +248,11 @@ void GatesView::rebuildMap() {
             const size_t at = size_t(column) * size_t(spotCount) + size_t(spotIndex);
             if (count[at] == 0) continue;
             const int y = spotCount - 1 - spotIndex;   // the first stage on top
-            data->setCell(column, static_cast<int>(y - valueLow), sum[at] / count[at]);
+            data->setCell(column, static_cast<int>(y - valueLow), cellValue(sum[at] / count[at], scale_));
         }
     }
     map_->setData(data, /*copy=*/false);
-    map_->setDataRange(QCPRange(0, 1));
+    map_->setDataRange(dataRange(scale_));
 
     for (int spotIndex = 0; spotIndex < spotCount; ++spotIndex)
         ticker->addTick(spotCount - 1 - spotIndex, spots_.at(spotIndex));

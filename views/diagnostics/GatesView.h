@@ -1,6 +1,8 @@
 #pragma once
 // The gates tab (sakd): a heat map of each spot's gate open rate over training, y = spots (first
-// stage at the top, logits at the bottom), x = step, colour = open rate 0–1 on a viridis-like scale.
+// stage at the top, logits at the bottom), x = step, colour on a viridis-like scale. The colour is the
+// open rate's log-odds by default, so 0.99 and 0.9996 (a gate that has begun to close and one that
+// has not) differ as much as 0.5 and 0.8; a selector switches to the linear open rate 0–1.
 // Clicking a column selects the nearest evaluation step that recorded per-class rates, and the plot
 // below shows them as bars, one group per class and one bar per spot. Until the user clicks, the
 // latest evaluation is shown.
@@ -15,10 +17,12 @@
 
 #include "DiagnosticsTypes.h"
 
+class QComboBox;
 class QCPBars;
 class QCPBarsGroup;
 class QCPColorMap;
 class QCPColorScale;
+class QCPRange;
 class QCPItemStraightLine;
 class QCustomPlot;
 class QMouseEvent;
@@ -31,6 +35,14 @@ class GatesView : public QWidget {
     Q_OBJECT
 public:
     static constexpr int kMaxColumns = 2000;
+    // LogOdds: colour = log10(p / (1 − p)), shown from 0.0001 to 0.9999 (±4); OpenRate: colour = p.
+    enum class Scale { LogOdds, OpenRate };
+    static constexpr double kLogOddsLimit = 4.0;
+    // What a cell holds for an open rate on a scale, and back (cells beyond ±kLogOddsLimit keep their
+    // value up to ±12 so a tool tip still tells 0.99999 from 0.9999; the colour saturates).
+    static double cellValue(double rate, Scale scale);
+    static double rateOfCell(double value, Scale scale);
+    static QCPRange dataRange(Scale scale);
 
     explicit GatesView(QWidget* parent = nullptr);
 
@@ -48,9 +60,13 @@ public:
     QStringList spotsTopToBottom() const { return spots_; }
     double rowOfSpot(const QString& spot) const;   // the spot's y coordinate on the heat map; -1 if absent
     QCPColorMap* colorMap() const { return map_; }
-    QCPColorScale* colorScale() const { return scale_; }
+    QCPColorScale* colorScale() const { return colorScale_; }
     QCPBars* classBars(const QString& spot) const;   // nullptr when no bars are shown for that spot
     QList<QCustomPlot*> plots() const;
+    Scale scale() const { return scale_; }
+    void setScale(Scale scale);
+    // The open rate a heat-map cell shows (the colour's inverse); NaN where no row landed.
+    double rateAt(int key, int value) const;
 
     // The tool tip of a heat map cell, "stage 1, step 40: open rate 0.250"; the spot shows as written.
     static QString cellToolTip(const QString& spot, qint64 step, double rate);
@@ -67,7 +83,9 @@ private:
     DiagnosticPlot* heatPlot_;
     DiagnosticPlot* classPlot_;
     QCPColorMap* map_;
-    QCPColorScale* scale_;
+    QCPColorScale* colorScale_;
+    QComboBox* scaleChoice_;
+    Scale scale_ = Scale::LogOdds;
     QCPItemStraightLine* selectionShadow_;
     QCPItemStraightLine* selectionLine_;
 

@@ -69,13 +69,22 @@ std::vector<std::pair<double, double>> barPoints(const QCPBars* bars) {
     return points;
 }
 
+// The open rate the heat map shows at a step and spot, whatever its colour scale.
 double cellAt(const GatesView& view, int64_t step, const QString& spot) {
     int key = -1, value = -1;
     view.colorMap()->data()->coordToCell(double(step), view.rowOfSpot(spot), &key, &value);
     if (key < 0 || value < 0 || key >= view.colorMap()->data()->keySize() ||
         value >= view.colorMap()->data()->valueSize())
         return -1;
-    return view.colorMap()->data()->cell(key, value);
+    return view.rateAt(key, value);
+}
+
+// The colour the heat map paints at a step and spot.
+QColor colourAt(const GatesView& view, int64_t step, const QString& spot) {
+    int key = -1, value = -1;
+    view.colorMap()->data()->coordToCell(double(step), view.rowOfSpot(spot), &key, &value);
+    return QColor::fromRgb(
+        view.colorMap()->gradient().color(view.colorMap()->data()->cell(key, value), view.colorMap()->dataRange()));
 }
 
 // A feed on a worker thread, as the window runs it.
@@ -111,6 +120,7 @@ private slots:
     void feedSendsOnlyNewRows();
     void feedLoadsOnDemand();
     void gatesMapHoldsOpenRatesAndClickShowsClassBars();
+    void gatesLogOddsScaleTellsNearlyOpenGatesApart();
     void channelScattersAndDistancesHoldStoredValues();
     void pathPanelsHoldOneGraphPerPath();
     void tabsMatchTheRunsDiagnostics();
@@ -375,7 +385,11 @@ void TestDiagnostics::gatesMapHoldsOpenRatesAndClickShowsClassBars() {
     for (int64_t step : {10, 20, 30})
         for (int i = 0; i < 3; ++i)
             QCOMPARE(cellAt(view, step, QString::fromStdString(kGateSpots[size_t(i)])), gateRate(step, i));
+    QCOMPARE(view.scale(), GatesView::Scale::LogOdds);   // the default
+    QCOMPARE(view.colorScale()->dataRange(), QCPRange(-4, 4));
+    view.setScale(GatesView::Scale::OpenRate);
     QCOMPARE(view.colorScale()->dataRange(), QCPRange(0, 1));
+    QCOMPARE(cellAt(view, 20, "stage 2"), gateRate(20, 2));
 
     // Before any click the newest evaluation is shown.
     QTRY_VERIFY_WITH_TIMEOUT(view.classBars("stage 1") != nullptr, kLiveTimeoutMs);
@@ -403,6 +417,27 @@ void TestDiagnostics::gatesMapHoldsOpenRatesAndClickShowsClassBars() {
     writeGates(40, kGateSpots);
     QTRY_COMPARE_WITH_TIMEOUT(cellAt(view, 40, "logits"), gateRate(40, 0), kLiveTimeoutMs);
     QCOMPARE(cellAt(view, 10, "stage 2"), gateRate(10, 2));
+}
+
+// 0.99 (a gate that has begun to close) and 0.9996 (one that has not) paint nearly one colour on the
+// linear scale and clearly different ones on the log-odds scale; the tool tip's rate stays the rate.
+void TestDiagnostics::gatesLogOddsScaleTellsNearlyOpenGatesApart() {
+    GatesView view;
+    view.showRun(7);
+    view.appendGates(7, {{7, 10, "stage 1", 0.99}, {7, 10, "logits", 0.9996}, {7, 20, "stage 1", 0.5},
+                         {7, 20, "logits", 0.9996}});
+    const auto distance = [](const QColor& a, const QColor& b) {
+        return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
+    };
+    QCOMPARE(view.scale(), GatesView::Scale::LogOdds);
+    QVERIFY(std::abs(cellAt(view, 10, "stage 1") - 0.99) < 1e-12);
+    const int logOddsApart = distance(colourAt(view, 10, "stage 1"), colourAt(view, 10, "logits"));
+    QVERIFY2(logOddsApart > 60, qPrintable(QString("colour distance %1 on the log-odds scale").arg(logOddsApart)));
+    QVERIFY2(GatesView::cellToolTip("stage 1", 10, cellAt(view, 10, "stage 1")).contains("0.990"), "tool tip");
+    view.setScale(GatesView::Scale::OpenRate);
+    const int linearApart = distance(colourAt(view, 10, "stage 1"), colourAt(view, 10, "logits"));
+    QVERIFY2(linearApart < 10, qPrintable(QString("colour distance %1 on the linear scale").arg(linearApart)));
+    QVERIFY(std::abs(cellAt(view, 20, "stage 1") - 0.5) < 1e-12);
 }
 
 void TestDiagnostics::channelScattersAndDistancesHoldStoredValues() {
