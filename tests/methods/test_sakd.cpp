@@ -510,8 +510,9 @@ private Q_SLOTS:
         QVERIFY2(error < 1e-5, qPrintable(QString("max difference %1").arg(error)));
     }
 
-    // End to end, the agent learns to close a spot that only hurts. The teacher's stage 2 is blown up
-    // (its batch-norm scales ×20): taking the teacher's own stage-2 feature into either stream wrecks
+    // End to end, the agent learns to close a spot that only hurts. The teacher's stage 2 is scrambled
+    // (its batch-norm scales replaced by random ones ×20, signs included: merely scaling them up keeps
+    // the features' direction and sharpens the teacher, which the agent rightly keeps open): taking the teacher's own stage-2 feature into either stream wrecks
     // the mixed logits, the student's hint at that spot does not. From about half open (no prior) the
     // policy closes stage 2 within 40 agent steps and leaves the other spots more open than it. A
     // straight-through gradient of the wrong sign opens it instead.
@@ -528,10 +529,15 @@ private Q_SLOTS:
                 const std::string& name = item.key();
                 if (name.rfind("layer2.", 0) == 0 && name.find("bn") != std::string::npos &&
                     name.find("weight") != std::string::npos)
-                    item.value().mul_(20);
+                    item.value().copy_(torch::randn_like(item.value()) * 20);
             }
         }
         auto sakd = makeSakd(*t, *s, {{"base", "at"}, {"prior", "never"}}, 9);
+        {
+            torch::NoGradGuard noGrad;   // every gate starts at exactly one half
+            sakd->policy()->weight.zero_();
+            sakd->policy()->bias.zero_();
+        }
         models::FeatureSet teacher;
         {
             torch::NoGradGuard noGrad;
