@@ -10,6 +10,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "methods/Connector.h"
+#include "methods/Crd.h"
 #include "methods/HintonKd.h"
 #include "models/Autocast.h"
 #include "spec/FieldError.h"
@@ -98,6 +99,8 @@ SpotAdaptive::SpotAdaptive(std::shared_ptr<Distiller> base, models::StagedNet& t
     decisionSpots_.push_back({"logits", Spot::kLogits, Spot::kLogits, ""});
 
     const int64_t decisions = decisionCount();
+    openSum_ = register_buffer("open_sum", torch::zeros({decisions}));
+    openSteps_ = register_buffer("open_steps", torch::zeros({}));
     policy_ = register_module(
         "policy", torch::nn::Linear(teacher.stageChannels(teacherStages - 1) + student.stageChannels(studentStages - 1),
                                     2 * decisions));
@@ -250,8 +253,8 @@ std::vector<LossTerm> SpotAdaptive::losses(const StepInputs& inputs) {
     at::Tensor open = gates.detach();
     if (options_.gate == Gate::Reverse) open = 1 - open;
     if (options_.gate == Gate::None) open = torch::zeros_like(open);
-    openSum_ = openSum_.defined() ? openSum_ + open.mean(0) : open.mean(0);
-    ++openSteps_;
+    openSum_.add_(open.mean(0).to(openSum_.device(), openSum_.scalar_type()));
+    openSteps_.add_(1);
     return studentTerms(inputs, open);
 }
 
@@ -265,6 +268,11 @@ std::vector<LossTerm> SpotAdaptive::studentTerms(const StepInputs& inputs, const
         const auto index = openRows(int64_t(k));
         const int64_t n = index.size(0);
         if (n < base_->minSpotSamples()) continue;
+        // CRD's memory banks are indexed by the open samples' positions in the training split.
+        if (auto* crd = dynamic_cast<Crd*>(base_.get())) {
+            TORCH_CHECK(inputs.indices.defined(), "sakd over crd: the trainer must pass the batch's positions");
+            crd->setSpotIndices(inputs.indices.index_select(0, index.to(inputs.indices.device())));
+        }
         feat = feat + (double(n) / batch) * base_->spotLoss(k, rows(student, index), rows(teacher, index));
     }
     at::Tensor kd = torch::zeros({}, student.logits.options());
@@ -300,12 +308,13 @@ Diagnostics SpotAdaptive::diagnostics() {
     Diagnostics d;
     d.scalars = std::move(stepScalars_);
     stepScalars_.clear();
-    if (openSteps_ == 0) return d;
-    const auto rates = (openSum_ / double(openSteps_)).to(torch::kCPU, torch::kDouble);
+    const double steps = openSteps_.item<double>();
+    if (steps == 0) return d;
+    const auto rates = (openSum_ / steps).to(torch::kCPU, torch::kDouble);
     for (int64_t k = 0; k < decisionCount(); ++k)
         d.gates.push_back({0, 0, decisionSpots_[size_t(k)].name, rates[k].item<double>()});
-    openSum_ = at::Tensor();
-    openSteps_ = 0;
+    openSum_.zero_();
+    openSteps_.zero_();
     return d;
 }
 
@@ -365,8 +374,9 @@ std::shared_ptr<Distiller> makeSpotAdaptive(const MethodBuild& build) {
     const std::string baseName = method.choice("base");
     // The official configs' weights per distiller (other_kd); adain and channel are Distillery's own.
     static const std::map<std::string, double> officialBeta = {{"at", 1000.0},  {"fitnet", 1.0}, {"sp", 3000.0},
-                                                               {"rkd", 1.0},    {"pkt", 30000.0}, {"adain", 1.0},
-                                                               {"channel", 5e-3}};
+                                                               {"rkd", 1.0},    {"pkt", 30000.0}, {"crd", 0.8},
+                                                               {"nst", 50.0},   {"vid", 1.0},     {"cc", 0.02},
+                                                               {"ft", 200.0},   {"adain", 1.0},   {"channel", 5e-3}};
     const double beta = method.param("beta") >= 0 ? method.param("beta") : officialBeta.at(baseName);
     spec::MethodSpec baseSpec;
     baseSpec.name = baseName;
@@ -389,7 +399,7 @@ std::shared_ptr<Distiller> makeSpotAdaptive(const MethodBuild& build) {
     o.temperature = method.param("T");
     o.tau = method.param("tau");
     o.tauFinal = method.param("tau_final");
-    o.gamma = method.param("gamma") >= 0 ? method.param("gamma") : (baseName == "at" || baseName == "rkd" ? 2.0 : 1.0);
+    o.gamma = method.param("gamma") >= 0 ? method.param("gamma") : (baseName == "at" || baseName == "rkd" || baseName == "vid" ? 2.0 : 1.0);
     if (o.gamma < 1e-6)
         throw spec::FieldError("method.gamma", "sakd.gamma: must be positive (its inverse weighs the routing loss), "
                                                "or -1 for the official value; got " + std::to_string(o.gamma));

@@ -123,9 +123,9 @@ private:
     torch::nn::ModuleList hints_, antiHints_;   // student→teacher and teacher→student adaptors
     std::unique_ptr<torch::optim::SGD> agentOptimizer_;
 
-    // Open counts since the last diagnostics() (device-side, no per-step host sync).
-    at::Tensor openSum_;
-    int64_t openSteps_ = 0;
+    // Open counts since the last diagnostics() (device-side, no per-step host sync). Buffers, so a
+    // checkpoint holds them and a resumed run logs the same averages as an uninterrupted one.
+    at::Tensor openSum_, openSteps_;
     std::vector<DiagnosticScalar> stepScalars_;   // computed by a losses() call that collects diagnostics
     // Per class × decision spot sums of the distil probability on the evaluation split.
     at::Tensor evalSum_, evalCount_;

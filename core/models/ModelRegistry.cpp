@@ -4,12 +4,11 @@
 #include <functional>
 
 #include "models/CifarResNet.h"
-#include "models/CifarResNetV2.h"
-#include "models/ImageNetResNet.h"
 #include "models/MobileNetV2.h"
 #include "models/ShuffleNetV1.h"
 #include "models/ShuffleNetV2.h"
 #include "models/TinyCnn.h"
+#include "models/TorchvisionResNet.h"
 #include "models/Vgg.h"
 #include "models/WideResNet.h"
 
@@ -97,26 +96,26 @@ const std::vector<Entry>& registry() {
                                                                std::array<int64_t, 3>{3, 7, 3}, in, classes);
                      }});
 
-        auto imagenetResNet = [&](const char* name, ImageNetResNet::Block block, std::array<int64_t, 4> blocks,
+        auto imagenetResNet = [&](const char* name, TorchvisionResNet::Block block, std::array<int64_t, 4> blocks,
                                   const char* size) {
-            const bool bottleneck = block == ImageNetResNet::Block::Bottleneck;
+            const bool bottleneck = block == TorchvisionResNet::Block::Bottleneck;
             e.push_back({{name, "resnet-imagenet",
                           std::string("ImageNet ResNet (torchvision layout, 7x7/2 stem + max-pool), ") +
                               (bottleneck ? "bottleneck" : "basic") + " blocks " + std::to_string(blocks[0]) + "-" +
                               std::to_string(blocks[1]) + "-" + std::to_string(blocks[2]) + "-" +
                               std::to_string(blocks[3]) + ", " + size + " parameters at 3 channels and 1000 classes"},
                          [block, blocks](int64_t in, int64_t classes) {
-                             return std::make_shared<ImageNetResNet>(block, blocks, in, classes);
+                             return std::make_shared<TorchvisionResNet>(block, blocks, in, classes);
                          }});
         };
-        imagenetResNet("resnet18", ImageNetResNet::Block::Basic, {2, 2, 2, 2}, "11.69M");
-        imagenetResNet("resnet34", ImageNetResNet::Block::Basic, {3, 4, 6, 3}, "21.80M");
-        imagenetResNet("resnet50", ImageNetResNet::Block::Bottleneck, {3, 4, 6, 3}, "25.56M");
+        imagenetResNet("resnet18", TorchvisionResNet::Block::Basic, {2, 2, 2, 2}, "11.69M");
+        imagenetResNet("resnet34", TorchvisionResNet::Block::Basic, {3, 4, 6, 3}, "21.80M");
+        imagenetResNet("resnet50", TorchvisionResNet::Block::Bottleneck, {3, 4, 6, 3}, "25.56M");
 
         // SAKD's ResNet50 (RepDistiller resnetv2.py) and Adaptive Distillation's ResNet_CIFAR 18/50.
-        auto cifarResNetV2 = [&](const char* name, CifarResNetV2::Block block, std::array<int64_t, 4> blocks,
+        auto cifarResNetV2 = [&](const char* name, TorchvisionResNet::Block block, std::array<int64_t, 4> blocks,
                                  const char* size) {
-            const bool bottleneck = block == CifarResNetV2::Block::Bottleneck;
+            const bool bottleneck = block == TorchvisionResNet::Block::Bottleneck;
             e.push_back({{name, "resnet-cifar-wide",
                           std::string("CIFAR ResNet with ImageNet widths (RepDistiller resnetv2.py, mmcls "
                                       "ResNet_CIFAR: 3x3/1 stem, no max-pool), ") +
@@ -124,11 +123,12 @@ const std::vector<Entry>& registry() {
                               std::to_string(blocks[1]) + "-" + std::to_string(blocks[2]) + "-" +
                               std::to_string(blocks[3]) + ", " + size + " parameters at 3 channels and 100 classes"},
                          [block, blocks](int64_t in, int64_t classes) {
-                             return std::make_shared<CifarResNetV2>(block, blocks, in, classes);
+                             return std::make_shared<TorchvisionResNet>(block, blocks, in, classes,
+                                                                        TorchvisionResNet::Stem::Cifar);
                          }});
         };
-        cifarResNetV2("resnet18_cifar", CifarResNetV2::Block::Basic, {2, 2, 2, 2}, "11.22M");
-        cifarResNetV2("resnet50_cifar", CifarResNetV2::Block::Bottleneck, {3, 4, 6, 3}, "23.71M");
+        cifarResNetV2("resnet18_cifar", TorchvisionResNet::Block::Basic, {2, 2, 2, 2}, "11.22M");
+        cifarResNetV2("resnet50_cifar", TorchvisionResNet::Block::Bottleneck, {3, 4, 6, 3}, "23.71M");
 
         e.push_back({{"tinycnn", "cnn", "tiny 2-stage CNN (8/16 channels, ~2k parameters) for tests and demos"},
                      [](int64_t in, int64_t classes) { return std::make_shared<TinyCnn>(in, classes); }});

@@ -301,7 +301,7 @@ const std::vector<MethodDecl>& methodCatalog() {
                       "all: every spot always; none: no distillation"),
           {"beta", -1.0, -1.0, 1e8,
            "weight of the base loss; -1 = the official code's value for the base (at 1000, fitnet 1, sp 3000, "
-           "rkd 1, pkt 30000; adain 1, channel 5e-3 are Distillery's)"},
+           "rkd 1, pkt 30000, crd 0.8, nst 50, vid 1, cc 0.02, ft 200; adain 1, channel 5e-3 are Distillery's)"},
           {"alpha", 1.0, 0.0, 100.0, "weight of the KD term on the samples distilled at the logits"},
           {"T", 4.0, 0.5, 100.0, "temperature of the KD term"},
           {"tau", 5.0, 0.01, 100.0,
@@ -312,7 +312,7 @@ const std::vector<MethodDecl>& methodCatalog() {
                       "it only sharpens the straight-through gradient; prior_decay is what lets gates close early"),
           {"tau_final", 0.5, 0.01, 100.0, "tau at the last step when tau_schedule anneals"},
           {"gamma", -1.0, -1.0, 100.0,
-           "classify weight of the routing loss; -1 = the official value (2 for at and rkd, 1 otherwise)"},
+           "classify weight of the routing loss; -1 = the official value (2 for at, rkd and vid, 1 otherwise)"},
           {"agent_lr_scale", 0.5, 0.0, 10.0, "the agent's learning rate as a fraction of the student's"},
           {"agent_momentum", 0.9, 0.0, 1.0, "momentum of the agent's SGD"},
           {"agent_weight_decay", 1e-3, 0.0, 1.0, "weight decay of the agent's SGD"},

@@ -1,5 +1,6 @@
 #pragma once
-// The fixture of the seed feature method suites (test_seed_features, test_adain_channel): the golden
+// The fixture of the seed feature method suites (test_seed_features, test_adain_channel; test_amap
+// uses its net and loaders with its own amap.json, of the same layout): the golden
 // file tests/fixtures/golden/seed_features.json (written by tests/fixtures/golden_seed_features.py),
 // its tiny staged teacher as a StagedNet, and a golden case built into a method with its inputs.
 #include <QtTest>
@@ -100,10 +101,11 @@ inline size_t loadState(nn::Module& module, const json& state) {
 }
 
 // The fixture's teacher, frozen and in eval mode, as the trainer holds a teacher.
-inline std::shared_ptr<GoldenNet> goldenTeacher() {
-    const auto& t = golden()["teacher"];
-    auto net = std::make_shared<GoldenNet>(golden()["image"][0].get<int64_t>(), t["stem"].get<int64_t>(),
-                                           layoutOf(t["stages"]), golden()["classes"].get<int64_t>());
+// (data: a fixture of the same layout; seed_features.json by default.)
+inline std::shared_ptr<GoldenNet> goldenTeacher(const json& data = golden()) {
+    const auto& t = data["teacher"];
+    auto net = std::make_shared<GoldenNet>(data["image"][0].get<int64_t>(), t["stem"].get<int64_t>(),
+                                           layoutOf(t["stages"]), data["classes"].get<int64_t>());
     if (loadState(*net, t["state"]) != net->parameters().size())
         throw std::runtime_error("the fixture's teacher lacks parameters");
     for (auto& p : net->parameters()) p.set_requires_grad(false);
@@ -111,11 +113,12 @@ inline std::shared_ptr<GoldenNet> goldenTeacher() {
     return net;
 }
 
-inline methods::DistillerContext goldenContext() {
+inline methods::DistillerContext goldenContext(const json& data = golden(), int64_t totalSteps = 0) {
     methods::DistillerContext context;
-    context.channels = golden()["image"][0].get<int64_t>();
-    context.height = golden()["image"][1].get<int64_t>();
-    context.width = golden()["image"][2].get<int64_t>();
+    context.channels = data["image"][0].get<int64_t>();
+    context.height = data["image"][1].get<int64_t>();
+    context.width = data["image"][2].get<int64_t>();
+    if (totalSteps > 0) context.totalSteps = totalSteps;
     return context;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "GoldenFixture.h"
+#include "SeedFeatureFixture.h"
 #include "methods/ActivationMapAdaptation.h"
 #include "models/ModelRegistry.h"
 #include "spec/FieldError.h"
@@ -29,101 +30,21 @@ using nlohmann::json;
 namespace {
 namespace nn = torch::nn;
 
-// The fixture's teacher (and, for its layout only, the student): a stem and stages of
-// conv3×3 (no bias) + BN + ReLU, each stage strided by the ratio of its total stride to the previous
-// one's, then global average pooling and a linear head. Parameter names match the fixture's.
-class GoldenNet : public models::StagedNet {
-public:
-    GoldenNet(int64_t inChannels, int64_t stemChannels, const std::vector<std::pair<int64_t, int64_t>>& stages,
-              int64_t classes) {
-        auto addBlock = [&](const std::string& name, int64_t in, int64_t out, int64_t stride) {
-            auto block = std::make_shared<nn::Module>();
-            convs_.push_back(block->register_module(
-                "conv", nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false))));
-            bns_.push_back(block->register_module("bn", nn::BatchNorm2d(out)));
-            register_module(name, block);
-        };
-        addBlock("stem", inChannels, stemChannels, 1);
-        std::vector<StageLayout> layout;
-        int64_t in = stemChannels, previousStride = 1;
-        for (size_t i = 0; i < stages.size(); ++i) {
-            const auto [channels, stride] = stages[i];
-            addBlock("stage" + std::to_string(i), in, channels, stride / previousStride);
-            layout.push_back({channels, stride});
-            in = channels;
-            previousStride = stride;
-        }
-        fc_ = register_module("fc", nn::Linear(in, classes));
-        setLayout(std::move(layout), classes);
-    }
-
-private:
-    at::Tensor block(size_t i, const at::Tensor& x, at::Tensor* preReLU) {
-        const auto pre = bns_[i]->forward(convs_[i]->forward(x));
-        if (preReLU) *preReLU = pre;
-        return torch::relu(pre);
-    }
-    at::Tensor stem(const at::Tensor& image) override { return block(0, image, nullptr); }
-    at::Tensor runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) override {
-        return block(size_t(stage) + 1, x, preReLU);
-    }
-    at::Tensor classifier(const at::Tensor& pooled) override { return fc_->forward(pooled); }
-
-    std::vector<nn::Conv2d> convs_;
-    std::vector<nn::BatchNorm2d> bns_;
-    nn::Linear fc_{nullptr};
-};
+using seedfixture::byName;
+using seedfixture::GoldenNet;
+using seedfixture::hasGradient;
+using seedfixture::layoutOf;
+using seedfixture::loadState;
+using seedfixture::relativeError;
 
 const json& golden() {
     static const json data = readGoldenFixture("amap.json", "golden_amap.py");
     return data;
 }
 
-std::vector<std::pair<int64_t, int64_t>> layoutOf(const json& j) {
-    std::vector<std::pair<int64_t, int64_t>> out;
-    for (const auto& s : j)
-        out.emplace_back(s[0].get<int64_t>(), s[1].get<int64_t>());
-    return out;
-}
+std::shared_ptr<GoldenNet> goldenTeacher() { return seedfixture::goldenTeacher(golden()); }
 
-// Copies the fixture's tensors into the module's parameters and buffers of the same names; returns
-// how many parameters it set.
-size_t loadState(nn::Module& module, const json& state) {
-    torch::NoGradGuard noGrad;
-    size_t parameters = 0;
-    for (auto& p : module.named_parameters()) {
-        if (!state.contains(p.key())) continue;
-        const auto value = tensorOf(state[p.key()]);
-        if (value.sizes() != p.value().sizes()) throw std::runtime_error("shape of " + p.key() + " differs");
-        p.value().copy_(value);
-        ++parameters;
-    }
-    for (auto& b : module.named_buffers())
-        if (state.contains(b.key())) b.value().copy_(tensorOf(state[b.key()]));
-    return parameters;
-}
-
-// The fixture's teacher, frozen and in eval mode, as the trainer holds it.
-std::shared_ptr<GoldenNet> goldenTeacher() {
-    const auto& t = golden()["teacher"];
-    auto net = std::make_shared<GoldenNet>(golden()["image"][0].get<int64_t>(), t["stem"].get<int64_t>(),
-                                           layoutOf(t["stages"]), golden()["classes"].get<int64_t>());
-    if (loadState(*net, t["state"]) != net->parameters().size())
-        throw std::runtime_error("the fixture's teacher lacks parameters");
-    for (auto& p : net->parameters())
-        p.set_requires_grad(false);
-    net->eval();
-    return net;
-}
-
-methods::DistillerContext goldenContext(int64_t totalSteps) {
-    methods::DistillerContext context;
-    context.channels = golden()["image"][0].get<int64_t>();
-    context.height = golden()["image"][1].get<int64_t>();
-    context.width = golden()["image"][2].get<int64_t>();
-    context.totalSteps = totalSteps;
-    return context;
-}
+methods::DistillerContext goldenContext(int64_t totalSteps) { return seedfixture::goldenContext(golden(), totalSteps); }
 
 // A golden case as the method sees it: amap built by createDistiller from the case's parameters on the
 // case's run length, with the fixture's module weights; the teacher's features from running it.
@@ -164,13 +85,6 @@ Built build(const json& c, bool studentGrad = false) {
     return b;
 }
 
-std::map<std::string, torch::Tensor> byName(const std::vector<methods::LossTerm>& terms) {
-    std::map<std::string, torch::Tensor> out;
-    for (const auto& t : terms)
-        out[t.name] = t.value;
-    return out;
-}
-
 std::map<std::string, torch::Tensor> lossesAt(Built& b, int64_t step, bool collectDiagnostics = false) {
     methods::StepInputs inputs{b.studentFeatures, &b.teacherFeatures, b.labels, step, 0, {}};
     inputs.collectDiagnostics = collectDiagnostics;
@@ -184,13 +98,6 @@ std::map<std::string, double> scalarsOf(const methods::Diagnostics& d) {
     return out;
 }
 
-double relativeError(double got, double want, double floor = 1e-12) {
-    return std::abs(got - want) / std::max(floor, std::abs(want));
-}
-
-bool hasGradient(const torch::Tensor& t) {
-    return t.grad().defined() && t.grad().abs().sum().item<double>() > 0;
-}
 bool noGradient(const torch::Tensor& t) {
     return !t.grad().defined() || t.grad().abs().sum().item<double>() == 0;
 }

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,22 @@ double term(const std::vector<methods::LossTerm>& terms, const std::string& name
     return NAN;
 }
 
+// A random batch of kBatch images and labels with both nets' features (the teacher's without a graph).
+struct TinyBatch {
+    torch::Tensor images, labels;
+    models::FeatureSet teacher, student;
+};
+TinyBatch tinyBatch(models::StagedNet& teacher, models::StagedNet& student) {
+    TinyBatch b;
+    b.images = torch::randn({kBatch, 1, kPixels, kPixels});
+    b.labels = torch::randint(0, 10, {kBatch}, torch::kLong);
+    {
+        torch::NoGradGuard noGrad;
+        b.teacher = teacher.forwardFeatures(b.images);
+    }
+    b.student = student.forwardFeatures(b.images);
+    return b;
+}
 }  // namespace
 
 class TestMoreBases : public QObject {
@@ -320,14 +337,7 @@ private Q_SLOTS:
             methods::createDistiller(specOf("ft", {{"paraphraser_share", 0.1}}), teacher.get(), *student, context);
         auto ft = std::dynamic_pointer_cast<methods::FactorTransfer>(distiller);
         QVERIFY(ft);
-        const auto images = torch::randn({kBatch, 1, kPixels, kPixels});
-        const auto labels = torch::randint(0, 10, {kBatch}, torch::kLong);
-        models::FeatureSet t;
-        {
-            torch::NoGradGuard noGrad;
-            t = teacher->forwardFeatures(images);
-        }
-        const auto s = student->forwardFeatures(images);
+        const auto [images, labels, t, s] = tinyBatch(*teacher, *student);
         std::vector<double> feats;
         for (int step = 0; step < 4; ++step)
             feats.push_back(term(ft->losses({s, &t, labels, step, 0, {}}), "feat"));
@@ -398,9 +408,10 @@ private Q_SLOTS:
 
     // ---- as sakd bases ----------------------------------------------------------------------------------
 
-    // Each base builds under sakd (with its official weight given, as the lead's table will) and gives
-    // finite terms, the gated base loss positive with every gate open and reaching the student. crd's
-    // open samples need their positions, which sakd does not hand its base yet: the test names them.
+    // Each base builds under sakd and gives finite terms, the gated base loss positive with every gate
+    // open and reaching the student. Without a beta, sakd weighs the base by the official config's
+    // other_kd (the same terms as that beta given explicitly, and not those of another); crd's open
+    // samples get their training-split positions from sakd itself.
     void gatedBySakd_data() {
         QTest::addColumn<QString>("base");
         QTest::addColumn<double>("beta");
@@ -418,42 +429,39 @@ private Q_SLOTS:
         for (auto& p : teacher->parameters())
             p.set_requires_grad(false);
         auto student = models::createModel("tinycnn", 1, 10);
-        const auto distiller = methods::createDistiller(specOf("sakd", {{"base", base.toStdString()}, {"beta", beta}}),
-                                                        teacher.get(), *student, tinyContext());
-        auto sakd = std::dynamic_pointer_cast<methods::SpotAdaptive>(distiller);
-        QVERIFY(sakd);
-        auto gated = std::dynamic_pointer_cast<methods::Distiller>(sakd->named_children()["base"]);
-        QVERIFY(gated);
-        QCOMPARE(QString::fromStdString(gated->name()), base);
+        const TinyBatch batch = tinyBatch(*teacher, *student);
 
-        const auto images = torch::randn({kBatch, 1, kPixels, kPixels});
-        const auto labels = torch::randint(0, 10, {kBatch}, torch::kLong);
-        models::FeatureSet t;
-        {
-            torch::NoGradGuard noGrad;
-            t = teacher->forwardFeatures(images);
-        }
-        const auto s = student->forwardFeatures(images);
-        methods::StepInputs inputs{s, &t, labels, 0, 0, torch::arange(kBatch, torch::kLong)};
-        inputs.images = &images;
-        inputs.learningRate = 0.01;
-        auto crd = std::dynamic_pointer_cast<methods::Crd>(gated);
-        if (!crd) {
-            for (const auto& term : sakd->losses(inputs)) {
-                QVERIFY2(term.value.dim() == 0 && std::isfinite(term.value.item<double>()), term.name.c_str());
-            }
-        }
-        // All gates open; ft's first call is its paraphraser update (the FT term 0), the next one distils.
-        const auto open = torch::ones({kBatch, sakd->decisionCount()});
-        at::Tensor feat;
-        for (int call = 0; call < 2; ++call) {
-            if (crd) crd->setSpotIndices(inputs.indices);
-            for (const auto& term : sakd->studentTerms(inputs, open)) {
-                QVERIFY2(std::isfinite(term.value.item<double>()), term.name.c_str());
-                if (term.name == "feat") feat = term.value;
-            }
-        }
+        // One agent step, then the student's terms twice with every gate open (ft's first loss call is
+        // its paraphraser update, the FT term 0; the next one distils). Returns the last feat term.
+        const auto run = [&](json params) {
+            torch::manual_seed(11);
+            params["base"] = base.toStdString();
+            const auto distiller = methods::createDistiller(specOf("sakd", params), teacher.get(), *student, tinyContext());
+            auto sakd = std::dynamic_pointer_cast<methods::SpotAdaptive>(distiller);
+            if (!sakd) throw std::logic_error("not a sakd distiller");
+            auto gated = std::dynamic_pointer_cast<methods::Distiller>(sakd->named_children()["base"]);
+            if (!gated || gated->name() != base.toStdString()) throw std::logic_error("sakd's base is not " + base.toStdString());
+            methods::StepInputs inputs{batch.student, &batch.teacher, batch.labels, 0, 0, torch::arange(kBatch, torch::kLong)};
+            inputs.images = &batch.images;
+            inputs.learningRate = 0.01;
+            for (const auto& term : sakd->losses(inputs))
+                if (term.value.dim() != 0 || !std::isfinite(term.value.item<double>()))
+                    throw std::logic_error("not a finite scalar: " + term.name);
+            const auto open = torch::ones({kBatch, sakd->decisionCount()});
+            at::Tensor feat;
+            for (int call = 0; call < 2; ++call)
+                for (const auto& term : sakd->studentTerms(inputs, open)) {
+                    if (!std::isfinite(term.value.item<double>())) throw std::logic_error("not finite: " + term.name);
+                    if (term.name == "feat") feat = term.value;
+                }
+            return feat;
+        };
+        const auto feat = run(json::object());
         QVERIFY(feat.item<double>() > 0);
+        const double official = run({{"beta", beta}}).item<double>(), other = run({{"beta", 2 * beta}}).item<double>();
+        QVERIFY2(std::abs(feat.item<double>() - official) <= 1e-5 * std::abs(official),
+                 qPrintable(QString("default beta %1 vs beta %2 given: %3").arg(feat.item<double>()).arg(beta).arg(official)));
+        QVERIFY(std::abs(other - official) > 1e-3 * std::abs(official));
         student->zero_grad();
         feat.backward();
         bool reached = false;

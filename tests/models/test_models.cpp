@@ -17,14 +17,13 @@
 #include <vector>
 
 #include "data/DataLoading.h"
-#include "models/CifarResNetV2.h"
 #include "models/FoldableBatchNorm.h"
-#include "models/ImageNetResNet.h"
 #include "models/MobileNetV2.h"
 #include "models/ModelRegistry.h"
 #include "models/ShuffleNetV1.h"
 #include "models/ShuffleNetV2.h"
 #include "models/StagedNet.h"
+#include "models/TorchvisionResNet.h"
 #include "models/Vgg.h"
 #include "models/WideResNet.h"
 #include "spec/Catalog.h"
@@ -143,7 +142,7 @@ private Q_SLOTS:
                                  models::ShuffleNetV1({240, 480, 960}, {4, 0, 4}, 3, 3, 10));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::ShuffleNetV2({116, 231, 464, 1024}, {3, 7, 3}, 3, 10));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                                 models::ImageNetResNet(models::ImageNetResNet::Block::Basic, {2, 2, 0, 2}, 3, 10));
+                                 models::TorchvisionResNet(models::TorchvisionResNet::Block::Basic, {2, 2, 0, 2}, 3, 10));
     }
 
     void stagesAndShapes_data() {
@@ -399,8 +398,9 @@ private Q_SLOTS:
             QCOMPARE(f.logits.sizes().vec(), (std::vector<int64_t>{2, 100}));
         }
         QCOMPARE(createModel("resnet50", 3, 100)->forwardFeatures(x).stages[0].size(2), int64_t(8));
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::CifarResNetV2(models::CifarResNetV2::Block::Bottleneck,
-                                                                              {3, 4, 0, 3}, 3, 100));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, models::TorchvisionResNet(models::TorchvisionResNet::Block::Bottleneck,
+                                                                                  {3, 4, 0, 3}, 3, 100,
+                                                                                  models::TorchvisionResNet::Stem::Cifar));
     }
 
     void parameterCountsMatchPublishedSizes() {

@@ -13,7 +13,6 @@
 namespace distillery::views {
 
 namespace {
-const QString kAgreementPrefix = QStringLiteral("at_agreement/");
 
 // A graph's data with the point at this step replaced, so a row sent twice is drawn once.
 void putPoint(QCPGraph* graph, double step, double value) {
@@ -62,6 +61,8 @@ PathsView::PathsView(QWidget* parent) : QWidget(parent) {
                     if (!fitting_ && !paths_.isEmpty()) followData_ = false;
                 });
     }
+    weightRect_->axis(QCPAxis::atLeft)->setLabel(tr("path weight"));
+    lossRect_->axis(QCPAxis::atLeft)->setLabel(tr("raw loss (unweighted)"));
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot_->setToolTip(tr("Drag to pan, scroll to zoom, double-click to follow the newest steps"));
     connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) {
@@ -72,7 +73,6 @@ PathsView::PathsView(QWidget* parent) : QWidget(parent) {
     connect(logWeights_, &QCheckBox::toggled, this, &PathsView::setLogWeights);
     connect(logLosses_, &QCheckBox::toggled, this, &PathsView::setLogLosses);
     plot_->applyPalette();   // the axis rect added above
-    updateAxisLabels();
     showRun(0);
 }
 
@@ -85,7 +85,6 @@ void PathsView::showRun(qint64 runId) {
     weightGraphs_.clear();
     lossGraphs_.clear();
     followData_ = true;
-    updateAxisLabels();
     plot_->setHint(runId == 0 ? tr("Select a run to see its path weights") : tr("Loading…"));
     plot_->legend->setVisible(false);
     plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -125,15 +124,6 @@ void PathsView::ensurePath(const QString& path) {
     loss->removeFromLegend();   // one legend entry per path: the colours are shared
     lossGraphs_.insert(path, loss);
     paths_.append(path);
-    updateAxisLabels();
-}
-
-void PathsView::updateAxisLabels() {
-    const bool agreement = !paths_.isEmpty() && std::all_of(paths_.cbegin(), paths_.cend(), [](const QString& path) {
-        return path.startsWith(kAgreementPrefix);
-    });
-    weightRect_->axis(QCPAxis::atLeft)->setLabel(agreement ? tr("attention agreement (cosine)") : tr("path weight"));
-    lossRect_->axis(QCPAxis::atLeft)->setLabel(agreement ? tr("attention-transfer loss") : tr("raw loss (unweighted)"));
 }
 
 void PathsView::fitAxes() {

@@ -1,8 +1,7 @@
 #pragma once
-// The paths tab (multipath, amap): one line per distillation path for its weight (upper panel) and
-// its raw, unweighted loss (lower panel), x = step shared by both panels, one Okabe–Ito colour per
-// path in both. amap's rows ("at_agreement/…") carry the attention maps' cosine agreement as the
-// weight and their attention-transfer loss as the raw loss; the axes are labelled accordingly.
+// The paths tab (multipath): one line per distillation path for its weight (upper panel) and its
+// raw, unweighted loss (lower panel), x = step shared by both panels, one Okabe–Ito colour per path
+// in both.
 // Either panel can switch to a log scale.
 #include <QHash>
 #include <QStringList>
@@ -40,7 +39,6 @@ public:
 
 private:
     void ensurePath(const QString& path);
-    void updateAxisLabels();
     void fitAxes();
     static void setLogScale(QCPAxis* axis, bool log);
 

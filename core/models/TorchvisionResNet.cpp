@@ -1,4 +1,4 @@
-#include "models/ImageNetResNet.h"
+#include "models/TorchvisionResNet.h"
 
 #include <torch/torch.h>
 
@@ -15,17 +15,22 @@ namespace {
 constexpr int64_t kPlanes[4] = {64, 128, 256, 512};
 }
 
-ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocksPerStage, int64_t inChannels,
-                               int64_t numClasses) {
+TorchvisionResNet::TorchvisionResNet(Block block, const std::array<int64_t, 4>& blocksPerStage, int64_t inChannels,
+                                     int64_t numClasses, Stem stem)
+    : stemKind_(stem) {
     for (int64_t n : blocksPerStage) {
-        if (n < 1) throw std::invalid_argument("ImageNetResNet: every stage needs at least one block");
+        if (n < 1) throw std::invalid_argument("TorchvisionResNet: every stage needs at least one block");
     }
     if (inChannels < 1 || numClasses < 1) {
-        throw std::invalid_argument("ImageNetResNet: input channels and classes must be positive, got " +
+        throw std::invalid_argument("TorchvisionResNet: input channels and classes must be positive, got " +
                                     std::to_string(inChannels) + " and " + std::to_string(numClasses));
     }
-    conv1_ = register_module(
-        "conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 64, 7).stride(2).padding(3).bias(false)));
+    // resnetv2.py's CIFAR stem: Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False).
+    const bool cifar = stem == Stem::Cifar;
+    conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, 64, cifar ? 3 : 7)
+                                                     .stride(cifar ? 1 : 2)
+                                                     .padding(cifar ? 1 : 3)
+                                                     .bias(false)));
     bn1_ = register_module("bn1", FoldableBatchNorm2d(64));
     const int64_t expansion = block == Block::Bottleneck ? Bottleneck::kExpansion : 1;
     int64_t inPlanes = 64;
@@ -49,25 +54,25 @@ ImageNetResNet::ImageNetResNet(Block block, const std::array<int64_t, 4>& blocks
         bottleneckStages_.push_back(std::move(bottleneck));
     }
     fc_ = register_module("fc", nn::Linear(inPlanes, numClasses));
-    // torchvision: Kaiming normal (fan_out, relu) convolutions, BN 1/0, default linear.
     initialiseWeights(*this, LinearInit::Default);
-    setLayout({{kPlanes[0] * expansion, 4},
-               {kPlanes[1] * expansion, 8},
-               {kPlanes[2] * expansion, 16},
-               {kPlanes[3] * expansion, 32}},
+    const int64_t first = cifar ? 1 : 4;   // the first stage's stride
+    setLayout({{kPlanes[0] * expansion, first},
+               {kPlanes[1] * expansion, 2 * first},
+               {kPlanes[2] * expansion, 4 * first},
+               {kPlanes[3] * expansion, 8 * first}},
               numClasses);
 }
 
-at::Tensor ImageNetResNet::stem(const at::Tensor& image) {
+at::Tensor TorchvisionResNet::stem(const at::Tensor& image) {
     const at::Tensor h = at::relu(bn1_->forward(conv1_->forward(image)));
-    return at::max_pool2d(h, {3, 3}, {2, 2}, {1, 1});
+    return stemKind_ == Stem::Cifar ? h : at::max_pool2d(h, {3, 3}, {2, 2}, {1, 1});
 }
 
-at::Tensor ImageNetResNet::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
+at::Tensor TorchvisionResNet::runStage(int64_t stage, const at::Tensor& x, at::Tensor* preReLU) {
     // A stage holds basic blocks (resnet18/34) or bottlenecks (resnet50); the other list is empty.
     return runBlocks(bottleneckStages_[stage], runBlocks(basicStages_[stage], x, preReLU), preReLU);
 }
 
-at::Tensor ImageNetResNet::classifier(const at::Tensor& pooled) { return fc_->forward(pooled); }
+at::Tensor TorchvisionResNet::classifier(const at::Tensor& pooled) { return fc_->forward(pooled); }
 
 }  // namespace distillery::models
