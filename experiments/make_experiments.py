@@ -245,7 +245,7 @@ def main():
               "%s and its baselines, seed 1 (%s)." % (method, scale), laptop_set(configs, [1]))
     write("laptop/seed-changes.json", "laptop-seed-changes",
           "What the seed-method changes of issue 15 did, each beside the behaviour it replaced, with the new "
-          "bases, seeds 1-3 (%s). About 35 minutes on 2 cores." % scale, laptop_set(CHANGES_SET, [1, 2, 3]))
+          "bases, seeds 1-3 (%s). About 95 minutes on 2 cores." % scale, laptop_set(CHANGES_SET, [1, 2, 3]))
     kd_runs = []
     for precision in ["fp32", "bf16"]:
         for seed in [1, 2, 3]:

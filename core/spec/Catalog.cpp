@@ -323,7 +323,7 @@ const std::vector<MethodDecl>& methodCatalog() {
                       "heterogeneous pairs start from the default init, about half the gates open), always, never"),
           {"prior_decay", 0.02, 0.0, 10.0,
            "time constant of the prior's decay as a fraction of the run's steps. The official prior fades only "
-           "through the agent's weight decay (time constant lr*wd/(1-m) -> ~4,000 steps, 2% of its 240 epochs); "
+           "through the agent's weight decay (rate lr*wd/(1-m) per step, a time constant of ~4,000 steps, 2% of its 240 epochs); "
            "0.02 keeps that proportion at any run length. 0 = the official mechanism: the prior sits in the "
            "learnt bias and fades by weight decay alone (at 700 steps it never fades)"}}},
     };
