@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "methods/Distiller.h"
 #include "models/ModelRegistry.h"
 #include "spec/RunSpec.h"
 
@@ -78,4 +79,52 @@ inline ZooPair makeZooPair(const QString& teacher, const QString& student, int c
     torch::NoGradGuard noGrad;
     pair.teacherFeatures = pair.teacher->forwardFeatures(pair.images);
     return pair;
+}
+
+// The context of a 10-step run on a 64-image training set of one-channel pixels×pixels images.
+inline distillery::methods::DistillerContext tinyRunContext(int64_t pixels, uint64_t seed) {
+    distillery::methods::DistillerContext context;
+    context.trainSize = 64;
+    context.channels = 1;
+    context.height = context.width = pixels;
+    context.totalSteps = 10;
+    context.seed = seed;
+    return context;
+}
+
+// A random batch of images and labels (10 classes) with both nets' features, the teacher's computed
+// without a graph.
+struct RandomBatch {
+    torch::Tensor images, labels;
+    distillery::models::FeatureSet student, teacher;
+};
+
+inline RandomBatch batchFor(distillery::models::StagedNet& teacher, distillery::models::StagedNet& student,
+                            int64_t size, int64_t channels, int64_t pixels) {
+    RandomBatch b;
+    b.images = torch::randn({size, channels, pixels, pixels});
+    b.labels = torch::randint(0, 10, {size}, torch::kLong);
+    {
+        torch::NoGradGuard noGrad;
+        b.teacher = teacher.forwardFeatures(b.images);
+    }
+    b.student = student.forwardFeatures(b.images);
+    return b;
+}
+
+// The data of a zoo-pairs test: columns teacher, student and channels, one row per pair of a set
+// that mixes channel counts, strides, stage counts and families (ResNet, WRN, VGG, MobileNet,
+// ShuffleNet), on 1×28×28 and 3×32×32 inputs.
+inline void addZooPairRows() {
+    QTest::addColumn<QString>("teacher");
+    QTest::addColumn<QString>("student");
+    QTest::addColumn<int>("channels");
+    const struct {
+        const char *teacher, *student;
+        int channels;
+    } pairs[] = {{"resnet20", "resnet8", 1},  {"resnet32x4", "resnet8x4", 3}, {"wrn_40_2", "shufflenetv1", 3},
+                 {"vgg13", "mobilenetv2", 3}, {"vgg13", "resnet8", 1},        {"resnet20", "mobilenetv2", 1}};
+    for (const auto& p : pairs)
+        QTest::newRow((std::string(p.teacher) + "->" + p.student + (p.channels == 1 ? " 1x28x28" : " 3x32x32")).c_str())
+            << QString(p.teacher) << QString(p.student) << p.channels;
 }

@@ -132,15 +132,18 @@ struct Built {
 };
 
 // studentGrad: the student's features require grad. The teacher's always do, on purpose: the
-// methods must not send any gradient into them.
-inline Built build(const json& c, bool studentGrad = false) {
+// methods must not send any gradient into them. data: the case's fixture (a file of the same layout);
+// method: the method's name where the case does not give it; totalSteps: the run length it is built for.
+inline Built build(const json& c, bool studentGrad = false, const json& data = golden(), const std::string& method = "",
+                   int64_t totalSteps = 0) {
     Built b;
-    b.teacher = goldenTeacher();
-    b.student = std::make_shared<GoldenNet>(3, 4, layoutOf(c["student_layout"]), golden()["classes"].get<int64_t>());
+    b.teacher = goldenTeacher(data);
+    b.student = std::make_shared<GoldenNet>(3, 4, layoutOf(c["student_layout"]), data["classes"].get<int64_t>());
     json params = c["params"];
     params["kd_alpha"] = c["kd_alpha"];
     params["kd_T"] = c["kd_T"];
-    b.method = methods::createDistiller(methodSpec(c["method"], params), b.teacher.get(), *b.student, goldenContext());
+    b.method = methods::createDistiller(methodSpec(method.empty() ? c["method"].get<std::string>() : method, params),
+                                        b.teacher.get(), *b.student, goldenContext(data, totalSteps));
     const size_t parameters = b.method->parameters().size();
     if (loadState(*b.method, c["module_state"]) != parameters || c["module_state"].size() != parameters)
         throw std::runtime_error("module weights of " + c["name"].get<std::string>() + " differ from the method's");

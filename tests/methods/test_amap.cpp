@@ -31,10 +31,7 @@ namespace {
 namespace nn = torch::nn;
 
 using seedfixture::byName;
-using seedfixture::GoldenNet;
 using seedfixture::hasGradient;
-using seedfixture::layoutOf;
-using seedfixture::loadState;
 using seedfixture::relativeError;
 
 const json& golden() {
@@ -42,45 +39,20 @@ const json& golden() {
     return data;
 }
 
-std::shared_ptr<GoldenNet> goldenTeacher() { return seedfixture::goldenTeacher(golden()); }
-
-methods::DistillerContext goldenContext(int64_t totalSteps) { return seedfixture::goldenContext(golden(), totalSteps); }
-
 // A golden case as the method sees it: amap built by createDistiller from the case's parameters on the
 // case's run length, with the fixture's module weights; the teacher's features from running it.
-struct Built {
-    std::shared_ptr<GoldenNet> teacher, student;
+struct Built : seedfixture::Built {
     std::shared_ptr<methods::ActivationMapAdaptation> amap;
-    models::FeatureSet studentFeatures, teacherFeatures;
-    torch::Tensor labels;
     int64_t step = 0;
 };
 
 // The teacher's features always require grad, on purpose: amap must not send any gradient into them.
 Built build(const json& c, bool studentGrad = false) {
     Built b;
-    b.teacher = goldenTeacher();
-    b.student = std::make_shared<GoldenNet>(3, 4, layoutOf(c["student_layout"]), golden()["classes"].get<int64_t>());
-    json params = c["params"];
-    params["kd_alpha"] = c["kd_alpha"];
-    params["kd_T"] = c["kd_T"];
-    b.amap = std::dynamic_pointer_cast<methods::ActivationMapAdaptation>(methods::createDistiller(
-        methodSpec("amap", params), b.teacher.get(), *b.student, goldenContext(c["total_steps"].get<int64_t>())));
+    static_cast<seedfixture::Built&>(b) =
+        seedfixture::build(c, studentGrad, golden(), "amap", c["total_steps"].get<int64_t>());
+    b.amap = std::dynamic_pointer_cast<methods::ActivationMapAdaptation>(b.method);
     if (!b.amap) throw std::runtime_error("createDistiller(amap) built something else");
-    const size_t parameters = b.amap->parameters().size();
-    if (loadState(*b.amap, c["module_state"]) != parameters || c["module_state"].size() != parameters)
-        throw std::runtime_error("module weights of " + c["name"].get<std::string>() + " differ from the method's");
-    {
-        torch::NoGradGuard noGrad;
-        b.teacherFeatures = b.teacher->forwardFeatures(tensorOf(c["images"]));
-    }
-    b.teacherFeatures.stem.requires_grad_(true);
-    for (auto& f : b.teacherFeatures.stages)
-        f.requires_grad_(true);
-    for (const auto& f : c["student_features"])
-        b.studentFeatures.stages.push_back(tensorOf(f).requires_grad_(studentGrad));
-    b.studentFeatures.logits = tensorOf(c["student_logits"]);
-    b.labels = torch::tensor(c["labels"].get<std::vector<int64_t>>(), torch::kLong);
     b.step = c["step"].get<int64_t>();
     return b;
 }
@@ -374,20 +346,7 @@ private Q_SLOTS:
         QVERIFY(std::abs(bf16 - fp32) < 0.05 * std::abs(fp32) + 1e-3);
     }
 
-    void zooPairs_data() {
-        QTest::addColumn<QString>("teacher");
-        QTest::addColumn<QString>("student");
-        QTest::addColumn<int>("channels");
-        const struct {
-            const char *teacher, *student;
-            int channels;
-        } pairs[] = {{"resnet20", "resnet8", 1},  {"resnet32x4", "resnet8x4", 3}, {"wrn_40_2", "shufflenetv1", 3},
-                     {"vgg13", "mobilenetv2", 3}, {"vgg13", "resnet8", 1},        {"resnet20", "mobilenetv2", 1}};
-        for (const auto& p : pairs)
-            QTest::newRow(
-                (std::string(p.teacher) + "->" + p.student + (p.channels == 1 ? " 1x28x28" : " 3x32x32")).c_str())
-                << QString(p.teacher) << QString(p.student) << p.channels;
-    }
+    void zooPairs_data() { addZooPairRows(); }
 
     // From its defaults and with the options that change its modules, amap runs forward and backward
     // on real features (mismatched channels, strides and stage counts); the teacher is frozen and in

@@ -111,17 +111,9 @@ spec::MethodSpec specOf(const std::string& name, json params = json::object()) {
     return m;
 }
 
-constexpr int64_t kPixels = 16, kBatch = 4, kTrainSize = 64;
+constexpr int64_t kPixels = 16, kBatch = 4;
 
-methods::DistillerContext tinyContext() {
-    methods::DistillerContext context;
-    context.trainSize = kTrainSize;
-    context.channels = 1;
-    context.height = context.width = kPixels;
-    context.totalSteps = 10;
-    context.seed = 5;
-    return context;
-}
+methods::DistillerContext tinyContext() { return tinyRunContext(kPixels, 5); }
 
 double term(const std::vector<methods::LossTerm>& terms, const std::string& name) {
     for (const auto& t : terms)
@@ -129,21 +121,8 @@ double term(const std::vector<methods::LossTerm>& terms, const std::string& name
     return NAN;
 }
 
-// A random batch of kBatch images and labels with both nets' features (the teacher's without a graph).
-struct TinyBatch {
-    torch::Tensor images, labels;
-    models::FeatureSet teacher, student;
-};
-TinyBatch tinyBatch(models::StagedNet& teacher, models::StagedNet& student) {
-    TinyBatch b;
-    b.images = torch::randn({kBatch, 1, kPixels, kPixels});
-    b.labels = torch::randint(0, 10, {kBatch}, torch::kLong);
-    {
-        torch::NoGradGuard noGrad;
-        b.teacher = teacher.forwardFeatures(b.images);
-    }
-    b.student = student.forwardFeatures(b.images);
-    return b;
+RandomBatch tinyBatch(models::StagedNet& teacher, models::StagedNet& student) {
+    return batchFor(teacher, student, kBatch, 1, kPixels);
 }
 }  // namespace
 
@@ -337,7 +316,7 @@ private Q_SLOTS:
             methods::createDistiller(specOf("ft", {{"paraphraser_share", 0.1}}), teacher.get(), *student, context);
         auto ft = std::dynamic_pointer_cast<methods::FactorTransfer>(distiller);
         QVERIFY(ft);
-        const auto [images, labels, t, s] = tinyBatch(*teacher, *student);
+        const auto [images, labels, s, t] = tinyBatch(*teacher, *student);
         std::vector<double> feats;
         for (int step = 0; step < 4; ++step)
             feats.push_back(term(ft->losses({s, &t, labels, step, 0, {}}), "feat"));
@@ -429,7 +408,7 @@ private Q_SLOTS:
         for (auto& p : teacher->parameters())
             p.set_requires_grad(false);
         auto student = models::createModel("tinycnn", 1, 10);
-        const TinyBatch batch = tinyBatch(*teacher, *student);
+        const RandomBatch batch = tinyBatch(*teacher, *student);
 
         // One agent step, then the student's terms twice with every gate open (ft's first loss call is
         // its paraphraser update, the FT term 0; the next one distils). Returns the last feat term.

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "GoldenFixture.h"
 #include "InvalidArgument.h"
 #include "data/DataLoading.h"
 #include "engine/LearningRateSchedule.h"
@@ -41,22 +42,7 @@ QStringList qt(const std::vector<std::string>& names) {
     return out;
 }
 
-spec::MethodSpec methodSpec(const std::string& name, json params = json::object()) {
-    spec::MethodSpec m;
-    m.name = name;
-    m.params = std::move(params);
-    return m;
-}
-
-methods::DistillerContext tinyContext() {
-    methods::DistillerContext context;
-    context.trainSize = kTrainSize;
-    context.channels = 1;
-    context.height = context.width = kPixels;
-    context.totalSteps = 10;
-    context.seed = 3;
-    return context;
-}
+methods::DistillerContext tinyContext() { return tinyRunContext(kPixels, 3); }
 
 // A frozen teacher in eval mode, as the trainer holds one: resnet8 (3 stages) over tinycnn (2 stages),
 // so every method pairs stages of different counts, widths and strides.

@@ -55,22 +55,6 @@ std::shared_ptr<methods::SpotAdaptive> makeSakd(models::StagedNet& teacher, mode
     return std::dynamic_pointer_cast<methods::SpotAdaptive>(methods::createDistiller(m, &teacher, student, context));
 }
 
-struct Batch {
-    torch::Tensor images, labels;
-    models::FeatureSet student, teacher;
-};
-
-Batch batchFor(models::StagedNet& teacher, models::StagedNet& student, int64_t size, int64_t channels, int64_t pixels) {
-    Batch b;
-    b.images = torch::randn({size, channels, pixels, pixels});
-    b.labels = torch::randint(0, 10, {size}, torch::kLong);
-    {
-        torch::NoGradGuard noGrad;
-        b.teacher = teacher.forwardFeatures(b.images);
-    }
-    b.student = student.forwardFeatures(b.images);
-    return b;
-}
 }  // namespace
 
 class TestSakd : public QObject {

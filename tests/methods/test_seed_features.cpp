@@ -321,17 +321,7 @@ private Q_SLOTS:
         }
     }
 
-    void zooPairs_data() {
-        QTest::addColumn<QString>("teacher");
-        QTest::addColumn<QString>("student");
-        QTest::addColumn<int>("channels");
-        const struct { const char *teacher, *student; int channels; } pairs[] = {
-            {"resnet20", "resnet8", 1},      {"resnet32x4", "resnet8x4", 3}, {"wrn_40_2", "shufflenetv1", 3},
-            {"vgg13", "mobilenetv2", 3},     {"vgg13", "resnet8", 1},        {"resnet20", "mobilenetv2", 1}};
-        for (const auto& p : pairs)
-            QTest::newRow((std::string(p.teacher) + "->" + p.student + (p.channels == 1 ? " 1x28x28" : " 3x32x32")).c_str())
-                << QString(p.teacher) << QString(p.student) << p.channels;
-    }
+    void zooPairs_data() { addZooPairRows(); }
 
     // Every method, from its defaults and with options that change its spots, runs forward and
     // backward on real features: mismatched channels, strides and stage counts. The teacher is frozen
