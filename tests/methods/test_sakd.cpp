@@ -415,7 +415,8 @@ private Q_SLOTS:
     }
 
     // The default prior follows the pair, as the official configs' homo flag does for all 15 released
-    // pairs (10 on CIFAR-100, 5 on Tiny-ImageNet): equal channels at every gated spot.
+    // configs (10 on CIFAR-100, 5 on Tiny-ImageNet; 11 distinct pairs, their ResNet50 the CIFAR
+    // resnetv2 one): equal channels at every gated spot.
     void priorFollowsThePairType_data() {
         QTest::addColumn<QString>("teacher");
         QTest::addColumn<QString>("student");
@@ -424,7 +425,7 @@ private Q_SLOTS:
             {"resnet56", "resnet20", true},      {"resnet110", "resnet32", true},  {"resnet110", "resnet20", true},
             {"resnet32x4", "resnet8x4", true},   {"vgg13", "vgg8", true},          {"wrn_40_2", "wrn_16_2", true},
             {"resnet32x4", "resnet32", false},   {"vgg13", "mobilenetv2", false},  {"wrn_40_2", "shufflenetv1", false},
-            {"resnet50", "mobilenetv2", false},  {"resnet50", "vgg8", false}};
+            {"resnet50_cifar", "mobilenetv2", false}, {"resnet50_cifar", "vgg8", false}};
         for (const auto& [teacher, student, homo] : pairs)
             QTest::newRow(qPrintable(QString("%1→%2").arg(teacher, student))) << teacher << student << homo;
     }
