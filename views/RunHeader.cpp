@@ -74,6 +74,8 @@ void RunHeader::showRun(const RunListEntry* entry, const std::optional<RunProgre
     if (!run.device.empty()) status += QStringLiteral(" · ") + QString::fromStdString(run.device);
     if (!run.precision.empty()) status += QStringLiteral(" · ") + QString::fromStdString(run.precision);
     if (run.threads > 0) status += QStringLiteral(" · ") + counted(run.threads, tr("thread"), tr("threads"));
+    if (const auto software = store::softwareDescription(run); !software.empty())
+        status += QStringLiteral(" · ") + QString::fromStdString(software);
     status_->setText(status);
 
     const bool running = run.status == store::RunStatus::Running;

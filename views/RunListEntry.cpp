@@ -11,6 +11,8 @@ bool RunListEntry::sameDisplayAs(const RunListEntry& other) const {
            a.startedAt == b.startedAt && a.finishedAt == b.finishedAt && a.heartbeat == b.heartbeat &&
            a.device == b.device && a.host == b.host && a.pid == b.pid && a.threads == b.threads &&
            a.precision == b.precision && a.memoryFormat == b.memoryFormat &&
+           a.distilleryVersion == b.distilleryVersion && a.gitCommit == b.gitCommit &&
+           a.torchVersion == b.torchVersion && a.qtVersion == b.qtVersion &&
            bestValAcc == other.bestValAcc && lastTestAcc == other.lastTestAcc;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <unistd.h>
 
+#include "BuildInfo.h"
 #include "EngineCommands.h"
 #include "engine/CrashPoints.h"
 #include "engine/Trainer.h"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
 
     CLI::App app{"distillery-engine: trains knowledge-distillation runs into a Distillery results store (SQLite).\n"
                  "The desktop app starts it for queued runs; on a server, run it directly."};
+    app.set_version_flag("--version", distillery::versionLine("distillery-engine"));
     app.require_subcommand(1);
     EngineOptions options;
 

@@ -13,6 +13,7 @@
 #include <QStyleFactory>
 #include <QTimer>
 
+#include "BuildInfo.h"
 #include "DesignerPage.h"
 #include "MainWindow.h"
 #include "ReportCommand.h"
@@ -83,7 +84,7 @@ int main(int argc, char* argv[]) {
     else app = std::make_unique<QApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("distillery"));
     QCoreApplication::setOrganizationName(QStringLiteral("Distillery"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(DISTILLERY_VERSION));
+    QCoreApplication::setApplicationVersion(QString::fromStdString(distillery::versionDetails()));
     if (!helpOnly) {
         QApplication::setApplicationDisplayName(QStringLiteral("Distillery"));
         QApplication::setDesktopFileName(QStringLiteral("distillery"));

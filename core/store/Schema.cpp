@@ -130,10 +130,18 @@ ALTER TABLE events ADD COLUMN step INTEGER;
 DELETE FROM checkpoints WHERE kind IN ('last', 'best')
     AND id NOT IN (SELECT max(id) FROM checkpoints WHERE kind IN ('last', 'best') GROUP BY run_id, kind);
 )SQL";
+// Version 5 (issue 16): the build that trained a run (Distillery's version and git commit, the
+// LibTorch and Qt versions), so a result can be traced to the code that produced it.
+const char* kVersion5 = R"SQL(
+ALTER TABLE runs ADD COLUMN distillery_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN git_commit TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN torch_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN qt_version TEXT NOT NULL DEFAULT '';
+)SQL";
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4};
+    static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
     return all;
 }
 

@@ -38,13 +38,18 @@ std::string newUuid() {
     return buffer;
 }
 
+// The run columns, read the same way from every schema: a file opened read-only (not migrated) may
+// lack the newer ones, read as their defaults.
 const char* kRunColumns =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
-    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format";
-// A file of schema 2 opened read-only (not migrated) has no threads/precision/memory_format yet.
+    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, distillery_version, "
+    "git_commit, torch_version, qt_version";
+const char* kRunColumnsVersion4 =
+    "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
+    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, '', '', '', ''";
 const char* kRunColumnsVersion2 =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
-    "dataset, seed, device, host, pid, error, progress, 0, '', ''";
+    "dataset, seed, device, host, pid, error, progress, 0, '', '', '', '', '', ''";
 
 RunRow readRun(const Statement& s) {
     RunRow r;
@@ -70,10 +75,23 @@ RunRow readRun(const Statement& s) {
     r.threads = s.int64(19);
     r.precision = s.text(20);
     r.memoryFormat = s.text(21);
+    r.distilleryVersion = s.text(22);
+    r.gitCommit = s.text(23);
+    r.torchVersion = s.text(24);
+    r.qtVersion = s.text(25);
     return r;
 }
 
 }  // namespace
+
+std::string softwareDescription(const RunRow& run) {
+    if (run.distilleryVersion.empty()) return "";
+    std::string text = "Distillery " + run.distilleryVersion;
+    if (!run.gitCommit.empty()) text += " (git " + run.gitCommit + ")";
+    if (!run.torchVersion.empty()) text += " · LibTorch " + run.torchVersion;
+    if (!run.qtVersion.empty()) text += " · Qt " + run.qtVersion;
+    return text;
+}
 
 std::string statusName(RunStatus status) {
     switch (status) {
@@ -151,7 +169,10 @@ Store& Store::operator=(Store&& other) noexcept {
     return *this;
 }
 
-const char* Store::runColumns() const { return openedVersion_ >= 3 ? kRunColumns : kRunColumnsVersion2; }
+const char* Store::runColumns() const {
+    if (openedVersion_ >= 5) return kRunColumns;
+    return openedVersion_ >= 3 ? kRunColumnsVersion4 : kRunColumnsVersion2;
+}
 
 int Store::schemaVersion() const {
     Statement s(db_, "PRAGMA user_version");
@@ -259,6 +280,13 @@ void Store::setRunEnvironment(int64_t runId, int64_t threads, const std::string&
                               const std::string& memoryFormat) {
     Statement s(db_, "UPDATE runs SET threads = ?, precision = ?, memory_format = ? WHERE id = ?");
     s.bind(1, threads).bind(2, precision).bind(3, memoryFormat).bind(4, runId);
+    s.run();
+}
+
+void Store::setRunSoftware(int64_t runId, const BuildInfo& build) {
+    Statement s(db_, "UPDATE runs SET distillery_version = ?, git_commit = ?, torch_version = ?, qt_version = ? "
+                     "WHERE id = ?");
+    s.bind(1, build.version).bind(2, build.commit).bind(3, build.torchVersion).bind(4, build.qtVersion).bind(5, runId);
     s.run();
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "BuildInfo.h"
 #include "store/StoreTypes.h"
 
 struct sqlite3;
@@ -90,7 +91,7 @@ struct Claim {
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
     // An engine refreshes its run's heartbeat every few seconds from a thread of its own
     // (engine/OwnerHeartbeat). A run on another host whose heartbeat is older than this is taken
     // to have lost its engine; on this host the engine's process is asked directly.
@@ -128,6 +129,8 @@ public:
     // What the engine computes with, once it has resolved "auto": threads, "fp32"/"bf16"/"fp16", and
     // "contiguous"/"channels_last".
     void setRunEnvironment(int64_t runId, int64_t threads, const std::string& precision, const std::string& memoryFormat);
+    // The build that trains the run (each attempt overwrites it: a resumed run shows the latest).
+    void setRunSoftware(int64_t runId, const BuildInfo& build);
     void finishRun(int64_t runId, RunStatus status, const std::string& error = {});
     // failed/killed -> queued (retry): it trains again from the beginning, so every row the earlier
     // attempts wrote (metrics, summaries, diagnostics, checkpoint rows, stepped events) goes too.

@@ -36,7 +36,17 @@ struct RunRow {
     int64_t threads = 0;                // what the engine used: 0 until it starts
     std::string precision;              // "fp32", "bf16", "fp16"; "" until it starts
     std::string memoryFormat;           // "contiguous", "channels_last"; "" until it starts
+    // The build of the engine that trained it (its latest attempt); "" until it starts and for runs
+    // of stores older than schema 5.
+    std::string distilleryVersion;
+    std::string gitCommit;              // "" for a build outside git; "-dirty" suffix for a modified tree
+    std::string torchVersion;
+    std::string qtVersion;              // "" for an engine built without Qt
 };
+
+// "Distillery 0.1.0 (git 2cd4186a1b2c) · LibTorch 1.13.0 · Qt 6.4.2"; "" for a run that has not
+// started (or was trained before runs recorded it).
+std::string softwareDescription(const RunRow& run);
 
 // What a caller supplies to queue a run; the store fills id, uuid, status and times.
 struct NewRun {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 
+#include "BuildInfo.h"
 #include "engine/Precision.h"
 #include "engine/Trainer.h"
 #include "spec/RunQueue.h"
@@ -116,6 +117,10 @@ private Q_SLOTS:
             QCOMPARE(row->precision, precision);
             QCOMPARE(row->memoryFormat, std::string("channels_last"));   // on a CPU, in either precision
             QCOMPARE(row->threads, int64_t(2));
+            // ... and the build that trained it.
+            QCOMPARE(row->torchVersion, std::string(TORCH_VERSION));
+            QVERIFY(!row->distilleryVersion.empty());
+            QCOMPARE(row->distilleryVersion, distillery::buildInfo().version);
             losses[precision] = db.metrics(id, "train/loss");
             QVERIFY(db.summary(id, "val/acc1")->lastValue > 60.0);
         }

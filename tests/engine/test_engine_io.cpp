@@ -3,6 +3,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -116,6 +118,38 @@ private Q_SLOTS:
         QCOMPARE(db.run(id)->teacher, std::string("torchscript"));
         QVERIFY(db.summary(id, "train/loss/kd").has_value());
         QVERIFY(db.summary(id, "val/agreement").has_value());   // teacher–student agreement is measured
+    }
+
+    // Both programs print one version line: the version of the top-level CMakeLists.txt, the git commit
+    // of the checkout they were built from (when it is one) and the LibTorch version of torch's header.
+    void bothProgramsPrintTheirVersion() {
+        QFile cmake(QString(DISTILLERY_SOURCE_DIR) + "/CMakeLists.txt");
+        QVERIFY(cmake.open(QIODevice::ReadOnly));
+        const auto match = QRegularExpression(R"(project\(Distillery VERSION ([0-9.]+))").match(cmake.readAll());
+        QVERIFY(match.hasMatch());
+        const QString version = match.captured(1);
+        QProcess git;
+        git.start("git", {"-C", DISTILLERY_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"});
+        const bool inGit = git.waitForFinished(10000) && git.exitCode() == 0;
+        const QString commit = QString(git.readAllStandardOutput()).trimmed();
+        for (const QString program : {"distillery-engine", "distillery"}) {
+            const QString binary = QString(DISTILLERY_BIN_DIR) + "/" + program;
+            if (program == "distillery" && !QFile::exists(binary)) continue;   // a build without the GUI
+            QProcess process;
+            process.setProcessEnvironment([] {
+                auto env = QProcessEnvironment::systemEnvironment();
+                env.insert("QT_QPA_PLATFORM", "offscreen");
+                return env;
+            }());
+            process.start(binary, {"--version"});
+            QVERIFY(process.waitForFinished(30000));
+            QCOMPARE(process.exitCode(), 0);
+            const QString line = QString(process.readAllStandardOutput()).trimmed();
+            qInfo("%s", qPrintable(line));
+            QVERIFY2(line.startsWith(program + " " + version + " "), qPrintable(line));
+            if (inGit) QVERIFY2(line.contains("(git " + commit), qPrintable(line));
+            QVERIFY2(line.contains(QString("LibTorch ") + TORCH_VERSION), qPrintable(line));
+        }
     }
 
     void exportedStateDictLoadsIntoRepDistillersResnet8() {

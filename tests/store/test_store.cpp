@@ -88,6 +88,8 @@ private slots:
             QCOMPARE(sqlite3_exec(store.handle(),
                                   "ALTER TABLE runs DROP COLUMN threads; ALTER TABLE runs DROP COLUMN precision; "
                                   "ALTER TABLE runs DROP COLUMN memory_format; ALTER TABLE events DROP COLUMN step; "
+                                  "ALTER TABLE runs DROP COLUMN distillery_version; ALTER TABLE runs DROP COLUMN git_commit; "
+                                  "ALTER TABLE runs DROP COLUMN torch_version; ALTER TABLE runs DROP COLUMN qt_version; "
                                   "PRAGMA user_version = 2;",
                                   nullptr, nullptr, nullptr),
                      SQLITE_OK);
@@ -118,6 +120,48 @@ private slots:
         events.addEvent(id, "info", "epoch 1", 10);
         events.flush();
         QCOMPARE(writer.events(id).back().step, std::optional<int64_t>(10));
+    }
+
+    // Schema 5 records the build that trained a run. A schema-4 file opened read-only lists its runs
+    // without it; opened for writing, it is migrated and takes it.
+    void runSoftwareAndASchema4FileReadOnly() {
+        const std::string file = path("v4.sqlite");
+        const distillery::BuildInfo build{"9.8.7", "0123456789ab-dirty", "1.13.0", "6.4.2"};
+        int64_t id = 0;
+        {
+            Store store(file);
+            distillery::store::NewRun run;
+            run.name = "traced";
+            run.specJson = "{}";
+            id = store.insertRun(run);
+            QCOMPARE(distillery::store::softwareDescription(*store.run(id)), std::string());   // not started
+            store.setRunSoftware(id, build);
+            const auto row = store.run(id);
+            QCOMPARE(row->distilleryVersion, build.version);
+            QCOMPARE(row->gitCommit, build.commit);
+            QCOMPARE(row->torchVersion, build.torchVersion);
+            QCOMPARE(row->qtVersion, build.qtVersion);
+            QCOMPARE(distillery::store::softwareDescription(*row),
+                     std::string("Distillery 9.8.7 (git 0123456789ab-dirty) · LibTorch 1.13.0 · Qt 6.4.2"));
+            QCOMPARE(sqlite3_exec(store.handle(),
+                                  "ALTER TABLE runs DROP COLUMN distillery_version; ALTER TABLE runs DROP COLUMN git_commit; "
+                                  "ALTER TABLE runs DROP COLUMN torch_version; ALTER TABLE runs DROP COLUMN qt_version; "
+                                  "PRAGMA user_version = 4;",
+                                  nullptr, nullptr, nullptr),
+                     SQLITE_OK);
+        }
+        {
+            Store reader(file, /*readOnly=*/true);
+            QCOMPARE(reader.schemaVersion(), 4);
+            const auto runs = reader.runs(false);
+            QCOMPARE(runs.size(), size_t(1));
+            QCOMPARE(runs[0].name, std::string("traced"));
+            QCOMPARE(runs[0].distilleryVersion, std::string());
+        }
+        Store writer(file);
+        QCOMPARE(writer.schemaVersion(), Store::kSchemaVersion);
+        writer.setRunSoftware(id, distillery::BuildInfo{"1.0.0", "", "2.1.0", ""});
+        QCOMPARE(distillery::store::softwareDescription(*writer.run(id)), std::string("Distillery 1.0.0 · LibTorch 2.1.0"));
     }
 
     void roundTripSurvivesReopen() {

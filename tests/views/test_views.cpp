@@ -582,6 +582,7 @@ void TestViews::hostileNamesShowAsWritten() {
             run.specJson = testing::hostileSpecJson(hostile.text, 1, hostile.text, hostile.text);
             const int64_t id = s.insertRun(run);
             QVERIFY(s.claimRun(id, 4250, "fixture-host", hostile.text.toStdString()));
+            s.setRunSoftware(id, BuildInfo{"0.9.1", "abcdef012345", "1.13.0", ""});
             // The first stays running (it cannot be deleted: the refusal quotes its name); the
             // others failed with the text as their error.
             if (!ids.isEmpty()) s.finishRun(id, store::RunStatus::Failed, hostile.text.toStdString());
@@ -616,6 +617,9 @@ void TestViews::hostileNamesShowAsWritten() {
         QCOMPARE(name->textFormat(), Qt::PlainText);
         const QLabel* status = labelShowing(header, header->statusText());
         QVERIFY(status && header->statusText().contains(text));   // the device
+        // ... and the build that trained the run.
+        QVERIFY2(header->statusText().endsWith(QStringLiteral(" · Distillery 0.9.1 (git abcdef012345) · LibTorch 1.13.0")),
+                 qPrintable(header->statusText()));
         QCOMPARE(status->textFormat(), Qt::PlainText);
         if (i > 0) {   // the error's first lines, below the name (which may read the same)
             const QLabel* error = nullptr;

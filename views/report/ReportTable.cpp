@@ -53,14 +53,14 @@ ReportTable ReportTable::runList(const ReportData& data) {
     table.id = QStringLiteral("runs");
     table.title = tr("Runs");
     table.header = {tr("run"), tr("name"), tr("status"), tr("method"), tr("teacher → student"), tr("data set"),
-                    tr("seed")};
-    table.numeric = {true, false, false, false, false, false, true};
+                    tr("seed"), tr("trained by")};
+    table.numeric = {true, false, false, false, false, false, true, false};
     for (const ComparedRun& compared : data.runs) {
         const store::RunRow& run = compared.run;
         table.rows.append({QString::number(run.id), QString::fromStdString(run.name),
                            QString::fromStdString(store::statusName(run.status)), orNone(run.method),
                            orNone(run.teacher) + QStringLiteral(" → ") + orNone(run.student), orNone(run.dataset),
-                           QString::number(run.seed)});
+                           QString::number(run.seed), orNone(store::softwareDescription(run))});
     }
     table.emptyText = tr("No runs.");
     return table;

@@ -467,6 +467,7 @@ void TestReport::initTestCase() {
         run.seed = fixture.seed;
         const int64_t id = store.insertRun(run);
         QVERIFY(store.claimRun(id, 4242, "fixture-host", "cpu"));
+        store.setRunSoftware(id, BuildInfo{"0.9.1", "abcdef012345", "1.13.0", "6.4.2"});
         store::RowBatch batch;
         for (int i = 0; i < 6; ++i) {
             const int64_t step = (i + 1) * kEvalEvery;
@@ -532,6 +533,9 @@ void TestReport::htmlHoldsTablesAndPlotsOfTheRequestedSize() {
 
     const HtmlTable runs = htmlTable(text, QStringLiteral("runs"));
     QCOMPARE(runs.rows.size(), 4);
+    QCOMPARE(runs.header.last(), QStringLiteral("trained by"));   // the build of each run
+    for (const QStringList& row : runs.rows)
+        QCOMPARE(row.last(), QStringLiteral("Distillery 0.9.1 (git abcdef012345) · LibTorch 1.13.0 · Qt 6.4.2"));
 
     // Exactly the keys whose values differ; equal ones (optim.lr, method.alpha, …) are left out.
     const HtmlTable diff = htmlTable(text, QStringLiteral("config-diff"));
