@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "BuildInfo.h"
 #include "data/DataLoading.h"
 #include "engine/CheckpointFile.h"
 #include "engine/CrashPoints.h"
@@ -114,6 +115,8 @@ Outcome Trainer::train() {
                                setup.precision.memoryFormat() + "), " + std::to_string(setup.threads) + " threads");
     for (const auto& note : setup.distiller->notes()) s.recorder.log("info", note);
     store_.setRunEnvironment(runId_, setup.threads, setup.precision.name, setup.precision.memoryFormat());
+    store_.setRunSoftware(runId_, buildInfo());
+    s.recorder.log("info", "engine: " + versionLine("distillery-engine"));
     s.recorder.flush();
 
     s.progress.runId = runId_;
