@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies, configures and builds Distillery into build/ (or $DISTILLERY_BUILD_DIR).
 # Re-running it only rebuilds what changed.
+#   build.sh                 everything: the two programs, the test suites, the benchmarks
+#   build.sh TARGET…         only these targets and what they need (run-default.sh builds the programs)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DISTILLERY_BUILD_DIR:-$here/build}"
@@ -17,5 +19,10 @@ if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
-cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
-cmake --build "$build" -j "$(nproc)"
+# -g1: line tables only. Backtraces keep their functions, files and lines, and LibTorch-heavy files
+# compile about a quarter faster than with full debug information (docs/performance.md, "Build").
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" "${launcher[@]}" >/dev/null
+targets=()
+for target in "$@"; do targets+=(--target "$target"); done
+cmake --build "$build" -j "$(nproc)" "${targets[@]}"

@@ -13,6 +13,7 @@ packages=(
   python3-torch python3-numpy
   clang libclang-rt-14-dev   # tests/fuzz: clang++ and its libFuzzer, ASan and UBSan runtimes
   cmark-gfm
+  lintian help2man appstream desktop-file-utils shared-mime-info   # packaging/build-deb.sh and its checks
 )
 
 missing=()

@@ -177,7 +177,7 @@ void MainWindow::createActions() {
     newExperiment->setStatusTip(tr("Design a new experiment from the defaults"));
     QAction* open = file->addAction(icon("open"), tr("&Open store…"), this, &MainWindow::openStoreDialog);
     open->setShortcut(QKeySequence::Open);
-    open->setStatusTip(tr("Open or create a results store (.sqlite)"));
+    open->setStatusTip(tr("Open or create a results store (.distillery; .sqlite stores open too)"));
     recentMenu_ = file->addMenu(tr("Open &recent"));
     connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentStoresMenu);
     file->addSeparator();
@@ -328,8 +328,8 @@ void MainWindow::openStoreDialog() {
     QFileDialog dialog(this, tr("Open or create a results store"));
     dialog.setFileMode(QFileDialog::AnyFile);   // a new name creates a new store
     dialog.setAcceptMode(QFileDialog::AcceptOpen);
-    dialog.setNameFilters({tr("Results stores (*.sqlite *.db)"), tr("All files (*)")});
-    dialog.setDefaultSuffix(QStringLiteral("sqlite"));
+    dialog.setNameFilters({tr("Results stores (*.distillery *.sqlite *.db)"), tr("All files (*)")});
+    dialog.setDefaultSuffix(QStringLiteral("distillery"));
     if (!storePath().isEmpty()) dialog.setDirectory(QFileInfo(storePath()).absolutePath());
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
     const QString path = dialog.selectedFiles().first();

@@ -20,13 +20,16 @@
 
 namespace {
 
-// The store to open when none is given: the last one, else runs.sqlite in the app's data folder.
+// The store to open when none is given: the last one, else runs.distillery in the app's data folder
+// (runs.sqlite there, where an earlier version made it).
 QString defaultStorePath() {
     const QString last = distillery::views::StoreSession::lastStorePath();
     if (!last.isEmpty() && QFileInfo::exists(last)) return last;
     const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(folder);
-    return QDir(folder).filePath(QStringLiteral("runs.sqlite"));
+    const QString earlier = QDir(folder).filePath(QStringLiteral("runs.sqlite"));
+    if (QFileInfo::exists(earlier)) return earlier;
+    return QDir(folder).filePath(QStringLiteral("runs.distillery"));
 }
 
 bool asksForHelpOrVersion(int argc, char* argv[]) {
@@ -98,8 +101,9 @@ int main(int argc, char* argv[]) {
         "distillery report --help: write a report of runs without opening a window."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("FILE.sqlite"), QStringLiteral("Results store to open."),
-                                 QStringLiteral("[FILE.sqlite]"));
+    parser.addPositionalArgument(QStringLiteral("FILE"),
+                                 QStringLiteral("Results store to open (FILE.distillery; .sqlite stores open too)."),
+                                 QStringLiteral("[FILE]"));
     const QCommandLineOption noQueue(QStringLiteral("no-queue"),
                                      QStringLiteral("Show the store without training its queued runs."));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),

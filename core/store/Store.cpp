@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -26,6 +27,25 @@ namespace {
 // 2.5 s with 8: waiting costs nothing, a "database is locked" would fail a run, so wait up to as long
 // as a heartbeat may be late.
 constexpr int kBusyTimeoutMs = 60000;
+// Written into every store's header (PRAGMA application_id, big-endian at byte 68): "DSTL". The MIME
+// type application/x-distillery-store (resources/distillery-mime.xml) recognises a store by it.
+constexpr int64_t kApplicationId = 0x4453544C;
+
+// The header's application_id: 0 (new, or older than the stamp) or Distillery's. Another program's
+// SQLite file is refused rather than filled with Distillery's tables.
+int64_t checkedApplicationId(sqlite3* db, const std::string& path) {
+    Statement s(db, "PRAGMA application_id");
+    s.step();
+    const int64_t id = s.int64(0);
+    if (id != 0 && id != kApplicationId) {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "0x%08llX", static_cast<unsigned long long>(static_cast<uint32_t>(id)));
+        throw StoreError("'" + path + "' is an SQLite file of another program (its application_id is " + hex +
+                         ", Distillery's is 0x4453544C), not a results store; open a Distillery store or choose a "
+                         "new file name");
+    }
+    return id;
+}
 
 std::string newUuid() {
     std::random_device device;
@@ -136,10 +156,12 @@ Store::Store(const std::string& path, bool readOnly) : path_(path) {
             }
             execute(db_, "PRAGMA synchronous = NORMAL");
             migrate();
-        } else if (schemaVersion() > kSchemaVersion) {
-            throw StoreError("results store '" + path + "' has schema version " + std::to_string(schemaVersion()) +
-                             ", newer than this program's " + std::to_string(kSchemaVersion) +
-                             "; open it with a newer Distillery");
+        } else {
+            checkedApplicationId(db_, path_);
+            if (schemaVersion() > kSchemaVersion)
+                throw StoreError("results store '" + path + "' has schema version " + std::to_string(schemaVersion()) +
+                                 ", newer than this program's " + std::to_string(kSchemaVersion) +
+                                 "; open it with a newer Distillery");
         }
         openedVersion_ = schemaVersion();
     } catch (...) {
@@ -183,6 +205,8 @@ int Store::schemaVersion() const {
 void Store::migrate() {
     const auto& steps = migrations();
     Transaction transaction(db_);   // IMMEDIATE: two processes opening a new file migrate once
+    const bool stamp = checkedApplicationId(db_, path_) == 0;   // a new file, or one older than the stamp
+    if (stamp) execute(db_, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
     const int version = schemaVersion();
     if (version > static_cast<int>(steps.size()))
         throw StoreError("results store '" + path_ + "' has schema version " + std::to_string(version) +
@@ -193,6 +217,9 @@ void Store::migrate() {
         execute(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
     }
     transaction.commit();
+    // The stamp is in the write-ahead log until a checkpoint; put it in the file's header now, so
+    // that the desktop recognises a store while its first run is still training.
+    if (stamp) execute(db_, "PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 // ---- runs ------------------------------------------------------------------------------------

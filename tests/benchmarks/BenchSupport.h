@@ -58,7 +58,7 @@ inline spec::RunSpec parsedSpec(const nlohmann::json& node) {
 // Runs the spec as a new run of the store; the seconds per optimiser step after `warmup` steps.
 inline double secondsPerStep(store::Store& db, const spec::RunSpec& spec, int64_t warmup) {
     const int64_t id = spec::queueRun(db, spec);
-    db.claimRun(id, 0, "bench", "cpu");
+    db.claimRun(id, 0, "bench", spec.device);
     StepClock clock(warmup);
     engine::TrainerOptions options;
     options.progress = &clock;
@@ -73,12 +73,12 @@ inline double secondsPerStep(store::Store& db, const spec::RunSpec& spec, int64_
 
 // An untrained teacher of `model`, written by a 1-step run on `data`; its run id.
 inline int64_t teacherRun(store::Store& db, const nlohmann::json& data, const std::string& model, int threads,
-                          int batch) {
+                          int batch, const std::string& device = "cpu") {
     const auto spec = parsedSpec({{"name", "bench-teacher-" + model}, {"data", data}, {"student", {{"model", model}}},
                                   {"epochs", 1}, {"batch_size", batch}, {"max_steps_per_epoch", 1},
-                                  {"threads", threads}});
+                                  {"threads", threads}, {"device", device}});
     const int64_t id = spec::queueRun(db, spec);
-    db.claimRun(id, 0, "bench", "cpu");
+    db.claimRun(id, 0, "bench", device);
     engine::Trainer(db, id, spec, {}).run();
     return id;
 }

@@ -6,7 +6,11 @@
 // allows. Last, where a step's time goes (data, teacher, student forward, loss, backward, optimiser),
 // and what folding batch norm into the frozen teacher's convolutions saves of its forward.
 //
-//   bench_kd_throughput [--threads N] [--warmup N] [--steps N] [--profile-steps N]
+//   bench_kd_throughput [--threads N] [--warmup N] [--steps N] [--profile-steps N] [--batch N]
+//   bench_kd_throughput --device cuda [--precisions fp32,bf16,fp16] [--batch N] [--warmup N] [--steps N]
+// The second form compares KD alone, Distillery against the PyTorch loop on that device (no ceiling, no
+// profile: both are measured on the CPU only). DISTILLERY_PYTHON names the Python with torch
+// (default /usr/bin/python3).
 #include <torch/torch.h>
 #include <spdlog/spdlog.h>
 
@@ -15,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -30,7 +35,7 @@ using namespace distillery;
 
 namespace {
 
-constexpr int kBatch = 64;
+int kBatch = 64;   // --batch
 
 nlohmann::json syntheticData(int images) {
     return {{"name", "synthetic"}, {"channels", 3},   {"height", 32},      {"width", 32},
@@ -40,18 +45,20 @@ nlohmann::json syntheticData(int images) {
 
 // Images per second of the real Trainer for one method and precision.
 double distilleryImagesPerSecond(store::Store& db, int64_t teacherId, const nlohmann::json& method,
-                                 const std::string& precision, int threads, int warmup, int steps) {
+                                 const std::string& precision, int threads, int warmup, int steps,
+                                 const std::string& device = "cpu") {
     const auto spec = bench::parsedSpec({{"name", "bench-" + method["name"].get<std::string>() + "-" + precision},
                                          {"data", syntheticData(kBatch * (warmup + steps))},
                                          {"teacher", {{"run_id", teacherId}}}, {"student", {{"model", "resnet8x4"}}},
                                          {"method", method}, {"epochs", 1}, {"batch_size", kBatch},
                                          {"threads", threads}, {"precision", precision}, {"log_every", 50},
-                                         {"diagnostics_every", 0}});
+                                         {"diagnostics_every", 0}, {"device", device}});
     return kBatch / bench::secondsPerStep(db, spec, warmup);
 }
 
 std::string pythonLoop(const std::string& arguments) {
-    const std::string command = "/usr/bin/python3 " + std::string(DISTILLERY_SOURCE_DIR) +
+    const char* python = std::getenv("DISTILLERY_PYTHON");
+    const std::string command = std::string(python ? python : "/usr/bin/python3") + " " + std::string(DISTILLERY_SOURCE_DIR) +
                                 "/tests/benchmarks/pytorch_kd_loop.py " + arguments;
     FILE* pipe = popen(command.c_str(), "r");
     char line[256] = {};
@@ -172,16 +179,48 @@ std::map<std::string, double> profileStep(const engine::Precision& precision, in
     return ms;
 }
 
+// "--name value" for a text flag, or the fallback.
+std::string textFlag(int argc, char** argv, const std::string& name, const std::string& fallback) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (argv[i] == name) return argv[i + 1];
+    return fallback;
+}
+
+// KD on one device (a GPU): the PyTorch loop and Distillery in each precision, side by side.
+int compareOnDevice(const std::string& device, const std::string& precisions, int threads, int warmup, int steps,
+                    const std::filesystem::path& dir) {
+    std::printf("KD resnet32x4 -> resnet8x4 on %s, synthetic 3x32x32, batch %d, %d warm-up + %d timed steps\n\n",
+                device.c_str(), kBatch, warmup, steps);
+    store::Store db((dir / "bench.sqlite").string());
+    const int64_t teacherId = bench::teacherRun(db, syntheticData(kBatch), "resnet32x4", threads, kBatch, device);
+    std::printf("%-10s %18s %18s %12s\n", "precision", "PyTorch images/s", "Distillery images/s", "Distillery x");
+    std::stringstream list(precisions);
+    for (std::string precision; std::getline(list, precision, ',');) {
+        const double pytorch = std::atof(pythonLoop(std::to_string(threads) + " " + std::to_string(warmup) + " " +
+                                                    std::to_string(steps) + " " + std::to_string(kBatch) + " " +
+                                                    precision + " " + device)
+                                             .c_str());
+        const double distillery =
+            distilleryImagesPerSecond(db, teacherId, {{"name", "kd"}}, precision, threads, warmup, steps, device);
+        std::printf("%-10s %18.1f %18.1f %11.2fx\n", precision.c_str(), pytorch, distillery, distillery / pytorch);
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);   // the figures, not the trainer's log
     int threads = static_cast<int>(std::thread::hardware_concurrency()), warmup = 5, steps = 25, profileSteps = 20;
     bench::readIntFlags(argc, argv,
-                        {{"--threads", &threads}, {"--warmup", &warmup}, {"--steps", &steps}, {"--profile-steps", &profileSteps}});
+                        {{"--threads", &threads}, {"--warmup", &warmup}, {"--steps", &steps}, {"--profile-steps", &profileSteps},
+                         {"--batch", &kBatch}});
     at::set_num_threads(threads);
     const auto dir = std::filesystem::temp_directory_path() / ("distillery-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
+    const std::string device = textFlag(argc, argv, "--device", "");
+    if (!device.empty())
+        return compareOnDevice(device, textFlag(argc, argv, "--precisions", "fp32,bf16,fp16"), threads, warmup, steps, dir);
     const engine::Precision fp32 = engine::resolvePrecision("fp32", torch::kCPU);
     const engine::Precision bf16 = engine::resolvePrecision("bf16", torch::kCPU);
     std::printf("KD resnet32x4 -> resnet8x4, synthetic 3x32x32, batch %d, %d threads, %d warm-up + %d timed steps; "

@@ -3,9 +3,10 @@
 SGD), timed on synthetic 3x32x32 batches. For tests/benchmarks/bench_kd_throughput.cpp.
 
 Usage (Debian's python3-torch):
-  /usr/bin/python3 pytorch_kd_loop.py THREADS WARMUP STEPS BATCH [fp32|bf16]
-      prints one line: "<images per second>". bf16: the forward passes under CPU autocast (bfloat16)
-      with channels-last models and images, the way PyTorch's documentation recommends.
+  /usr/bin/python3 pytorch_kd_loop.py THREADS WARMUP STEPS BATCH [fp32|bf16|fp16] [DEVICE]
+      prints one line: "<images per second>". bf16/fp16: the forward passes under autocast with
+      channels-last models and images, the way PyTorch's documentation recommends; fp16 scales the
+      loss with GradScaler. DEVICE: cpu (the default) or cuda[:N] (the clock waits for the GPU).
   /usr/bin/python3 pytorch_kd_loop.py macs
       prints "<teacher MACs> <student MACs>" per 3x32x32 image (convolutions and linear layers).
 """
@@ -79,26 +80,35 @@ def main():
         print(macs_per_image(ResNet(32, [32, 64, 128, 256], 100)), macs_per_image(ResNet(8, [32, 64, 128, 256], 100)))
         return
     threads, warmup, steps, batch = (int(a) for a in sys.argv[1:5])
-    bf16 = len(sys.argv) > 5 and sys.argv[5] == "bf16"
+    precision = sys.argv[5] if len(sys.argv) > 5 else "fp32"
+    device = torch.device(sys.argv[6] if len(sys.argv) > 6 else "cpu")
+    low = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    teacher = ResNet(32, [32, 64, 128, 256], 100).eval()
-    student = ResNet(8, [32, 64, 128, 256], 100).train()
+    teacher = ResNet(32, [32, 64, 128, 256], 100).eval().to(device)
+    student = ResNet(8, [32, 64, 128, 256], 100).train().to(device)
     for p in teacher.parameters():
         p.requires_grad_(False)
     optimizer = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
-    images = torch.randn(batch, 3, 32, 32)
-    labels = torch.randint(0, 100, (batch,))
-    if bf16:
+    scaler = torch.cuda.amp.GradScaler(enabled=precision == "fp16")
+    images = torch.randn(batch, 3, 32, 32, device=device)
+    labels = torch.randint(0, 100, (batch,), device=device)
+    if low is not None:
         teacher = teacher.to(memory_format=torch.channels_last)
         student = student.to(memory_format=torch.channels_last)
         images = images.contiguous(memory_format=torch.channels_last)
+
+    def synchronize():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
     T = 4.0
     start = None
     for step in range(warmup + steps):
         if step == warmup:
+            synchronize()
             start = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast(device.type, dtype=low or torch.bfloat16, enabled=low is not None):
             with torch.no_grad():
                 teacher_logits = teacher(images)
             logits = student(images)
@@ -106,8 +116,10 @@ def main():
         kd = F.kl_div(F.log_softmax(logits / T, 1), F.softmax(teacher_logits / T, 1), reduction="batchmean") * T * T
         loss = 0.1 * F.cross_entropy(logits, labels) + 0.9 * kd
         optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    synchronize()
     elapsed = time.perf_counter() - start
     print(f"{steps * batch / elapsed:.2f}")
 
