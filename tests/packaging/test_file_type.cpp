@@ -55,17 +55,24 @@ class TestFileType : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        // The MIME package as the Debian package installs it, in a data folder of this test's own;
-        // QMimeDatabase reads XDG_DATA_HOME on its first use.
+        // The system's MIME database as it is once the Debian package is installed: shared-mime-info's
+        // own types and ours, compiled into one database (update-mime-database, as the package's
+        // trigger runs it), in a data folder of this test's own. Qt reads the folders on its first
+        // use of QMimeDatabase. (Two separate databases would not do: Qt lets the last folder's
+        // magic win, whatever the priorities.)
         const QString packages = xdgData_.filePath(QStringLiteral("mime/packages"));
         QVERIFY(QDir().mkpath(packages));
         QVERIFY(QFile::copy(QStringLiteral(DISTILLERY_SOURCE_DIR "/resources/distillery-mime.xml"),
                             packages + QStringLiteral("/distillery.xml")));
+        QVERIFY2(QFile::copy(QStringLiteral("/usr/share/mime/packages/freedesktop.org.xml"),
+                             packages + QStringLiteral("/freedesktop.org.xml")),
+                 "/usr/share/mime/packages/freedesktop.org.xml is missing: install shared-mime-info");
         QProcess update;
         update.start(QStringLiteral("update-mime-database"), {xdgData_.filePath(QStringLiteral("mime"))});
         QVERIFY2(update.waitForFinished(60000) && update.exitCode() == 0,
                  "update-mime-database (Debian package shared-mime-info) failed or is missing");
         qputenv("XDG_DATA_HOME", xdgData_.path().toUtf8());
+        qputenv("XDG_DATA_DIRS", xdgData_.path().toUtf8());
     }
 
     void aNewStoreCarriesDistillerysApplicationId() {
