@@ -13,7 +13,9 @@ if [ $# -gt 0 ]; then
     echo ".SS $sub" >> "$include"
     # Each line of the sub-command's help as a literal line of the page.
     echo ".nf" >> "$include"
-    "$program" "$sub" --help | sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\&'/" >> "$include"
+    # (The usage line names the program as it was started: its build path, replaced by its name.)
+    "$program" "$sub" --help | sed -e "s|$program|$(basename "$program")|g" \
+      -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\&'/" >> "$include"
     echo ".fi" >> "$include"
   done
 fi
@@ -24,6 +26,6 @@ cat >> "$include" <<'SEEALSO'
 The README and the example experiments are in /usr/share/doc/distillery and /usr/share/distillery.
 SEEALSO
 # The GUI's --help needs no display; QT_QPA_PLATFORM keeps Qt quiet where there is none.
-QT_QPA_PLATFORM=offscreen help2man --no-info --no-discard-stderr --section 1 --name "$name" \
+QT_QPA_PLATFORM=offscreen help2man --locale=C.UTF-8 --no-info --no-discard-stderr --section 1 --name "$name" \
   --include "$include" --output "${output%.gz}" "$program"
 gzip -9n -c "${output%.gz}" > "$output"

@@ -7,7 +7,7 @@
 enum class ProgressMode { Auto, Bar, Json, None };
 
 struct EngineOptions {
-    std::string db = "runs.sqlite";
+    std::string db = "runs.distillery";
     ProgressMode progress = ProgressMode::Auto;
     std::string checkpointDir;          // "" = beside the store
     int64_t threads = 0;                // for runs whose spec leaves threads at 0 (e.g. the queue's share); 0 = all cores

@@ -47,13 +47,14 @@ zcat /usr/share/man/man1/distillery-engine.1.gz | grep -q "resume" || fail "the 
 # shared-mime-info's trigger has compiled the type into the system's database.
 grep -q "application/x-distillery-store" /usr/share/mime/globs2 || fail "the MIME type is not in /usr/share/mime/globs2"
 
-# A few steps of the installed default experiment: every run, 3 steps of one epoch, small evaluations.
+# A few steps of the installed default experiment: every run, 3 steps of one epoch, a small validation split.
 spec="$work/default-few-steps.json"
 python3 - /usr/share/distillery/experiments/default.json "$spec" <<'PY'
 import json, sys
 experiment = json.load(open(sys.argv[1]))
 for run in experiment["runs"]:
     run.update(epochs=1, max_steps_per_epoch=3, threads=1)
+    run.pop("schedule", None)   # its milestones are epochs of the full schedule
     run["data"].update(train_subset=512, val_size=256)
 json.dump(experiment, open(sys.argv[2], "w"), indent=1)
 PY
