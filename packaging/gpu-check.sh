@@ -11,7 +11,8 @@
 # LIBTORCH_PREFIX: an unpacked official LibTorch archive (…/libtorch), or the LibTorch inside a pip-installed
 # torch; the default asks $PYTHON: python3 -c 'import torch; print(torch.utils.cmake_prefix_path)'.
 # Environment: DEVICE (cuda), STEPS per run (300), PRECISIONS ("fp32 bf16 fp16"), BATCH (128),
-# BUILD (build-gpu, beside build/), PYTHON (python3; the PyTorch loop of the benchmark runs in it).
+# BENCH_STEPS (200 timed steps per benchmark row), BUILD (build-gpu, beside build/),
+# PYTHON (python3; the PyTorch loop of the benchmark runs in it).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
@@ -19,6 +20,7 @@ device="${DEVICE:-cuda}"
 steps="${STEPS:-300}"
 precisions="${PRECISIONS:-fp32 bf16 fp16}"
 batch="${BATCH:-128}"
+bench_steps="${BENCH_STEPS:-200}"
 build="${BUILD:-$here/build-gpu}"
 out="$build/gpu-check"
 prefix="${1:-}"
@@ -71,7 +73,7 @@ say ""
 say "1. runs of $steps steps, batch $batch (run, status, device, precision, seconds, last train loss, test acc1 %):"
 query "SELECT r.name, r.status, r.device, r.precision, printf('%.1f', r.finished_at - r.started_at),
               printf('%.4f', (SELECT value FROM metrics WHERE run_id = r.id AND key = 'train/loss' ORDER BY step DESC LIMIT 1)),
-              printf('%.2f', 100 * (SELECT value FROM metrics WHERE run_id = r.id AND key = 'test/acc1' ORDER BY step DESC LIMIT 1))
+              printf('%.2f', (SELECT value FROM metrics WHERE run_id = r.id AND key = 'test/acc1' ORDER BY step DESC LIMIT 1))
        FROM runs r ORDER BY r.id" | tee -a "$report"
 [ "$(query "SELECT count(*) FROM runs WHERE status != 'finished'")" = 0 ] || { say "FAIL: a run did not finish"; exit 1; }
 
@@ -107,7 +109,7 @@ say ""
 say "2. killed (SIGKILL) after epoch 2 and resumed: status, metric rows, last train loss, test acc1 (uninterrupted run first):"
 query "SELECT r.name, r.status, (SELECT count(*) FROM metrics WHERE run_id = r.id),
               printf('%.4f', (SELECT value FROM metrics WHERE run_id = r.id AND key = 'train/loss' ORDER BY step DESC LIMIT 1)),
-              printf('%.2f', 100 * (SELECT value FROM metrics WHERE run_id = r.id AND key = 'test/acc1' ORDER BY step DESC LIMIT 1))
+              printf('%.2f', (SELECT value FROM metrics WHERE run_id = r.id AND key = 'test/acc1' ORDER BY step DESC LIMIT 1))
        FROM runs r WHERE r.id IN (?, ?) ORDER BY r.id" "$queued" "$resumed" | tee -a "$report"
 [ "$(query "SELECT status FROM runs WHERE id = ?" "$resumed")" = finished ] || { say "FAIL: the resumed run did not finish"; exit 1; }
 [ "$(query "SELECT count(*) FROM metrics WHERE run_id = ?" "$queued")" = "$(query "SELECT count(*) FROM metrics WHERE run_id = ?" "$resumed")" ] ||
@@ -117,6 +119,6 @@ query "SELECT r.name, r.status, (SELECT count(*) FROM metrics WHERE run_id = r.i
 say ""
 say "3. throughput (bench_kd_throughput --device $device):"
 DISTILLERY_PYTHON="$python" "$build/bin/bench_kd_throughput" --device "$device" --batch "$batch" \
-  --precisions "$(echo $precisions | tr ' ' ',')" --warmup 20 --steps 200 | tee -a "$report"
+  --precisions "$(echo $precisions | tr ' ' ',')" --warmup 20 --steps "$bench_steps" | tee -a "$report"
 say ""
 say "gpu-check: all checks passed; figures in $report"

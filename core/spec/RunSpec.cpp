@@ -319,8 +319,13 @@ void readSchedule(ObjectReader& top, const std::string& prefix, RunSpec& spec, s
         const int64_t m = schedule.milestones[i];
         const std::string at = r.at("milestones") + "[" + std::to_string(i) + "]";
         if (m < 1 || m >= epochs) {
-            errors.push_back({at, "must be an epoch in [1, " + std::to_string(epochs - 1) + "] (epochs = " +
-                                      std::to_string(epochs) + "), got " + std::to_string(m)});
+            // A run of one epoch has no epoch to lower the rate at: say so rather than "[1, 0]".
+            errors.push_back({at, epochs < 2 ? "a run of " + std::to_string(epochs) +
+                                                   " epoch has no epoch to lower the rate at; remove the milestones "
+                                                   "or train at least 2 epochs, got " + std::to_string(m)
+                                             : "must be an epoch in [1, " + std::to_string(epochs - 1) +
+                                                   "] (epochs = " + std::to_string(epochs) + "), got " +
+                                                   std::to_string(m)});
             break;
         }
         if (i > 0 && m <= schedule.milestones[i - 1]) {

@@ -76,10 +76,12 @@ private Q_SLOTS:
     }
 
     void aNewStoreCarriesDistillerysApplicationId() {
-        const QString store = newStore(QStringLiteral("new.distillery"));
-        // In the file's header itself (big-endian at byte 68), not only in the write-ahead log.
-        QCOMPARE(headerBytes(store, 68, 4), QByteArray("DSTL"));
-        QCOMPARE(rawSql(store, "PRAGMA application_id"), qint64(0x4453544C));
+        const QString file = path(QStringLiteral("new.distillery"));
+        distillery::store::Store store(file.toStdString());
+        // In the file's header itself (big-endian at byte 68), while the store is still open (an engine
+        // training its first run), not only in the write-ahead log.
+        QCOMPARE(headerBytes(file, 68, 4), QByteArray("DSTL"));
+        QCOMPARE(rawSql(file, "PRAGMA application_id"), qint64(0x4453544C));
     }
 
     void anOlderStoreIsStampedWhenOpenedForWriting() {

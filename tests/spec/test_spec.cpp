@@ -151,6 +151,9 @@ private slots:
         QTest::newRow("threads") << R"({"threads": -2})" << "threads" << "in [0, 1024], got -2";
         QTest::newRow("milestone beyond epochs") << R"({"schedule": {"milestones": [2, 9]}})"
                                                  << "schedule.milestones[1]" << "epochs = 4";
+        QTest::newRow("milestone in a one-epoch run") << R"({"epochs": 1, "schedule": {"milestones": [4]}})"
+                                                      << "schedule.milestones[0]"
+                                                      << "a run of 1 epoch has no epoch to lower the rate at";
         QTest::newRow("milestones order") << R"({"schedule": {"milestones": [3, 2]}})" << "schedule.milestones[1]"
                                           << "larger than the one before";
         QTest::newRow("schedule name") << R"({"schedule": {"name": "poly"}})" << "schedule.name" << "multistep, cosine, constant";
