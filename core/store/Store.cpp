@@ -1,5 +1,7 @@
 #include "store/Store.h"
 
+#include "BuildDescription.h"
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -106,11 +108,8 @@ RunRow readRun(const Statement& s) {
 
 std::string softwareDescription(const RunRow& run) {
     if (run.distilleryVersion.empty()) return "";
-    std::string text = "Distillery " + run.distilleryVersion;
-    if (!run.gitCommit.empty()) text += " (git " + run.gitCommit + ")";
-    if (!run.torchVersion.empty()) text += " · LibTorch " + run.torchVersion;
-    if (!run.qtVersion.empty()) text += " · Qt " + run.qtVersion;
-    return text;
+    return "Distillery " +
+           describeBuild({run.distilleryVersion, run.gitCommit, run.torchVersion, run.qtVersion}, " · ");
 }
 
 std::string statusName(RunStatus status) {
