@@ -40,11 +40,14 @@ int64_t checkedApplicationId(sqlite3* db, const std::string& path) {
     s.step();
     const int64_t id = s.int64(0);
     if (id != 0 && id != kApplicationId) {
-        char hex[16];
-        std::snprintf(hex, sizeof hex, "0x%08llX", static_cast<unsigned long long>(static_cast<uint32_t>(id)));
-        throw StoreError("'" + path + "' is an SQLite file of another program (its application_id is " + hex +
-                         ", Distillery's is 0x4453544C), not a results store; open a Distillery store or choose a "
-                         "new file name");
+        const auto hex = [](int64_t value) {
+            char text[16];
+            std::snprintf(text, sizeof text, "0x%08llX", static_cast<unsigned long long>(static_cast<uint32_t>(value)));
+            return std::string(text);
+        };
+        throw StoreError("'" + path + "' is an SQLite file of another program (its application_id is " + hex(id) +
+                         ", Distillery's is " + hex(kApplicationId) +
+                         "), not a results store; open a Distillery store or choose a new file name");
     }
     return id;
 }

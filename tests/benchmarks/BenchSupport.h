@@ -46,6 +46,13 @@ inline void readIntFlags(int argc, char** argv, const std::map<std::string, int*
     }
 }
 
+// "--name value" for a text flag, or the fallback.
+inline std::string textFlag(int argc, char** argv, const std::string& name, const std::string& fallback) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (argv[i] == name) return argv[i + 1];
+    return fallback;
+}
+
 inline spec::RunSpec parsedSpec(const nlohmann::json& node) {
     auto parsed = spec::parseRunSpec(node);
     if (!parsed.ok()) {

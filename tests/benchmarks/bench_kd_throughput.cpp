@@ -35,11 +35,11 @@ using namespace distillery;
 
 namespace {
 
-int kBatch = 64;   // --batch
+int batchSize = 64;   // --batch
 
 nlohmann::json syntheticData(int images) {
     return {{"name", "synthetic"}, {"channels", 3},   {"height", 32},      {"width", 32},
-            {"num_classes", 100},  {"train_size", images}, {"test_size", kBatch}, {"val_size", kBatch},
+            {"num_classes", 100},  {"train_size", images}, {"test_size", batchSize}, {"val_size", batchSize},
             {"augment", false}};
 }
 
@@ -48,12 +48,20 @@ double distilleryImagesPerSecond(store::Store& db, int64_t teacherId, const nloh
                                  const std::string& precision, int threads, int warmup, int steps,
                                  const std::string& device = "cpu") {
     const auto spec = bench::parsedSpec({{"name", "bench-" + method["name"].get<std::string>() + "-" + precision},
-                                         {"data", syntheticData(kBatch * (warmup + steps))},
+                                         {"data", syntheticData(batchSize * (warmup + steps))},
                                          {"teacher", {{"run_id", teacherId}}}, {"student", {{"model", "resnet8x4"}}},
-                                         {"method", method}, {"epochs", 1}, {"batch_size", kBatch},
+                                         {"method", method}, {"epochs", 1}, {"batch_size", batchSize},
                                          {"threads", threads}, {"precision", precision}, {"log_every", 50},
                                          {"diagnostics_every", 0}, {"device", device}});
-    return kBatch / bench::secondsPerStep(db, spec, warmup);
+    return batchSize / bench::secondsPerStep(db, spec, warmup);
+}
+
+// The PyTorch loop's command-line arguments for one precision (and device; "" = its default, the CPU).
+std::string loopArguments(int threads, int warmup, int steps, const std::string& precision,
+                          const std::string& device = "") {
+    std::string arguments = std::to_string(threads) + " " + std::to_string(warmup) + " " + std::to_string(steps) +
+                            " " + std::to_string(batchSize) + " " + precision;
+    return device.empty() ? arguments : arguments + " " + device;
 }
 
 std::string pythonLoop(const std::string& arguments) {
@@ -82,7 +90,7 @@ double convolutionRate(const engine::Precision& precision, int repeats = 10) {
     for (const Shape shape : {Shape{64, 32}, Shape{128, 16}, Shape{256, 8}}) {
         auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(shape.channels, shape.channels, 3).padding(1).bias(false));
         if (precision.channelsLast) engine::toChannelsLast(*conv);
-        const auto x = engine::inComputeLayout(torch::randn({kBatch, shape.channels, shape.size, shape.size}), precision);
+        const auto x = engine::inComputeLayout(torch::randn({batchSize, shape.channels, shape.size, shape.size}), precision);
         double best = 1e30;
         for (int r = 0; r < repeats; ++r) {
             const auto start = bench::Clock::now();
@@ -92,7 +100,7 @@ double convolutionRate(const engine::Precision& precision, int repeats = 10) {
             }
             best = std::min(best, std::chrono::duration<double>(bench::Clock::now() - start).count());
         }
-        flops += 2.0 * kBatch * shape.channels * shape.size * shape.size * shape.channels * 9;
+        flops += 2.0 * batchSize * shape.channels * shape.size * shape.size * shape.channels * 9;
         seconds += best;
     }
     return flops / seconds / 1e9;
@@ -105,7 +113,7 @@ double teacherForwardMs(const engine::Precision& precision, bool foldNorms, int 
     teacher->eval();
     if (foldNorms) models::foldBatchNorm(*teacher);
     if (precision.channelsLast) engine::toChannelsLast(*teacher);
-    const auto images = engine::inComputeLayout(torch::rand({kBatch, 3, 32, 32}), precision);
+    const auto images = engine::inComputeLayout(torch::rand({batchSize, 3, 32, 32}), precision);
     torch::NoGradGuard noGrad;
     double best = 1e30;
     for (int r = -3; r < repeats; ++r) {   // 3 warm-up forwards
@@ -135,8 +143,8 @@ std::map<std::string, double> profileStep(const engine::Precision& precision, in
     auto distiller = methods::createDistiller(kd, teacher.get(), *student);
     std::vector<at::Tensor> parameters = student->parameters();
     auto optimizer = engine::makeOptimizer(spec::OptimSpec{}, parameters);
-    const auto pool = torch::rand({kBatch * 8, 3, 32, 32});
-    const auto labels = torch::randint(0, 100, {kBatch});
+    const auto pool = torch::rand({batchSize * 8, 3, 32, 32});
+    const auto labels = torch::randint(0, 100, {batchSize});
     const auto mean = torch::full({1, 3, 1, 1}, 0.5), std = torch::full({1, 3, 1, 1}, 0.25);
 
     std::map<std::string, double> ms;
@@ -149,7 +157,7 @@ std::map<std::string, double> profileStep(const engine::Precision& precision, in
         if (step == 0) ms.clear();
         at::Tensor images;
         timed("data", [&] {
-            const auto index = torch::randperm(pool.size(0)).narrow(0, 0, kBatch);
+            const auto index = torch::randperm(pool.size(0)).narrow(0, 0, batchSize);
             images = engine::inComputeLayout((pool.index_select(0, index) - mean) / std, precision);
         });
         models::FeatureSet teacherOut, studentOut;
@@ -179,27 +187,17 @@ std::map<std::string, double> profileStep(const engine::Precision& precision, in
     return ms;
 }
 
-// "--name value" for a text flag, or the fallback.
-std::string textFlag(int argc, char** argv, const std::string& name, const std::string& fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (argv[i] == name) return argv[i + 1];
-    return fallback;
-}
-
 // KD on one device (a GPU): the PyTorch loop and Distillery in each precision, side by side.
 int compareOnDevice(const std::string& device, const std::string& precisions, int threads, int warmup, int steps,
                     const std::filesystem::path& dir) {
     std::printf("KD resnet32x4 -> resnet8x4 on %s, synthetic 3x32x32, batch %d, %d warm-up + %d timed steps\n\n",
-                device.c_str(), kBatch, warmup, steps);
+                device.c_str(), batchSize, warmup, steps);
     store::Store db((dir / "bench.sqlite").string());
-    const int64_t teacherId = bench::teacherRun(db, syntheticData(kBatch), "resnet32x4", threads, kBatch, device);
+    const int64_t teacherId = bench::teacherRun(db, syntheticData(batchSize), "resnet32x4", threads, batchSize, device);
     std::printf("%-10s %18s %18s %12s\n", "precision", "PyTorch images/s", "Distillery images/s", "Distillery x");
     std::stringstream list(precisions);
     for (std::string precision; std::getline(list, precision, ',');) {
-        const double pytorch = std::atof(pythonLoop(std::to_string(threads) + " " + std::to_string(warmup) + " " +
-                                                    std::to_string(steps) + " " + std::to_string(kBatch) + " " +
-                                                    precision + " " + device)
-                                             .c_str());
+        const double pytorch = std::atof(pythonLoop(loopArguments(threads, warmup, steps, precision, device)).c_str());
         const double distillery =
             distilleryImagesPerSecond(db, teacherId, {{"name", "kd"}}, precision, threads, warmup, steps, device);
         std::printf("%-10s %18.1f %18.1f %11.2fx\n", precision.c_str(), pytorch, distillery, distillery / pytorch);
@@ -214,17 +212,17 @@ int main(int argc, char** argv) {
     int threads = static_cast<int>(std::thread::hardware_concurrency()), warmup = 5, steps = 25, profileSteps = 20;
     bench::readIntFlags(argc, argv,
                         {{"--threads", &threads}, {"--warmup", &warmup}, {"--steps", &steps}, {"--profile-steps", &profileSteps},
-                         {"--batch", &kBatch}});
+                         {"--batch", &batchSize}});
     at::set_num_threads(threads);
     const auto dir = std::filesystem::temp_directory_path() / ("distillery-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
-    const std::string device = textFlag(argc, argv, "--device", "");
+    const std::string device = bench::textFlag(argc, argv, "--device", "");
     if (!device.empty())
-        return compareOnDevice(device, textFlag(argc, argv, "--precisions", "fp32,bf16,fp16"), threads, warmup, steps, dir);
+        return compareOnDevice(device, bench::textFlag(argc, argv, "--precisions", "fp32,bf16,fp16"), threads, warmup, steps, dir);
     const engine::Precision fp32 = engine::resolvePrecision("fp32", torch::kCPU);
     const engine::Precision bf16 = engine::resolvePrecision("bf16", torch::kCPU);
     std::printf("KD resnet32x4 -> resnet8x4, synthetic 3x32x32, batch %d, %d threads, %d warm-up + %d timed steps; "
-                "CPU bf16 native: %s\n\n", kBatch, threads, warmup, steps, engine::cpuComputesBf16() ? "yes" : "no");
+                "CPU bf16 native: %s\n\n", batchSize, threads, warmup, steps, engine::cpuComputesBf16() ? "yes" : "no");
 
     // The ceiling: a step costs the teacher's forward and the student's forward and backward
     // (≈ 2 × its forward), 2 FLOP per multiply-accumulate.
@@ -242,15 +240,11 @@ int main(int argc, char** argv) {
                 fp32Rate, bf16Rate);
     std::printf("ceiling: fp32 %.0f images/s, bf16 %.0f images/s\n\n", fp32Ceiling, bf16Ceiling);
 
-    const auto args = [&](const char* precision) {
-        return std::to_string(threads) + " " + std::to_string(warmup) + " " + std::to_string(steps) + " " +
-               std::to_string(kBatch) + " " + precision;
-    };
-    const double pytorchFp32 = std::atof(pythonLoop(args("fp32")).c_str());
-    const double pytorchBf16 = std::atof(pythonLoop(args("bf16")).c_str());
+    const double pytorchFp32 = std::atof(pythonLoop(loopArguments(threads, warmup, steps, "fp32")).c_str());
+    const double pytorchBf16 = std::atof(pythonLoop(loopArguments(threads, warmup, steps, "bf16")).c_str());
 
     store::Store db((dir / "bench.sqlite").string());
-    const int64_t teacherId = bench::teacherRun(db, syntheticData(kBatch), "resnet32x4", threads, kBatch);
+    const int64_t teacherId = bench::teacherRun(db, syntheticData(batchSize), "resnet32x4", threads, batchSize);
     struct Row {
         std::string what;
         double imagesPerSecond;
@@ -273,7 +267,7 @@ int main(int argc, char** argv) {
         std::printf("%-46s %12.1f %15.2fx %17.0f%%\n", row.what.c_str(), row.imagesPerSecond,
                     row.imagesPerSecond / pytorchFp32, 100.0 * row.imagesPerSecond / row.ceiling);
 
-    std::printf("\nwhere a KD step goes (ms per step of %d images, %d steps):\n", kBatch, profileSteps);
+    std::printf("\nwhere a KD step goes (ms per step of %d images, %d steps):\n", batchSize, profileSteps);
     const std::vector<std::pair<std::string, engine::Precision>> columns = {
         {"fp32 NCHW", fp32Nchw}, {"fp32 NHWC", fp32}, {"bf16 NHWC", bf16}};
     std::vector<std::map<std::string, double>> profiles;
@@ -295,10 +289,10 @@ int main(int argc, char** argv) {
     std::printf("%-18s", "total");
     for (double total : totals) std::printf(" %10.1f", total);
     std::printf("\n%-18s", "images/s");
-    for (double total : totals) std::printf(" %10.0f", kBatch * 1000.0 / total);
+    for (double total : totals) std::printf(" %10.0f", batchSize * 1000.0 / total);
     std::printf("\n");
 
-    std::printf("\nthe frozen teacher's forward, batch %d (best of %d, ms):\n%-18s %14s %14s %8s\n", kBatch, profileSteps,
+    std::printf("\nthe frozen teacher's forward, batch %d (best of %d, ms):\n%-18s %14s %14s %8s\n", batchSize, profileSteps,
                 "layout", "BN as trained", "BN folded", "saved");
     for (const auto& [name, precision] : columns) {
         const double asTrained = teacherForwardMs(precision, false, profileSteps);
