@@ -93,6 +93,7 @@ QString StatusIcons::statusName(store::RunStatus status) {
         case store::RunStatus::Finished: return QStringLiteral("finished");
         case store::RunStatus::Failed: return QStringLiteral("failed");
         case store::RunStatus::Killed: return QStringLiteral("killed");
+        case store::RunStatus::Pruned: return QStringLiteral("pruned");
     }
     return QStringLiteral("unknown");
 }

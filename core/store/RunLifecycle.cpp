@@ -51,6 +51,9 @@ std::optional<std::string> resumeRefusal(int64_t runId, const std::optional<RunR
             return runLabel(runId) + " is queued and has not started: there is nothing to resume yet; it trains from "
                                      "the beginning when it starts.";
         case RunStatus::Running: return notQueuedHereReason(runId, row, storePath);
+        case RunStatus::Pruned:
+            return runLabel(runId) + " was pruned by its study's early-stopping rule (" + row->error +
+                   "); a pruned run is final. To train it to the end, duplicate it as a new run.";
         case RunStatus::Killed:
         case RunStatus::Failed: break;
     }
@@ -74,11 +77,15 @@ std::optional<std::string> retryRefusal(int64_t runId, const std::optional<RunRo
                                  "as a new run.";
     if (row->status == RunStatus::Queued)
         return runLabel(runId) + " is queued already: it trains when a slot frees.";
+    if (row->status == RunStatus::Pruned)
+        return runLabel(runId) + " was pruned by its study's early-stopping rule; a pruned run is final. To train it "
+                                 "again, duplicate it as a new run.";
     return notQueuedHereReason(runId, row, storePath);
 }
 
 std::optional<std::string> reclaimRefusal(const RunRow& row, const std::string& storePath) {
-    if (row.status != RunStatus::Finished && row.status != RunStatus::Queued) return std::nullopt;
+    if (row.status != RunStatus::Finished && row.status != RunStatus::Queued && row.status != RunStatus::Pruned)
+        return std::nullopt;
     const std::string id = std::to_string(row.id);
     return "run " + id + " is " + statusName(row.status) +
            ": only killed or failed runs (or a running run whose engine died) can be resumed or retried" +

@@ -138,10 +138,102 @@ ALTER TABLE runs ADD COLUMN git_commit TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN torch_version TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN qt_version TEXT NOT NULL DEFAULT '';
 )SQL";
+// Version 6 (issue 17): studies. A run may belong to a study (with its role and configuration
+// there, and the values the study varied for it), runs and studies carry tags and a note, a run may
+// end "pruned" by its study's early-stopping rule, and each evaluation records the confusion matrix
+// and the per-class agreement with the teacher. SQLite cannot change a CHECK constraint in place, so
+// the runs table is rebuilt (the 12-step procedure of SQLite's ALTER TABLE page; the store turns
+// foreign keys off while migrating so that dropping the old table cascades nowhere).
+const char* kVersion6 = R"SQL(
+CREATE TABLE studies (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    spec        TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    created_at  REAL NOT NULL,
+    note        TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE runs_version6 (
+    id          INTEGER PRIMARY KEY,
+    uuid        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('queued','running','finished','failed','killed','pruned')),
+    created_at  REAL NOT NULL,
+    started_at  REAL,
+    finished_at REAL,
+    heartbeat   REAL,
+    spec        TEXT NOT NULL,
+    teacher     TEXT NOT NULL DEFAULT '',
+    student     TEXT NOT NULL DEFAULT '',
+    method      TEXT NOT NULL DEFAULT '',
+    dataset     TEXT NOT NULL DEFAULT '',
+    seed        INTEGER NOT NULL DEFAULT 0,
+    device      TEXT NOT NULL DEFAULT '',
+    host        TEXT NOT NULL DEFAULT '',
+    pid         INTEGER,
+    error       TEXT NOT NULL DEFAULT '',
+    progress    REAL NOT NULL DEFAULT 0,
+    threads     INTEGER NOT NULL DEFAULT 0,
+    precision   TEXT NOT NULL DEFAULT '',
+    memory_format TEXT NOT NULL DEFAULT '',
+    distillery_version TEXT NOT NULL DEFAULT '',
+    git_commit  TEXT NOT NULL DEFAULT '',
+    torch_version TEXT NOT NULL DEFAULT '',
+    qt_version  TEXT NOT NULL DEFAULT '',
+    study_id    INTEGER REFERENCES studies(id) ON DELETE SET NULL,
+    study_role  TEXT NOT NULL DEFAULT '' CHECK (study_role IN ('', 'teacher', 'student')),
+    configuration TEXT NOT NULL DEFAULT '',
+    study_fields TEXT NOT NULL DEFAULT '',
+    note        TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO runs_version6 (id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher,
+    student, method, dataset, seed, device, host, pid, error, progress, threads, precision, memory_format,
+    distillery_version, git_commit, torch_version, qt_version)
+  SELECT id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method,
+    dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, distillery_version,
+    git_commit, torch_version, qt_version FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_version6 RENAME TO runs;
+CREATE INDEX runs_by_name ON runs(name, status);
+CREATE INDEX runs_by_study ON runs(study_id, study_role, status);
+
+CREATE TABLE run_tags (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    tag    TEXT NOT NULL,
+    PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX run_tags_by_tag ON run_tags(tag);
+CREATE TABLE study_tags (
+    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    tag      TEXT NOT NULL,
+    PRIMARY KEY (study_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE confusion (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    split     TEXT NOT NULL,
+    model     TEXT NOT NULL CHECK (model IN ('student', 'teacher')),
+    actual    INTEGER NOT NULL,
+    predicted INTEGER NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (run_id, split, model, step, actual, predicted)
+) WITHOUT ROWID;
+CREATE TABLE class_agreement (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step        INTEGER NOT NULL,
+    split       TEXT NOT NULL,
+    class_index INTEGER NOT NULL,
+    agree       INTEGER NOT NULL,
+    total       INTEGER NOT NULL,
+    PRIMARY KEY (run_id, split, step, class_index)
+) WITHOUT ROWID;
+)SQL";
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+    static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
+                                                kVersion6};
     return all;
 }
 

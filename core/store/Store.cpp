@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -68,13 +69,34 @@ std::string newUuid() {
 const char* kRunColumns =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
     "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, distillery_version, "
-    "git_commit, torch_version, qt_version";
+    "git_commit, torch_version, qt_version, study_id, (SELECT name FROM studies WHERE studies.id = runs.study_id), "
+    "study_role, configuration, study_fields, note, "
+    "(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM run_tags WHERE run_id = runs.id ORDER BY tag))";
+const char* kRunColumnsVersion5 =
+    "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
+    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, distillery_version, "
+    "git_commit, torch_version, qt_version, NULL, '', '', '', '', '', NULL";
 const char* kRunColumnsVersion4 =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
-    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, '', '', '', ''";
+    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, '', '', '', '', "
+    "NULL, '', '', '', '', '', NULL";
 const char* kRunColumnsVersion2 =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
-    "dataset, seed, device, host, pid, error, progress, 0, '', '', '', '', '', ''";
+    "dataset, seed, device, host, pid, error, progress, 0, '', '', '', '', '', '', NULL, '', '', '', '', '', NULL";
+
+// Tags travel in one column, joined with the unit separator (which a tag may not contain).
+std::vector<std::string> splitTags(const std::string& joined) {
+    std::vector<std::string> tags;
+    size_t begin = 0;
+    while (begin < joined.size()) {
+        const size_t end = joined.find('\x1f', begin);
+        tags.push_back(joined.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+        if (end == std::string::npos) break;
+        begin = end + 1;
+    }
+    std::sort(tags.begin(), tags.end());
+    return tags;
+}
 
 RunRow readRun(const Statement& s) {
     RunRow r;
@@ -104,6 +126,13 @@ RunRow readRun(const Statement& s) {
     r.gitCommit = s.text(23);
     r.torchVersion = s.text(24);
     r.qtVersion = s.text(25);
+    r.studyId = s.optionalInt64(26);
+    r.study = s.text(27);
+    r.studyRole = s.text(28);
+    r.configuration = s.text(29);
+    r.studyFields = s.text(30);
+    r.note = s.text(31);
+    r.tags = splitTags(s.text(32));
     return r;
 }
 
@@ -122,6 +151,7 @@ std::string statusName(RunStatus status) {
     case RunStatus::Finished: return "finished";
     case RunStatus::Failed: return "failed";
     case RunStatus::Killed: return "killed";
+    case RunStatus::Pruned: return "pruned";
     }
     return "failed";
 }
@@ -132,8 +162,9 @@ RunStatus runStatusFromString(const std::string& name) {
     if (name == "finished") return RunStatus::Finished;
     if (name == "failed") return RunStatus::Failed;
     if (name == "killed") return RunStatus::Killed;
+    if (name == "pruned") return RunStatus::Pruned;
     throw std::invalid_argument("unknown run status \"" + name +
-                                "\"; known: queued, running, finished, failed, killed");
+                                "\"; known: queued, running, finished, failed, killed, pruned");
 }
 
 // ---- connection ------------------------------------------------------------------------------
@@ -149,7 +180,6 @@ Store::Store(const std::string& path, bool readOnly) : path_(path) {
     }
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     try {
-        execute(db_, "PRAGMA foreign_keys = ON");
         if (!readOnly) {
             // journal_mode answers with a row; a file that is not a database fails here.
             {
@@ -157,8 +187,10 @@ Store::Store(const std::string& path, bool readOnly) : path_(path) {
                 wal.step();
             }
             execute(db_, "PRAGMA synchronous = NORMAL");
-            migrate();
+            migrate();   // with foreign keys off (SQLite's default): a migration may rebuild a table
+            execute(db_, "PRAGMA foreign_keys = ON");
         } else {
+            execute(db_, "PRAGMA foreign_keys = ON");
             checkedApplicationId(db_, path_);
             if (schemaVersion() > kSchemaVersion)
                 throw StoreError("results store '" + path + "' has schema version " + std::to_string(schemaVersion()) +
@@ -194,7 +226,8 @@ Store& Store::operator=(Store&& other) noexcept {
 }
 
 const char* Store::runColumns() const {
-    if (openedVersion_ >= 5) return kRunColumns;
+    if (openedVersion_ >= 6) return kRunColumns;
+    if (openedVersion_ >= 5) return kRunColumnsVersion5;
     return openedVersion_ >= 3 ? kRunColumnsVersion4 : kRunColumnsVersion2;
 }
 
@@ -228,10 +261,11 @@ void Store::migrate() {
 
 int64_t Store::insertRun(const NewRun& run) {
     Statement s(db_,
-                "INSERT INTO runs (uuid, name, status, created_at, spec, teacher, student, method, dataset, seed) "
-                "VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)");
+                "INSERT INTO runs (uuid, name, status, created_at, spec, teacher, student, method, dataset, seed, "
+                "study_id, study_role, configuration, study_fields) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, newUuid()).bind(2, run.name).bind(3, nowSeconds()).bind(4, run.specJson).bind(5, run.teacher);
-    s.bind(6, run.student).bind(7, run.method).bind(8, run.dataset).bind(9, run.seed);
+    s.bind(6, run.student).bind(7, run.method).bind(8, run.dataset).bind(9, run.seed).bind(10, run.studyId);
+    s.bind(11, run.studyRole).bind(12, run.configuration).bind(13, run.studyFields);
     s.run();
     return sqlite3_last_insert_rowid(db_);
 }
@@ -359,6 +393,9 @@ DiscardedRows Store::discardAfterInTransaction(int64_t runId, int64_t step) {
                             remove("DELETE FROM gate_classes WHERE run_id = ? AND step > ?") +
                             remove("DELETE FROM channel_stats WHERE run_id = ? AND step > ?") +
                             remove("DELETE FROM path_weights WHERE run_id = ? AND step > ?");
+    if (openedVersion_ >= 6)
+        discarded.diagnostics += remove("DELETE FROM confusion WHERE run_id = ? AND step > ?") +
+                                 remove("DELETE FROM class_agreement WHERE run_id = ? AND step > ?");
     discarded.events = remove("DELETE FROM events WHERE run_id = ? AND step IS NOT NULL AND step > ?");
     discarded.checkpoints = remove("DELETE FROM checkpoints WHERE run_id = ? AND step > ?");
     recomputeSummaries(runId);
@@ -436,6 +473,17 @@ std::vector<RunRow> Store::runs(bool withSpec) const {
     if (!withSpec) columns.replace(columns.find("spec,"), 5, "'',");
     Statement s(db_, ("SELECT " + columns + " FROM runs ORDER BY id DESC").c_str());
     std::vector<RunRow> rows;
+    while (s.step()) rows.push_back(readRun(s));
+    return rows;
+}
+
+std::vector<RunRow> Store::studyRuns(int64_t studyId, bool withSpec) const {
+    std::vector<RunRow> rows;
+    if (openedVersion_ < 6) return rows;
+    std::string columns = runColumns();
+    if (!withSpec) columns.replace(columns.find("spec,"), 5, "'',");
+    Statement s(db_, ("SELECT " + columns + " FROM runs WHERE study_id = ? ORDER BY id").c_str());
+    s.bind(1, studyId);
     while (s.step()) rows.push_back(readRun(s));
     return rows;
 }

@@ -56,9 +56,11 @@ struct RowBatch {
     std::vector<ChannelStatRow> channelStats;
     std::vector<PathWeightRow> pathWeights;
     std::vector<EventRow> events;
+    std::vector<ConfusionCell> confusion;
+    std::vector<ClassAgreementRow> classAgreement;
     size_t size() const {
         return metrics.size() + gates.size() + gateClasses.size() + channelStats.size() + pathWeights.size() +
-               events.size();
+               events.size() + confusion.size() + classAgreement.size();
     }
     void clear() { *this = RowBatch(); }
 };
@@ -91,7 +93,7 @@ struct Claim {
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
     // An engine refreshes its run's heartbeat every few seconds from a thread of its own
     // (engine/OwnerHeartbeat). A run on another host whose heartbeat is older than this is taken
     // to have lost its engine; on this host the engine's process is asked directly.
@@ -155,6 +157,28 @@ public:
     // The newest finished run with this name, used to resolve a teacher referenced by name.
     std::optional<RunRow> latestFinishedRunNamed(const std::string& name) const;
 
+    // ---- studies, tags, notes (StoreStudies.cpp) ----------------------------------------------
+    // A new study; throws StoreError naming the study when one of that name exists.
+    int64_t insertStudy(const std::string& name, const std::string& specJson, const std::string& description);
+    std::optional<StudyRow> study(int64_t studyId) const;
+    std::optional<StudyRow> studyNamed(const std::string& name) const;
+    std::vector<StudyRow> studies() const;                     // by name
+    std::vector<RunRow> studyRuns(int64_t studyId, bool withSpec = true) const;   // by id
+    // Deletes the study and every run of it (with their rows).
+    void deleteStudy(int64_t studyId);
+    void setRunNote(int64_t runId, const std::string& note);
+    void setStudyNote(int64_t studyId, const std::string& note);
+    // Tags are trimmed; an empty one, or one with a control character, is a std::invalid_argument
+    // saying so. Adding a tag a run has, or removing one it lacks, changes nothing.
+    void addRunTags(int64_t runId, const std::vector<std::string>& tags);
+    void removeRunTags(int64_t runId, const std::vector<std::string>& tags);
+    void addStudyTags(int64_t studyId, const std::vector<std::string>& tags);
+    void removeStudyTags(int64_t studyId, const std::vector<std::string>& tags);
+    // The early-stopping rule's data: per finished student run of the study other than excludeRunId,
+    // its value of `key` logged at the end of epoch `epoch` (the first such point).
+    std::vector<double> studyValuesAtEpoch(int64_t studyId, const std::string& key, int64_t epoch,
+                                           int64_t excludeRunId) const;
+
     // ---- metrics ----------------------------------------------------------------------------
     std::vector<std::string> metricKeys(int64_t runId) const;
     std::vector<MetricSummary> summaries(int64_t runId) const;
@@ -174,6 +198,14 @@ public:
     // beside this store (a store moved or copied with its checkpoints keeps them).
     std::vector<CheckpointRow> checkpoints(int64_t runId) const;
     std::vector<EventRow> events(int64_t runId, int64_t afterId = 0) const;
+    // The confusion matrix's non-zero cells of one evaluation (step) of a split for "student" or
+    // "teacher", by actual then predicted class; step < 0: the newest evaluation that has cells.
+    std::vector<ConfusionCell> confusion(int64_t runId, const std::string& split, const std::string& model,
+                                         int64_t step = -1) const;
+    // Steps at which the split has student confusion cells, ascending.
+    std::vector<int64_t> confusionSteps(int64_t runId, const std::string& split) const;
+    // Per class at one evaluation (step < 0: the newest), by class.
+    std::vector<ClassAgreementRow> classAgreement(int64_t runId, const std::string& split, int64_t step = -1) const;
 
     // ---- diagnostics: summaries for the Live page (each a primary-key range, never a scan) --
     // One lookup per diagnostic table: does the run have any row there?
@@ -223,6 +255,8 @@ public:
     void add(GateClassRow row);
     void add(ChannelStatRow row);
     void add(PathWeightRow row);
+    void add(ConfusionCell cell);
+    void add(ClassAgreementRow row);
     void addEvent(int64_t runId, const std::string& level, const std::string& message,
                   std::optional<int64_t> step = std::nullopt);
 

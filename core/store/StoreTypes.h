@@ -7,7 +7,9 @@
 
 namespace distillery::store {
 
-enum class RunStatus { Queued, Running, Finished, Failed, Killed };
+// Pruned: stopped early by its study's early-stopping rule (the reason is in the error column); final
+// like Finished, with the metrics and checkpoints of the epochs it trained.
+enum class RunStatus { Queued, Running, Finished, Failed, Killed, Pruned };
 
 std::string statusName(RunStatus status);
 // Throws std::invalid_argument for an unknown name.
@@ -42,6 +44,14 @@ struct RunRow {
     std::string gitCommit;              // "" for a build outside git; "-dirty" suffix for a modified tree
     std::string torchVersion;
     std::string qtVersion;              // "" for an engine built without Qt
+    // The study the run belongs to (schema 6); none for a run queued on its own.
+    std::optional<int64_t> studyId;
+    std::string study;                  // the study's name; "" without one
+    std::string studyRole;              // "teacher" | "student" | ""
+    std::string configuration;          // the study's label for the run's configuration, shared by its seeds
+    std::string studyFields;            // JSON object: spec field path -> the value the study gave it
+    std::string note;                   // free text by the researcher
+    std::vector<std::string> tags;      // sorted
 };
 
 // "Distillery 0.1.0 (git 2cd4186a1b2c) · LibTorch 1.13.0 · Qt 6.4.2"; "" for a run that has not
@@ -57,6 +67,45 @@ struct NewRun {
     std::string method;
     std::string dataset;
     int64_t seed = 0;
+    std::optional<int64_t> studyId;
+    std::string studyRole;              // "teacher" | "student" | "" (with studyId)
+    std::string configuration;
+    std::string studyFields;            // JSON object, "" for none
+};
+
+// A study: many runs expanded from one study file (spec/Study.h), grouped under its name.
+struct StudyRow {
+    int64_t id = 0;
+    std::string name;
+    std::string specJson;               // the study file's object, as it was queued
+    std::string description;
+    double createdAt = 0;
+    std::string note;
+    std::vector<std::string> tags;      // sorted
+};
+
+// One cell of a confusion matrix: how many samples of class `actual` the model predicted as
+// `predicted`, at one evaluation (step) of one split. Only non-zero cells are stored. model is
+// "student", or "teacher" (the frozen teacher's predictions, recorded once per run and split).
+struct ConfusionCell {
+    int64_t runId = 0;
+    int64_t step = 0;
+    std::string split;                  // "val" | "test"
+    std::string model = "student";
+    int64_t actual = 0;
+    int64_t predicted = 0;
+    int64_t count = 0;
+};
+
+// Per class of one split at one evaluation: of `total` samples of the class, on how many the
+// student predicted the same class as the teacher.
+struct ClassAgreementRow {
+    int64_t runId = 0;
+    int64_t step = 0;
+    std::string split;
+    int64_t classIndex = 0;
+    int64_t agree = 0;
+    int64_t total = 0;
 };
 
 struct MetricPoint {

@@ -36,7 +36,7 @@ int64_t Store::addCheckpoint(const CheckpointRow& c) {
 }
 
 BatchResult Store::writeBatch(const RowBatch& batch) {
-    const auto& [metrics, gates, gateClasses, channelStats, pathWeights, events] = batch;
+    const auto& [metrics, gates, gateClasses, channelStats, pathWeights, events, confusion, classAgreement] = batch;
     BatchResult result;
     auto finite = [](std::initializer_list<double> values) {
         for (double v : values)
@@ -135,6 +135,24 @@ BatchResult Store::writeBatch(const RowBatch& batch) {
             s.run();
         }
     }
+    if (!confusion.empty()) {
+        Statement s(db_, "INSERT OR REPLACE INTO confusion (run_id, step, split, model, actual, predicted, count) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)");
+        for (const auto& c : confusion) {
+            s.bind(1, c.runId).bind(2, c.step).bind(3, c.split).bind(4, c.model).bind(5, c.actual);
+            s.bind(6, c.predicted).bind(7, c.count);
+            s.run();
+        }
+    }
+    if (!classAgreement.empty()) {
+        Statement s(db_, "INSERT OR REPLACE INTO class_agreement (run_id, step, split, class_index, agree, total) "
+                         "VALUES (?, ?, ?, ?, ?, ?)");
+        for (const auto& a : classAgreement) {
+            s.bind(1, a.runId).bind(2, a.step).bind(3, a.split).bind(4, a.classIndex).bind(5, a.agree);
+            s.bind(6, a.total);
+            s.run();
+        }
+    }
     if (beforeCommitHook) beforeCommitHook();
     transaction.commit();
     return result;
@@ -176,6 +194,14 @@ void StoreWriter::add(ChannelStatRow row) {
 }
 void StoreWriter::add(PathWeightRow row) {
     batch_.pathWeights.push_back(std::move(row));
+    noteAdded();
+}
+void StoreWriter::add(ConfusionCell cell) {
+    batch_.confusion.push_back(std::move(cell));
+    noteAdded();
+}
+void StoreWriter::add(ClassAgreementRow row) {
+    batch_.classAgreement.push_back(std::move(row));
     noteAdded();
 }
 void StoreWriter::addEvent(int64_t runId, const std::string& level, const std::string& message,

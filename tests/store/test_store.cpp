@@ -67,39 +67,39 @@ private slots:
         QCOMPARE(rows[1].path, std::string("/elsewhere/gone.pt"));   // nothing beside the store: as recorded
     }
 
+    // A file as an older Distillery wrote it: the migrations up to `version`, then `sql` (its rows).
+    void writeOldStore(const std::string& file, int version, const std::string& sql) {
+        sqlite3* raw = nullptr;
+        QCOMPARE(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+        for (int v = 0; v < version; ++v) QCOMPARE(sqlite3_exec(raw, migrations()[size_t(v)], nullptr, nullptr, nullptr), SQLITE_OK);
+        const std::string all = "PRAGMA user_version = " + std::to_string(version) + ";" + sql;
+        QCOMPARE(sqlite3_exec(raw, all.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(raw);
+    }
+
     // Schema 3 records what a run computed with. A schema-2 file opened read-only (the GUI's readers,
     // distillery report) still lists its runs; opened for writing, it is migrated in place.
     void runEnvironmentAndASchema2FileReadOnly() {
-        const std::string file = path("v2.sqlite");
-        int64_t id = 0;
         {
-            Store store(file);
+            Store store(path("v3.sqlite"));
             distillery::store::NewRun run;
-            run.name = "old";
+            run.name = "new";
             run.specJson = "{}";
-            id = store.insertRun(run);
+            const int64_t id = store.insertRun(run);
             store.setRunEnvironment(id, 2, "bf16", "channels_last");
             const auto row = store.run(id);
             QCOMPARE(row->threads, int64_t(2));
             QCOMPARE(row->precision, std::string("bf16"));
             QCOMPARE(row->memoryFormat, std::string("channels_last"));
-            // Back to schema 2, as a file written before issue 7, with a checkpoint row per epoch as
-            // engines before schema 4 wrote them.
-            QCOMPARE(sqlite3_exec(store.handle(),
-                                  "ALTER TABLE runs DROP COLUMN threads; ALTER TABLE runs DROP COLUMN precision; "
-                                  "ALTER TABLE runs DROP COLUMN memory_format; ALTER TABLE events DROP COLUMN step; "
-                                  "ALTER TABLE runs DROP COLUMN distillery_version; ALTER TABLE runs DROP COLUMN git_commit; "
-                                  "ALTER TABLE runs DROP COLUMN torch_version; ALTER TABLE runs DROP COLUMN qt_version; "
-                                  "PRAGMA user_version = 2;",
-                                  nullptr, nullptr, nullptr),
-                     SQLITE_OK);
-            for (int epoch = 1; epoch <= 3; ++epoch) {
-                const std::string sql = "INSERT INTO checkpoints (run_id, step, epoch, path, kind, metric, created_at) "
-                                        "VALUES (" + std::to_string(id) + ", " + std::to_string(10 * epoch) + ", " +
-                                        std::to_string(epoch) + ", '/c/last.pt', 'last', 1, 0)";
-                QCOMPARE(sqlite3_exec(store.handle(), sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-            }
         }
+        // A file written before issue 7, with a checkpoint row per epoch as engines before schema 4 wrote them.
+        const std::string file = path("v2.sqlite");
+        const int64_t id = 1;
+        writeOldStore(file, 2,
+                      "INSERT INTO runs (id, uuid, name, status, created_at, spec) VALUES (1, 'u', 'old', 'finished', 0, '{}');"
+                      "INSERT INTO checkpoints (run_id, step, epoch, path, kind, metric, created_at) VALUES "
+                      "(1, 10, 1, '/c/last.pt', 'last', 1, 0), (1, 20, 2, '/c/last.pt', 'last', 1, 0), "
+                      "(1, 30, 3, '/c/last.pt', 'last', 1, 0);");
         {
             Store reader(file, /*readOnly=*/true);
             QCOMPARE(reader.schemaVersion(), 2);
@@ -125,15 +125,13 @@ private slots:
     // Schema 5 records the build that trained a run. A schema-4 file opened read-only lists its runs
     // without it; opened for writing, it is migrated and takes it.
     void runSoftwareAndASchema4FileReadOnly() {
-        const std::string file = path("v4.sqlite");
         const distillery::BuildInfo build{"9.8.7", "0123456789ab-dirty", "1.13.0", "6.4.2"};
-        int64_t id = 0;
         {
-            Store store(file);
+            Store store(path("v5.sqlite"));
             distillery::store::NewRun run;
             run.name = "traced";
             run.specJson = "{}";
-            id = store.insertRun(run);
+            const int64_t id = store.insertRun(run);
             QCOMPARE(distillery::store::softwareDescription(*store.run(id)), std::string());   // not started
             store.setRunSoftware(id, build);
             const auto row = store.run(id);
@@ -143,13 +141,11 @@ private slots:
             QCOMPARE(row->qtVersion, build.qtVersion);
             QCOMPARE(distillery::store::softwareDescription(*row),
                      std::string("Distillery 9.8.7 (git 0123456789ab-dirty) · LibTorch 1.13.0 · Qt 6.4.2"));
-            QCOMPARE(sqlite3_exec(store.handle(),
-                                  "ALTER TABLE runs DROP COLUMN distillery_version; ALTER TABLE runs DROP COLUMN git_commit; "
-                                  "ALTER TABLE runs DROP COLUMN torch_version; ALTER TABLE runs DROP COLUMN qt_version; "
-                                  "PRAGMA user_version = 4;",
-                                  nullptr, nullptr, nullptr),
-                     SQLITE_OK);
         }
+        const std::string file = path("v4.sqlite");
+        const int64_t id = 1;
+        writeOldStore(file, 4, "INSERT INTO runs (id, uuid, name, status, created_at, spec) VALUES (1, 'u', 'traced', "
+                               "'finished', 0, '{}');");
         {
             Store reader(file, /*readOnly=*/true);
             QCOMPARE(reader.schemaVersion(), 4);
@@ -162,6 +158,157 @@ private slots:
         QCOMPARE(writer.schemaVersion(), Store::kSchemaVersion);
         writer.setRunSoftware(id, distillery::BuildInfo{"1.0.0", "", "2.1.0", ""});
         QCOMPARE(distillery::store::softwareDescription(*writer.run(id)), std::string("Distillery 1.0.0 · LibTorch 2.1.0"));
+    }
+
+    // Schema 6 rebuilds the runs table (a run may be pruned, belong to a study, carry a note). A
+    // schema-5 file keeps every run and every row that refers to one, and the references still
+    // cascade; read-only, it lists its runs without studies.
+    void aSchema5FileMigratesToStudiesKeepingItsRows() {
+        const std::string file = path("v5-old.sqlite");
+        writeOldStore(file, 5,
+                      "INSERT INTO runs (id, uuid, name, status, created_at, spec, seed, git_commit) VALUES "
+                      "(1, 'u1', 'a', 'finished', 0, '{}', 3, 'abc'), (2, 'u2', 'b', 'failed', 0, '{}', 4, '');"
+                      "INSERT INTO metrics VALUES (1, 'val/acc1', 10, 1, 80, 1), (1, 'val/acc1', 20, 2, 85, 2), "
+                      "(2, 'val/acc1', 10, 1, 70, 1);"
+                      "INSERT INTO run_summary VALUES (1, 'val/acc1', 20, 85, 80, 85, 2), (2, 'val/acc1', 10, 70, 70, 70, 1);"
+                      "INSERT INTO events (run_id, time, level, message, step) VALUES (2, 0, 'info', 'x', NULL);");
+        {
+            Store reader(file, /*readOnly=*/true);
+            const auto runs = reader.runs(false);
+            QCOMPARE(runs.size(), size_t(2));
+            QCOMPARE(runs[1].study, std::string());
+            QVERIFY(!runs[1].studyId);
+            QVERIFY(runs[1].tags.empty());
+            QVERIFY(reader.studies().empty());
+            QVERIFY(reader.confusion(1, "test", "student").empty());
+        }
+        Store store(file);
+        QCOMPARE(store.schemaVersion(), 6);
+        const auto a = store.run(1);
+        QCOMPARE(a->name, std::string("a"));
+        QCOMPARE(a->seed, int64_t(3));
+        QCOMPARE(a->gitCommit, std::string("abc"));
+        QCOMPARE(store.metrics(1, "val/acc1").size(), size_t(2));
+        QCOMPARE(store.summary(1, "val/acc1")->maxValue, 85.0);
+        // Foreign keys are on again and still point at the rebuilt table: deleting run 2 takes its rows.
+        sqlite3_stmt* check = nullptr;
+        sqlite3_prepare_v2(store.handle(), "PRAGMA foreign_key_check", -1, &check, nullptr);
+        QCOMPARE(sqlite3_step(check), SQLITE_DONE);
+        sqlite3_finalize(check);
+        store.deleteRun(2);
+        QCOMPARE(store.metrics(2, "val/acc1").size(), size_t(0));
+        QVERIFY(store.events(2).empty());
+        QCOMPARE(store.metrics(1, "val/acc1").size(), size_t(2));
+        store.finishRun(1, RunStatus::Pruned, "below the median");
+        QCOMPARE(store.run(1)->status, RunStatus::Pruned);
+        QCOMPARE(store.run(1)->error, std::string("below the median"));
+    }
+
+    // Studies group runs; tags and notes are the researcher's; the early-stopping rule reads the
+    // values of the study's finished student runs at one epoch.
+    void studiesTagsAndNotes() {
+        Store store(path("studies.sqlite"));
+        const int64_t study = store.insertStudy("sweep", R"({"study":"sweep"})", "lr sweep");
+        try {
+            store.insertStudy("sweep", "{}", "");
+            QFAIL("a second study of the same name must be refused");
+        } catch (const StoreError& e) {
+            QVERIFY2(std::string(e.what()).find("already has a study named \"sweep\"") != std::string::npos, e.what());
+        }
+        auto add = [&](const char* name, const char* role, std::optional<int64_t> studyId) {
+            NewRun run;
+            run.name = name;
+            run.specJson = "{}";
+            run.studyId = studyId;
+            run.studyRole = role;
+            run.configuration = role == std::string("teacher") ? "teacher-r20" : "lr0.1";
+            run.studyFields = R"({"optim.lr":0.1})";
+            return store.insertRun(run);
+        };
+        const int64_t teacher = add("t", "teacher", study);
+        const int64_t s1 = add("s1", "student", study), s2 = add("s2", "student", study), s3 = add("s3", "student", study);
+        const int64_t running = add("s4", "student", study), alone = add("x", "", std::nullopt);
+        const auto row = store.run(s1);
+        QCOMPARE(row->study, std::string("sweep"));
+        QCOMPARE(row->studyId, std::optional<int64_t>(study));
+        QCOMPARE(row->studyRole, std::string("student"));
+        QCOMPARE(row->configuration, std::string("lr0.1"));
+        QCOMPARE(row->studyFields, std::string(R"({"optim.lr":0.1})"));
+        QCOMPARE(store.run(alone)->study, std::string());
+        QCOMPARE(store.studyRuns(study).size(), size_t(5));
+        QCOMPARE(store.studyNamed("sweep")->description, std::string("lr sweep"));
+
+        store.addRunTags(s1, {" ablation ", "kd", "kd"});
+        store.addRunTags(s1, {"baseline"});
+        QCOMPARE(store.run(s1)->tags, (std::vector<std::string>{"ablation", "baseline", "kd"}));
+        store.removeRunTags(s1, {"kd", "absent"});
+        QCOMPARE(store.run(s1)->tags, (std::vector<std::string>{"ablation", "baseline"}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, store.addRunTags(s1, {"  "}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, store.addRunTags(s1, {"a\tb"}));
+        store.setRunNote(s1, "lr too high?\nsee s2");
+        QCOMPARE(store.run(s1)->note, std::string("lr too high?\nsee s2"));
+        store.addStudyTags(study, {"paper", "fig3"});
+        store.setStudyNote(study, "for the rebuttal");
+        QCOMPARE(store.study(study)->tags, (std::vector<std::string>{"fig3", "paper"}));
+        QCOMPARE(store.study(study)->note, std::string("for the rebuttal"));
+
+        // val/acc1 at the end of epoch 2 (step 20) of the finished students only, never the teacher's,
+        // a running run's or the asking run's own.
+        RowBatch batch;
+        const std::vector<std::pair<int64_t, double>> values = {{teacher, 95}, {s1, 80}, {s2, 82}, {s3, 84}, {running, 60}};
+        for (const auto& [id, value] : values) {
+            batch.metrics.push_back({id, "val/acc1", 10, 1.0, value - 5, 1});
+            batch.metrics.push_back({id, "val/acc1", 20, 2.0, value, 2});
+        }
+        store.writeBatch(batch);
+        for (int64_t id : {teacher, s1, s2, s3}) store.finishRun(id, RunStatus::Finished);
+        auto sorted = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v; };
+        QCOMPARE(sorted(store.studyValuesAtEpoch(study, "val/acc1", 2, running)), (std::vector<double>{80, 82, 84}));
+        QCOMPARE(sorted(store.studyValuesAtEpoch(study, "val/acc1", 2, s2)), (std::vector<double>{80, 84}));
+        QCOMPARE(sorted(store.studyValuesAtEpoch(study, "val/acc1", 1, running)), (std::vector<double>{75, 77, 79}));
+        QVERIFY(store.studyValuesAtEpoch(study, "val/acc1", 3, running).empty());
+
+        // Deleting the study deletes its runs, not the others.
+        store.deleteStudy(study);
+        QVERIFY(!store.study(study));
+        QVERIFY(!store.run(s1));
+        QVERIFY(store.run(alone));
+        QCOMPARE(store.metrics(s1, "val/acc1").size(), size_t(0));
+    }
+
+    // Confusion matrices and per-class agreement: the newest evaluation by default, a given one on
+    // request; a resume that discards later steps takes them too.
+    void confusionCellsAndClassAgreement() {
+        Store store(path("confusion.sqlite"));
+        NewRun run;
+        run.name = "c";
+        run.specJson = "{}";
+        const int64_t id = store.insertRun(run);
+        RowBatch batch;
+        for (int64_t step : {10, 20}) {
+            batch.confusion.push_back({id, step, "test", "student", 0, 0, step == 10 ? 5 : 7});
+            batch.confusion.push_back({id, step, "test", "student", 0, 1, step == 10 ? 3 : 1});
+            batch.confusion.push_back({id, step, "test", "student", 1, 1, 8});
+            batch.classAgreement.push_back({id, step, "test", 0, step == 10 ? 4 : 6, 8});
+            batch.classAgreement.push_back({id, step, "test", 1, 7, 8});
+        }
+        batch.confusion.push_back({id, 10, "test", "teacher", 0, 0, 8});
+        batch.confusion.push_back({id, 10, "val", "student", 1, 0, 2});
+        store.writeBatch(batch);
+        const auto newest = store.confusion(id, "test", "student");
+        QCOMPARE(newest.size(), size_t(3));
+        QCOMPARE(newest[0].step, int64_t(20));
+        QCOMPARE(newest[0].count, int64_t(7));
+        QCOMPARE(newest[1].predicted, int64_t(1));
+        QCOMPARE(store.confusion(id, "test", "student", 10)[0].count, int64_t(5));
+        QCOMPARE(store.confusion(id, "test", "teacher").size(), size_t(1));
+        QCOMPARE(store.confusion(id, "val", "student").front().actual, int64_t(1));
+        QCOMPARE(store.confusionSteps(id, "test"), (std::vector<int64_t>{10, 20}));
+        QCOMPARE(store.classAgreement(id, "test").front().agree, int64_t(6));
+        QCOMPARE(store.classAgreement(id, "test", 10).front().agree, int64_t(4));
+        const auto discarded = store.discardAfter(id, 10);
+        QCOMPARE(discarded.diagnostics, int64_t(5));   // three cells and two agreement rows of step 20
+        QCOMPARE(store.confusionSteps(id, "test"), (std::vector<int64_t>{10}));
     }
 
     void roundTripSurvivesReopen() {
