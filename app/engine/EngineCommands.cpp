@@ -24,6 +24,7 @@
 #include "spec/DescribeProtocol.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
+#include "spec/StudyQueue.h"
 #include "store/Results.h"
 #include "store/RunLifecycle.h"
 #include "store/Store.h"
@@ -108,6 +109,56 @@ void printSummary(const store::Store& store, const std::vector<int64_t>& runIds)
 
 }  // namespace
 
+namespace {
+
+// A study's runs in the plan's order (teachers first). A run an earlier invocation finished (or
+// pruned) is kept; one it left killed or failed, or running under an engine that died, continues
+// from its checkpoint; a queued one trains; one another live engine trains is left to it.
+bool trainStudy(store::Store& store, const spec::StudyPlan& plan, const EngineOptions& options) {
+    const spec::QueuedStudy queued = spec::queueStudy(store, plan);
+    if (queued.reused > 0)
+        spdlog::info("study \"{}\" is already in {}: continuing it ({} of its {} runs were queued before)", plan.name,
+                     options.db, queued.reused, queued.runIds.size());
+    else
+        spdlog::info("queued study \"{}\": {} runs in {}", plan.name, queued.runIds.size(), options.db);
+    bool failed = false;
+    for (size_t i = 0; i < queued.runIds.size(); ++i) {
+        if (engine::Trainer::stopRequested()) break;   // cancelled: the rest stay queued for later
+        const int64_t id = queued.runIds[i];
+        const auto row = store.run(id);
+        if (!row) continue;
+        const spec::RunSpec& spec = plan.runs[i].spec;
+        switch (row->status) {
+        case store::RunStatus::Finished:
+        case store::RunStatus::Pruned: continue;
+        case store::RunStatus::Queued:
+            if (!store.claimRun(id, getpid(), store::hostName(), deviceLabel(spec))) {
+                spdlog::warn("run {} was claimed by another engine; skipping it here", id);
+                continue;
+            }
+            failed |= train(store, id, spec, options, false) == engine::Outcome::Failed;
+            break;
+        case store::RunStatus::Running:
+        case store::RunStatus::Killed:
+        case store::RunStatus::Failed: {
+            const store::Claim claim = store.reclaimRun(id, getpid(), store::hostName(), deviceLabel(spec));
+            if (!claim) {
+                spdlog::warn("run {} (\"{}\"): {}", id, row->name, claim.refusal);
+                continue;
+            }
+            spdlog::info("run {} (\"{}\") was {}: continuing it from its last checkpoint", id, row->name,
+                         store::statusName(row->status));
+            failed |= train(store, id, spec, options, true) == engine::Outcome::Failed;
+            break;
+        }
+        }
+    }
+    printSummary(store, queued.runIds);
+    return !failed;
+}
+
+}  // namespace
+
 int runExperimentFile(const std::string& specPath, const EngineOptions& options) {
     const auto experiment = spec::parseExperimentFile(specPath);
     if (!experiment.ok()) {
@@ -115,6 +166,7 @@ int runExperimentFile(const std::string& specPath, const EngineOptions& options)
         return 1;
     }
     store::Store store(options.db);
+    if (experiment.study) return trainStudy(store, *experiment.study, options) ? 0 : 1;
     std::vector<int64_t> ids;
     for (const auto& run : experiment.runs) ids.push_back(spec::queueRun(store, run));
     spdlog::info("queued {} run(s) of \"{}\" in {}", ids.size(), experiment.name, options.db);
@@ -129,6 +181,57 @@ int runExperimentFile(const std::string& specPath, const EngineOptions& options)
     }
     printSummary(store, ids);
     return failed ? 1 : 0;
+}
+
+int planExperiment(const std::string& specPath) {
+    const auto experiment = spec::parseExperimentFile(specPath);
+    if (!experiment.ok()) {
+        std::fprintf(stderr, "%s is not valid:\n%s", specPath.c_str(), experiment.errorText().c_str());
+        return 1;
+    }
+    if (experiment.study) {
+        std::fputs(spec::formatPlan(*experiment.study).c_str(), stdout);
+        return 0;
+    }
+    std::printf("%s is not a study: it lists %zu run(s) and varies nothing\n", specPath.c_str(), experiment.runs.size());
+    for (const auto& run : experiment.runs) std::printf("  %s\n", run.name.c_str());
+    return 0;
+}
+
+int annotate(const Annotation& annotation, const std::string& db) {
+    store::Store store(db);
+    std::optional<int64_t> studyId;
+    if (!annotation.study.empty()) {
+        const auto study = store.studyNamed(annotation.study);
+        if (!study) {
+            std::fprintf(stderr, "there is no study \"%s\" in %s\n", annotation.study.c_str(), db.c_str());
+            return 1;
+        }
+        studyId = study->id;
+    } else if (!existingRun(store, annotation.runId)) {
+        return 1;
+    }
+    try {
+        if (studyId) {
+            store.addStudyTags(*studyId, annotation.addTags);
+            store.removeStudyTags(*studyId, annotation.removeTags);
+            if (annotation.note) store.setStudyNote(*studyId, *annotation.note);
+            const auto study = store.study(*studyId);
+            std::printf("study \"%s\": tags [%s]%s%s\n", study->name.c_str(), spec::joinNames(study->tags).c_str(),
+                        study->note.empty() ? "" : "; note: ", study->note.c_str());
+        } else {
+            store.addRunTags(annotation.runId, annotation.addTags);
+            store.removeRunTags(annotation.runId, annotation.removeTags);
+            if (annotation.note) store.setRunNote(annotation.runId, *annotation.note);
+            const auto run = store.run(annotation.runId);
+            std::printf("run %lld (\"%s\"): tags [%s]%s%s\n", static_cast<long long>(run->id), run->name.c_str(),
+                        spec::joinNames(run->tags).c_str(), run->note.empty() ? "" : "; note: ", run->note.c_str());
+        }
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "%s; nothing was changed\n", e.what());
+        return 1;
+    }
+    return 0;
 }
 
 int runQueuedRun(int64_t runId, const EngineOptions& options) {

@@ -2,7 +2,9 @@
 // The sub-commands of distillery-engine. Each returns the process exit code:
 // 0 finished (or cancelled), 1 failed (run or validation), 2 bad usage.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 enum class ProgressMode { Auto, Bar, Json, None };
 
@@ -13,7 +15,13 @@ struct EngineOptions {
     int64_t threads = 0;                // for runs whose spec leaves threads at 0 (e.g. the queue's share); 0 = all cores
 };
 
+// A run spec, an experiment or a study file. A study (spec/Study.h) is recorded in the store under
+// its name; running the same study file again continues it: finished and pruned runs are kept,
+// interrupted ones resume, queued ones train.
 int runExperimentFile(const std::string& specPath, const EngineOptions& options);
+// Prints what a study file expands to (the run count and a table of the varied fields) without
+// queuing anything.
+int planExperiment(const std::string& specPath);
 int runQueuedRun(int64_t runId, const EngineOptions& options);
 // Continues a killed or failed run (or a running one whose engine died) from its newest checkpoint
 // that verifies; from the beginning when it has none.
@@ -30,3 +38,12 @@ int listMethods();
 // stage shapes, the spots the method distils with their connectors, and the spec's errors by field
 // path. Spec errors exit 0 (they are part of the answer); only an unreadable file exits 1.
 int describePair(const std::string& specPath, const std::string& db);
+
+// Tags and a note, for one run or one study.
+struct Annotation {
+    int64_t runId = 0;
+    std::string study;                  // a study's name instead of a run
+    std::vector<std::string> addTags, removeTags;
+    std::optional<std::string> note;    // replaces the note; "" clears it
+};
+int annotate(const Annotation& annotation, const std::string& db);

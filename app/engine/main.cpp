@@ -93,6 +93,24 @@ int main(int argc, char** argv) {
     describe->add_option("--spec", specPath, "one run spec as JSON; - reads standard input")->required();
     describe->add_option("--db", describeDb, "the store whose finished runs a teacher run_id or run_name refers to");
 
+    auto* plan = app.add_subcommand("plan", "print what a study file expands to (run count, varied fields) without "
+                                            "queuing anything");
+    plan->add_option("spec", specPath, "the study file")->required();
+
+    Annotation annotation;
+    std::string note;
+    auto* tag = app.add_subcommand("tag", "add or remove tags of a run or a study (the runs list filters by tag:NAME)");
+    auto* note_ = app.add_subcommand("note", "set the free-text note of a run or a study (\"\" clears it)");
+    for (auto* command : {tag, note_}) {
+        auto* runTarget = command->add_option("--run", annotation.runId, "the run's id");
+        auto* studyTarget = command->add_option("--study", annotation.study, "a study's name");
+        runTarget->excludes(studyTarget);
+        command->add_option("--db", options.db, "the results store")->required()->check(CLI::ExistingFile);
+    }
+    tag->add_option("--add", annotation.addTags, "tags to add (repeat, or separate with commas)")->delimiter(',');
+    tag->add_option("--remove", annotation.removeTags, "tags to remove")->delimiter(',');
+    note_->add_option("text", note, "the note")->required();
+
     std::string exportPath, exportFormat = "state-dict";
     bool exportLast = false;
     auto* exporter = app.add_subcommand("export", "write a run's trained student for use elsewhere");
@@ -127,6 +145,15 @@ int main(int argc, char** argv) {
         if (*methods) return listMethods();
         if (*describe) return describePair(specPath, describeDb);
         if (*exporter) return exportStateDict(runId, options.db, exportPath, exportLast);
+        if (*plan) return planExperiment(specPath);
+        if (*tag || *note_) {
+            if (annotation.runId == 0 && annotation.study.empty()) {
+                std::fprintf(stderr, "%s: give --run ID or --study NAME\n", *tag ? "tag" : "note");
+                return 2;
+            }
+            if (*note_) annotation.note = note;
+            return annotate(annotation, options.db);
+        }
     } catch (const distillery::store::StoreError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;

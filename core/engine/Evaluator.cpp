@@ -39,7 +39,15 @@ EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredict
     auto lossSum = onDevice(torch::kDouble);
     auto top1 = onDevice(torch::kLong), top5 = onDevice(torch::kLong), agree = onDevice(torch::kLong);
     const int64_t n = split.size();
-    const int64_t k = std::min<int64_t>(5, split.numClasses);
+    const int64_t classes = split.numClasses;
+    const int64_t k = std::min<int64_t>(5, classes);
+    // Per-class counters stay on the device: one transfer at the end, not one per batch.
+    const bool perClass = classes <= kMaxConfusionClasses;
+    at::Tensor confusion, agreeByClass;
+    if (perClass) {
+        confusion = torch::zeros({classes * classes}, torch::TensorOptions().dtype(torch::kLong).device(device));
+        agreeByClass = torch::zeros({classes}, confusion.options());
+    }
     int64_t begin = 0;
     forEachBatch(student, split, device, batchSize, precision, [&](const at::Tensor& x, const at::Tensor& y) {
         const auto logits = logitsOf(student, x, precision, device);
@@ -48,7 +56,13 @@ EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredict
         const auto topk = std::get<1>(logits.topk(k, 1));
         top1 += topk.select(1, 0).eq(y).sum();
         top5 += topk.eq(y.unsqueeze(1)).any(1).sum();
-        if (teacherPredictions) agree += teacherPredictions->narrow(0, begin, y.size(0)).eq(topk.select(1, 0)).sum();
+        const auto predicted = topk.select(1, 0);
+        if (perClass) confusion += torch::bincount(y * classes + predicted, {}, classes * classes);
+        if (teacherPredictions) {
+            const auto same = teacherPredictions->narrow(0, begin, y.size(0)).eq(predicted);
+            agree += same.sum();
+            if (perClass) agreeByClass += torch::bincount(y.masked_select(same), {}, classes);
+        }
         begin += y.size(0);
     });
     EvalResult r;
@@ -57,7 +71,17 @@ EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredict
     r.acc1 = 100.0 * top1.item<int64_t>() / n;
     r.acc5 = 100.0 * top5.item<int64_t>() / n;
     if (teacherPredictions) r.agreement = 100.0 * agree.item<int64_t>() / n;
+    if (perClass) {
+        r.confusion = confusion.view({classes, classes}).cpu();
+        if (teacherPredictions) r.agreeByClass = agreeByClass.cpu();
+    }
     return r;
+}
+
+at::Tensor confusionMatrix(const at::Tensor& predicted, const at::Tensor& labels, int64_t classes) {
+    if (classes > kMaxConfusionClasses) return {};
+    const auto y = labels.to(predicted.device());
+    return torch::bincount(y * classes + predicted, {}, classes * classes).view({classes, classes}).cpu();
 }
 
 at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize,

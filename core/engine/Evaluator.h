@@ -13,12 +13,22 @@
 
 namespace distillery::engine {
 
+// Above this many classes the confusion matrix (classes² counters) is not recorded.
+constexpr int64_t kMaxConfusionClasses = 1000;
+
 struct EvalResult {
     double loss = 0;
     double acc1 = 0;                  // %
     double acc5 = 0;                  // % (top-min(5, classes))
     std::optional<double> agreement;  // % with the teacher, when there is one
+    // Per-class results, on the CPU; undefined above kMaxConfusionClasses classes.
+    at::Tensor confusion;             // [classes, classes] int64: row = actual class, column = predicted
+    at::Tensor agreeByClass;          // [classes] int64: samples of the class where student and teacher agree
 };
+
+// The confusion matrix of predicted classes against labels ([classes, classes] int64, on the CPU);
+// undefined above kMaxConfusionClasses classes.
+at::Tensor confusionMatrix(const at::Tensor& predicted, const at::Tensor& labels, int64_t classes);
 
 // teacherPredictions: the frozen teacher's class per sample of the split (predictions()), for the
 // agreement; nullptr without a teacher.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <torch/torch.h>
+
 #include "store/Results.h"
 
 namespace distillery::engine {
@@ -21,6 +23,29 @@ void MetricsRecorder::evaluation(const std::string& split, const EvalResult& res
     metric(store::metric::evaluation(split, "acc5"), step, epoch, result.acc5);
     metric(store::metric::evaluation(split, "loss"), step, epoch, result.loss);
     if (result.agreement) metric(store::metric::evaluation(split, "agreement"), step, epoch, *result.agreement);
+    if (result.confusion.defined()) confusionCells(split, "student", result.confusion, step);
+    if (result.agreeByClass.defined() && result.confusion.defined()) {
+        const auto totals = result.confusion.sum(1);
+        const auto agree = result.agreeByClass.accessor<int64_t, 1>();
+        const auto total = totals.accessor<int64_t, 1>();
+        for (int64_t c = 0; c < agree.size(0); ++c)
+            if (total[c] > 0) writer_.add(store::ClassAgreementRow{runId_, step, split, c, agree[c], total[c]});
+    }
+}
+
+void MetricsRecorder::teacherConfusion(const std::string& split, const at::Tensor& confusion, int64_t step) {
+    if (confusion.defined()) confusionCells(split, "teacher", confusion, step);
+}
+
+// Only the non-zero cells: a trained model's matrix is mostly zeros.
+void MetricsRecorder::confusionCells(const std::string& split, const std::string& model, const at::Tensor& confusion,
+                                     int64_t step) {
+    const auto counts = confusion.contiguous();
+    const auto cells = counts.accessor<int64_t, 2>();
+    for (int64_t actual = 0; actual < cells.size(0); ++actual)
+        for (int64_t predicted = 0; predicted < cells.size(1); ++predicted)
+            if (const int64_t count = cells[actual][predicted]; count > 0)
+                writer_.add(store::ConfusionCell{runId_, step, split, model, actual, predicted, count});
 }
 
 void MetricsRecorder::diagnostics(methods::Diagnostics d, int64_t step, double epoch) {

@@ -24,7 +24,10 @@ public:
 
     void metric(const std::string& key, int64_t step, double epoch, double value);
     // acc1, acc5, loss and (with a teacher) agreement of one split: "val" or "test".
+    // With its confusion matrix's non-zero cells and, with a teacher, the agreement per class.
     void evaluation(const std::string& split, const EvalResult& result, int64_t step, double epoch);
+    // The frozen teacher's confusion matrix on a split, written once per run (model "teacher").
+    void teacherConfusion(const std::string& split, const at::Tensor& confusion, int64_t step);
     // Diagnostic rows carry the step they describe; the writer batches them with the metrics.
     void diagnostics(methods::Diagnostics diagnostics, int64_t step, double epoch);
     // To the console and the store. Events about the run's lifecycle carry no step; those reporting
@@ -42,6 +45,7 @@ public:
     store::StoreWriter& writer() { return writer_; }
 
 private:
+    void confusionCells(const std::string& split, const std::string& model, const at::Tensor& confusion, int64_t step);
     store::StoreWriter writer_;
     int64_t runId_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

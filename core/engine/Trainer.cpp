@@ -97,7 +97,8 @@ Trainer::Session::Session(store::Store& store, int64_t runId, const spec::RunSpe
                     augmentGenerator, window},
       lastPath(options.checkpointDir + "/last.pt"),
       bestPath(options.checkpointDir + "/best.pt"),
-      skipNonFinite(spec.onNonFinite == "skip_step") {}
+      skipNonFinite(spec.onNonFinite == "skip_step"),
+      stopping(spec::studyStopping(store, runId)) {}
 
 Outcome Trainer::train() {
     const auto& spec = spec_;
@@ -142,7 +143,7 @@ Outcome Trainer::train() {
             if (stopRequested()) return stopHere(s, epoch, b);
             trainStep(s, epoch, b, order);
         }
-        endEpoch(s, epoch);
+        if (const auto pruned = endEpoch(s, epoch)) return pruneHere(s, *pruned);
     }
 
     s.recorder.flush();
@@ -271,7 +272,7 @@ void Trainer::endLogWindow(Session& s, int64_t epoch, int64_t b, double lr) {
     s.recorder.flushIfDue();
 }
 
-void Trainer::endEpoch(Session& s, int64_t epoch) {
+std::optional<std::string> Trainer::endEpoch(Session& s, int64_t epoch) {
     const TrainingSetup& setup = s.setup;
     const auto& splits = setup.splits;
     s.progress.phase = "eval";
@@ -281,6 +282,15 @@ void Trainer::endEpoch(Session& s, int64_t epoch) {
                                                setup.precision);
         s.teacherPredictions.test = predictions(*setup.teacher, splits.test, setup.device, spec_.evalBatchSize,
                                                 setup.precision);
+    }
+    // The teacher never changes: its per-class results are recorded once, at the run's first
+    // evaluation (a resume after it keeps those rows, so a resumed run writes what an uninterrupted one does).
+    if (setup.teacher && epoch == 0) {
+        if (splits.val.size() > 0)
+            s.recorder.teacherConfusion("val", confusionMatrix(s.teacherPredictions.val, splits.val.labels,
+                                                               splits.val.numClasses), s.progress.step);
+        s.recorder.teacherConfusion("test", confusionMatrix(s.teacherPredictions.test, splits.test.labels,
+                                                            splits.test.numClasses), s.progress.step);
     }
     const EvalResult val = evaluate(*setup.student, setup.teacher ? &s.teacherPredictions.val : nullptr, splits.val,
                                     setup.device, spec_.evalBatchSize, setup.precision);
@@ -328,6 +338,20 @@ void Trainer::endEpoch(Session& s, int64_t epoch) {
     crashPoint("epoch_end");
     s.heartbeat.setProgress(double(step) / setup.totalSteps);
     checkOwnership(s);
+    // The median rule compares validation accuracy only: the test set never decides anything.
+    if (!s.stopping || splits.val.size() == 0 || epoch + 1 >= spec_.epochs) return std::nullopt;
+    return spec::medianStopReason(*s.stopping, epoch + 1, val.acc1,
+                                  store_.studyValuesAtEpoch(s.stopping->studyId, store::metric::kValAcc1, epoch + 1,
+                                                            runId_));
+}
+
+Outcome Trainer::pruneHere(Session& s, const std::string& reason) {
+    s.recorder.log("info", reason, s.progress.step);
+    s.recorder.flush();
+    store_.finishRun(runId_, store::RunStatus::Pruned, reason);
+    s.progress.phase = "pruned";
+    if (options_.progress) options_.progress->finish(s.progress);
+    return Outcome::Pruned;
 }
 
 Outcome Trainer::stopHere(Session& s, int64_t epoch, int64_t b) {

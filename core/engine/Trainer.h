@@ -20,7 +20,8 @@
 namespace distillery::engine {
 
 struct TrainingPosition;
-enum class Outcome { Finished, Killed, Failed };
+// Pruned: stopped by its study's early-stopping rule (spec/StudyQueue.h) after an epoch's checkpoint.
+enum class Outcome { Finished, Killed, Failed, Pruned };
 
 struct TrainerOptions {
     std::string checkpointDir;      // "" = beside the store: <store>.checkpoints/run-<id>/
@@ -63,8 +64,11 @@ private:
     // the progress report and a checkpoint_minutes checkpoint when due.
     void trainStep(Session& session, int64_t epoch, int64_t b, const at::Tensor& order);
     void endLogWindow(Session& session, int64_t epoch, int64_t b, double lr);
-    // Evaluates, logs the epoch and writes its checkpoints.
-    void endEpoch(Session& session, int64_t epoch);
+    // Evaluates, logs the epoch and writes its checkpoints. With a study's early-stopping rule, the
+    // reason to stop here when the rule says so.
+    std::optional<std::string> endEpoch(Session& session, int64_t epoch);
+    // The run stopped by its study's rule: the run marked pruned with the reason.
+    Outcome pruneHere(Session& session, const std::string& reason);
     // A requested stop: checkpoint, the run marked killed.
     Outcome stopHere(Session& session, int64_t epoch, int64_t b);
     void saveLast(Session& session, int64_t epoch, int64_t batchInEpoch);

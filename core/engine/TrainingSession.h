@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "engine/Checkpoint.h"
@@ -14,6 +15,7 @@
 #include "engine/Progress.h"
 #include "engine/Trainer.h"
 #include "engine/TrainingSetup.h"
+#include "spec/StudyQueue.h"
 
 namespace distillery::engine {
 
@@ -40,6 +42,7 @@ struct Trainer::Session {
     int64_t imagesSinceThroughputStart = 0;
     bool skipNonFinite = false;           // on_nonfinite: skip_step
     NonFiniteWatch nonFinite;
+    std::optional<spec::StudyStopping> stopping;   // the study's early-stopping rule, for a student run of a study
     struct {
         at::Tensor val, test;
     } teacherPredictions;                 // the frozen teacher's classes, computed at the first evaluation

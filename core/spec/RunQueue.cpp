@@ -14,7 +14,7 @@ std::string teacherLabel(const store::Store& store, const TeacherSpec& teacher) 
 }
 }  // namespace
 
-int64_t queueRun(store::Store& store, const RunSpec& spec) {
+int64_t queueRun(store::Store& store, const RunSpec& spec, const std::optional<StudyMembership>& study) {
     store::NewRun row;
     row.name = spec.name;
     row.specJson = toJson(spec).dump(2);
@@ -23,6 +23,12 @@ int64_t queueRun(store::Store& store, const RunSpec& spec) {
     row.method = spec.method.name;
     row.dataset = spec.data.name;
     row.seed = spec.seed;
+    if (study) {
+        row.studyId = study->studyId;
+        row.studyRole = study->role;
+        row.configuration = study->configuration;
+        row.studyFields = study->fields;
+    }
     return store.insertRun(row);
 }
 

@@ -13,7 +13,15 @@ namespace distillery::spec {
 // Inserts the run as queued with its spec JSON and the columns the runs table shows. A teacher given
 // by run id or name is looked up for its model name; a missing one is not an error here (it may
 // finish before this run starts) and shows as "run:<name>".
-int64_t queueRun(store::Store& store, const RunSpec& spec);
+// Within a study, the run also records its study, role ("teacher" | "student"), configuration label
+// and varied fields (a JSON object).
+struct StudyMembership {
+    int64_t studyId = 0;
+    std::string role;
+    std::string configuration;
+    std::string fields;
+};
+int64_t queueRun(store::Store& store, const RunSpec& spec, const std::optional<StudyMembership>& study = std::nullopt);
 
 // The checkpoint files the store records for a run, by kind.
 struct RunCheckpoints {

@@ -78,6 +78,10 @@ Snapshot snapshot(store::Store& db, int64_t runId) {
                                 "ORDER BY spot, step, channel", runId, 9);
     s.diagnostics += rowsOf(db, "SELECT 'path', step, path, weight, raw_loss FROM path_weights WHERE run_id = ? "
                                 "ORDER BY step, path", runId, 5);
+    s.diagnostics += rowsOf(db, "SELECT 'confusion', step, split, model, actual, predicted, count FROM confusion "
+                                "WHERE run_id = ? ORDER BY split, model, step, actual, predicted", runId, 7);
+    s.diagnostics += rowsOf(db, "SELECT 'agreement', step, split, class_index, agree, total FROM class_agreement "
+                                "WHERE run_id = ? ORDER BY split, step, class_index", runId, 6);
     s.checkpoints = rowsOf(db, "SELECT kind, step, epoch, metric, replace(path, rtrim(path, replace(path, '/', '')), '') "
                                "FROM checkpoints WHERE run_id = ? ORDER BY kind, epoch", runId, 5);
     s.steppedEvents = rowsOf(db, "SELECT level, step, message FROM events WHERE run_id = ? AND step IS NOT NULL "
@@ -244,6 +248,8 @@ private Q_SLOTS:
         QVERIFY(reference_.metrics.size() > 50);
         QVERIFY(!reference_.diagnostics.filter("gate|").isEmpty());
         QVERIFY(!reference_.diagnostics.filter("class|").isEmpty());
+        QVERIFY(!reference_.diagnostics.filter("|teacher|").isEmpty());     // the teacher's confusion, once
+        QVERIFY(!reference_.diagnostics.filter("agreement|").isEmpty());
         QCOMPARE(reference_.steppedEvents.size(), 3);   // one line per epoch
     }
 
