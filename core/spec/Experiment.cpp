@@ -1,4 +1,4 @@
-// Experiment files: one run spec, or {"name": …, "runs": [spec, …]} (RunSpec.h).
+// Experiment files: one run spec, {"name": …, "runs": [spec, …]} (RunSpec.h) or a study (Study.h).
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -6,6 +6,7 @@
 #include "spec/JsonText.h"
 #include "spec/ObjectReader.h"
 #include "spec/RunSpec.h"
+#include "spec/Study.h"
 
 namespace distillery::spec {
 
@@ -25,6 +26,16 @@ ExperimentParse parseExperiment(const std::string& text) {
         return result;
     }
     const json& root = parsed.value;
+    if (isStudy(root)) {
+        StudyParse study = parseStudy(root);
+        result.errors = std::move(study.errors);
+        if (study.plan) {
+            result.name = study.plan->name;
+            for (const auto& run : study.plan->runs) result.runs.push_back(run.spec);
+            result.study = std::move(study.plan);
+        }
+        return result;
+    }
     if (!root.is_object() || !root.contains("runs")) {
         ParseResult one = parseRunSpec(root);
         result.errors = std::move(one.errors);

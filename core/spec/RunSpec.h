@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -143,11 +144,35 @@ ParseResult parseRunSpec(const nlohmann::json& json, const std::string& pathPref
 ParseResult parseRunSpec(const std::string& text);
 nlohmann::json toJson(const RunSpec& spec);
 
-// An experiment file holds either one spec or {"name": …, "runs": [spec, …]}; a run's teacher may
-// name an earlier run of the same file with "run_name".
+// A study expanded into its runs (Study.h parses and prints it). Declared here because an experiment
+// file may be a study, and ExperimentParse holds its plan.
+struct EarlyStopping {
+    std::string rule = "none";       // "none" | "median"
+    int64_t graceEpochs = 1;         // epochs before the rule may stop a run (>= 1)
+    int64_t minRuns = 3;             // finished runs at an epoch needed before their median counts (>= 1)
+    bool enabled() const { return rule != "none"; }
+};
+struct StudyRun {
+    RunSpec spec;
+    bool teacher = false;
+    std::string configuration;       // the label, shared by the seeds of one configuration ("teacher-resnet20" for teachers)
+    std::vector<std::pair<std::string, nlohmann::json>> varied;   // field path -> value, grid order then random
+};
+struct StudyPlan {
+    std::string name, description;
+    std::vector<StudyRun> runs;              // teachers first, then students, configurations in expansion order, seeds innermost
+    std::vector<std::string> variedFields;   // union of the runs' varied paths, first-seen order
+    EarlyStopping earlyStopping;
+    nlohmann::json source;                   // the study object as read (stored with the study)
+    size_t configurations() const;           // distinct student configurations
+};
+
+// An experiment file holds one spec, {"name": …, "runs": [spec, …]} or a study (Study.h); a run's
+// teacher may name an earlier run of the same file with "run_name".
 struct ExperimentParse {
     std::string name;
     std::vector<RunSpec> runs;
+    std::optional<StudyPlan> study;          // set when the file is a study: runs are its runs' specs
     std::vector<SpecError> errors;
     bool ok() const { return errors.empty(); }
     std::string errorText() const;
