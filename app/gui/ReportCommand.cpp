@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QRegularExpression>
 
+#include "MetricsCsvWriter.h"
 #include "ReportBuilder.h"
 #include "ReportRequest.h"
 
@@ -91,7 +92,8 @@ int runReportCommand(const QStringList& arguments) {
     parser.setApplicationDescription(QStringLiteral(
         "distillery report: write a report of runs of a results store without opening a window.\n"
         "HTML is one self-contained file; Markdown writes its plots into <name>_files/ beside it; PDF is A4;\n"
-        "CSV holds every metric point (long format); LaTeX is the grouped results as a booktabs tabular."));
+        "CSV holds every metric point (long format), and <name>_confusion.csv beside it every confusion cell;\n"
+        "LaTeX is the grouped results as a booktabs tabular, then each run's per-class results."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
     const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The results store (required)."), QStringLiteral("FILE"));
     const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Run ids, e.g. 3,4,7 or 3-7 (required)."),
@@ -183,6 +185,8 @@ int runReportCommand(const QStringList& arguments) {
         return kFailure;
     }
     std::printf("distillery report: wrote %s\n", qPrintable(outPath));
+    if (request.format == ReportFormat::Csv)
+        std::printf("distillery report: wrote %s\n", qPrintable(views::MetricsCsvWriter::confusionFileFor(outPath)));
     return 0;
 }
 

@@ -363,6 +363,21 @@ DataShape dataShape(const DataSpec& data) {
     return {1, 28, 28, 10};   // fashion-mnist, mnist
 }
 
+std::vector<std::string> classNames(const DataSpec& data) {
+    // Label order as each data set documents it; the engine's readers keep the files' labels as they are.
+    if (data.name == "fashion-mnist")
+        return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    if (data.name == "cifar10")
+        return {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+    const int64_t classes = dataShape(data).numClasses;
+    std::vector<std::string> names;
+    names.reserve(size_t(std::max<int64_t>(0, classes)));
+    for (int64_t c = 0; c < classes; ++c)
+        names.push_back(data.name == "mnist" ? std::to_string(c) : "class " + std::to_string(c));
+    return names;
+}
+
 int64_t trainImageCount(const DataSpec& data) {
     if (data.name == "synthetic") return data.trainSize;
     if (data.name == "cifar10" || data.name == "cifar100") return 50'000;

@@ -4,10 +4,16 @@
 
 #include <QTimer>
 
+#include "RunClassNames.h"
 #include "SpotOrder.h"
+#include "store/Results.h"
 #include "store/Store.h"
 
 namespace distillery::views {
+
+namespace {
+const char* const kClassSplits[] = {"val", "test"};
+}
 
 DiagnosticsFeed::DiagnosticsFeed(const QString& storePath, int intervalMs)
     : storePath_(storePath), intervalMs_(intervalMs) {
@@ -24,6 +30,7 @@ void DiagnosticsFeed::registerMetaTypes() {
     qRegisterMetaType<PathWeightRows>();
     qRegisterMetaType<EventRows>();
     qRegisterMetaType<DiagnosticsAvailability>();
+    qRegisterMetaType<store::ClassResults>();
 }
 
 void DiagnosticsFeed::start() {
@@ -68,6 +75,21 @@ void DiagnosticsFeed::requestChannelStats(qint64 runId, const QString& spot, qin
         // One .arg() call: a spot name holding "%3" stays as it is.
         reportFailure(tr("Cannot read the channel statistics of run %1 at spot \"%2\", step %3 from %4")
                           .arg(QString::number(runId), spot, QString::number(step), storePath_),
+                      error);
+    }
+}
+
+void DiagnosticsFeed::requestClassResults(qint64 runId, const QString& split, qint64 step) {
+    if (!store_) return;
+    try {
+        qint64 classes = 0;
+        if (runId == watched_.runId && watched_.classNamesRead) classes = watched_.availability.classNames.size();
+        else if (const std::optional<store::RunRow> run = store_->run(runId)) classes = runClassNames(*run).size();
+        emit classResultsLoaded(runId, split, step,
+                                store::ClassResults::load(*store_, runId, split.toStdString(), classes, step));
+    } catch (const std::exception& error) {
+        reportFailure(tr("Cannot read the per-class results of run %1 (%2 split, step %3) from %4")
+                          .arg(QString::number(runId), split, QString::number(step), storePath_),
                       error);
     }
 }
@@ -122,6 +144,8 @@ void DiagnosticsFeed::pollWatched() {
         }
     }
 
+    pollClassSteps(w, next);
+
     std::map<QString, ChannelDistanceRows> distances;
     if (presence.channelStats) {
         for (const std::string& spot : store_->channelSpots(runId)) {
@@ -174,6 +198,41 @@ void DiagnosticsFeed::pollWatched() {
     if (!paths.empty()) emit pathWeightsAppended(runId, paths);
     for (const auto& [spot, rows] : distances) emit channelDistancesAppended(runId, spot, rows);
     if (!events.empty()) emit eventsAppended(runId, events);
+}
+
+void DiagnosticsFeed::pollClassSteps(WatchedRun& w, DiagnosticsAvailability& next) {
+    const qint64 runId = w.runId;
+    if (!w.classNamesRead) {
+        if (const std::optional<store::RunRow> run = store_->run(runId)) next.classNames = runClassNames(*run);
+        w.classNamesRead = true;
+    }
+    for (const char* split : kClassSplits) {
+        const std::string accuracy = store::metric::evaluation(split, "acc1");
+        const std::optional<store::MetricSummary> summary = store_->summary(runId, accuracy);
+        const QString name = QString::fromLatin1(split);
+        const QVector<qint64> known = next.classSteps.value(name);
+        EvaluationMark& mark = w.classMarks[split];
+        // The cells of an evaluation may reach the store a transaction after its accuracy: until they
+        // do, the split is listed again at every poll (cheap while the run has few cells, or none).
+        const bool cellsBehind = summary && (known.isEmpty() || known.last() < summary->lastStep);
+        const int64_t lastStep = summary ? summary->lastStep : -1;
+        const int64_t count = summary ? summary->count : 0;
+        if (mark.listed && mark.lastStep == lastStep && mark.count == count && !cellsBehind) continue;
+        mark = {true, lastStep, count};
+
+        // Replaced, not appended: a resume discards the evaluations after its checkpoint.
+        QVector<qint64> steps;
+        for (int64_t step : store_->confusionSteps(runId, split)) steps.append(step);
+        if (steps == known) continue;
+        if (steps.isEmpty()) {
+            next.classSteps.remove(name);
+            continue;
+        }
+        next.classSteps.insert(name, steps);
+        for (const store::MetricPoint& point : store_->metrics(runId, accuracy))
+            if (std::binary_search(steps.cbegin(), steps.cend(), point.step))
+                next.evaluationEpochs.insert(point.step, point.epoch);
+    }
 }
 
 void DiagnosticsFeed::reportFailure(const QString& what, const std::exception& error) {

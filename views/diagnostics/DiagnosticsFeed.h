@@ -10,8 +10,10 @@
 // channels is sent again (the view replaces it). The first poll after watchRun() sends the whole
 // history as appends, after an availability signal.
 //
-// Per-channel statistics and per-class gate rates are large and wanted for one step at a time:
-// they are loaded on request.
+// Per-channel statistics, per-class gate rates and per-class results (confusion matrices) are large
+// and wanted for one step at a time: they are loaded on request. The evaluations that have per-class
+// results are listed again only when the split's accuracy moved (it is written at every evaluation)
+// or its newest evaluation has no cells yet: listing them walks every cell of the run.
 #include <map>
 #include <memory>
 #include <set>
@@ -42,6 +44,7 @@ public slots:
     void watchRun(qint64 runId);       // 0: none; a run watched again starts from its history
     void requestGateClasses(qint64 runId, qint64 step);
     void requestChannelStats(qint64 runId, const QString& spot, qint64 step);
+    void requestClassResults(qint64 runId, const QString& split, qint64 step);
     void pollNow();
 
 signals:
@@ -55,6 +58,8 @@ signals:
     void gateClassesLoaded(qint64 runId, qint64 step, const distillery::views::GateClassRows& rows);
     void channelStatsLoaded(qint64 runId, const QString& spot, qint64 step,
                             const distillery::views::ChannelStatRows& rows);
+    void classResultsLoaded(qint64 runId, const QString& split, qint64 step,
+                            const distillery::store::ClassResults& results);
     void failed(const QString& message);
 
 private:
@@ -68,6 +73,12 @@ private:
         int64_t lastStep = -1;
         int64_t channelsAtLastStep = 0;
     };
+    // The split's accuracy summary when its evaluations were last listed.
+    struct EvaluationMark {
+        bool listed = false;
+        int64_t lastStep = -1;
+        int64_t count = 0;
+    };
     struct WatchedRun {
         qint64 runId = 0;
         bool availabilitySent = false;
@@ -78,11 +89,14 @@ private:
         int64_t lastGateClassStep = -1;
         std::map<std::string, int64_t> lastChannelStep;    // per spot, for the steps list
         std::map<std::string, DistanceCursor> distances;   // per spot
+        bool classNamesRead = false;
+        std::map<std::string, EvaluationMark> classMarks;   // per split
     };
 
     template <typename Row, typename NameOf>
     static std::vector<Row> unseenRows(std::vector<Row> rows, StepCursor& cursor, NameOf nameOf);
     void pollWatched();
+    void pollClassSteps(WatchedRun& w, DiagnosticsAvailability& next);
     void reportFailure(const QString& what, const std::exception& error);
 
     QString storePath_;

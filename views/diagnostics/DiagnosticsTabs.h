@@ -1,9 +1,9 @@
 #pragma once
-// The tabs below the Live page's curves: Gates, Channels and Paths for the diagnostics the selected
-// run has (a tab for a diagnostic the run lacks is absent, not empty) and the run's Log, always.
+// The tabs below the Live page's curves: Gates, Channels, Paths and Classes for the diagnostics the
+// selected run has (a tab for a diagnostic the run lacks is absent, not empty) and the run's Log, always.
 //
 // setFeed() wires a DiagnosticsFeed living in its own thread, queued both ways: showRun() asks it to
-// watch the run, the views' requests (per-class rates, channel statistics) go to it, its rows come
+// watch the run, the views' requests (per-class rates, channel statistics, per-class results) go to it, its rows come
 // back to the views. Without setFeed() the lead can connect the same signals and slots by hand.
 // Switching runs keeps the current tabs until the new run's availability arrives, so moving
 // between two runs of one method does not flicker. The tab the user clicked last is shown whenever
@@ -20,6 +20,7 @@ class QCustomPlot;
 namespace distillery::views {
 
 class ChannelsView;
+class ClassesView;
 class DiagnosticsFeed;
 class GatesView;
 class PathsView;
@@ -37,6 +38,7 @@ public:
     GatesView* gatesView() const { return gates_; }
     ChannelsView* channelsView() const { return channels_; }
     PathsView* pathsView() const { return paths_; }
+    ClassesView* classesView() const { return classes_; }
     RunLogView* logView() const { return log_; }
     QList<QCustomPlot*> plots() const;   // every plot of the tabs now shown, for export
 
@@ -49,14 +51,16 @@ signals:
     void runWatched(qint64 runId);   // -> DiagnosticsFeed::watchRun
     void gateClassesRequested(qint64 runId, qint64 step);
     void channelStatsRequested(qint64 runId, const QString& spot, qint64 step);
+    void classResultsRequested(qint64 runId, const QString& split, qint64 step);
 
 private:
-    void showTabs(bool gates, bool channels, bool paths);
+    void showTabs(bool gates, bool channels, bool paths, bool classes);
 
     qint64 runId_ = 0;
     GatesView* gates_;
     ChannelsView* channels_;
     PathsView* paths_;
+    ClassesView* classes_;
     RunLogView* log_;
     QPointer<QWidget> preferred_;   // the tab the user clicked last
 };

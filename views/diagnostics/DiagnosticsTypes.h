@@ -8,6 +8,7 @@
 #include <QStringList>
 #include <QVector>
 
+#include "store/ClassResults.h"
 #include "store/Store.h"
 #include "store/StoreTypes.h"
 
@@ -29,12 +30,20 @@ struct DiagnosticsAvailability {
     QStringList channelSpots;                    // first stage first, logits last (SpotOrder)
     QMap<QString, QVector<qint64>> channelSteps; // per spot, ascending
     QVector<qint64> gateClassSteps;              // ascending
+    // Per-class results (confusion cells): per split ("val", "test"), the evaluations that have
+    // student cells, ascending (a split without any is absent); the epoch of each evaluation step;
+    // the run's class names (RunClassNames), empty when its spec cannot tell.
+    QMap<QString, QVector<qint64>> classSteps;
+    QMap<qint64, double> evaluationEpochs;
+    QStringList classNames;
 
     bool hasGatesTab() const { return gates || gateClasses; }
+    bool hasClassesTab() const { return !classSteps.isEmpty(); }
     bool operator==(const DiagnosticsAvailability& other) const {
         return gates == other.gates && gateClasses == other.gateClasses && channels == other.channels &&
                paths == other.paths && channelSpots == other.channelSpots && channelSteps == other.channelSteps &&
-               gateClassSteps == other.gateClassSteps;
+               gateClassSteps == other.gateClassSteps && classSteps == other.classSteps &&
+               evaluationEpochs == other.evaluationEpochs && classNames == other.classNames;
     }
     bool operator!=(const DiagnosticsAvailability& other) const { return !(*this == other); }
 };
@@ -48,3 +57,4 @@ Q_DECLARE_METATYPE(distillery::views::ChannelDistanceRows)
 Q_DECLARE_METATYPE(distillery::views::PathWeightRows)
 Q_DECLARE_METATYPE(distillery::views::EventRows)
 Q_DECLARE_METATYPE(distillery::views::DiagnosticsAvailability)
+Q_DECLARE_METATYPE(distillery::store::ClassResults)

@@ -119,7 +119,17 @@ QString htmlTable(const ReportTable& table) {
         const QStringList& row = table.rows[r];
         out += QStringLiteral("<tr>");
         for (int c = 0; c < row.size(); ++c) {
-            out += table.numeric.value(c) ? QStringLiteral("<td class=\"num\" align=\"right\">") : QStringLiteral("<td>");
+            out += table.numeric.value(c) ? QStringLiteral("<td class=\"num\" align=\"right\"") : QStringLiteral("<td");
+            const QColor background = table.cellColours.value(r).value(c);
+            if (background.isValid()) {
+                // Light text on the dark end of the scale, dark text on the light end.
+                const QString text =
+                    qGray(background.rgb()) < 128 ? QStringLiteral("#ffffff") : QStringLiteral("#1a1a1a");
+                out += QStringLiteral(" style=\"background-color: %1; color: %2\"").arg(background.name(), text);
+            }
+            const QString title = table.cellTitles.value(r).value(c);
+            if (!title.isEmpty()) out += QStringLiteral(" title=\"") + htmlAttribute(title) + QLatin1Char('"');
+            out += QLatin1Char('>');
             if (c == 0 && r < table.rowColours.size())
                 out += QStringLiteral("<span style=\"color: %1\">&#9632;</span> ").arg(table.rowColours[r].name());
             out += htmlEscaped(row[c]) + QStringLiteral("</td>");
@@ -245,6 +255,22 @@ QString latexCommentText(const QString& text) {
     return out;
 }
 
+// A booktabs tabular: the header, a rule, the rows.
+QString latexTabular(const ReportTable& table) {
+    QString columns;
+    for (int c = 0; c < table.header.size(); ++c) columns += table.numeric.value(c) ? QLatin1Char('r') : QLatin1Char('l');
+    QString out = QStringLiteral("\\begin{tabular}{%1}\n\\toprule\n").arg(columns);
+    QStringList header;
+    for (const QString& cell : table.header) header.append(latexEscaped(cell));
+    out += header.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n\\midrule\n");
+    for (const QStringList& row : table.rows) {
+        QStringList cells;
+        for (const QString& cell : row) cells.append(latexEscaped(cell));
+        out += cells.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n");
+    }
+    return out + QStringLiteral("\\bottomrule\n\\end{tabular}\n");
+}
+
 QString fileNameFor(int index, const QString& key) {
     QString safe = key;
     safe.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9.-]+")), QStringLiteral("_"));
@@ -340,7 +366,7 @@ void ReportBuilder::renderPlots() {
     }
 }
 
-QList<ReportTable> ReportBuilder::tables() const {
+QList<ReportTable> ReportBuilder::tables(ReportTable::ConfusionCells cells) const {
     QList<ReportTable> tables{ReportTable::runList(data_)};
     // The runs table shows each run's curve colour once the plots are drawn.
     for (const ComparedRun& compared : data_.runs) {
@@ -351,6 +377,13 @@ QList<ReportTable> ReportBuilder::tables() const {
     if (request_.sections.results) tables.append(ReportTable::results(data_));
     if (request_.sections.grouped) tables.append(ReportTable::grouped(data_));
     if (request_.sections.diagnostics) tables.append(ReportTable::diagnostics(data_));
+    // Per run, and long: after every table that compares the runs.
+    if (request_.sections.results) {
+        for (int i = 0; i < data_.runs.size(); ++i) {
+            tables.append(ReportTable::classResults(data_, i));
+            if (data_.classes.value(i).results.recorded()) tables.append(ReportTable::confusion(data_, i, cells));
+        }
+    }
     return tables;
 }
 
@@ -368,7 +401,7 @@ QString ReportBuilder::htmlDocument(int maxImageWidth) const {
                         .arg(htmlEscaped(data_.storePath),
                              data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")),
                              counted(data_.runs.size(), tr("run"), tr("runs"))));
-    for (const ReportTable& table : tables()) out += htmlTable(table);
+    for (const ReportTable& table : tables(ReportTable::ConfusionCells::Percent)) out += htmlTable(table);
 
     if (request_.sections.plots) {
         // On paper the plots start a page of their own rather than leave their heading at a page's foot.
@@ -435,18 +468,32 @@ QString ReportBuilder::latex() const {
                     data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
     out += QStringLiteral("% %1\n").arg(latexCommentText(table.note));
     out += QStringLiteral("% Needs \\usepackage{booktabs} in the preamble; the text is UTF-8.\n");
-    QString columns;
-    for (int c = 0; c < table.header.size(); ++c) columns += table.numeric.value(c) ? QLatin1Char('r') : QLatin1Char('l');
-    out += QStringLiteral("\\begin{tabular}{%1}\n\\toprule\n").arg(columns);
-    QStringList header;
-    for (const QString& cell : table.header) header.append(latexEscaped(cell));
-    out += header.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n\\midrule\n");
-    for (const QStringList& row : table.rows) {
-        QStringList cells;
-        for (const QString& cell : row) cells.append(latexEscaped(cell));
-        out += cells.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n");
+    out += latexTabular(table);
+    if (!request_.sections.results) return out;
+
+    // Each run's per-class results, a paragraph apart (a blank line); titles, notes and what a table
+    // leaves out are comments, as the grouped table's note is.
+    for (int i = 0; i < data_.runs.size(); ++i) {
+        const ReportTable classes = ReportTable::classResults(data_, i);
+        out += QStringLiteral("\n% ") + latexCommentText(classes.title) + QLatin1Char('\n');
+        if (classes.rows.isEmpty()) {
+            out += QStringLiteral("% ") + latexCommentText(classes.emptyText) + QLatin1Char('\n');
+            continue;
+        }
+        out += QStringLiteral("% ") + latexCommentText(classes.note) + QLatin1Char('\n') + latexTabular(classes);
+        const ReportTable confusion = ReportTable::confusion(data_, i, ReportTable::ConfusionCells::Counts);
+        out += QStringLiteral("\n% ") + latexCommentText(confusion.title) + QLatin1Char('\n');
+        if (confusion.rows.size() > kMaxLatexConfusionClasses) {
+            out += QStringLiteral("% ") +
+                   tr("Left out: its %1 classes make more columns than a page holds (LaTeX gets at most %2); the HTML, "
+                      "Markdown and CSV reports hold it.")
+                       .arg(confusion.rows.size())
+                       .arg(kMaxLatexConfusionClasses) +
+                   QLatin1Char('\n');
+            continue;
+        }
+        out += QStringLiteral("% ") + latexCommentText(confusion.note) + QLatin1Char('\n') + latexTabular(confusion);
     }
-    out += QStringLiteral("\\bottomrule\n\\end{tabular}\n");
     return out;
 }
 

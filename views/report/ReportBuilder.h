@@ -1,7 +1,8 @@
 #pragma once
 // Turns ReportData into a report file: HTML (one self-contained file, plots as data URIs), Markdown
 // (GitHub tables, plots as PNG files in "<name>_files/" beside it), PDF (the HTML on A4), CSV (every
-// metric point, long format) or LaTeX (the grouped results as a booktabs tabular).
+// metric point, long format, and the confusion cells in "<name>_confusion.csv" beside it) or LaTeX (the
+// grouped results as a booktabs tabular, then each run's per-class results).
 //
 // Threads: ReportData::load() reads the store on any thread; renderPlots() draws with MetricPlot
 // off-screen and so must run on the GUI thread, as must write() for PDF (QTextDocument layout).
@@ -31,6 +32,8 @@ class ReportBuilder {
 public:
     // The widest a plot is shown in the PDF: A4 minus margins at 96 dpi.
     static constexpr int kPdfImageWidth = 620;
+    // LaTeX leaves out a confusion matrix of more classes than this: its columns would not fit a page.
+    static constexpr int kMaxLatexConfusionClasses = 20;
 
     ReportBuilder(ReportRequest request, ReportData data);
 
@@ -44,7 +47,9 @@ public:
     QStringList missingPlotKeys() const { return missingPlotKeys_; }
 
     QString title() const;
-    QList<ReportTable> tables() const;                  // the chosen sections' tables, in report order
+    // The chosen sections' tables, in report order; the results section ends with each run's
+    // per-class results and, where recorded, its confusion matrix with cells as asked.
+    QList<ReportTable> tables(ReportTable::ConfusionCells cells = ReportTable::ConfusionCells::Counts) const;
     QString html() const;                               // the self-contained HTML file
     QString markdown(const QString& imageFolder) const; // images linked as imageFolder/fileName
     QString latex() const;

@@ -6,6 +6,7 @@
 #include <QCoreApplication>
 #include <QFileInfo>
 
+#include "RunClassNames.h"
 #include "store/Store.h"
 
 namespace distillery::views {
@@ -68,6 +69,19 @@ RunDiagnostics diagnosticsOf(const store::Store& store, const store::RunRow& run
 
 }  // namespace
 
+RunClasses RunClasses::load(const store::Store& store, const store::RunRow& run, std::optional<int64_t> bestValStep) {
+    RunClasses classes;
+    const std::vector<int64_t> steps = store.confusionSteps(run.id, kSplit);
+    if (steps.empty()) return classes;   // an older store, or more classes than the engine records
+    classes.classNames = runClassNames(run);
+    classes.atBestValidation = bestValStep && std::binary_search(steps.begin(), steps.end(), *bestValStep);
+    const int64_t step = classes.atBestValidation ? *bestValStep : steps.back();
+    classes.results = store::ClassResults::load(store, run.id, kSplit, classes.classNames.size(), step);
+    const std::vector<store::MetricPoint> from = store.metrics(run.id, store::metric::kTestAcc1, step - 1);
+    if (!from.empty() && from.front().step == step) classes.epoch = from.front().epoch;
+    return classes;
+}
+
 store::Store ReportData::openStore(const QString& storePath) {
     if (storePath.isEmpty())
         throw ReportError(tr("no results store given: open a store (or pass --db FILE)").toStdString());
@@ -128,6 +142,9 @@ ReportData ReportData::load(const ReportRequest& request) {
             const int64_t id = compared.run.id;
             data.results.append(store::selectByValidation(store.metrics(id, store::metric::kValAcc1),
                                                           store.metrics(id, store::metric::kTestAcc1)));
+            data.classes.append(request.sections.results
+                                    ? RunClasses::load(store, compared.run, data.results.last().bestValStep)
+                                    : RunClasses{});
             data.diagnostics.append(request.sections.diagnostics ? diagnosticsOf(store, compared.run, compared.summaries)
                                                                  : RunDiagnostics{});
             MetricSeriesList series;

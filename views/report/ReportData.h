@@ -17,6 +17,7 @@
 #include "MetricSeries.h"
 #include "ReportRequest.h"
 #include "RunComparison.h"
+#include "store/ClassResults.h"
 #include "store/Results.h"
 
 namespace distillery::store {
@@ -51,6 +52,19 @@ struct RunDiagnostics {
     int errors = 0;                              // and of level error
 };
 
+// A run's per-class results on the test split at the evaluation the report selects: that of the best
+// val/acc1 (the model a paper reports), else the newest that recorded them.
+struct RunClasses {
+    static inline const std::string kSplit = "test";
+    QStringList classNames;                      // RunClassNames; empty when the spec cannot tell
+    store::ClassResults results;                 // !results.recorded(): none were recorded
+    bool atBestValidation = false;               // false: the newest evaluation
+    std::optional<double> epoch;                 // of the selected evaluation, when test/acc1 was logged there
+
+    // Selects and reads the evaluation. bestValStep: RunResult::bestValStep.
+    static RunClasses load(const store::Store& store, const store::RunRow& run, std::optional<int64_t> bestValStep);
+};
+
 struct ReportData {
     static constexpr qint64 kPlotPoints = 2000;  // per plotted series: about twice a plot's width
 
@@ -59,6 +73,7 @@ struct ReportData {
     QList<ComparedRun> runs;                     // in the order asked for
     QList<RunResult> results;                    // parallel to runs
     QList<RunDiagnostics> diagnostics;           // parallel to runs
+    QList<RunClasses> classes;                   // parallel to runs (with the results section)
     QHash<qint64, MetricSeriesList> plotSeries;  // per run id: the plotted keys it has, down-sampled in SQL
     QStringList metricKeys;                      // every key of the runs, in order of first appearance
 

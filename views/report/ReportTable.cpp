@@ -3,7 +3,9 @@
 #include <QCoreApplication>
 #include <QVariant>
 
+#include "RunClassNames.h"
 #include "RunHeader.h"
+#include "ViridisGradient.h"
 #include "store/StoreTypes.h"
 
 namespace distillery::views {
@@ -36,6 +38,18 @@ QString channelValues(const QList<std::tuple<QString, double, double>>& distance
     for (const auto& [spot, meanDistance, stdDistance] : distances)
         parts.append(spot + QLatin1Char(' ') + number3(meanDistance) + QStringLiteral(" / ") + number3(stdDistance));
     return tr("%1 (step %2)").arg(parts.join(QStringLiteral(", ")), QString::number(step));
+}
+
+// "step 2000 (epoch 4), the evaluation of the best val/acc1"
+QString evaluationText(const RunClasses& classes, const RunResult& result) {
+    const QString when = classes.epoch ? tr("step %1 (epoch %2)").arg(QString::number(classes.results.step),
+                                                                      QString::number(*classes.epoch, 'g', 6))
+                                       : tr("step %1").arg(classes.results.step);
+    if (classes.atBestValidation) return when + tr(", the evaluation of the best val/acc1");
+    if (result.bestValStep)
+        return when + tr(", the newest evaluation (none was recorded at step %1, the best val/acc1's)")
+                          .arg(*result.bestValStep);
+    return when + tr(", the newest evaluation (the run logged no val/acc1)");
 }
 
 }  // namespace
@@ -171,6 +185,80 @@ ReportTable ReportTable::diagnostics(const ReportData& data) {
                            QStringLiteral("%1 / %2").arg(d.warnings).arg(d.errors), orNone(run.error)});
     }
     table.emptyText = tr("No runs.");
+    return table;
+}
+
+ReportTable ReportTable::classResults(const ReportData& data, int index) {
+    const ComparedRun& run = data.runs.at(index);
+    const RunClasses& classes = data.classes.value(index);
+    const store::ClassResults& r = classes.results;
+    ReportTable table;
+    table.id = QStringLiteral("classes-%1").arg(run.run.id);
+    table.title = tr("Per-class results: %1").arg(runLabel(run));
+    table.emptyText = tr("Per-class results were not recorded for this run (its store predates them, or its data "
+                         "set has more than 1,000 classes).");
+    if (!r.recorded()) return table;
+    table.note = tr("Test split, %1. Accuracy: the share of the class's samples predicted as it; agreement: the "
+                    "share on which the student predicted the teacher's class.")
+                     .arg(evaluationText(classes, data.results.value(index)));
+    table.header = {tr("class"), tr("samples"), tr("student acc. (%)")};
+    if (r.teacher) table.header.append(tr("teacher acc. (%)"));
+    if (!r.agreement.empty()) table.header.append(tr("agreement (%)"));
+    table.numeric = QList<bool>(table.header.size(), true);
+    table.numeric[0] = false;
+    for (int64_t c = 0; c < r.classes(); ++c) {
+        QStringList row{className(classes.classNames, c), QString::number(r.student.samples(c)),
+                        percent(r.student.accuracy(c))};
+        if (r.teacher) row.append(percent(r.teacher->accuracy(c)));
+        if (!r.agreement.empty()) row.append(percent(r.agreement[size_t(c)]));
+        table.rows.append(row);
+    }
+    return table;
+}
+
+ReportTable ReportTable::confusion(const ReportData& data, int index, ConfusionCells cells) {
+    const ComparedRun& run = data.runs.at(index);
+    const RunClasses& classes = data.classes.value(index);
+    const store::ConfusionMatrix& m = classes.results.student;
+    ReportTable table;
+    table.id = QStringLiteral("confusion-%1").arg(run.run.id);
+    table.title = tr("Confusion matrix: %1").arg(runLabel(run));
+    table.note = tr("The student on the test split, %1. A row per actual class, a column per predicted class; ")
+                     .arg(evaluationText(classes, data.results.value(index))) +
+                 (cells == ConfusionCells::Percent
+                      ? tr("each cell is its share of the row's samples in % (the diagonal is the per-class accuracy); "
+                           "its count shows on hovering.")
+                      : tr("each cell counts samples."));
+    table.header = {tr("actual / predicted")};
+    for (int64_t c = 0; c < m.classes(); ++c) table.header.append(className(classes.classNames, c));
+    table.numeric = QList<bool>(table.header.size(), true);
+    table.numeric[0] = false;
+    QCPColorGradient gradient = ViridisGradient::make();   // color() is not const: it caches its levels
+    for (int64_t actual = 0; actual < m.classes(); ++actual) {
+        const QString actualName = className(classes.classNames, actual);
+        QStringList row{actualName};
+        QList<QColor> colours{QColor()};
+        QStringList titles{QString()};
+        for (int64_t predicted = 0; predicted < m.classes(); ++predicted) {
+            const QString count = QString::number(m.count(actual, predicted));
+            if (cells == ConfusionCells::Counts) {
+                row.append(count);
+                continue;
+            }
+            const std::optional<double> share = m.rowPercent(actual, predicted);
+            row.append(percent(share));
+            colours.append(share ? QColor::fromRgb(gradient.color(*share, QCPRange(0, 100))) : QColor());
+            // Concatenated: a class name holding "%1" stays as it is.
+            titles.append(tr("actual ") + actualName + tr(", predicted ") + className(classes.classNames, predicted) +
+                          QStringLiteral(": ") +
+                          tr("%1 of %2").arg(count, QString::number(m.samples(actual))));
+        }
+        table.rows.append(row);
+        if (cells == ConfusionCells::Percent) {
+            table.cellColours.append(colours);
+            table.cellTitles.append(titles);
+        }
+    }
     return table;
 }
 

@@ -11,7 +11,8 @@
 namespace distillery::views {
 
 struct ReportTable {
-    QString id;              // "runs", "config-diff", "results", "grouped", "diagnostics"
+    QString id;              // "runs", "config-diff", "results", "grouped", "diagnostics", "classes-<run id>",
+                             // "confusion-<run id>"
     QString title;
     QString note;            // one sentence under the title: what the numbers are
     QStringList header;
@@ -19,6 +20,14 @@ struct ReportTable {
     QList<QStringList> rows;
     QString emptyText;       // said instead of an empty table
     QList<QColor> rowColours;  // a swatch before each row, where the format can show one (HTML)
+    // Per cell (row, column), where the format can show them (HTML): a background colour (an invalid
+    // colour: none) and a hover text (empty: none). Empty lists: none at all.
+    QList<QList<QColor>> cellColours;
+    QList<QStringList> cellTitles;
+
+    // How a confusion matrix's cells are printed: sample counts, or each cell's share of its row
+    // (the actual class) in %, coloured on the viridis scale with the count in its hover text.
+    enum class ConfusionCells { Counts, Percent };
 
     // The runs: id, name, status, method, teacher → student, data set, seed.
     static ReportTable runList(const ReportData& data);
@@ -30,6 +39,13 @@ struct ReportTable {
     static ReportTable grouped(const ReportData& data, bool withRunIds = true);
     // One row per run: status, wall time, points, gates and path weights at the end, events.
     static ReportTable diagnostics(const ReportData& data);
+    // The run data.runs[index] on the test split at the report's evaluation (RunClasses): per class
+    // its samples, the student's accuracy, the teacher's and their agreement (%), the last two only
+    // for a run with a teacher. No rows (its emptyText one sentence) when none were recorded.
+    static ReportTable classResults(const ReportData& data, int index);
+    // That evaluation's confusion matrix: a row per actual class, a column per predicted class. Call
+    // only for a run whose per-class results were recorded.
+    static ReportTable confusion(const ReportData& data, int index, ConfusionCells cells);
 
     static QString runLabel(const ComparedRun& run);       // "#3 fmnist-kd-s1"
     static QString percent(const std::optional<double>& value);   // "88.60", "—"

@@ -2,7 +2,8 @@
 // each run has and sends only new rows; the gates heat map, the channel scatters and distances, the
 // path panels and the log hold exactly the stored values, and the tabs match the run's diagnostics.
 // A store the size of a laptop run (experiments/laptop: 708 steps, diagnostics every 20) shows whole;
-// hostile spot, path and message text shows as written.
+// hostile spot, path and message text shows as written. The Classes tab shows a run's confusion
+// matrix and per-class accuracies at the evaluation chosen, each value the hand-computed one.
 #include <algorithm>
 #include <cmath>
 
@@ -14,6 +15,7 @@
 #include <qcustomplot.h>
 
 #include "ChannelsView.h"
+#include "ClassesView.h"
 #include "DiagnosticsFeed.h"
 #include "DiagnosticsTabs.h"
 #include "GatesView.h"
@@ -87,6 +89,49 @@ QColor colourAt(const GatesView& view, int64_t step, const QString& spot) {
         view.colorMap()->gradient().color(view.colorMap()->data()->cell(key, value), view.colorMap()->dataRange()));
 }
 
+// The classes fixture (3 classes): per split and step, the student's cells (row = actual class), the
+// teacher's and the agreement (agree of 10). By hand, row-normalised to % of the actual class:
+//   val 100: student acc. 80, 50, 90; cell (1, 2) = 5 of 10 = 50 %;  agreement 80, 40, 70
+//   val 200: student acc. 90, 60, 100; cell (1, 2) = 2 of 10 = 20 %; agreement 90, 50, 80
+//   val teacher (step 100): acc. 100, 70, 80
+//   test 200: student acc. 75, 100, 50 (4 samples each); cell (0, 1) = 25 %; no agreement rows
+//   test teacher (step 100): acc. 100, 50, 100
+struct ClassCell {
+    const char* split;
+    const char* model;
+    int64_t step, actual, predicted, count;
+};
+const ClassCell kClassCells[] = {
+    {"val", "student", 100, 0, 0, 8}, {"val", "student", 100, 0, 1, 2}, {"val", "student", 100, 1, 1, 5},
+    {"val", "student", 100, 1, 2, 5}, {"val", "student", 100, 2, 0, 1}, {"val", "student", 100, 2, 2, 9},
+    {"val", "student", 200, 0, 0, 9}, {"val", "student", 200, 0, 2, 1}, {"val", "student", 200, 1, 0, 2},
+    {"val", "student", 200, 1, 1, 6}, {"val", "student", 200, 1, 2, 2}, {"val", "student", 200, 2, 2, 10},
+    {"val", "teacher", 100, 0, 0, 10}, {"val", "teacher", 100, 1, 1, 7}, {"val", "teacher", 100, 1, 2, 3},
+    {"val", "teacher", 100, 2, 1, 2},  {"val", "teacher", 100, 2, 2, 8},
+    {"test", "student", 200, 0, 0, 3}, {"test", "student", 200, 0, 1, 1}, {"test", "student", 200, 1, 1, 4},
+    {"test", "student", 200, 2, 0, 2}, {"test", "student", 200, 2, 2, 2},
+    {"test", "teacher", 100, 0, 0, 4}, {"test", "teacher", 100, 1, 0, 2}, {"test", "teacher", 100, 1, 1, 2},
+    {"test", "teacher", 100, 2, 2, 4},
+};
+const std::string kThreeClassSpec = R"({"data": {"name": "synthetic", "num_classes": 3}})";
+
+using Bars = std::vector<std::pair<double, double>>;
+Bars perClass(std::initializer_list<double> values) {
+    Bars bars;
+    double c = 0;
+    for (double v : values) bars.emplace_back(c++, v);
+    return bars;
+}
+
+// The heat map's cells, row by row (actual class), as the view draws them.
+std::vector<std::vector<double>> heatRows(const ClassesView& view, int classes) {
+    std::vector<std::vector<double>> rows(size_t(classes), std::vector<double>(size_t(classes), 0.0));
+    for (int actual = 0; actual < classes; ++actual)
+        for (int predicted = 0; predicted < classes; ++predicted)
+            rows[size_t(actual)][size_t(predicted)] = view.percentAt(actual, predicted);
+    return rows;
+}
+
 // A feed on a worker thread, as the window runs it.
 class ThreadedFeed {
 public:
@@ -126,12 +171,17 @@ private slots:
     void tabsMatchTheRunsDiagnostics();
     void laptopSizedStoreShowsGatesAndChannels();
     void hostileNamesShowAsWritten();
+    void feedListsEvaluationsWithClassResults();
+    void classesShowTheNewestEvaluationByDefault();
+    void classesFollowTheRunUntilAnOlderEvaluationIsPicked();
+    void classesSwitchSplit();
+    void classesWithoutTeacherOrWithManyClasses();
 
 private:
     std::unique_ptr<QTemporaryDir> dir_;
     QString storePath_;
     std::unique_ptr<store::Store> store_;
-    int64_t sakd_ = 0, adain_ = 0, multipath_ = 0, plain_ = 0;
+    int64_t sakd_ = 0, adain_ = 0, multipath_ = 0, plain_ = 0, classes_ = 0;
 
     void write(const store::RowBatch& batch) { store_->writeBatch(batch); }
     void writeGates(int64_t step, const std::vector<std::string>& spots);
@@ -159,6 +209,9 @@ void TestDiagnostics::init() {
     adain_ = store_->insertRun(newRun("adain-s1", "adain"));
     multipath_ = store_->insertRun(newRun("multipath-s1", "multipath"));
     plain_ = store_->insertRun(newRun("ce-s1", "ce"));
+    store::NewRun classesRun = newRun("kd-classes", "kd");
+    classesRun.specJson = kThreeClassSpec;
+    classes_ = store_->insertRun(classesRun);
 
     // sakd: gates every 10 steps at three spots, per-class rates at the evaluations of steps 15 and 30.
     for (int64_t step : {10, 20, 30}) writeGates(step, kGateSpots);
@@ -192,6 +245,17 @@ void TestDiagnostics::init() {
     }
     batch.events.push_back({0, plain_, 1.7e9, "info", "training resnet8 with ce"});
     batch.events.push_back({0, plain_, 1.7e9 + 20, "warn", "epoch 1/2: val acc 71.00%"});
+
+    // kd-classes: per-class results at evaluations 100 (epoch 1) and 200 (epoch 2), see kClassCells.
+    for (const ClassCell& c : kClassCells)
+        batch.confusion.push_back({classes_, c.step, c.split, c.model, c.actual, c.predicted, c.count});
+    for (int64_t c = 0; c < 3; ++c) {
+        batch.classAgreement.push_back({classes_, 100, "val", c, std::vector<int64_t>{8, 4, 7}[size_t(c)], 10});
+        batch.classAgreement.push_back({classes_, 200, "val", c, std::vector<int64_t>{9, 5, 8}[size_t(c)], 10});
+    }
+    for (int64_t step : {100, 200})
+        for (const char* key : {"val/acc1", "test/acc1"})
+            batch.metrics.push_back({classes_, key, step, step / 100.0, 70, 0});
     write(batch);
 }
 
@@ -691,6 +755,204 @@ void TestDiagnostics::hostileNamesShowAsWritten() {
         QCOMPARE(testing::shownText(message.data(Qt::ToolTipRole).toString()),
                  testing::lineBreaksAsLf(hostile[i].text));
     }
+}
+
+// The feed lists per split the evaluations that have student cells, with their epochs and the run's
+// class names from its spec, loads one evaluation on request, and lists a new one once its accuracy
+// and cells are written.
+void TestDiagnostics::feedListsEvaluationsWithClassResults() {
+    DiagnosticsFeed feed(storePath_, kNeverMs);
+    QSignalSpy availability(&feed, &DiagnosticsFeed::availabilityChanged);
+    QSignalSpy loaded(&feed, &DiagnosticsFeed::classResultsLoaded);
+    feed.start();
+
+    feed.watchRun(classes_);
+    auto a = availability.takeFirst().at(1).value<DiagnosticsAvailability>();
+    QVERIFY(a.hasClassesTab());
+    QCOMPARE(a.classSteps.value("val"), (QVector<qint64>{100, 200}));
+    QCOMPARE(a.classSteps.value("test"), (QVector<qint64>{200}));
+    QCOMPARE(a.evaluationEpochs.value(100), 1.0);
+    QCOMPARE(a.evaluationEpochs.value(200), 2.0);
+    QCOMPARE(a.classNames, QStringList({"class 0", "class 1", "class 2"}));
+
+    feed.requestClassResults(classes_, QStringLiteral("val"), 100);
+    QCOMPARE(loaded.count(), 1);
+    QCOMPARE(loaded.first().at(1).toString(), QStringLiteral("val"));
+    QCOMPARE(loaded.first().at(2).toLongLong(), qint64(100));
+    const auto results = loaded.first().at(3).value<store::ClassResults>();
+    QCOMPARE(results.step, int64_t(100));
+    QCOMPARE(results.classes(), int64_t(3));
+    QCOMPARE(results.student.rowPercent(1, 2), std::optional<double>(50.0));
+    QCOMPARE(results.teacher->accuracy(1), std::optional<double>(70.0));
+    QCOMPARE(results.agreement.at(1), std::optional<double>(40.0));
+
+    feed.pollNow();   // nothing new
+    QCOMPARE(availability.count(), 0);
+    // An evaluation writes its accuracy and its cells (here in two transactions, the cells last).
+    store::RowBatch batch;
+    batch.metrics = {{classes_, "val/acc1", 300, 3.0, 75, 0}};
+    write(batch);
+    feed.pollNow();
+    QCOMPARE(availability.count(), 0);   // no cells at 300 yet
+    batch = {};
+    batch.confusion = {{classes_, 300, "val", "student", 0, 0, 10}};
+    write(batch);
+    feed.pollNow();
+    QCOMPARE(availability.count(), 1);
+    a = availability.takeFirst().at(1).value<DiagnosticsAvailability>();
+    QCOMPARE(a.classSteps.value("val"), (QVector<qint64>{100, 200, 300}));
+    QCOMPARE(a.evaluationEpochs.value(300), 3.0);
+
+    feed.watchRun(plain_);
+    QVERIFY(!availability.takeFirst().at(1).value<DiagnosticsAvailability>().hasClassesTab());
+}
+
+void TestDiagnostics::classesShowTheNewestEvaluationByDefault() {
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.resize(900, 600);
+    tabs.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&tabs));
+    tabs.showRun(classes_);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Classes", "Log"}), kLiveTimeoutMs);
+    ClassesView& view = *tabs.classesView();
+    QCOMPARE(tabs.plots().size(), 2);
+
+    // The validation split, its newest evaluation (step 200); row-normalised by hand (kClassCells).
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(1, 2), 20.0, kLiveTimeoutMs);
+    QCOMPARE(view.currentSplit(), QStringLiteral("val"));
+    QCOMPARE(view.currentStep(), qint64(200));
+    QVERIFY(view.followsNewest());
+    QCOMPARE(view.splits(), QStringList({"val", "test"}));
+    QVERIFY(heatRows(view, 3) == (std::vector<std::vector<double>>{{90, 0, 10}, {20, 60, 20}, {0, 0, 100}}));
+    QVERIFY(barPoints(view.studentBars()) == perClass({90, 60, 100}));
+    QVERIFY(view.teacherBars() && barPoints(view.teacherBars()) == perClass({100, 70, 80}));
+    QVERIFY(view.agreementBars() && barPoints(view.agreementBars()) == perClass({90, 50, 80}));
+    QCOMPARE(view.classLabels(), QStringList({"class 0", "class 1", "class 2"}));
+    // Class 0 in the top row and the left column; the colour scale is fixed at 0–100 %.
+    QCustomPlot* heat = view.plots().at(0);
+    heat->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY(heat->yAxis->coordToPixel(0) < heat->yAxis->coordToPixel(2));
+    QVERIFY(heat->xAxis->coordToPixel(0) < heat->xAxis->coordToPixel(2));
+    QCOMPARE(view.colorMap()->dataRange(), QCPRange(0, 100));
+    QCOMPARE(view.cellText(1, 2), QStringLiteral("actual class 1, predicted class 2: 20.00% of class 1 (2 of 10)"));
+    QCOMPARE(view.classText(1),
+             QStringLiteral("class 1 (10 samples): student 60.00%, teacher 70.00%, agreement 50.00%"));
+    QVERIFY2(view.readout().contains(QLatin1String("25 of 30 val samples correct (83.33%)")),
+             qPrintable(view.readout()));
+}
+
+void TestDiagnostics::classesFollowTheRunUntilAnOlderEvaluationIsPicked() {
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.showRun(classes_);
+    ClassesView& view = *tabs.classesView();
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(1, 2), 20.0, kLiveTimeoutMs);
+
+    // The older evaluation: its own cells and bars.
+    view.selectStep(100);
+    QVERIFY(!view.followsNewest());
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(1, 2), 50.0, kLiveTimeoutMs);
+    QVERIFY(heatRows(view, 3) == (std::vector<std::vector<double>>{{80, 20, 0}, {0, 50, 50}, {10, 0, 90}}));
+    QVERIFY(barPoints(view.studentBars()) == perClass({80, 50, 90}));
+    QVERIFY(barPoints(view.teacherBars()) == perClass({100, 70, 80}));   // the frozen teacher's
+    QVERIFY(barPoints(view.agreementBars()) == perClass({80, 40, 70}));
+
+    // A new evaluation does not move the user's choice...
+    store::RowBatch batch;
+    batch.metrics = {{classes_, "val/acc1", 300, 3.0, 80, 0}};
+    for (int64_t c = 0; c < 3; ++c) batch.confusion.push_back({classes_, 300, "val", "student", c, c, 10});
+    store_->writeBatch(batch);
+    const QList<QComboBox*> combos = view.findChildren<QComboBox*>();
+    QComboBox* steps = nullptr;
+    for (QComboBox* combo : combos)
+        if (combo->count() > 0 && combo->itemData(0).typeId() == QMetaType::LongLong) steps = combo;
+    QVERIFY(steps);
+    QTRY_COMPARE_WITH_TIMEOUT(steps->count(), 3, kLiveTimeoutMs);
+    QCOMPARE(steps->itemText(2), QStringLiteral("epoch 3 (step 300)"));
+    QCOMPARE(view.currentStep(), qint64(100));
+    QCOMPARE(view.percentAt(1, 2), 50.0);
+    // ...picking the newest follows the run again.
+    steps->setCurrentIndex(2);
+    QVERIFY(view.followsNewest());
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(1, 1), 100.0, kLiveTimeoutMs);
+    QCOMPARE(view.percentAt(1, 2), 0.0);
+
+    batch = {};
+    batch.metrics = {{classes_, "val/acc1", 400, 4.0, 80, 0}};
+    batch.confusion = {{classes_, 400, "val", "student", 1, 2, 4}};
+    store_->writeBatch(batch);
+    QTRY_COMPARE_WITH_TIMEOUT(view.currentStep(), qint64(400), kLiveTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(1, 2), 100.0, kLiveTimeoutMs);
+    QVERIFY(std::isnan(view.percentAt(0, 0)));   // class 0 has no samples there
+}
+
+void TestDiagnostics::classesSwitchSplit() {
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.showRun(classes_);
+    ClassesView& view = *tabs.classesView();
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(1, 2), 20.0, kLiveTimeoutMs);
+
+    view.selectSplit(QStringLiteral("test"));
+    QCOMPARE(view.currentSplit(), QStringLiteral("test"));
+    QCOMPARE(view.currentStep(), qint64(200));
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(0, 1), 25.0, kLiveTimeoutMs);
+    QVERIFY(heatRows(view, 3) == (std::vector<std::vector<double>>{{75, 25, 0}, {0, 100, 0}, {50, 0, 50}}));
+    QVERIFY(barPoints(view.studentBars()) == perClass({75, 100, 50}));
+    QVERIFY(view.teacherBars() && barPoints(view.teacherBars()) == perClass({100, 50, 100}));
+    QVERIFY(view.agreementBars() == nullptr);   // none recorded for this split
+
+    // Back to val, still following its newest evaluation.
+    view.selectSplit(QStringLiteral("val"));
+    QCOMPARE(view.currentStep(), qint64(200));
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(1, 2), 20.0, kLiveTimeoutMs);
+    QVERIFY(view.agreementBars() && barPoints(view.agreementBars()) == perClass({90, 50, 80}));
+}
+
+void TestDiagnostics::classesWithoutTeacherOrWithManyClasses() {
+    // A run without a teacher has student cells only: no teacher or agreement bars. A run of 25
+    // classes keeps its axes unlabelled; the read-out names the classes.
+    store::NewRun plain = newRun("ce-classes", "ce");
+    plain.specJson = kThreeClassSpec;
+    const int64_t noTeacher = store_->insertRun(plain);
+    store::NewRun many = newRun("ce-25", "ce");
+    many.specJson = R"({"data": {"name": "synthetic", "num_classes": 25}})";
+    const int64_t manyClasses = store_->insertRun(many);
+    store::RowBatch batch;
+    batch.confusion = {{noTeacher, 50, "test", "student", 0, 0, 2}, {noTeacher, 50, "test", "student", 2, 1, 4}};
+    for (int64_t c = 0; c < 25; ++c) batch.confusion.push_back({manyClasses, 50, "val", "student", c, (c * 7) % 25, 3});
+    store_->writeBatch(batch);
+
+    ThreadedFeed feed(storePath_, kFastPollMs);
+    DiagnosticsTabs tabs;
+    tabs.setFeed(feed.feed);
+    tabs.showRun(noTeacher);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Classes", "Log"}), kLiveTimeoutMs);
+    ClassesView& view = *tabs.classesView();
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(2, 1), 100.0, kLiveTimeoutMs);
+    QCOMPARE(view.currentSplit(), QStringLiteral("test"));   // the only split it has
+    QVERIFY(barPoints(view.studentBars()) == (Bars{{0, 100}, {2, 0}}));   // class 1 has no samples: no bar
+    QVERIFY(std::isnan(view.percentAt(1, 1)));
+    QVERIFY(view.teacherBars() == nullptr);
+    QVERIFY(view.agreementBars() == nullptr);
+    QCOMPARE(view.cellText(1, 0), QStringLiteral("actual class 1: no samples in the test split"));
+
+    tabs.showRun(manyClasses);
+    QTRY_COMPARE_WITH_TIMEOUT(view.percentAt(3, 21), 100.0, kLiveTimeoutMs);
+    QCOMPARE(view.percentAt(3, 3), 0.0);
+    QCOMPARE(view.classLabels(), QStringList());
+    QCOMPARE(view.studentBars()->dataCount(), 25);
+    QCOMPARE(view.cellText(3, 21), QStringLiteral("actual class 3, predicted class 21: 100.00% of class 3 (3 of 3)"));
+
+    // Runs without cells have no Classes tab.
+    tabs.showRun(plain_);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Log"}), kLiveTimeoutMs);
+    tabs.showRun(sakd_);
+    QTRY_COMPARE_WITH_TIMEOUT(tabs.tabTitles(), QStringList({"Gates", "Log"}), kLiveTimeoutMs);
 }
 
 QTEST_MAIN(TestDiagnostics)

@@ -2,7 +2,8 @@
 // hand-computed numbers and its images are PNGs of the requested size; Markdown tables parse and
 // link images that exist; the PDF is a PDF with pages; the CSV holds every point with proper quoting;
 // LaTeX is a booktabs table with one row per group; plots export as PNG/SVG/PDF; the headless
-// command and the Report page write the same files and name what is wrong.
+// command and the Report page write the same files and name what is wrong. Per-class results (a
+// store of its own) come out at the best validation step with hand-computed numbers in every format.
 //
 // Hostile text (tests/views/HostileText.h) in run names, spec values, metric keys, spots, paths,
 // errors, the title and the store's file name comes out escaped and intact in every format: each
@@ -39,6 +40,7 @@
 #include "ReportData.h"
 #include "ReportPage.h"
 #include "ReportTable.h"
+#include "ViridisGradient.h"
 #include "store/Store.h"
 #include "views/HostileText.h"
 
@@ -414,6 +416,102 @@ private:
     int saved_ = -1;
 };
 
+// ---- per-class results ---------------------------------------------------------------------------
+
+// A store of four runs with per-class results on the test split (3 classes unless said otherwise):
+//   1 kd-3cls: val/acc1 best at step 200 (of 100, 200, 300): the report reads step 200, not the
+//     newest 300. By hand at step 200, per class (samples; student, teacher, agreement in %):
+//       class 0 (8): 6 right, 2 as class 1 -> 75.00; teacher 7 of 8 -> 87.50; agree 5 of 8 -> 62.50
+//       class 1 (4): 1 as 0, 2 right, 1 as 2 -> 50.00; teacher 3 of 4 -> 75.00; agree 3 of 4 -> 75.00
+//       class 2 (6): 1 as 0, 5 right -> 83.33; teacher 6 of 6 -> 100.00; agree 4 of 6 -> 66.67
+//     At step 300 every class is 100 % right.
+//   2 ce-old: metrics only, as a store older than schema 6 holds them.
+//   3 ce-noval: no validation split, no teacher: the newest evaluation (200), student columns only.
+//   4 ce-25: 25 classes, too many for a LaTeX matrix.
+struct ClassesStore {
+    QString path;
+    qint64 cells = 0;   // every confusion cell written
+};
+
+ClassesStore writeClassesStore(const QString& folder) {
+    ClassesStore fixture;
+    fixture.path = QDir(folder).filePath(QStringLiteral("classes.sqlite"));
+    store::Store store(fixture.path.toStdString());
+    const auto addRun = [&](const char* name, const std::string& spec) {
+        store::NewRun run;
+        run.name = name;
+        run.specJson = spec;
+        run.method = "kd";
+        run.dataset = "synthetic";
+        const int64_t id = store.insertRun(run);
+        store.claimRun(id, 4242, "fixture-host", "cpu");
+        return id;
+    };
+    const int64_t kd = addRun("kd-3cls", R"({"name": "kd-3cls", "data": {"name": "synthetic", "num_classes": 3},
+        "method": {"name": "kd"}, "teacher": {"run_name": "teacher-3cls"}})");
+    const int64_t old = addRun("ce-old", R"({"name": "ce-old"})");
+    const int64_t noVal =
+        addRun("ce-noval", R"({"name": "ce-noval", "data": {"name": "synthetic", "num_classes": 3}})");
+    const int64_t many = addRun("ce-25", R"({"name": "ce-25", "data": {"name": "synthetic", "num_classes": 25}})");
+
+    store::RowBatch batch;
+    const auto cell = [&](int64_t run, int64_t step, const char* split, const char* model, int64_t actual,
+                          int64_t predicted, int64_t count) {
+        batch.confusion.push_back({run, step, split, model, actual, predicted, count});
+    };
+    const double val[] = {50, 70, 65};
+    for (int i = 0; i < 3; ++i) {
+        const int64_t step = 100 * (i + 1);
+        for (int64_t run : {kd, old}) {
+            batch.metrics.push_back(point(run, "val/acc1", step, val[i]));
+            batch.metrics.push_back(point(run, "test/acc1", step, 60.0 + i));
+        }
+        batch.metrics.push_back(point(noVal, "test/acc1", step, 40.0 + i));
+    }
+    cell(kd, 100, "test", "student", 0, 2, 8);
+    cell(kd, 100, "test", "student", 1, 1, 4);
+    cell(kd, 100, "test", "student", 2, 2, 6);
+    cell(kd, 200, "test", "student", 0, 0, 6);
+    cell(kd, 200, "test", "student", 0, 1, 2);
+    cell(kd, 200, "test", "student", 1, 0, 1);
+    cell(kd, 200, "test", "student", 1, 1, 2);
+    cell(kd, 200, "test", "student", 1, 2, 1);
+    cell(kd, 200, "test", "student", 2, 0, 1);
+    cell(kd, 200, "test", "student", 2, 2, 5);
+    for (int64_t c = 0; c < 3; ++c) cell(kd, 300, "test", "student", c, c, std::vector<int64_t>{8, 4, 6}[size_t(c)]);
+    cell(kd, 100, "test", "teacher", 0, 0, 7);
+    cell(kd, 100, "test", "teacher", 0, 1, 1);
+    cell(kd, 100, "test", "teacher", 1, 1, 3);
+    cell(kd, 100, "test", "teacher", 1, 2, 1);
+    cell(kd, 100, "test", "teacher", 2, 2, 6);
+    cell(kd, 200, "val", "student", 0, 0, 3);   // the validation split's: in the CSV, not in the tables
+    for (int64_t c = 0; c < 3; ++c) {
+        batch.classAgreement.push_back({kd, 200, "test", c, std::vector<int64_t>{5, 3, 4}[size_t(c)],
+                                        std::vector<int64_t>{8, 4, 6}[size_t(c)]});
+        batch.classAgreement.push_back({kd, 300, "test", c, 1, 1});
+    }
+    cell(noVal, 100, "test", "student", 0, 0, 1);
+    cell(noVal, 200, "test", "student", 0, 0, 3);
+    cell(noVal, 200, "test", "student", 0, 2, 1);
+    cell(noVal, 200, "test", "student", 2, 2, 2);
+    for (int64_t c = 0; c < 25; ++c) cell(many, 100, "test", "student", c, c, 2);
+    fixture.cells = static_cast<qint64>(batch.confusion.size());
+    store.writeBatch(batch);
+    for (int64_t run : {kd, old, noVal, many}) store.finishRun(run, store::RunStatus::Finished);
+    return fixture;
+}
+
+// The LaTeX tabular rows (between \midrule and \bottomrule) that follow the comment line starting with `comment`.
+QStringList latexRowsAfter(const QString& latex, const QString& comment) {
+    const QStringList lines = latex.split(QLatin1Char('\n'));
+    int i = 0;
+    while (i < lines.size() && !lines[i].startsWith(comment)) ++i;
+    while (i < lines.size() && lines[i] != QLatin1String("\\midrule")) ++i;
+    QStringList rows;
+    for (++i; i < lines.size() && lines[i] != QLatin1String("\\bottomrule"); ++i) rows.append(lines[i]);
+    return rows;
+}
+
 }  // namespace
 
 class TestReport : public QObject {
@@ -440,6 +538,7 @@ private slots:
     void hostileTextComesOutIntact();
     void commandWritesHostileTextIntact();
     void pageShowsHostileTextAsWritten();
+    void perClassResultsInEveryFormat();
 
 private:
     ReportRequest request(ReportFormat format) const;
@@ -1116,6 +1215,114 @@ void TestReport::pageShowsHostileTextAsWritten() {
     QVERIFY2(tips.contains(QStringLiteral("None of these runs logged ") + testing::lineBreaksAsLf(text) +
                            QStringLiteral(" (never logged)")),
              qPrintable(tips.join(QLatin1Char('|'))));
+}
+
+// Each run's per-class results at the evaluation of its best val/acc1 (writeClassesStore: step 200,
+// not the newest 300), with the percentages and counts computed by hand, in HTML (the matrix in %,
+// coloured, counts in the title), Markdown and LaTeX (counts), and every cell in the CSV's
+// confusion file; a run without cells says so in one sentence.
+void TestReport::perClassResultsInEveryFormat() {
+    const ClassesStore fixture = writeClassesStore(out_->path());
+    ReportRequest request;
+    request.storePath = fixture.path;
+    request.runIds = {1, 2, 3, 4};
+    request.sections.plots = false;
+    const QString notRecorded = QStringLiteral("Per-class results were not recorded for this run");
+
+    request.format = ReportFormat::Html;
+    const QString htmlPath = out_->filePath(QStringLiteral("classes.html"));
+    ReportBuilder::exportReport(request, htmlPath);
+    const QString html = readText(htmlPath);
+    const HtmlTable classes = htmlTable(html, QStringLiteral("classes-1"));
+    QCOMPARE(classes.header,
+             (QStringList{"class", "samples", "student acc. (%)", "teacher acc. (%)", "agreement (%)"}));
+    QCOMPARE(classes.rows, (QList<QStringList>{{"class 0", "8", "75.00", "87.50", "62.50"},
+                                               {"class 1", "4", "50.00", "75.00", "75.00"},
+                                               {"class 2", "6", "83.33", "100.00", "66.67"}}));
+    QVERIFY(html.contains(QLatin1String("Test split, step 200 (epoch 0.4), the evaluation of the best val/acc1.")));
+    const HtmlTable matrix = htmlTable(html, QStringLiteral("confusion-1"));
+    QCOMPARE(matrix.header, (QStringList{"actual / predicted", "class 0", "class 1", "class 2"}));
+    QCOMPARE(matrix.rows, (QList<QStringList>{{"class 0", "75.00", "25.00", "0.00"},
+                                              {"class 1", "25.00", "50.00", "25.00"},
+                                              {"class 2", "16.67", "0.00", "83.33"}}));
+    // Each cell coloured on the viridis scale (100 % its yellow end), its count in the title.
+    QVERIFY(html.contains(QLatin1String("title=\"actual class 0, predicted class 1: 2 of 8\">25.00</td>")));
+    const QRegularExpression coloured(
+        QStringLiteral("<td class=\"num\" align=\"right\" style=\"background-color: (#[0-9a-f]{6}); "
+                       "color: #[0-9a-f]{6}\" title=\"actual class 2, predicted class 2: 5 of 6\">"));
+    const QRegularExpressionMatch colourMatch = coloured.match(html);
+    QVERIFY2(colourMatch.hasMatch(), "the cell (2, 2) is coloured and titled");
+    QCOMPARE(colourMatch.captured(1),
+             QColor::fromRgb(ViridisGradient::make().color(500.0 / 6.0, QCPRange(0, 100))).name());
+    // ce-old: one sentence, no table; ce-noval: the newest evaluation, student columns only.
+    QVERIFY(htmlTable(html, QStringLiteral("classes-2")).rows.isEmpty());
+    QVERIFY(htmlTable(html, QStringLiteral("confusion-2")).rows.isEmpty());
+    QCOMPARE(html.count(notRecorded), 1);
+    const HtmlTable noVal = htmlTable(html, QStringLiteral("classes-3"));
+    QCOMPARE(noVal.header, (QStringList{"class", "samples", "student acc. (%)"}));
+    QCOMPARE(noVal.rows,
+             (QList<QStringList>{{"class 0", "4", "75.00"}, {"class 1", "0", "—"}, {"class 2", "2", "100.00"}}));
+    QVERIFY(html.contains(
+        QLatin1String("Test split, step 200 (epoch 0.4), the newest evaluation (the run logged no val/acc1).")));
+    QCOMPARE(htmlTable(html, QStringLiteral("confusion-4")).rows.size(), 25);
+
+    request.format = ReportFormat::Markdown;
+    const QString mdPath = out_->filePath(QStringLiteral("classes.md"));
+    ReportBuilder::exportReport(request, mdPath);
+    const QString md = readText(mdPath);
+    const QStringList mdClasses = markdownTableLines(md, QStringLiteral("Per-class results: \\#1 kd-3cls"));
+    QCOMPARE(mdClasses.size(), 2 + 3);
+    QCOMPARE(markdownCells(mdClasses[2]), (QStringList{"class 0", "8", "75.00", "87.50", "62.50"}));
+    QCOMPARE(markdownCells(mdClasses[4]), (QStringList{"class 2", "6", "83.33", "100.00", "66.67"}));
+    const QStringList mdMatrix = markdownTableLines(md, QStringLiteral("Confusion matrix: \\#1 kd-3cls"));
+    QCOMPARE(mdMatrix.size(), 2 + 3);
+    QCOMPARE(markdownCells(mdMatrix[0]), (QStringList{"actual / predicted", "class 0", "class 1", "class 2"}));
+    QCOMPARE(markdownCells(mdMatrix[2]), (QStringList{"class 0", "6", "2", "0"}));
+    QCOMPARE(markdownCells(mdMatrix[3]), (QStringList{"class 1", "1", "2", "1"}));
+    QCOMPARE(markdownCells(mdMatrix[4]), (QStringList{"class 2", "1", "0", "5"}));
+    QVERIFY(md.contains(QStringLiteral("## Per-class results: \\#2 ce-old\n\n") + notRecorded));
+    QVERIFY(markdownTableLines(md, QStringLiteral("Confusion matrix: \\#2 ce-old")).isEmpty());
+
+    request.format = ReportFormat::Latex;
+    const QString texPath = out_->filePath(QStringLiteral("classes.tex"));
+    ReportBuilder::exportReport(request, texPath);
+    const QString tex = readText(texPath);
+    QCOMPARE(latexRowsAfter(tex, QStringLiteral("% Per-class results: #1 kd-3cls")),
+             (QStringList{"class 0 & 8 & 75.00 & 87.50 & 62.50 \\\\", "class 1 & 4 & 50.00 & 75.00 & 75.00 \\\\",
+                          "class 2 & 6 & 83.33 & 100.00 & 66.67 \\\\"}));
+    QCOMPARE(latexRowsAfter(tex, QStringLiteral("% Confusion matrix: #1 kd-3cls")),
+             (QStringList{"class 0 & 6 & 2 & 0 \\\\", "class 1 & 1 & 2 & 1 \\\\", "class 2 & 1 & 0 & 5 \\\\"}));
+    QVERIFY(tex.contains(QStringLiteral("% Per-class results: #2 ce-old\n% ") + notRecorded));
+    QVERIFY(tex.contains(QLatin1String("% Confusion matrix: #4 ce-25\n% Left out: its 25 classes make more columns "
+                                       "than a page holds")));
+    QCOMPARE(tex.count(QLatin1String("\\begin{tabular}")), 1 + 2 + 2 + 1);   // grouped; runs 1 and 3: 2 each; run 4: 1
+    for (const QString& line : tex.split(QLatin1Char('\n')))   // nothing but comments and tabulars
+        QVERIFY2(line.isEmpty() || line.startsWith(QLatin1Char('%')) || line.startsWith(QLatin1Char('\\')) ||
+                     line.endsWith(QLatin1String(" \\\\")),
+                 qPrintable(line));
+
+    // CSV: the metrics file as ever, and beside it every stored cell, long format.
+    request.format = ReportFormat::Csv;
+    const QString csvPath = out_->filePath(QStringLiteral("classes.csv"));
+    ReportBuilder::exportReport(request, csvPath);
+    QVERIFY(readText(csvPath).startsWith(MetricsCsvWriter::header()));
+    const QString confusionPath = MetricsCsvWriter::confusionFileFor(csvPath);
+    QCOMPARE(confusionPath, out_->filePath(QStringLiteral("classes_confusion.csv")));
+    const QStringList lines = readText(confusionPath).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.first(), QStringLiteral("run_id,split,model,step,actual,predicted,count"));
+    QCOMPARE(lines.size() - 1, fixture.cells);
+    for (const char* row : {"1,test,student,200,0,1,2", "1,test,student,200,2,0,1", "1,test,student,300,1,1,4",
+                               "1,test,teacher,100,1,2,1", "1,val,student,200,0,0,3", "3,test,student,200,0,2,1",
+                               "4,test,student,100,24,24,2"})
+        QVERIFY2(lines.contains(QLatin1String(row)), row);
+    QCOMPARE(lines.indexOf(QStringLiteral("1,val,student,200,0,0,3")), 1);   // per run: val, then test
+    QCOMPARE(lines.filter(QRegularExpression(QStringLiteral("^2,"))).size(), 0);
+
+    // The headless command writes both files too.
+    const QString commandCsv = out_->filePath(QStringLiteral("command.csv"));
+    QCOMPARE(app::runReportCommand({"--db", fixture.path, "--runs", "1", "--out", commandCsv}), 0);
+    // Run 1's cells: 3 + 7 + 3 of the student on test, 5 of the teacher, 1 on val; and the header.
+    QCOMPARE(readText(MetricsCsvWriter::confusionFileFor(commandCsv)).count(QLatin1Char('\n')), 1 + 19);
 }
 
 QTEST_MAIN(TestReport)
