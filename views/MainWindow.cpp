@@ -226,7 +226,7 @@ void MainWindow::createActions() {
         statusBar()->showMessage(tr("The designer holds a copy of “%1”: change it, then queue it (Ctrl+R)").arg(name), 8000);
     });
     run->addActions({runActions_->cancelAction(), runActions_->resumeAction(), runActions_->retryAction(),
-                     runActions_->duplicateAction()});
+                     runActions_->duplicateAction(), runActions_->notesAction()});
     compareAction_ = run->addAction(icon("compare"), tr("C&ompare selected"), this, [this] { showPage(Page::Compare); });
     run->addSeparator();
     run->addAction(runActions_->deleteAction());
@@ -238,7 +238,7 @@ void MainWindow::createActions() {
         QMenu menu(this);
         menu.addAction(tr("&Open"), this, [this] { showPage(Page::Live); });
         menu.addActions({runActions_->duplicateAction(), runActions_->resumeAction(), runActions_->retryAction(),
-                         runActions_->cancelAction(), compareAction_});
+                         runActions_->cancelAction(), runActions_->notesAction(), compareAction_});
         menu.addAction(StatusIcons::action(QStringLiteral("export")), tr("&Export report…"), this,
                        [this] { showPage(Page::Report); report_->exportWithDialog(); });
         menu.addSeparator();

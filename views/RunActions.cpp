@@ -6,6 +6,7 @@
 
 #include "Counted.h"
 #include "PlainText.h"
+#include "RunNotesDialog.h"
 #include "RunScheduler.h"
 #include "RunsPane.h"
 #include "RunsTableModel.h"
@@ -38,6 +39,12 @@ RunActions::RunActions(StoreSession* session, RunsPane* runs, QWidget* window)
     runs_->view()->addAction(delete_);
     delete_->setStatusTip(tr("Remove the selected runs, their metrics, diagnostics and checkpoints (asks first)"));
     connect(delete_, &QAction::triggered, this, &RunActions::deleteSelectedRuns);
+    notes_ = new QAction(tr("Tags and &note…"), window);
+    notes_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    notes_->setShortcutContext(Qt::WidgetWithChildrenShortcut);   // only while the runs list has focus
+    runs_->view()->addAction(notes_);
+    notes_->setStatusTip(tr("Tag the selected runs, or write the selected run's note"));
+    connect(notes_, &QAction::triggered, this, &RunActions::editSelectedRunsNotes);
 }
 
 void RunActions::update() {
@@ -45,6 +52,7 @@ void RunActions::update() {
     const bool selected = session_->isOpen() && runId != 0;
     const RunScheduler* scheduler = session_->scheduler();
     delete_->setEnabled(session_->isOpen() && !runs_->selectedRuns().isEmpty());
+    notes_->setEnabled(session_->isOpen() && !runs_->selectedRuns().isEmpty());
     duplicate_->setEnabled(selected);
     cancel_->setEnabled(selected && scheduler && scheduler->canCancel(runId));
     resume_->setEnabled(selected && scheduler && scheduler->canResume(runId));
@@ -93,6 +101,17 @@ void RunActions::duplicateSelectedRun() {
         return;
     }
     if (row) emit duplicated(QByteArray::fromStdString(row->specJson), QString::fromStdString(row->name));
+}
+
+void RunActions::editSelectedRunsNotes() {
+    if (!session_->isOpen()) return;
+    QList<store::RunRow> selected;
+    for (qint64 id : runs_->selectedRuns())
+        if (const RunListEntry* entry = runs_->model()->entryOfRun(id)) selected.append(entry->run);
+    if (selected.isEmpty()) return;
+    // Written by the window's own connection, as queueing and deleting are: a few rows, at once.
+    RunNotesDialog dialog(session_->store(), selected, runs_->model()->allTags(), window_);
+    if (dialog.exec() == QDialog::Accepted) session_->pollNow();
 }
 
 void RunActions::deleteSelectedRuns() {

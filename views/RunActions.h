@@ -1,6 +1,6 @@
 #pragma once
 // What the user can do with the selected runs of the runs list: Cancel, Resume, Retry, Duplicate as
-// new and Delete, as actions for the window's menus, enabled by the queue's rules for the current run
+// new, Tags and note, and Delete, as actions for the window's menus, enabled by the queue's rules for the current run
 // (RunScheduler::canCancel …) and asking before what cannot be undone.
 #include <QObject>
 
@@ -23,6 +23,7 @@ public:
     QAction* retryAction() const { return retry_; }
     QAction* duplicateAction() const { return duplicate_; }
     QAction* deleteAction() const { return delete_; }
+    QAction* notesAction() const { return notes_; }
 
     void update();   // after the selection, the store or the queue changed
 
@@ -31,6 +32,8 @@ public:
     void retrySelectedRun();
     // Reads the current run's spec for the designer (duplicated).
     void duplicateSelectedRun();
+    // The Tags and note dialog for the selected runs (RunNotesDialog); the list shows what it saved.
+    void editSelectedRunsNotes();
     // Asks, then removes the selected runs with their rows and checkpoint files; refuses running runs.
     void deleteSelectedRuns();
 
@@ -47,6 +50,7 @@ private:
     QAction* retry_;
     QAction* duplicate_;
     QAction* delete_;
+    QAction* notes_;
 };
 
 }  // namespace distillery::views

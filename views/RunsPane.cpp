@@ -5,6 +5,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "PlainText.h"
 #include "ProgressBarDelegate.h"
 #include "RunsFilterProxy.h"
 #include "RunsTableModel.h"
@@ -30,9 +31,11 @@ RunsPane::RunsPane(QWidget* parent)
     QHeaderView* header = view_->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::Interactive);
     for (int column : {RunsTableModel::StatusColumn, RunsTableModel::MethodColumn, RunsTableModel::PairColumn,
-                       RunsTableModel::DatasetColumn, RunsTableModel::BestValAccColumn, RunsTableModel::LastTestAccColumn})
+                       RunsTableModel::DatasetColumn, RunsTableModel::TestAtBestValColumn,
+                       RunsTableModel::BestValAccColumn, RunsTableModel::StudyColumn, RunsTableModel::TagsColumn})
         header->setSectionResizeMode(column, QHeaderView::ResizeToContents);
     header->resizeSection(RunsTableModel::NameColumn, 150);
+    header->resizeSection(RunsTableModel::NoteColumn, 160);   // a long note would push the data set out of sight
     header->resizeSection(RunsTableModel::ProgressColumn, 90);
     header->setStretchLastSection(true);
     // No sort column: the store's order (newest first) until the user clicks a header.
@@ -43,11 +46,9 @@ RunsPane::RunsPane(QWidget* parent)
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPane::selectionChanged);
     connect(view_, &QAbstractItemView::doubleClicked, this, &RunsPane::runActivated);
 
-    filter_->setPlaceholderText(tr("Filter: method:sakd seed:1 r8x4"));
+    filter_->setPlaceholderText(tr("Filter: method:sakd tag:ablation optim.lr<0.05 r8x4"));
     filter_->setClearButtonEnabled(true);
-    filter_->setToolTip(tr("Every word must match. key:value matches one field (%1); other words match the "
-                           "name, method, teacher, student or data set.")
-                            .arg(RunsFilterProxy::filterKeys().join(QStringLiteral(", "))));
+    filter_->setToolTip(plainToolTip(RunsFilterProxy::syntaxHelp()));   // "<0.05" is not markup
     connect(filter_, &QLineEdit::textChanged, proxy_, &RunsFilterProxy::setFilterText);
 
     auto* layout = new QVBoxLayout(this);

@@ -2,6 +2,7 @@
 
 #include <QSet>
 
+#include "HeadlineResult.h"
 #include "PlainText.h"
 #include "StatusIcons.h"
 
@@ -13,6 +14,26 @@ QString fromStd(const std::string& text) { return QString::fromStdString(text); 
 
 QString percentText(const std::optional<double>& value) {
     return value ? QString::number(*value, 'f', 2) : QString();
+}
+
+QString firstLine(const QString& text) {
+    for (int i = 0; i < text.size(); ++i)
+        if (text.at(i) == QLatin1Char('\n') || text.at(i) == QLatin1Char('\r')) return text.left(i);
+    return text;
+}
+
+QString tagsText(const store::RunRow& run) {
+    QStringList tags;
+    for (const std::string& tag : run.tags) tags.append(fromStd(tag));
+    return tags.join(QStringLiteral(", "));
+}
+
+// "sweep-lr · student · lr=0.05": the study, the run's role in it and its configuration's label.
+QString studyText(const store::RunRow& run) {
+    QStringList parts{fromStd(run.study)};
+    if (!run.studyRole.empty()) parts.append(fromStd(run.studyRole));
+    if (!run.configuration.empty()) parts.append(fromStd(run.configuration));
+    return parts.join(QStringLiteral(" · "));
 }
 
 QString pairText(const store::RunRow& run) {
@@ -54,12 +75,15 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
             case MethodColumn: return fromStd(run.method);
             case PairColumn: return pairText(run);
             case DatasetColumn: return fromStd(run.dataset);
+            case TestAtBestValColumn:
+                if (role == SortRole) return entry.selection.testAtBestVal ? *entry.selection.testAtBestVal : -1.0;
+                return percentText(entry.selection.testAtBestVal);
             case BestValAccColumn:
-                if (role == SortRole) return entry.bestValAcc ? *entry.bestValAcc : -1.0;
-                return percentText(entry.bestValAcc);
-            case LastTestAccColumn:
-                if (role == SortRole) return entry.lastTestAcc ? *entry.lastTestAcc : -1.0;
-                return percentText(entry.lastTestAcc);
+                if (role == SortRole) return entry.selection.bestVal ? *entry.selection.bestVal : -1.0;
+                return percentText(entry.selection.bestVal);
+            case StudyColumn: return fromStd(run.study);
+            case TagsColumn: return tagsText(run);
+            case NoteColumn: return firstLine(fromStd(run.note));
             case ProgressColumn:
                 if (role == SortRole) return running ? displayedProgress(entry) : -1.0;
                 return running ? QStringLiteral("%1%").arg(qRound(displayedProgress(entry) * 100))
@@ -70,15 +94,24 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::DecorationRole && index.column() == StatusColumn) return StatusIcons::forStatus(run.status);
     if (role == Qt::TextAlignmentRole) {
         switch (index.column()) {
+            case TestAtBestValColumn:
             case BestValAccColumn:
-            case LastTestAccColumn:
             case ProgressColumn: return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         }
         return {};
     }
     if (role == Qt::ToolTipRole) {
-        // Tool tips render markup: the error may quote a path or a name holding some.
+        // Tool tips render markup: the error, the note and the study name are the user's text.
+        if (index.column() == NoteColumn && !run.note.empty()) return plainToolTip(fromStd(run.note));
+        // Why a failed run failed, or by which rule a pruned one was stopped.
         if (!run.error.empty()) return plainToolTip(fromStd(run.error));
+        if (index.column() == TestAtBestValColumn) {
+            const QString missing = HeadlineResult::missingReason(entry.selection);
+            if (!missing.isEmpty()) return missing;
+            return tr("At step %1, the step of the best val/acc1 (%2 %)")
+                .arg(QString::number(*entry.selection.bestValStep), percentText(entry.selection.bestVal));
+        }
+        if (index.column() == StudyColumn && run.studyId) return plainToolTip(studyText(run));
         if (index.column() == PairColumn && run.teacher.empty()) return tr("No teacher: trained on labels only");
         if (index.column() == NameColumn)
             return plainToolTip(tr("Run %1 · seed %2%3")
@@ -97,15 +130,23 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
             case MethodColumn: return tr("Method");
             case PairColumn: return tr("Teacher → student");
             case DatasetColumn: return tr("Data set");
+            case TestAtBestValColumn: return HeadlineResult::title();
             case BestValAccColumn: return tr("Best val %");
-            case LastTestAccColumn: return tr("Test %");
             case ProgressColumn: return tr("Progress");
+            case StudyColumn: return tr("Study");
+            case TagsColumn: return tr("Tags");
+            case NoteColumn: return tr("Note");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
-            case BestValAccColumn: return tr("Best top-1 accuracy on the validation set (val/acc1), in %");
-            case LastTestAccColumn: return tr("Top-1 accuracy on the test set at the end of training (test/acc1), in %");
+            case TestAtBestValColumn: return HeadlineResult::explanation();
+            case BestValAccColumn:
+                return tr("Best top-1 accuracy on the validation set (val/acc1), in %: the model selection behind "
+                          "the test accuracy beside it");
             case ProgressColumn: return tr("Share of the training steps done, while the run trains");
+            case StudyColumn: return tr("The study the run belongs to, if it was queued by one");
+            case TagsColumn: return tr("The run's tags (Tags and note… in the run's context menu; filter with tag:name)");
+            case NoteColumn: return tr("The first line of the run's note; the whole note in the cell's tool tip");
         }
     }
     return {};
@@ -180,10 +221,23 @@ const RunListEntry* RunsTableModel::entryOfRun(qint64 runId) const {
     return row >= 0 ? &runs_.at(row) : nullptr;
 }
 
+const RunListEntry* RunsTableModel::entryAt(int row) const {
+    return row >= 0 && row < runs_.size() ? &runs_.at(row) : nullptr;
+}
+
 std::optional<RunProgress> RunsTableModel::liveProgress(qint64 runId) const {
     auto it = liveProgress_.constFind(runId);
     if (it == liveProgress_.constEnd()) return std::nullopt;
     return *it;
+}
+
+QStringList RunsTableModel::allTags() const {
+    QSet<QString> tags;
+    for (const RunListEntry& entry : runs_)
+        for (const std::string& tag : entry.run.tags) tags.insert(fromStd(tag));
+    QStringList sorted(tags.begin(), tags.end());
+    sorted.sort(Qt::CaseInsensitive);
+    return sorted;
 }
 
 int RunsTableModel::countWithStatus(store::RunStatus status) const {

@@ -6,6 +6,7 @@
 
 #include <QAbstractTableModel>
 #include <QHash>
+#include <QStringList>
 
 #include "RunListEntry.h"
 #include "RunProgress.h"
@@ -15,9 +16,11 @@ namespace distillery::views {
 class RunsTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    // The data set comes last: in a narrow dock the accuracies and progress matter more.
-    enum Column { NameColumn, StatusColumn, MethodColumn, PairColumn, BestValAccColumn, LastTestAccColumn,
-                  ProgressColumn, DatasetColumn, ColumnCount };
+    // The headline (test accuracy at the best validation epoch) comes first of the numbers; the
+    // researcher's tags and note, the study and the data set after the progress: in a narrow dock the
+    // accuracies and progress matter more.
+    enum Column { NameColumn, StatusColumn, MethodColumn, PairColumn, TestAtBestValColumn, BestValAccColumn,
+                  ProgressColumn, StudyColumn, TagsColumn, NoteColumn, DatasetColumn, ColumnCount };
     enum Role {
         RunIdRole = Qt::UserRole + 1,   // qint64
         SortRole,                       // numbers for numeric columns, text otherwise
@@ -39,8 +42,10 @@ public:
 
     int rowOfRun(qint64 runId) const;                        // -1 when absent
     const RunListEntry* entryOfRun(qint64 runId) const;      // nullptr when absent
+    const RunListEntry* entryAt(int row) const;              // nullptr when out of range
     std::optional<RunProgress> liveProgress(qint64 runId) const;
     int countWithStatus(store::RunStatus status) const;
+    QStringList allTags() const;   // every tag of the listed runs, sorted, each once
 
 private:
     void resetTo(const RunList& runs);

@@ -1,9 +1,11 @@
 #include "StorePoller.h"
 
 #include <algorithm>
+#include <set>
 
 #include <QTimer>
 
+#include "RunComparison.h"
 #include "RunProgress.h"
 #include "store/Results.h"
 #include "store/Store.h"
@@ -62,6 +64,7 @@ void StorePoller::pollRuns() {
     RunList runs;
     try {
         std::vector<store::RunRow> rows = store_->runs(/*withSpec=*/false);
+        cacheSpecs(rows);
         std::map<qint64, CachedSummaries> cache;
         runs.reserve(static_cast<int>(rows.size()));
         for (store::RunRow& row : rows) {
@@ -77,14 +80,14 @@ void StorePoller::pollRuns() {
             } else {
                 summaries.status = row.status;
                 summaries.heartbeat = row.heartbeat;
-                if (auto val = store_->summary(row.id, store::metric::kValAcc1)) summaries.bestValAcc = val->maxValue;
-                if (auto test = store_->summary(row.id, store::metric::kTestAcc1)) summaries.lastTestAcc = test->lastValue;
+                summaries.selection = store::selectByValidation(*store_, row.id);
             }
             cache[row.id] = summaries;
             RunListEntry entry;
+            entry.selection = summaries.selection;
+            auto spec = specCache_.find(row.id);
+            if (spec != specCache_.end()) entry.specFields = spec->second;
             entry.run = std::move(row);
-            entry.bestValAcc = summaries.bestValAcc;
-            entry.lastTestAcc = summaries.lastTestAcc;
             runs.append(std::move(entry));
         }
         summaryCache_ = std::move(cache);
@@ -100,6 +103,27 @@ void StorePoller::pollRuns() {
     lastRuns_ = runs;
     runsEmitted_ = true;
     emit runsChanged(runs);
+}
+
+void StorePoller::cacheSpecs(const std::vector<store::RunRow>& rows) {
+    std::set<int64_t> missing;
+    std::map<qint64, QVariantMap> listed;
+    for (const store::RunRow& row : rows) {
+        auto cached = specCache_.find(row.id);
+        if (cached != specCache_.end()) listed.emplace(row.id, cached->second);   // shared, not copied
+        else missing.insert(row.id);
+    }
+    // Opening a store lists every run as new: one query for all of them beats one per run. Later
+    // polls find a new run or two, read by id.
+    constexpr size_t kReadAllAbove = 16;
+    if (missing.size() > kReadAllAbove) {
+        for (const store::RunRow& row : store_->runs(/*withSpec=*/true))
+            if (missing.count(row.id)) listed.emplace(row.id, flattenSpec(row.specJson));
+    } else {
+        for (int64_t id : missing)
+            if (std::optional<store::RunRow> row = store_->run(id)) listed.emplace(id, flattenSpec(row->specJson));
+    }
+    specCache_ = std::move(listed);   // deleted runs leave the cache
 }
 
 void StorePoller::pollMetrics(qint64 runId, WatchedRun& watched) {

@@ -6,6 +6,8 @@
 // and must stay on one thread) and polls every interval: the runs list (emitted when anything
 // visible changed) and, for the watched runs, the metric points with step > the last one seen,
 // per key. A newly watched run first gets its history, down-sampled to about kHistoryPoints.
+// The runs are listed without their spec JSON; each run's spec is read (and flattened for the
+// filter) once, the first time it is listed.
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +16,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QVariantMap>
 
 #include "MetricSeries.h"
 #include "RunListEntry.h"
@@ -57,11 +60,12 @@ private:
     struct CachedSummaries {
         store::RunStatus status = store::RunStatus::Queued;
         std::optional<double> heartbeat;
-        std::optional<double> bestValAcc;
-        std::optional<double> lastTestAcc;
+        store::ValidationSelection selection;
     };
 
     void pollRuns();
+    // The flattened specs of the listed runs that specCache_ lacks, read once each.
+    void cacheSpecs(const std::vector<store::RunRow>& rows);
     void pollMetrics(qint64 runId, WatchedRun& watched);
     void reportFailure(const QString& what, const std::exception& error);
 
@@ -71,6 +75,7 @@ private:
     QTimer* timer_ = nullptr;
     std::map<qint64, WatchedRun> watched_;
     std::map<qint64, CachedSummaries> summaryCache_;
+    std::map<qint64, QVariantMap> specCache_;   // by run id: flattenSpec of its spec JSON
     RunList lastRuns_;
     bool runsEmitted_ = false;
     QString lastFailure_;

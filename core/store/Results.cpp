@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "store/Store.h"
+
 namespace distillery::store {
 
 namespace {
@@ -49,6 +51,10 @@ ValidationSelection selectByValidation(const std::vector<MetricPoint>& val, cons
         for (const MetricPoint& point : test)
             if (point.step == *result.bestValStep) result.testAtBestVal = point.value;
     return result;
+}
+
+ValidationSelection selectByValidation(const Store& store, int64_t runId) {
+    return selectByValidation(store.metrics(runId, metric::kValAcc1), store.metrics(runId, metric::kTestAcc1));
 }
 
 std::string checkpointKindName(CheckpointKind kind) {

@@ -12,6 +12,8 @@
 
 namespace distillery::store {
 
+class Store;
+
 namespace metric {
 // Written at the end of every epoch, for "val" (when the run has a validation split) and "test".
 inline const std::string kValAcc1 = "val/acc1";
@@ -47,6 +49,8 @@ struct ValidationSelection {
 // val and test in step order, as Store::metrics returns them. A test accuracy logged at another step
 // than the best validation is another model's: then testAtBestVal is empty rather than borrowed.
 ValidationSelection selectByValidation(const std::vector<MetricPoint>& val, const std::vector<MetricPoint>& test);
+// The same for one run of a store: every val/acc1 and test/acc1 point (one per epoch, so few).
+ValidationSelection selectByValidation(const Store& store, int64_t runId);
 
 // The checkpoints a run keeps: one "last" (where a resume continues) and one "best" (the model
 // selected on validation, which students load as their teacher), and with checkpoint_every one

@@ -565,27 +565,32 @@ private slots:
                              "kd-base        7\n"));
     }
 
-    // Temporary evidence: experiments/laptop/study.json expands to the runs of all-seeds.json (which
-    // make_experiments.py writes) field by field, less their names. Remove with all-seeds.json.
-    void laptopStudyMatchesAllSeeds() {
+    // experiments/laptop/study.json is the laptop set (it replaced the generated all-seeds.json, to which
+    // it was checked equal run by run when it was written). The quick-look files make_experiments.py
+    // still writes (one per seed method, seed 1) must stay the same recipes: each of their runs equals
+    // a run of the study field by field, less names.
+    void laptopStudyHoldsTheGeneratedQuickLooks() {
         const std::string dir = std::string(DISTILLERY_SOURCE_DIR) + "/experiments/laptop/";
         const auto study = spec::parseExperimentFile(dir + "study.json");
         QVERIFY2(study.ok(), study.errorText().c_str());
-        const auto listed = spec::parseExperimentFile(dir + "all-seeds.json");
-        QVERIFY2(listed.ok(), listed.errorText().c_str());
         QVERIFY(study.study.has_value());
         QCOMPARE(study.runs.size(), size_t(66));
         QCOMPARE(study.study->configurations(), size_t(21));
         QCOMPARE(std::count_if(study.study->runs.begin(), study.study->runs.end(),
                                [](const spec::StudyRun& r) { return r.teacher; }),
                  long(3));
-        std::multiset<std::string> fromStudy, fromList;
-        for (const auto& run : study.runs)
-            fromStudy.insert(withoutNames(run));
-        for (const auto& run : listed.runs)
-            fromList.insert(withoutNames(run));
-        QCOMPARE(fromStudy.size(), fromList.size());
-        QVERIFY(fromStudy == fromList);
+        std::multiset<std::string> fromStudy;
+        for (const auto& run : study.runs) fromStudy.insert(withoutNames(run));
+        size_t checked = 0;
+        for (const char* file : {"adain.json", "sakd.json", "channel.json", "multipath.json", "amap.json"}) {
+            const auto quickLook = spec::parseExperimentFile(dir + file);
+            QVERIFY2(quickLook.ok(), quickLook.errorText().c_str());
+            for (const auto& run : quickLook.runs) {
+                QVERIFY2(fromStudy.count(withoutNames(run)) > 0, (std::string(file) + ": " + run.name).c_str());
+                ++checked;
+            }
+        }
+        QVERIFY(checked >= 20);
         // And each student learns from its own seed's teacher.
         for (const auto& run : study.runs)
             if (run.teacher.present())

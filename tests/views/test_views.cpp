@@ -3,12 +3,17 @@
 // The run queue is tested against a small shell script that plays the engine's part. Hostile run
 // names, errors and store file names show as written in the list, the Live header, the window's
 // title, its status bar, menus and dialogs.
+#include <algorithm>
+#include <optional>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -31,6 +36,9 @@
 #include "StatusIcons.h"
 #include "DesignerPage.h"
 #include "ReportPage.h"
+#include "ErrorLabel.h"
+#include "RunComparison.h"
+#include "RunNotesDialog.h"
 #include "RunsFilterProxy.h"
 #include "RunsTableModel.h"
 #include "StorePoller.h"
@@ -81,6 +89,30 @@ std::vector<store::MetricPoint> series(int64_t runId, const std::string& key, in
     return points;
 }
 
+// A run spec as toJson writes it: method parameters beside the method's name, under "method".
+std::string sweepSpec(const std::string& name, double lr, const std::string& method, std::optional<int> temperature,
+                      const std::string& dataset) {
+    const std::string t = temperature ? ", \"T\": " + std::to_string(*temperature) : std::string();
+    return R"({"name": ")" + name + R"(", "seed": 1, "epochs": 3, "data": {"name": ")" + dataset +
+           R"(", "val_size": 5000}, "optim": {"name": "sgd", "lr": )" + std::to_string(lr) +
+           R"(, "momentum": 0.9}, "method": {"name": ")" + method + "\"" + t + "}}";
+}
+
+QList<qint64> matchingIds(const QList<RunListEntry>& entries, const QString& filter) {
+    QList<qint64> ids;
+    for (const RunListEntry& entry : entries)
+        if (RunsFilterProxy::matches(entry, filter)) ids.append(entry.run.id);
+    return ids;
+}
+
+QList<qint64> shownRunIds(const QTableView* view) {
+    QList<qint64> ids;
+    for (int row = 0; row < view->model()->rowCount(); ++row)
+        ids.append(view->model()->index(row, 0).data(RunsTableModel::RunIdRole).toLongLong());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
 double lossAt(int64_t step) { return 2.5 / (1.0 + 0.01 * static_cast<double>(step)); }
 double kdLossAt(int64_t step) { return 1.25 / (1.0 + 0.02 * static_cast<double>(step)); }
 
@@ -126,6 +158,11 @@ private slots:
     void tableFollowsStoreWithoutLosingSelection();
     void longHistoryIsDownSampledKeepingSpikes();
     void runsFilterUnderstandsKeyValueWords();
+    void runsFilterUnderstandsTagsStudiesNotesAndSpecFields();
+    void runsListShowsTagsNoteStudyAndPrunedRuns();
+    void notesDialogWritesTagsAndNote();
+    void notesDialogShowsARefusedTagAndWritesNothing();
+    void tagsAndNoteActionSavesThroughTheList();
     void deletingRunsAsksAndRemovesTheirRows();
     void specFileErrorsAreListedWithFieldPaths();
     void specFileRunsAreQueued();
@@ -165,8 +202,11 @@ void TestViews::init() {
     finishedRun_ = s.insertRun(newRun("kd-r32x4-r8x4", "resnet32x4", "resnet8x4", "kd", "cifar100"));
     QVERIFY(s.claimRun(finishedRun_, 4242, "fixture-host", "cpu"));
     writePoints(s, series(finishedRun_, "train/loss", 10, 10, 20, lossAt));
+    // The test accuracy peaks at step 300, the validation accuracy at step 200: the headline is the
+    // test accuracy at 200 (52.5), never the test set's maximum (54.0).
     writePoints(s, {point(finishedRun_, "val/acc1", 100, 41.5), point(finishedRun_, "val/acc1", 200, 55.25),
-                    point(finishedRun_, "val/acc1", 300, 53.0), point(finishedRun_, "test/acc1", 300, 54.0)});
+                    point(finishedRun_, "val/acc1", 300, 53.0), point(finishedRun_, "test/acc1", 100, 40.0),
+                    point(finishedRun_, "test/acc1", 200, 52.5), point(finishedRun_, "test/acc1", 300, 54.0)});
     s.finishRun(finishedRun_, store::RunStatus::Finished);
 
     runningRun_ = s.insertRun(newRun("ce-baseline", "", "resnet8", "ce", "fashion-mnist"));
@@ -219,7 +259,17 @@ void TestViews::runsTableShowsEveryColumn() {
     QCOMPARE(cell(model, finishedRun_, RunsTableModel::PairColumn), QStringLiteral("resnet32x4 → resnet8x4"));
     QCOMPARE(cell(model, finishedRun_, RunsTableModel::DatasetColumn), QStringLiteral("cifar100"));
     QCOMPARE(cell(model, finishedRun_, RunsTableModel::BestValAccColumn), QStringLiteral("55.25"));   // max, not last
-    QCOMPARE(cell(model, finishedRun_, RunsTableModel::LastTestAccColumn), QStringLiteral("54.00"));
+    // Test accuracy at the best validation step (200), not the test maximum (54.00 at 300) nor the last.
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::TestAtBestValColumn), QStringLiteral("52.50"));
+    QCOMPARE(model->index(model->rowOfRun(finishedRun_), RunsTableModel::TestAtBestValColumn)
+                 .data(RunsTableModel::SortRole).toDouble(),
+             52.5);
+    QCOMPARE(model->headerData(RunsTableModel::TestAtBestValColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Test % @ best val"));
+    QVERIFY(model->headerData(RunsTableModel::TestAtBestValColumn, Qt::Horizontal, Qt::ToolTipRole)
+                .toString().contains(QStringLiteral("what a paper reports")));
+    for (int column = 0; column < model->columnCount(); ++column)
+        QVERIFY2(cell(model, finishedRun_, column) != QStringLiteral("54.00"), "a column shows the test maximum");
     QCOMPARE(cell(model, finishedRun_, RunsTableModel::ProgressColumn), QString());
     const QModelIndex statusIndex = model->index(model->rowOfRun(finishedRun_), RunsTableModel::StatusColumn);
     QVERIFY(!statusIndex.data(Qt::DecorationRole).value<QIcon>().isNull());
@@ -285,6 +335,249 @@ void TestViews::runsFilterUnderstandsKeyValueWords() {
     QCOMPARE(window.runsView()->model()->rowCount(), 1);
     window.setRunsFilter(QString());
     QCOMPARE(window.runsView()->model()->rowCount(), 4);
+}
+
+void TestViews::runsFilterUnderstandsTagsStudiesNotesAndSpecFields() {
+    // Three runs at learning rates 0.01, 0.05 and 0.1, and one whose spec could not be read.
+    RunListEntry low;
+    low.run.id = 1;
+    low.run.name = "sweep-lr0.01";
+    low.run.method = "kd";
+    low.run.status = store::RunStatus::Finished;
+    low.run.study = "lr-sweep";
+    low.run.note = "warm restart helps\nsecond thought: check the schedule";
+    low.run.tags = {"Baseline", "ablation"};
+    low.specFields = flattenSpec(sweepSpec("sweep-lr0.01", 0.01, "kd", 4, "cifar100"));
+    RunListEntry mid = low;
+    mid.run.id = 2;
+    mid.run.name = "sweep-lr0.05";
+    mid.run.status = store::RunStatus::Pruned;
+    mid.run.study.clear();
+    mid.run.note.clear();
+    mid.run.tags = {"ablation"};
+    mid.specFields = flattenSpec(sweepSpec("sweep-lr0.05", 0.05, "kd", 8, "cifar10"));
+    RunListEntry high = mid;
+    high.run.id = 3;
+    high.run.name = "at-lr0.1";
+    high.run.method = "at";
+    high.run.status = store::RunStatus::Finished;
+    high.run.tags.clear();
+    high.specFields = flattenSpec(sweepSpec("at-lr0.1", 0.1, "at", std::nullopt, "fashion-mnist"));
+    RunListEntry noSpec = high;
+    noSpec.run.id = 4;
+    noSpec.run.name = "imported";
+    noSpec.specFields.clear();
+    const QList<RunListEntry> runs{low, mid, high, noSpec};
+    const auto ids = [&](const char* filter) { return matchingIds(runs, QString::fromUtf8(filter)); };
+    using Ids = QList<qint64>;
+
+    // tag: one whole tag, in any case.
+    QCOMPARE(ids("tag:ablation"), (Ids{1, 2}));
+    QCOMPARE(ids("tag:ABLATION"), (Ids{1, 2}));
+    QCOMPARE(ids("tag:baseline"), (Ids{1}));
+    QCOMPARE(ids("tag:ablat"), Ids{});   // not a part of a tag
+    // study: and note: match a part, in any case.
+    QCOMPARE(ids("study:sweep"), (Ids{1}));
+    QCOMPARE(ids("study:LR-S"), (Ids{1}));
+    QCOMPARE(ids("study:other"), Ids{});
+    QCOMPARE(ids("note:restart"), (Ids{1}));
+    QCOMPARE(ids("note:SCHEDULE"), (Ids{1}));   // any line of the note
+    QCOMPARE(ids("note:missing"), Ids{});
+    QCOMPARE(ids("status:pruned"), (Ids{2}));
+    // Free text also finds tags and the study's name.
+    QCOMPARE(ids("ablation"), (Ids{1, 2}));
+    QCOMPARE(ids("lr-sweep"), (Ids{1}));   // only run 1's study has it
+
+    // Spec fields by dotted path; numbers compare as numbers.
+    QCOMPARE(ids("method.T:4"), (Ids{1}));
+    QCOMPARE(ids("method.T:4.0"), (Ids{1}));
+    QCOMPARE(ids("method.t:8"), (Ids{2}));   // the path in any case
+    QCOMPARE(ids("method.T!=4"), (Ids{2}));   // run 3's method has no T: no match
+    QCOMPARE(ids("method.name:kd"), (Ids{1, 2}));
+    QCOMPARE(ids("method.name:KD"), (Ids{1, 2}));
+    QCOMPARE(ids("method.name!=kd"), (Ids{3}));
+    QCOMPARE(ids("data.name:cifar100"), (Ids{1}));   // equal, not a part: cifar10 is another data set
+    QCOMPARE(ids("data.name:cifar10"), (Ids{2}));
+    QCOMPARE(ids("optim.lr<0.05"), (Ids{1}));
+    QCOMPARE(ids("optim.lr<=0.05"), (Ids{1, 2}));
+    QCOMPARE(ids("optim.lr>0.05"), (Ids{3}));
+    QCOMPARE(ids("optim.lr>=0.05"), (Ids{2, 3}));
+    QCOMPARE(ids("optim.lr:0.05"), (Ids{2}));
+    QCOMPARE(ids("optim.lr!=0.05"), (Ids{1, 3}));   // the run without a spec lacks the field
+    QCOMPARE(ids("optim.lr:"), (Ids{1, 2, 3}));     // while typing: the runs that have the field
+    QCOMPARE(ids("epochs>2"), (Ids{1, 2, 3}));      // a top-level field
+    // A field no spec has matches nothing, whatever the operator.
+    QCOMPARE(ids("optim.weight_decay<1"), Ids{});
+    QCOMPARE(ids("optim.weight_decay!=1"), Ids{});
+    // Malformed comparisons match nothing and do not crash.
+    QCOMPARE(ids("optim.lr<abc"), Ids{});
+    QCOMPARE(ids("optim.lr<"), Ids{});
+    QCOMPARE(ids("data.name<d"), Ids{});   // order is for numbers
+    QCOMPARE(ids("optim.lr<<0.1"), Ids{});
+    // Every word must match.
+    QCOMPARE(ids("tag:ablation optim.lr<0.05"), (Ids{1}));
+    QCOMPARE(ids("method:kd method.T:8 status:pruned"), (Ids{2}));
+    // Earlier behaviour stays: an unknown key no spec has is free text.
+    QCOMPARE(ids("colour:red"), Ids{});
+    QCOMPARE(ids("lr0.0"), (Ids{1, 2}));
+
+    // The filter box's tool tip documents the syntax with examples.
+    const QString help = RunsFilterProxy::syntaxHelp();
+    for (const char* example : {"tag:ablation", "study:", "note:", "method.T:4", "optim.lr<0.05", "!=", "<="})
+        QVERIFY2(help.contains(QLatin1String(example)), example);
+}
+
+void TestViews::runsListShowsTagsNoteStudyAndPrunedRuns() {
+    store::Store& s = *store_;
+    s.addRunTags(finishedRun_, {"baseline", "ablation"});
+    s.setRunNote(finishedRun_, "lr too high\nrerun with 0.05");
+    const int64_t study = s.insertStudy("lr-sweep", "{}", "learning rates");
+    store::NewRun member = newRun("sweep-lr0.01", "resnet32x4", "resnet8x4", "kd", "cifar100");
+    member.specJson = sweepSpec(member.name, 0.01, "kd", 4, "cifar100");
+    member.studyId = study;
+    member.studyRole = "student";
+    member.configuration = "optim.lr=0.01";
+    const int64_t inStudy = s.insertRun(member);
+    member.name = "sweep-lr0.1";
+    member.specJson = sweepSpec(member.name, 0.1, "kd", 4, "cifar100");
+    member.configuration = "optim.lr=0.1";
+    const int64_t pruned = s.insertRun(member);
+    QVERIFY(s.claimRun(pruned, 4245, "fixture-host", "cpu"));
+    const std::string reason = "pruned after epoch 1: val/acc1 12.00 is below the study's median 40.00";
+    s.finishRun(pruned, store::RunStatus::Pruned, reason);
+
+    MainWindow& window = openWindow();
+    const RunsTableModel* model = window.runsModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 6, kLiveTimeoutMs);
+
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::TagsColumn), QStringLiteral("ablation, baseline"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::NoteColumn), QStringLiteral("lr too high"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::NoteColumn, Qt::ToolTipRole),
+             QStringLiteral("lr too high\nrerun with 0.05"));
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::StudyColumn), QString());
+    QCOMPARE(cell(model, inStudy, RunsTableModel::StudyColumn), QStringLiteral("lr-sweep"));
+    QCOMPARE(cell(model, inStudy, RunsTableModel::StudyColumn, Qt::ToolTipRole),
+             QStringLiteral("lr-sweep · student · optim.lr=0.01"));
+    QCOMPARE(cell(model, inStudy, RunsTableModel::TagsColumn), QString());
+    for (auto [column, title] : {std::pair{RunsTableModel::TagsColumn, "Tags"}, std::pair{RunsTableModel::NoteColumn, "Note"},
+                                 std::pair{RunsTableModel::StudyColumn, "Study"}})
+        QCOMPARE(model->headerData(column, Qt::Horizontal).toString(), QString::fromUtf8(title));
+
+    // A pruned run: its status and icon, and the study's reason in the tool tip, as a failed run's error.
+    QCOMPARE(cell(model, pruned, RunsTableModel::StatusColumn), QStringLiteral("pruned"));
+    const QIcon icon = model->index(model->rowOfRun(pruned), RunsTableModel::StatusColumn).data(Qt::DecorationRole).value<QIcon>();
+    QVERIFY(!icon.isNull() && !icon.pixmap(16, 16).isNull());
+    QCOMPARE(cell(model, pruned, RunsTableModel::StatusColumn, Qt::ToolTipRole), QString::fromStdString(reason));
+    QCOMPARE(cell(model, pruned, RunsTableModel::NameColumn, Qt::ToolTipRole), QString::fromStdString(reason));
+
+    // The window's filter reads the specs the poller cached, and the tags, study and status it listed.
+    window.setRunsFilter(QStringLiteral("optim.lr<0.05"));
+    QCOMPARE(shownRunIds(window.runsView()), (QList<qint64>{inStudy}));
+    window.setRunsFilter(QStringLiteral("study:sweep"));
+    QCOMPARE(shownRunIds(window.runsView()), (QList<qint64>{inStudy, pruned}));
+    window.setRunsFilter(QStringLiteral("tag:ablation"));
+    QCOMPARE(shownRunIds(window.runsView()), (QList<qint64>{finishedRun_}));
+    window.setRunsFilter(QStringLiteral("status:pruned method.T:4"));
+    QCOMPARE(shownRunIds(window.runsView()), (QList<qint64>{pruned}));
+    window.setRunsFilter(QString());
+    QCOMPARE(window.runsView()->model()->rowCount(), 6);
+
+    // A tag added while the window is open shows at the next poll.
+    s.addRunTags(inStudy, {"lr"});
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, inStudy, RunsTableModel::TagsColumn), QStringLiteral("lr"), kLiveTimeoutMs);
+}
+
+void TestViews::notesDialogWritesTagsAndNote() {
+    store_->addRunTags(finishedRun_, {"old"});
+    RunNotesDialog one(store_.get(), {*store_->run(finishedRun_)}, {QStringLiteral("ablation"), QStringLiteral("old")});
+    QCOMPARE(one.tagsEdit()->text(), QStringLiteral("old"));
+    QVERIFY(one.noteEdit()->isEnabled());
+    QVERIFY(one.tagsEdit()->completer());
+    one.tagsEdit()->setText(QStringLiteral("ablation,  baseline ,"));   // "old" taken out; a trailing comma
+    one.noteEdit()->setPlainText(QStringLiteral("lr too high\nrerun with 0.05"));
+    QVERIFY(one.save());
+    QVERIFY(one.errorText().isEmpty());
+    std::optional<store::RunRow> row = store_->run(finishedRun_);
+    QCOMPARE(row->tags, (std::vector<std::string>{"ablation", "baseline"}));
+    QCOMPARE(row->note, std::string("lr too high\nrerun with 0.05"));
+
+    // Several runs: the tags entered are added to each; the note is off and no note changes.
+    RunNotesDialog several(store_.get(), {*store_->run(finishedRun_), *store_->run(failedRun_)}, {});
+    QVERIFY(!several.noteEdit()->isEnabled());
+    QVERIFY(several.tagsEdit()->text().isEmpty());
+    several.tagsEdit()->setText(QStringLiteral("seeds, ablation"));
+    QVERIFY(several.save());
+    QCOMPARE(store_->run(finishedRun_)->tags, (std::vector<std::string>{"ablation", "baseline", "seeds"}));
+    QCOMPARE(store_->run(failedRun_)->tags, (std::vector<std::string>{"ablation", "seeds"}));
+    QCOMPARE(store_->run(finishedRun_)->note, std::string("lr too high\nrerun with 0.05"));
+    QCOMPARE(store_->run(failedRun_)->note, std::string());
+
+    QCOMPARE(RunNotesDialog::parseTags(QStringLiteral(" a, b ,,a, c d ,")), (QStringList{"a", "b", "c d"}));
+}
+
+void TestViews::notesDialogShowsARefusedTagAndWritesNothing() {
+    store_->addRunTags(finishedRun_, {"keep"});
+    RunNotesDialog dialog(store_.get(), {*store_->run(finishedRun_)}, {});
+    dialog.tagsEdit()->setText(QStringLiteral("fine, bad\ttag"));   // "keep" taken out, a tab pasted in
+    dialog.noteEdit()->setPlainText(QStringLiteral("not to be saved"));
+    QVERIFY(!dialog.save());
+    QVERIFY2(dialog.errorText().startsWith(QStringLiteral("Nothing was saved: ")), qPrintable(dialog.errorText()));
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("control character")), qPrintable(dialog.errorText()));
+    std::optional<store::RunRow> row = store_->run(finishedRun_);
+    QCOMPARE(row->tags, std::vector<std::string>{"keep"});
+    QCOMPARE(row->note, std::string());
+
+    // Save keeps the dialog open on a refusal, shows the message, and closes once the tag is fixed.
+    dialog.show();
+    dialog.accept();
+    QVERIFY(dialog.isVisible());
+    const ErrorLabel* shown = nullptr;
+    for (const QLabel* label : dialog.findChildren<QLabel*>())
+        if (label->text() == dialog.errorText() && label->isVisible()) shown = qobject_cast<const ErrorLabel*>(label);
+    QVERIFY(shown);
+    QCOMPARE(shown->textFormat(), Qt::PlainText);
+    dialog.tagsEdit()->setText(QStringLiteral("fine, good tag"));
+    dialog.accept();
+    QVERIFY(!dialog.isVisible());
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    QVERIFY(dialog.errorText().isEmpty());
+    QCOMPARE(store_->run(finishedRun_)->tags, (std::vector<std::string>{"fine", "good tag"}));
+    QCOMPARE(store_->run(finishedRun_)->note, std::string("not to be saved"));
+
+    // Several runs: a refused tag leaves every one of them as it was.
+    RunNotesDialog several(store_.get(), {*store_->run(queuedRun_), *store_->run(failedRun_)}, {});
+    several.tagsEdit()->setText(QStringLiteral("ok, bad\x01"));
+    QVERIFY(!several.save());
+    QVERIFY(store_->run(queuedRun_)->tags.empty());
+    QVERIFY(store_->run(failedRun_)->tags.empty());
+}
+
+void TestViews::tagsAndNoteActionSavesThroughTheList() {
+    MainWindow& window = openWindow();
+    const RunsTableModel* model = window.runsModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, kLiveTimeoutMs);
+    window.selectRuns({finishedRun_});
+    QAction* action = nullptr;
+    for (QAction* candidate : window.findChildren<QAction*>())
+        if (candidate->text() == QStringLiteral("Tags and &note…")) action = candidate;
+    QVERIFY(action);
+    QTRY_VERIFY_WITH_TIMEOUT(action->isEnabled(), kLiveTimeoutMs);
+
+    bool filled = false;
+    QTimer::singleShot(0, [&filled] {
+        QTRY_VERIFY_WITH_TIMEOUT(qobject_cast<RunNotesDialog*>(QApplication::activeModalWidget()), kLiveTimeoutMs);
+        auto* dialog = qobject_cast<RunNotesDialog*>(QApplication::activeModalWidget());
+        dialog->tagsEdit()->setText(QStringLiteral("from-menu"));
+        dialog->noteEdit()->setPlainText(QStringLiteral("written in the dialog\nsecond line"));
+        dialog->accept();
+        filled = true;
+    });
+    action->trigger();
+    QVERIFY(filled);
+    QCOMPARE(store_->run(finishedRun_)->tags, std::vector<std::string>{"from-menu"});
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, finishedRun_, RunsTableModel::TagsColumn), QStringLiteral("from-menu"),
+                              kLiveTimeoutMs);
+    QCOMPARE(cell(model, finishedRun_, RunsTableModel::NoteColumn), QStringLiteral("written in the dialog"));
 }
 
 // What a message box said, and in which format.
@@ -403,11 +696,11 @@ void TestViews::tableFollowsStoreWithoutLosingSelection() {
     QCOMPARE(window.runsView()->selectionModel()->selectedRows().size(), 1);
 
     // The selected run finishes: its row changes in place.
-    writePoints(*store_, {point(runningRun_, "test/acc1", 400, 61.0)});
+    writePoints(*store_, {point(runningRun_, "val/acc1", 400, 60.5), point(runningRun_, "test/acc1", 400, 61.0)});
     store_->finishRun(runningRun_, store::RunStatus::Finished);
     QTRY_COMPARE_WITH_TIMEOUT(cell(model, runningRun_, RunsTableModel::StatusColumn), QStringLiteral("finished"),
                               kLiveTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(cell(model, runningRun_, RunsTableModel::LastTestAccColumn), QStringLiteral("61.00"),
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, runningRun_, RunsTableModel::TestAtBestValColumn), QStringLiteral("61.00"),
                               kLiveTimeoutMs);
     QCOMPARE(window.selectedRun(), runningRun_);
 

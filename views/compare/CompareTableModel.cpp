@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "HeadlineResult.h"
 #include "PlainText.h"
 #include "StatusIcons.h"
 #include "store/Results.h"
@@ -38,10 +39,19 @@ QString statTip(SummaryStat stat, const QString& key) {
                        ? CompareTableModel::tr("Best (highest) %1 over the run").arg(key)
                        : CompareTableModel::tr("Best (lowest) %1 over the run").arg(key);
         case SummaryStat::Min: return CompareTableModel::tr("Lowest %1 over the run").arg(key);
-        case SummaryStat::Max: return CompareTableModel::tr("Highest %1 over the run").arg(key);
+        case SummaryStat::Max:
+            if (isTestMetric(key))
+                return CompareTableModel::tr("Highest %1 over the run: an epoch picked on the test set, not a model "
+                                             "selection. The headline column reads the test accuracy at the best "
+                                             "val/acc1.")
+                    .arg(key);
+            return CompareTableModel::tr("Highest %1 over the run").arg(key);
     }
     return {};
 }
+
+const QString kTestAcc1 = QString::fromStdString(store::metric::kTestAcc1);
+const QString kValAcc1 = QString::fromStdString(store::metric::kValAcc1);
 
 }  // namespace
 
@@ -55,25 +65,24 @@ int CompareTableModel::rowCount(const QModelIndex& parent) const {
 
 int CompareTableModel::columnCount(const QModelIndex& parent) const {
     if (parent.isValid()) return 0;
-    return FixedColumnCount + static_cast<int>(metrics_.size() * stats_.size() + configKeys_.size());
+    return FixedColumnCount + static_cast<int>(metricColumns_.size() + configKeys_.size());
 }
 
 CompareTableModel::ColumnKind CompareTableModel::columnKind(int column) const {
     if (column < FixedColumnCount) return ColumnKind::Fixed;
-    if (column < FixedColumnCount + metrics_.size() * stats_.size()) return ColumnKind::Metric;
+    if (column < FixedColumnCount + metricColumns_.size()) return ColumnKind::Metric;
     return ColumnKind::Config;
 }
 
 int CompareTableModel::metricColumn(const QString& key, SummaryStat stat) const {
-    const int metric = static_cast<int>(metrics_.indexOf(key));
-    const int statIndex = static_cast<int>(stats_.indexOf(stat));
-    if (metric < 0 || statIndex < 0) return -1;
-    return FixedColumnCount + metric * static_cast<int>(stats_.size()) + statIndex;
+    for (int i = 0; i < metricColumns_.size(); ++i)
+        if (metricColumns_.at(i).key == key && metricColumns_.at(i).stat == stat) return FixedColumnCount + i;
+    return -1;
 }
 
 int CompareTableModel::configColumn(const QString& key) const {
     const int index = static_cast<int>(configKeys_.indexOf(key));
-    return index < 0 ? -1 : FixedColumnCount + static_cast<int>(metrics_.size() * stats_.size()) + index;
+    return index < 0 ? -1 : FixedColumnCount + static_cast<int>(metricColumns_.size()) + index;
 }
 
 int CompareTableModel::rowOfRun(qint64 runId) const {
@@ -91,7 +100,24 @@ QVariant CompareTableModel::fixedData(const ComparedRun& compared, int column, i
     }
     // Tool tips render markup; names, keys and errors are the user's text (plainToolTip throughout).
     if (role == Qt::ToolTipRole && !run.error.empty()) return plainToolTip(fromStd(run.error));
-    if (role == Qt::TextAlignmentRole && column == SeedColumn) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::TextAlignmentRole && (column == SeedColumn || column == TestAtBestValColumn))
+        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    if (column == TestAtBestValColumn) {
+        const store::ValidationSelection& selection = compared.selection;
+        switch (role) {
+            case Qt::DisplayRole:
+                return selection.testAtBestVal ? formatMetricValue(kTestAcc1, *selection.testAtBestVal) : kDash;
+            case SortRole: return selection.testAtBestVal ? *selection.testAtBestVal : kMissing;
+            case ValueRole: return selection.testAtBestVal ? QVariant(*selection.testAtBestVal) : QVariant();
+            case Qt::ToolTipRole: {
+                const QString missing = HeadlineResult::missingReason(selection);
+                if (!missing.isEmpty()) return missing;
+                return tr("At step %1, the step of the best val/acc1 (%2 %)")
+                    .arg(QString::number(*selection.bestValStep), formatMetricValue(kValAcc1, *selection.bestVal));
+            }
+        }
+        return {};
+    }
     if (role != Qt::DisplayRole && role != SortRole) return {};
     switch (column) {
         case NameColumn: return fromStd(run.name);
@@ -99,6 +125,20 @@ QVariant CompareTableModel::fixedData(const ComparedRun& compared, int column, i
         case MethodColumn: return fromStd(run.method);
         case PairColumn: return pairText(run);
         case SeedColumn: return role == SortRole ? QVariant(static_cast<double>(run.seed)) : QVariant(QString::number(run.seed));
+    }
+    return {};
+}
+
+QVariant CompareTableModel::metricData(const ComparedRun& run, const MetricColumn& metric, int role) const {
+    const std::optional<double> value = run.value(metric.key, metric.stat);
+    switch (role) {
+        case Qt::DisplayRole: return value ? formatMetricValue(metric.key, *value) : kDash;
+        case SortRole: return value ? *value : kMissing;
+        case ValueRole: return value ? QVariant(*value) : QVariant();
+        case Qt::TextAlignmentRole: return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        case Qt::ToolTipRole:
+            return value ? QVariant()
+                         : QVariant(plainToolTip(tr("%1 logged no %2").arg(fromStd(run.run.name), metric.key)));
     }
     return {};
 }
@@ -111,24 +151,9 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
 
     switch (columnKind(column)) {
         case ColumnKind::Fixed: return fixedData(run, column, role);
-        case ColumnKind::Metric: {
-            const int offset = column - FixedColumnCount;
-            const QString& key = metrics_.at(offset / stats_.size());
-            const SummaryStat stat = stats_.at(offset % stats_.size());
-            const std::optional<double> value = run.value(key, stat);
-            switch (role) {
-                case Qt::DisplayRole: return value ? formatMetricValue(key, *value) : kDash;
-                case SortRole: return value ? *value : kMissing;
-                case ValueRole: return value ? QVariant(*value) : QVariant();
-                case Qt::TextAlignmentRole: return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-                case Qt::ToolTipRole:
-                    return value ? QVariant()
-                                 : QVariant(plainToolTip(tr("%1 logged no %2").arg(fromStd(run.run.name), key)));
-            }
-            return {};
-        }
+        case ColumnKind::Metric: return metricData(run, metricColumns_.at(column - FixedColumnCount), role);
         case ColumnKind::Config: {
-            const QString& key = configKeys_.at(column - FixedColumnCount - metrics_.size() * stats_.size());
+            const QString& key = configKeys_.at(column - FixedColumnCount - metricColumns_.size());
             auto it = run.config.constFind(key);
             const bool present = it != run.config.constEnd();
             switch (role) {
@@ -155,21 +180,21 @@ QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation,
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
     switch (columnKind(section)) {
         case ColumnKind::Fixed: {
+            if (section == TestAtBestValColumn)
+                return role == Qt::ToolTipRole ? HeadlineResult::explanation() : HeadlineResult::title();
             if (role == Qt::ToolTipRole) return {};
-            static const char* const titles[FixedColumnCount] = {
+            static const char* const titles[TestAtBestValColumn] = {
                 QT_TR_NOOP("Name"), QT_TR_NOOP("Status"), QT_TR_NOOP("Method"), QT_TR_NOOP("Teacher → student"),
                 QT_TR_NOOP("Seed")};
             return tr(titles[section]);
         }
         case ColumnKind::Metric: {
-            const int offset = section - FixedColumnCount;
-            const QString& key = metrics_.at(offset / stats_.size());
-            const SummaryStat stat = stats_.at(offset % stats_.size());
-            if (role == Qt::ToolTipRole) return plainToolTip(statTip(stat, key));
-            return key + QLatin1Char(' ') + summaryStatName(stat);
+            const MetricColumn& metric = metricColumns_.at(section - FixedColumnCount);
+            if (role == Qt::ToolTipRole) return plainToolTip(statTip(metric.stat, metric.key));
+            return metric.key + QLatin1Char(' ') + summaryStatName(metric.stat);
         }
         case ColumnKind::Config: {
-            const QString& key = configKeys_.at(section - FixedColumnCount - metrics_.size() * stats_.size());
+            const QString& key = configKeys_.at(section - FixedColumnCount - metricColumns_.size());
             if (role == Qt::ToolTipRole) return plainToolTip(tr("Spec field %1").arg(key));
             return key;
         }
@@ -188,6 +213,7 @@ void CompareTableModel::setMetrics(const QStringList& keys) {
     if (keys == metrics_) return;
     beginResetModel();
     metrics_ = keys;
+    rebuildMetricColumns();
     endResetModel();
 }
 
@@ -195,6 +221,7 @@ void CompareTableModel::setStats(const QList<SummaryStat>& stats) {
     if (stats == stats_) return;
     beginResetModel();
     stats_ = stats;
+    rebuildMetricColumns();
     endResetModel();
 }
 
@@ -209,6 +236,12 @@ void CompareTableModel::setDifferencesOnly(bool differencesOnly) {
 void CompareTableModel::setRunColors(const QHash<qint64, QColor>& colors) {
     runColors_ = colors;
     if (!runs_.isEmpty()) emit dataChanged(index(0, NameColumn), index(rowCount() - 1, NameColumn), {Qt::DecorationRole});
+}
+
+void CompareTableModel::rebuildMetricColumns() {
+    metricColumns_.clear();
+    for (const QString& key : metrics_)
+        for (SummaryStat stat : statsOffered(key, stats_)) metricColumns_.append({key, stat});
 }
 
 void CompareTableModel::rebuildColumns() {

@@ -1,8 +1,9 @@
 #pragma once
 // The compared runs side by side, one row per run in the order they were selected: name (with the
-// run's colour swatch, the same colour as its curves), status, method, teacher → student, seed; then
-// for each chosen metric its last/best/min/max; then config columns: the keys whose values differ
-// between the runs ("differences only", the default) or every key.
+// run's colour swatch, the same colour as its curves), status, method, teacher → student, seed, and
+// the headline result (test accuracy at the best validation epoch); then for each chosen metric its
+// last/best/min/max (no "best" for a test metric: statsOffered); then config columns: the keys whose
+// values differ between the runs ("differences only", the default) or every key.
 //
 // SortRole gives numbers for numeric columns (a missing value sorts below every number), so a
 // QSortFilterProxyModel with setSortRole(SortRole) sorts 9.5 before 10.
@@ -17,7 +18,8 @@ namespace distillery::views {
 class CompareTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum FixedColumn { NameColumn, StatusColumn, MethodColumn, PairColumn, SeedColumn, FixedColumnCount };
+    enum FixedColumn { NameColumn, StatusColumn, MethodColumn, PairColumn, SeedColumn, TestAtBestValColumn,
+                       FixedColumnCount };
     enum Role {
         RunIdRole = Qt::UserRole + 1,   // qint64
         SortRole,                       // double for numeric columns, text otherwise
@@ -34,7 +36,8 @@ public:
 
     void setRuns(const QList<ComparedRun>& runs);
     void setMetrics(const QStringList& keys);             // the chosen metrics, in column order
-    void setStats(const QList<SummaryStat>& stats);       // per metric; default last, best, min, max
+    // Per metric (less Best for a test metric); default last, best, min, max.
+    void setStats(const QList<SummaryStat>& stats);
     void setDifferencesOnly(bool differencesOnly);
     void setRunColors(const QHash<qint64, QColor>& colors);
 
@@ -50,12 +53,19 @@ public:
     int rowOfRun(qint64 runId) const;                                // -1 when absent
 
 private:
+    struct MetricColumn {
+        QString key;
+        SummaryStat stat;
+    };
     void rebuildColumns();
+    void rebuildMetricColumns();
     QVariant fixedData(const ComparedRun& run, int column, int role) const;
+    QVariant metricData(const ComparedRun& run, const MetricColumn& metric, int role) const;
 
     QList<ComparedRun> runs_;
     QStringList metrics_;
     QList<SummaryStat> stats_;
+    QList<MetricColumn> metricColumns_;   // metrics_ × statsOffered, in column order
     bool differencesOnly_ = true;
     QStringList configKeys_;
     QHash<QString, bool> configIsNumeric_;   // every run's value of the key is a number

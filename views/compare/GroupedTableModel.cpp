@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "HeadlineResult.h"
 #include "PlainText.h"
 
 namespace distillery::views {
@@ -18,14 +19,25 @@ int GroupedTableModel::rowCount(const QModelIndex& parent) const {
 }
 
 int GroupedTableModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : FixedColumnCount + static_cast<int>(metrics_.size() * stats_.size());
+    return parent.isValid() ? 0 : FixedColumnCount + static_cast<int>(metricColumns_.size());
 }
 
 int GroupedTableModel::metricColumn(const QString& key, SummaryStat stat) const {
-    const int metric = static_cast<int>(metrics_.indexOf(key));
-    const int statIndex = static_cast<int>(stats_.indexOf(stat));
-    if (metric < 0 || statIndex < 0) return -1;
-    return FixedColumnCount + metric * static_cast<int>(stats_.size()) + statIndex;
+    for (int i = 0; i < metricColumns_.size(); ++i)
+        if (metricColumns_.at(i).key == key && metricColumns_.at(i).stat == stat) return FixedColumnCount + i;
+    return -1;
+}
+
+QVariant GroupedTableModel::aggregateData(const Aggregate& a, int decimals, int role) {
+    switch (role) {
+        case Qt::DisplayRole: return formatAggregate(a, decimals);
+        case SortRole: return a.n > 0 ? a.mean : kMissing;
+        case MeanRole: return a.n > 0 ? QVariant(a.mean) : QVariant();
+        case StdRole: return a.n > 0 ? QVariant(a.std) : QVariant();
+        case CountRole: return a.n;
+        case Qt::TextAlignmentRole: return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    return {};
 }
 
 Aggregate GroupedTableModel::aggregateAt(int row, const QString& key, SummaryStat stat) const {
@@ -54,30 +66,31 @@ QVariant GroupedTableModel::data(const QModelIndex& index, int role) const {
         return {};
     }
 
-    const int offset = column - FixedColumnCount;
-    const QString& key = metrics_.at(offset / stats_.size());
-    const SummaryStat stat = stats_.at(offset % stats_.size());
-    const Aggregate a = aggregateOf(runs_, group.members, key, stat);
-    switch (role) {
-        case Qt::DisplayRole: return formatAggregate(a, metricDecimals(key));
-        case SortRole: return a.n > 0 ? a.mean : kMissing;
-        case MeanRole: return a.n > 0 ? QVariant(a.mean) : QVariant();
-        case StdRole: return a.n > 0 ? QVariant(a.std) : QVariant();
-        case CountRole: return a.n;
-        case Qt::TextAlignmentRole: return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-        case Qt::ToolTipRole: {
-            QStringList values;
-            for (int member : group.members) {
-                const std::optional<double> value = runs_.at(member).value(key, stat);
-                values.append(value ? formatMetricValue(key, *value) : QStringLiteral("—"));
-            }
-            // One .arg() call: a key holding "%3" stays as it is.
-            return plainToolTip(tr("%1 %2 over %3 of %4 runs (mean ± sample std): %5")
-                                    .arg(key, summaryStatName(stat), QString::number(a.n),
-                                         QString::number(group.members.size()), values.join(QStringLiteral(", "))));
+    if (column == TestAtBestValColumn) {
+        const QString testKey = QString::fromStdString(store::metric::kTestAcc1);
+        const Aggregate a = aggregateTestAtBestVal(runs_, group.members);
+        if (role != Qt::ToolTipRole) return aggregateData(a, metricDecimals(testKey), role);
+        QStringList values;
+        for (int member : group.members) {
+            const std::optional<double>& value = runs_.at(member).selection.testAtBestVal;
+            values.append(value ? formatMetricValue(testKey, *value) : QStringLiteral("—"));
         }
+        return tr("Test accuracy at the best validation epoch over %1 of %2 runs (mean ± sample std): %3")
+            .arg(QString::number(a.n), QString::number(group.members.size()), values.join(QStringLiteral(", ")));
     }
-    return {};
+
+    const MetricColumn& metric = metricColumns_.at(column - FixedColumnCount);
+    const Aggregate a = aggregateOf(runs_, group.members, metric.key, metric.stat);
+    if (role != Qt::ToolTipRole) return aggregateData(a, metricDecimals(metric.key), role);
+    QStringList values;
+    for (int member : group.members) {
+        const std::optional<double> value = runs_.at(member).value(metric.key, metric.stat);
+        values.append(value ? formatMetricValue(metric.key, *value) : QStringLiteral("—"));
+    }
+    // One .arg() call: a key holding "%3" stays as it is.
+    return plainToolTip(tr("%1 %2 over %3 of %4 runs (mean ± sample std): %5")
+                            .arg(metric.key, summaryStatName(metric.stat), QString::number(a.n),
+                                 QString::number(group.members.size()), values.join(QStringLiteral(", "))));
 }
 
 QVariant GroupedTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
@@ -91,10 +104,14 @@ QVariant GroupedTableModel::headerData(int section, Qt::Orientation orientation,
         if (role == Qt::DisplayRole) return tr("Runs");
         return {};
     }
-    const int offset = section - FixedColumnCount;
-    const QString& key = metrics_.at(offset / stats_.size());
-    const SummaryStat stat = stats_.at(offset % stats_.size());
-    if (role == Qt::DisplayRole) return key + QLatin1Char(' ') + summaryStatName(stat);
+    if (section == TestAtBestValColumn) {
+        if (role == Qt::DisplayRole) return HeadlineResult::title();
+        if (role == Qt::ToolTipRole)
+            return HeadlineResult::explanation() + tr(" Mean ± sample standard deviation over the group's runs.");
+        return {};
+    }
+    const MetricColumn& metric = metricColumns_.at(section - FixedColumnCount);
+    if (role == Qt::DisplayRole) return metric.key + QLatin1Char(' ') + summaryStatName(metric.stat);
     if (role == Qt::ToolTipRole) return tr("Mean ± sample standard deviation over the group's runs");
     return {};
 }
@@ -110,6 +127,7 @@ void GroupedTableModel::setMetrics(const QStringList& keys) {
     if (keys == metrics_) return;
     beginResetModel();
     metrics_ = keys;
+    rebuildMetricColumns();
     endResetModel();
 }
 
@@ -117,7 +135,14 @@ void GroupedTableModel::setStats(const QList<SummaryStat>& stats) {
     if (stats == stats_) return;
     beginResetModel();
     stats_ = stats;
+    rebuildMetricColumns();
     endResetModel();
+}
+
+void GroupedTableModel::rebuildMetricColumns() {
+    metricColumns_.clear();
+    for (const QString& key : metrics_)
+        for (SummaryStat stat : statsOffered(key, stats_)) metricColumns_.append({key, stat});
 }
 
 }  // namespace distillery::views

@@ -1,7 +1,8 @@
 #pragma once
 // The compared runs grouped by configuration across seeds (groupRuns): one row per group with its
-// label, the number of runs, and for each chosen metric the mean ± sample std of the runs' best and
-// last values. SortRole gives the mean (a group without the metric sorts below every number).
+// label, the number of runs, the headline (test accuracy at the best validation epoch), and for each
+// chosen metric the mean ± sample std of the runs' best and last values (no "best" for a test metric:
+// statsOffered). SortRole gives the mean (a group without the metric sorts below every number).
 #include <QAbstractTableModel>
 
 #include "RunComparison.h"
@@ -11,7 +12,7 @@ namespace distillery::views {
 class GroupedTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum FixedColumn { LabelColumn, RunsColumn, FixedColumnCount };
+    enum FixedColumn { LabelColumn, RunsColumn, TestAtBestValColumn, FixedColumnCount };
     enum Role {
         SortRole = Qt::UserRole + 1,   // double for numeric columns, text otherwise
         MeanRole,                      // the aggregate's mean; invalid when no run of the group has the metric
@@ -28,7 +29,7 @@ public:
 
     void setRuns(const QList<ComparedRun>& runs, const QStringList& acrossKeys = defaultAcrossKeys());
     void setMetrics(const QStringList& keys);
-    // The statistics aggregated per metric, in column order; default best, last.
+    // The statistics aggregated per metric, in column order (less Best for a test metric); default best, last.
     void setStats(const QList<SummaryStat>& stats);
 
     const QList<RunGroup>& groups() const { return groups_; }
@@ -39,10 +40,19 @@ public:
     int metricColumn(const QString& key, SummaryStat stat) const;   // -1 when not shown
 
 private:
+    struct MetricColumn {
+        QString key;
+        SummaryStat stat;
+    };
+    void rebuildMetricColumns();
+    // Display, sort, mean, std, count and alignment of an aggregate; the tool tip is the caller's.
+    static QVariant aggregateData(const Aggregate& a, int decimals, int role);
+
     QList<ComparedRun> runs_;
     QList<RunGroup> groups_;
     QStringList metrics_;
     QList<SummaryStat> stats_;
+    QList<MetricColumn> metricColumns_;   // metrics_ × statsOffered, in column order
 };
 
 }  // namespace distillery::views

@@ -99,7 +99,17 @@ QString summaryStatName(SummaryStat stat) {
     return {};
 }
 
+bool isTestMetric(const QString& key) { return key.startsWith(QLatin1String("test/")); }
+
+QList<SummaryStat> statsOffered(const QString& key, const QList<SummaryStat>& stats) {
+    QList<SummaryStat> offered;
+    for (SummaryStat stat : stats)
+        if (!(stat == SummaryStat::Best && isTestMetric(key))) offered.append(stat);
+    return offered;
+}
+
 std::optional<double> ComparedRun::value(const QString& key, SummaryStat stat) const {
+    if (stat == SummaryStat::Best && isTestMetric(key)) return std::nullopt;
     auto it = summaries.find(key.toStdString());
     if (it == summaries.end()) return std::nullopt;
     const store::MetricSummary& summary = it->second;
@@ -248,6 +258,13 @@ Aggregate aggregateOf(const QList<ComparedRun>& runs, const QList<int>& members,
     return aggregate(values);
 }
 
+Aggregate aggregateTestAtBestVal(const QList<ComparedRun>& runs, const QList<int>& members) {
+    QVector<double> values;
+    for (int member : members)
+        if (const std::optional<double>& value = runs.at(member).selection.testAtBestVal) values.append(*value);
+    return aggregate(values);
+}
+
 QList<ComparedRun> loadComparedRuns(const store::Store& store, const QList<qint64>& runIds) {
     QList<ComparedRun> runs;
     for (qint64 id : runIds) {
@@ -262,6 +279,7 @@ QList<ComparedRun> loadComparedRuns(const store::Store& store, const QList<qint6
             std::string key = summary.key;
             compared.summaries.emplace(std::move(key), std::move(summary));
         }
+        compared.selection = store::selectByValidation(store, id);
         runs.append(std::move(compared));
     }
     return runs;

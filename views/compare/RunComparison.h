@@ -1,6 +1,6 @@
 #pragma once
 // What Compare and Report need to put runs side by side, with no widgets: each run with its config
-// (the spec JSON flattened to dotted keys) and its metric summaries; the config keys that differ;
+// (the spec JSON flattened to dotted keys), its metric summaries and its headline result; the config keys that differ;
 // runs grouped by config across seeds; mean ± sample std over a group.
 //
 // QtCore and the store only, so the headless `distillery report` can use it too.
@@ -15,6 +15,7 @@
 #include <QVariantMap>
 #include <QVector>
 
+#include "store/Results.h"
 #include "store/Store.h"
 
 namespace distillery::views {
@@ -24,10 +25,20 @@ enum class SummaryStat { Last, Best, Min, Max };   // Best = MetricSummary::best
 // "last", "best", "min", "max": column headers and report tables.
 QString summaryStatName(SummaryStat stat);
 
+// A metric of the test split ("test/acc1", "test/loss"). Its best over the epochs would be chosen on
+// the test set: not a model selection, so no table calls it "best". The number to report is the
+// test accuracy at the best validation epoch (ComparedRun::selection).
+bool isTestMetric(const QString& key);
+// The statistics a table shows for key, in the order of stats: all of them, less Best for a test metric.
+QList<SummaryStat> statsOffered(const QString& key, const QList<SummaryStat>& stats);
+
 struct ComparedRun {
     store::RunRow run;                                       // from Store::run(id) (spec JSON included)
     QVariantMap config;                                      // flattenSpec(run.specJson)
     std::map<std::string, store::MetricSummary> summaries;   // Store::summaries(id), by key
+    // store::selectByValidation: the headline (test/acc1 at the best val/acc1) and the best val/acc1.
+    store::ValidationSelection selection;
+    // Empty when the run lacks the key, and for Best of a test metric (see isTestMetric).
     std::optional<double> value(const QString& key, SummaryStat stat) const;
 };
 
@@ -67,7 +78,10 @@ Aggregate aggregate(const QVector<double>& values);
 Aggregate aggregateOf(const QList<ComparedRun>& runs, const QList<int>& members, const QString& key,
                       SummaryStat stat);
 
-// Loads the runs in the given order; throws std::runtime_error naming the id for a run that does not exist.
+// The aggregate of the headline (selection.testAtBestVal) over some of the runs (those that have it).
+Aggregate aggregateTestAtBestVal(const QList<ComparedRun>& runs, const QList<int>& members);
+
+// Loads the runs in the given order, each with its summaries and store::selectByValidation; throws std::runtime_error naming the id for a run that does not exist.
 QList<ComparedRun> loadComparedRuns(const store::Store& store, const QList<qint64>& runIds);
 
 // "88.60 ± 0.11" with the given decimals; "88.60" when n == 1; "—" when n == 0.

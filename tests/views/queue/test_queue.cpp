@@ -103,7 +103,7 @@ int64_t insertFinishedRun(store::Store& store, const std::string& method, const 
 
 RunList snapshotOf(const store::Store& store) {
     RunList runs;
-    for (const store::RunRow& row : store.runs(false)) runs.append(RunListEntry{row, std::nullopt, std::nullopt});
+    for (const store::RunRow& row : store.runs(false)) runs.append(RunListEntry{row, {}, {}});
     return runs;
 }
 
