@@ -78,3 +78,10 @@ sleep 50
 shot screenshot-live.png 3000 --page live --select "$(ids fmnist-kd-live)"
 kill "$engine" 2>/dev/null || true
 wait "$engine" 2>/dev/null || true
+
+# Compare's study views (banded curves per configuration, parallel coordinates) on a synthetic study
+# of 12 configurations × 3 seeds that the test suite builds itself, so they need no study in the store.
+mkdir -p "$here/docs/screenshots"
+DISTILLERY_SCREENSHOT_DIR="$here/docs/screenshots" QT_QPA_PLATFORM=offscreen \
+  "$build/bin/test_compare_study" screenshots >/dev/null
+echo "wrote docs/screenshots/compare-bands.png docs/screenshots/compare-parallel.png"

@@ -3,9 +3,11 @@
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QThread>
 #include <QVBoxLayout>
@@ -15,6 +17,8 @@
 #include "CurveControls.h"
 #include "GroupedTableModel.h"
 #include "MetricPlot.h"
+#include "ParallelCoordinates.h"
+#include "StatisticsPanel.h"
 
 namespace distillery::views {
 
@@ -52,6 +56,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     plot_->setColourBy(MetricPlot::ColourBy::Run);
     plot_->setEmptyText(tr("Select runs in the list to compare them"));
     controls_ = new CurveControls(plot_, this);
+    controls_->setCurveModesOffered(true);   // each run, or per configuration mean ± std / 95% CI
     // Compared curves are mostly evaluations, a handful of points per run: smoothing them would
     // shift the curves and their best points. Off until the user moves the slider.
     plot_->setSmoothing(0);
@@ -95,11 +100,23 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
 
     tablesSplitter_ = new QSplitter(Qt::Vertical, this);
     tablesSplitter_->addWidget(runsPane);
-    tablesSplitter_->addWidget(groupsPane);
+    // The statistics between configurations sit beside the grouped table they test.
+    statisticsPanel_ = new StatisticsPanel(this);
+    auto* groupTabs = new QTabWidget(this);
+    groupTabs->setDocumentMode(true);
+    groupTabs->addTab(groupsPane, tr("Grouped"));
+    groupTabs->addTab(statisticsPanel_, tr("Statistics"));
+    tablesSplitter_->addWidget(groupTabs);
     tablesSplitter_->setStretchFactor(0, 3);
     tablesSplitter_->setStretchFactor(1, 2);
     splitter_ = new QSplitter(Qt::Vertical, this);
-    splitter_->addWidget(plotRow);
+    // The curves, and the same runs in parallel coordinates (the fields they vary against a metric).
+    parallel_ = new ParallelCoordinates(this);
+    plotTabs_ = new QTabWidget(this);
+    plotTabs_->setDocumentMode(true);
+    plotTabs_->addTab(plotRow, tr("Curves"));
+    plotTabs_->addTab(parallel_, tr("Parallel coordinates"));
+    splitter_->addWidget(plotTabs_);
     splitter_->addWidget(tablesSplitter_);
     splitter_->setStretchFactor(0, 1);
     splitter_->setStretchFactor(1, 1);
@@ -109,6 +126,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     layout->addWidget(splitter_, 1);
 
     connect(differencesOnly_, &QCheckBox::toggled, tableModel_, &CompareTableModel::setDifferencesOnly);
+    connect(parallel_, &ParallelCoordinates::selectionChanged, this, &ComparePage::selectRuns);
     connect(plot_, &MetricPlot::visibleKeysChanged, this, &ComparePage::onVisibleKeysChanged);
     connect(tableView_, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
         emit runActivated(index.data(CompareTableModel::RunIdRole).toLongLong());
@@ -187,6 +205,16 @@ void ComparePage::onLoaded(quint64 requestId, const CompareData& data) {
     tableModel_->setRunColors(colors);
     groupedModel_->setRuns(runs_);
     groupedModel_->setMetrics(plot_->visibleKeys());
+    // The banded curve modes draw the grouped table's configurations, under the same labels.
+    QList<MetricPlot::SeedGroup> seedGroups;
+    for (const RunGroup& group : groupedModel_->groups()) {
+        MetricPlot::SeedGroup seedGroup{group.label, {}};
+        for (int member : group.members) seedGroup.runIds.append(runs_.at(member).run.id);
+        seedGroups.append(seedGroup);
+    }
+    plot_->setSeedGroups(seedGroups);
+    parallel_->setRuns(runs_);
+    statisticsPanel_->setRuns(runs_);
 
     setStatus(loadedSummary(), false);
     emit runsLoaded();
@@ -236,6 +264,19 @@ void ComparePage::clearContents() {
     plot_->clearSeries();
     tableModel_->setRuns({});
     groupedModel_->setRuns({});
+    parallel_->setRuns({});
+    statisticsPanel_->setRuns({});
+}
+
+void ComparePage::selectRuns(const QList<qint64>& runIds) {
+    QItemSelection selection;
+    for (int row = 0; row < tableProxy_->rowCount(); ++row) {
+        const QModelIndex first = tableProxy_->index(row, 0);
+        if (runIds.contains(first.data(CompareTableModel::RunIdRole).toLongLong()))
+            selection.select(first, tableProxy_->index(row, tableProxy_->columnCount() - 1));
+    }
+    tableView_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (!selection.isEmpty()) tableView_->scrollTo(selection.first().topLeft());
 }
 
 QString ComparePage::statusText() const { return status_->text(); }
@@ -262,6 +303,8 @@ QVariantMap ComparePage::saveState() const {
     state.insert(QStringLiteral("differencesOnly"), differencesOnly_->isChecked());
     state.insert(QStringLiteral("splitter"), splitter_->saveState());
     state.insert(QStringLiteral("tablesSplitter"), tablesSplitter_->saveState());
+    state.insert(QStringLiteral("plotTab"), plotTabs_->currentIndex());
+    state.insert(QStringLiteral("statistics"), statisticsPanel_->saveState());
     return state;
 }
 
@@ -272,6 +315,10 @@ void ComparePage::restoreState(const QVariantMap& state) {
     if (state.contains(QStringLiteral("splitter"))) splitter_->restoreState(state.value(QStringLiteral("splitter")).toByteArray());
     if (state.contains(QStringLiteral("tablesSplitter")))
         tablesSplitter_->restoreState(state.value(QStringLiteral("tablesSplitter")).toByteArray());
+    if (state.contains(QStringLiteral("plotTab")))
+        plotTabs_->setCurrentIndex(state.value(QStringLiteral("plotTab")).toInt());
+    if (state.contains(QStringLiteral("statistics")))
+        statisticsPanel_->restoreState(state.value(QStringLiteral("statistics")).toMap());
 }
 
 }  // namespace distillery::views

@@ -2,14 +2,16 @@
 // The Compare tab: the runs selected in the runs list side by side.
 //
 //   ┌ status: 6 runs · 2 configurations ───────────────────────────────┐
-//   │ metric picker, x axis, smoothing, log │ overlay plot, one colour per run │
+//   │ [Curves | Parallel coordinates]                                  │
+//   │ metric picker, curves (each run / mean ± std / mean ± 95% CI), x axis, smoothing, log │ overlay plot │
 //   │ runs table (swatch, name, …, metric last/best/min/max, config) [differences only] │
 //   │ grouped table: one row per configuration, mean ± std over seeds               │
 //
 // setRuns() hands the ids to a CompareLoader on a worker thread; the answer fills the plot and both
 // tables. The metric picker (the plot's key list) chooses the curves and the tables' metric columns
-// at once; the points of a newly picked key are read when it is picked. The models, views and plot
-// are exposed for the report export and for MainWindow's wiring.
+// at once; the points of a newly picked key are read when it is picked. The banded curve modes draw
+// the grouped table's configurations; brushing the parallel coordinates selects rows of the runs
+// table. The models, views and plot are exposed for the report export and for MainWindow's wiring.
 #include <QHash>
 #include <QList>
 #include <QStringList>
@@ -22,6 +24,7 @@ class QCheckBox;
 class QLabel;
 class QSortFilterProxyModel;
 class QSplitter;
+class QTabWidget;
 class QTableView;
 class QThread;
 
@@ -31,6 +34,8 @@ class CompareTableModel;
 class CurveControls;
 class GroupedTableModel;
 class MetricPlot;
+class ParallelCoordinates;
+class StatisticsPanel;
 
 class ComparePage : public QWidget {
     Q_OBJECT
@@ -51,6 +56,9 @@ public:
 
     MetricPlot* plot() const { return plot_; }
     CurveControls* curveControls() const { return controls_; }
+    // Beside the curves: the fields the runs vary against a metric; brushing it selects runs in the table.
+    ParallelCoordinates* parallelCoordinates() const { return parallel_; }
+    QTabWidget* plotTabs() const { return plotTabs_; }
     CompareTableModel* tableModel() const { return tableModel_; }
     GroupedTableModel* groupedModel() const { return groupedModel_; }
     QSortFilterProxyModel* tableProxy() const { return tableProxy_; }
@@ -58,6 +66,8 @@ public:
     QTableView* tableView() const { return tableView_; }
     QTableView* groupedView() const { return groupedView_; }
     QCheckBox* differencesOnlyBox() const { return differencesOnly_; }
+    // The Statistics tab beside the grouped table: configurations against a baseline (t-tests, Holm).
+    StatisticsPanel* statisticsPanel() const { return statisticsPanel_; }
     QString statusText() const;          // what the line above the plot says now
 
     // Curve settings, chosen metrics, "differences only" and the splitters, for QSettings.
@@ -77,6 +87,7 @@ private:
     void onVisibleKeysChanged(const QStringList& keys);
     void requestMissingSeries();
     void clearContents();
+    void selectRuns(const QList<qint64>& runIds);   // the rows of these runs in the runs table
     void setStatus(const QString& text, bool isError);
     QString loadedSummary() const;
 
@@ -95,6 +106,8 @@ private:
     QSplitter* tablesSplitter_ = nullptr;
     MetricPlot* plot_ = nullptr;
     CurveControls* controls_ = nullptr;
+    ParallelCoordinates* parallel_ = nullptr;
+    QTabWidget* plotTabs_ = nullptr;
     CompareTableModel* tableModel_ = nullptr;
     GroupedTableModel* groupedModel_ = nullptr;
     QSortFilterProxyModel* tableProxy_ = nullptr;
@@ -102,6 +115,7 @@ private:
     QTableView* tableView_ = nullptr;
     QTableView* groupedView_ = nullptr;
     QCheckBox* differencesOnly_ = nullptr;
+    StatisticsPanel* statisticsPanel_ = nullptr;
 };
 
 }  // namespace distillery::views

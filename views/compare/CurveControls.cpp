@@ -29,6 +29,15 @@ QString xAxisName(MetricPlot::XAxis axis) {
     return QStringLiteral("step");
 }
 
+QString curveModeName(MetricPlot::CurveMode mode) {
+    switch (mode) {
+        case MetricPlot::CurveMode::EachRun: return QStringLiteral("eachRun");
+        case MetricPlot::CurveMode::MeanStd: return QStringLiteral("meanStd");
+        case MetricPlot::CurveMode::MeanCI95: return QStringLiteral("meanCI95");
+    }
+    return QStringLiteral("eachRun");
+}
+
 QString axisTip(const QString& key) {
     switch (MetricPlot::axisKindOf(key)) {
         case MetricPlot::AxisKind::Loss: return CurveControls::tr("%1: a loss, on the left axis").arg(key);
@@ -58,6 +67,16 @@ CurveControls::CurveControls(MetricPlot* plot, QWidget* parent) : QWidget(parent
     layout->addWidget(keyList_, 1);
 
     auto* form = new QFormLayout;
+    form_ = form;
+    curveModeBox_ = new QComboBox(this);
+    curveModeBox_->addItem(tr("each run"), QVariant::fromValue(static_cast<int>(MetricPlot::CurveMode::EachRun)));
+    curveModeBox_->addItem(tr("mean ± std"), QVariant::fromValue(static_cast<int>(MetricPlot::CurveMode::MeanStd)));
+    curveModeBox_->addItem(tr("mean ± 95% CI"),
+                           QVariant::fromValue(static_cast<int>(MetricPlot::CurveMode::MeanCI95)));
+    curveModeBox_->setToolTip(tr("One curve per run, or per configuration the mean over its seeds with a band: the "
+                                 "sample standard deviation, or the 95% confidence interval of the mean (Student t)"));
+    form->addRow(tr("Curves"), curveModeBox_);
+    form->setRowVisible(curveModeBox_, false);
     xAxisBox_ = new QComboBox(this);
     xAxisBox_->addItem(tr("step"), QVariant::fromValue(static_cast<int>(MetricPlot::XAxis::Step)));
     xAxisBox_->addItem(tr("epoch"), QVariant::fromValue(static_cast<int>(MetricPlot::XAxis::Epoch)));
@@ -86,6 +105,9 @@ CurveControls::CurveControls(MetricPlot* plot, QWidget* parent) : QWidget(parent
 
     connect(keyList_, &QListWidget::itemChanged, this, &CurveControls::onKeyItemChanged);
     connect(defaultKeysButton_, &QToolButton::clicked, this, [this] { plot_->setVisibleKeys({}); });
+    connect(curveModeBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        plot_->setCurveMode(static_cast<MetricPlot::CurveMode>(curveModeBox_->itemData(index).toInt()));
+    });
     connect(xAxisBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
         plot_->setXAxis(static_cast<MetricPlot::XAxis>(xAxisBox_->itemData(index).toInt()));
     });
@@ -122,7 +144,16 @@ void CurveControls::syncKeys() {
     defaultKeysButton_->setEnabled(plot_->keysChosen());
 }
 
+void CurveControls::setCurveModesOffered(bool offered) {
+    curveModesOffered_ = offered;
+    form_->setRowVisible(curveModeBox_, offered);
+}
+
 void CurveControls::syncDisplay() {
+    {
+        const QSignalBlocker blocker(curveModeBox_);
+        curveModeBox_->setCurrentIndex(curveModeBox_->findData(static_cast<int>(plot_->curveMode())));
+    }
     {
         const QSignalBlocker blocker(xAxisBox_);
         xAxisBox_->setCurrentIndex(xAxisBox_->findData(static_cast<int>(plot_->xAxisMode())));
@@ -153,6 +184,7 @@ QVariantMap CurveControls::saveState() const {
     state.insert(QStringLiteral("smoothing"), plot_->smoothing());
     state.insert(QStringLiteral("logY"), plot_->logY());
     if (plot_->keysChosen()) state.insert(QStringLiteral("keys"), plot_->chosenKeys());
+    if (curveModesOffered_) state.insert(QStringLiteral("curveMode"), curveModeName(plot_->curveMode()));
     return state;
 }
 
@@ -165,6 +197,10 @@ void CurveControls::restoreState(const QVariantMap& state) {
     const double smoothing = state.value(QStringLiteral("smoothing")).toDouble(&ok);
     if (ok && smoothing >= 0 && smoothing < 1) plot_->setSmoothing(smoothing);
     if (state.contains(QStringLiteral("logY"))) plot_->setLogY(state.value(QStringLiteral("logY")).toBool());
+    const QString curveMode = state.value(QStringLiteral("curveMode")).toString();
+    for (MetricPlot::CurveMode candidate :
+         {MetricPlot::CurveMode::EachRun, MetricPlot::CurveMode::MeanStd, MetricPlot::CurveMode::MeanCI95})
+        if (curveModesOffered_ && curveMode == curveModeName(candidate)) plot_->setCurveMode(candidate);
     if (state.contains(QStringLiteral("keys")))
         plot_->setChosenKeys(state.value(QStringLiteral("keys")).toStringList());
     else

@@ -20,14 +20,6 @@ constexpr int kMaxLegendItems = 24;
 constexpr int kRawAlpha = 70;
 const QString kRawLayer = QStringLiteral("raw");
 
-// Dashes tell apart the keys of one run (ColourBy::Run) or the runs of one key (ColourBy::Key).
-Qt::PenStyle penStyleAt(int index) {
-    static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
-                                          Qt::DashDotDotLine};
-    constexpr int count = static_cast<int>(sizeof(styles) / sizeof(styles[0]));
-    return index < 0 ? Qt::SolidLine : styles[index % count];
-}
-
 // A vector of the same length as steps: the given one, or NaN (an x the series does not carry).
 QVector<double> sameLength(const QVector<double>& values, int length) {
     if (values.size() == length) return values;
@@ -37,6 +29,14 @@ QVector<double> sameLength(const QVector<double>& values, int length) {
 }
 
 }  // namespace
+
+// Dashes tell apart the keys of one run (ColourBy::Run) or the runs of one key (ColourBy::Key).
+Qt::PenStyle MetricPlot::penStyleAt(int index) {
+    static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                          Qt::DashDotDotLine};
+    constexpr int count = static_cast<int>(sizeof(styles) / sizeof(styles[0]));
+    return index < 0 ? Qt::SolidLine : styles[index % count];
+}
 
 QString MetricPlot::xAxisLabel(XAxis axis) {
     switch (axis) {
@@ -116,6 +116,8 @@ MetricPlot::~MetricPlot() = default;
 
 void MetricPlot::clearSeries() {
     hideReadout();
+    clearBands();
+    groups_.clear();   // they name runs that are gone
     for (const auto& series : series_) {
         removeGraph(series->graph);
         removeGraph(series->rawGraph);
@@ -143,6 +145,7 @@ void MetricPlot::setSeries(qint64 runId, const QString& runLabel, const MetricSe
     runLabels_.insert(runId, runLabel);
     const QStringList keysBefore = keys_;
     for (const MetricSeries& one : history) addPoints(ensureSeries(runId, one.key), one);
+    rebuildBands();
     applyStyles();
     updateAxisLabels();
     refresh();
@@ -154,7 +157,8 @@ void MetricPlot::appendPoints(qint64 runId, const MetricSeriesList& points) {
     const QStringList keysBefore = keys_;
     const size_t seriesBefore = series_.size();
     for (const MetricSeries& one : points) addPoints(ensureSeries(runId, one.key), one);
-    if (series_.size() != seriesBefore) {
+    if (banded() && isGrouped(runId)) rebuildBands();
+    if (series_.size() != seriesBefore || (banded() && isGrouped(runId))) {
         applyStyles();
         updateAxisLabels();
     }
@@ -174,6 +178,7 @@ void MetricPlot::removeRun(qint64 runId) {
     deleteSeriesOfRun(runId);
     runOrder_.removeAll(runId);
     runLabels_.remove(runId);
+    rebuildBands();
     applyStyles();
     updateAxisLabels();
     refresh();
@@ -332,6 +337,10 @@ void MetricPlot::setXAxis(XAxis axis) {
     xAxis_ = axis;
     hideReadout();
     for (const auto& series : series_) rebuildGraphData(*series);
+    if (banded()) {
+        rebuildBands();
+        applyStyles();
+    }
     updateAxisLabels();
     followData_ = true;   // the old x range means nothing on the new axis
     refresh();
@@ -344,6 +353,7 @@ void MetricPlot::setSmoothing(double weight) {
     smoothing_ = weight;
     hideReadout();
     for (const auto& series : series_) rebuildGraphData(*series);
+    rebuildBands();   // each run is smoothed before the runs are averaged
     applyStyles();
     refresh();
     emit displayChanged();
@@ -388,6 +398,7 @@ void MetricPlot::applyKeyChoice(bool chosen, const QStringList& keys) {
     const bool choiceChanged = chosen != keysChosen_ || keys != chosenKeys_;
     keysChosen_ = chosen;
     chosenKeys_ = chosen ? keys : QStringList();
+    rebuildBands();
     applyStyles();
     updateAxisLabels();
     followData_ = true;   // newly shown curves may lie outside a zoomed range
@@ -436,7 +447,7 @@ void MetricPlot::applyStyles() {
     int legendItems = 0;
     for (const auto& seriesPointer : series_) {
         Series& series = *seriesPointer;
-        const bool visible = isKeyVisible(series.key);
+        const bool visible = isSeriesShown(series);
         const bool byRun = colourBy_ == ColourBy::Run;
         const QColor color = byRun ? runColor(series.runId) : keyColor(series.key);
         // Past the palette's eight colours, dashes keep repeated colours apart.
@@ -462,6 +473,13 @@ void MetricPlot::applyStyles() {
         series.rawGraph->setVisible(visible && smoothing_ > 0);
         if (visible) {
             series.graph->addToLegend();
+            ++legendItems;
+        }
+    }
+    if (banded()) {
+        styleBands();
+        for (const auto& band : bands_) {
+            band->mean->addToLegend();
             ++legendItems;
         }
     }
@@ -503,18 +521,16 @@ void MetricPlot::followData() {
 }
 
 void MetricPlot::fitAxes() {
-    const bool anyPoints = std::any_of(series_.begin(), series_.end(),
-                                       [](const auto& series) { return hasPoints(series->graph); });
-    if (!anyPoints) return;
+    const QList<QCPGraph*> shown = shownGraphs();
+    if (shown.isEmpty()) return;
     fitting_ = true;
     xAxis->rescale(/*onlyVisiblePlottables=*/true);
     // A little air above and below the curves, so the extremes do not sit on the frame. An axis
     // without shown curves keeps its range (rescaling it would do nothing, padding would grow it).
     for (QCPAxis* axis : {yAxis, yAxis2}) {
-        const bool shown = std::any_of(series_.begin(), series_.end(), [axis](const auto& series) {
-            return series->graph->valueAxis() == axis && hasPoints(series->graph);
-        });
-        if (!shown) continue;
+        const bool onAxis = std::any_of(shown.begin(), shown.end(),
+                                        [axis](const QCPGraph* graph) { return graph->valueAxis() == axis; });
+        if (!onAxis) continue;
         axis->rescale(/*onlyVisiblePlottables=*/true);
         const QCPRange range = axis->range();
         if (axis->scaleType() == QCPAxis::stLogarithmic) {
@@ -547,9 +563,7 @@ QString MetricPlot::hintText() const {
     if (visibleKeys().isEmpty() && (keysChosen_ || !keys_.isEmpty())) {
         return keys_.isEmpty() ? tr("No points yet") : tr("Pick a metric to plot");
     }
-    const bool anyPoints = std::any_of(series_.begin(), series_.end(),
-                                       [](const auto& series) { return hasPoints(series->graph); });
-    return anyPoints ? QString() : tr("No points of the chosen metrics yet");
+    return shownGraphs().isEmpty() ? tr("No points of the chosen metrics yet") : QString();
 }
 
 void MetricPlot::updateEmptyHint() {

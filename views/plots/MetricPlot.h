@@ -11,6 +11,11 @@
 // axis. Points arrive live through appendPoints and are drawn with a queued replot, so a burst of
 // points costs one repaint. The axes follow the data until the user drags or zooms; a double-click
 // follows again. Hovering shows the nearest point of the nearest curve: run, key, x and y.
+//
+// Compare can also draw the seeds of each configuration as one curve (setSeedGroups, setCurveMode):
+// the mean over the group's runs with a shaded band (± std or the 95% CI of the mean, SeedBands.h),
+// one colour per configuration, after the same smoothing of each run. The runs' own graphs then stay
+// (graph(runId, key) still answers) but are hidden; a run in no group is still drawn on its own.
 #include <map>
 #include <memory>
 #include <utility>
@@ -22,6 +27,7 @@
 #include <qcustomplot.h>
 
 #include "MetricSeries.h"
+#include "SeedBands.h"
 #include "Smoothing.h"
 #include "store/Results.h"
 
@@ -32,6 +38,15 @@ class MetricPlot : public QCustomPlot {
 public:
     enum class XAxis { Step, Epoch, WallTimeMinutes };
     enum class ColourBy { Key, Run };   // Live: one colour per key; Compare: one colour per run
+    // Compare: one curve per run, or per configuration (seed group) with a band.
+    enum class CurveMode { EachRun, MeanStd, MeanCI95 };
+    // The runs of one configuration across seeds, named as the legend shows it.
+    struct SeedGroup {
+        QString label;
+        QList<qint64> runIds;
+    };
+    // Alpha of a band's fill: the curves of other configurations stay readable through it.
+    static constexpr int kBandAlpha = 51;   // 0.2
     using AxisKind = store::MetricKind;   // one classification of keys: store/Results.h
     // Keys with "acc" in their last path part are accuracies, with "loss" in any part losses; others
     // (lr, epoch_time, …) have scales of their own and are plotted only when chosen.
@@ -79,6 +94,23 @@ public:
     void setColourBy(ColourBy colourBy);
     ColourBy colourBy() const { return colourBy_; }
 
+    // ---- seed groups (Compare) -----------------------------------------------------------------
+    // The configurations the runs form; kept until clearSeries() or the next call. In EachRun mode
+    // they change nothing.
+    void setSeedGroups(const QList<SeedGroup>& groups);
+    QList<SeedGroup> seedGroups() const { return groups_; }
+    void setCurveMode(CurveMode mode);
+    CurveMode curveMode() const { return curveMode_; }
+    static BandKind bandKindOf(CurveMode mode);   // the band a banded mode draws
+    QColor groupColor(int groupIndex) const;      // a configuration's colour in the banded modes
+    // The banded mode's graphs of one group and key (nullptr in EachRun mode, or when none of the
+    // group's runs has points of the key): the mean, and the band's lower and upper edges (NaN
+    // where fewer than 2 runs reach x). band() gives the numbers they were drawn from.
+    QCPGraph* meanGraph(int groupIndex, const QString& key) const;
+    QCPGraph* bandLowerGraph(int groupIndex, const QString& key) const;
+    QCPGraph* bandUpperGraph(int groupIndex, const QString& key) const;
+    const SeedBand* band(int groupIndex, const QString& key) const;
+
     // Empty = the default keys (isDefaultKey), including those that appear later.
     void setVisibleKeys(const QStringList& keys);
     // Exactly these keys, possibly none (a restored choice).
@@ -118,6 +150,8 @@ protected:
 private:
     // Shared by MetricPlot.cpp and MetricPlotReadout.cpp.
     static bool hasPoints(const QCPGraph* graph) { return graph->visible() && graph->dataCount() > 0; }
+    // Dashes tell curves of one colour apart (keys of one run, runs of one key, configurations past 8).
+    static Qt::PenStyle penStyleAt(int index);
     static inline const QString kReadoutLayerName = QStringLiteral("readout");
     struct Series {
         qint64 runId = 0;
@@ -128,6 +162,16 @@ private:
         DebiasedEma ema;                // its state after the last point, for live points
     };
     using SeriesId = std::pair<qint64, QString>;
+    // One group's aggregate of one key, in the banded modes.
+    struct Band {
+        int group = 0;
+        QString key;
+        int runs = 0;                     // the group's runs with points of the key: the legend's n
+        SeedBand data;
+        QCPGraph* mean = nullptr;
+        QCPGraph* lower = nullptr;
+        QCPGraph* upper = nullptr;        // filled down to lower (setChannelFillGraph)
+    };
 
     Series* findSeries(qint64 runId, const QString& key) const;
     Series& ensureSeries(qint64 runId, const QString& key);
@@ -139,6 +183,16 @@ private:
     void noteKey(const QString& key);
     void announceNewKeys(const QStringList& keysBefore);   // the key signals, when keys were added
     void applyKeyChoice(bool chosen, const QStringList& keys);
+    bool banded() const { return curveMode_ != CurveMode::EachRun && !groups_.isEmpty(); }
+    bool isGrouped(qint64 runId) const;          // the run is drawn through its group's band
+    bool isSeriesShown(const Series& series) const;
+    const Band* findBand(int groupIndex, const QString& key) const;
+    void rebuildBands();                         // after anything that changes what the bands show
+    void clearBands();
+    void styleBands();
+    QList<QCPGraph*> shownGraphs() const;        // the graphs with points the axes and the read-out follow
+    QString runReadout(const Series& nearest, double nearestKey, double nearestValue, const QString& xText) const;
+    QString bandReadout(const Band& band, int index, const QString& xText) const;
 
     void applyStyles();
     void updateAxisLabels();
@@ -161,6 +215,9 @@ private:
     ColourBy colourBy_ = ColourBy::Key;
     bool keysChosen_ = false;
     QStringList chosenKeys_;
+    CurveMode curveMode_ = CurveMode::EachRun;
+    QList<SeedGroup> groups_;
+    std::vector<std::unique_ptr<Band>> bands_;
 
     bool followData_ = true;
     bool fitting_ = false;

@@ -18,12 +18,13 @@ bool MetricPlot::showReadoutAt(const QPointF& pixel) {
         return false;
     }
     const Series* nearest = nullptr;
+    const Band* nearestBand = nullptr;   // a banded mode's mean curve, instead of a run's
+    int nearestIndex = 0;
     double nearestKey = 0, nearestValue = 0, nearestDistance = std::numeric_limits<double>::infinity();
     QPointF nearestPixel;
-    for (const auto& series : series_) {
-        const QCPGraph* graph = series->graph;
-        if (!hasPoints(graph)) continue;
-        // The candidates are the points either side of the mouse's x; the nearest in pixels wins.
+    // The candidates are the points either side of the mouse's x; the nearest in pixels wins.
+    auto consider = [&](const QCPGraph* graph, const Series* series, const Band* band) {
+        if (!hasPoints(graph)) return;
         const double key = graph->keyAxis()->pixelToCoord(pixel.x());
         auto after = graph->data()->findBegin(key, /*expandedRange=*/false);
         for (auto it : {after, after == graph->data()->constBegin() ? after : after - 1}) {
@@ -33,20 +34,25 @@ bool MetricPlot::showReadoutAt(const QPointF& pixel) {
             const double distance = std::hypot(at.x() - pixel.x(), at.y() - pixel.y());
             if (distance < nearestDistance) {
                 nearestDistance = distance;
-                nearest = series.get();
+                nearest = series;
+                nearestBand = band;
+                nearestIndex = static_cast<int>(it - graph->data()->constBegin());
                 nearestKey = it->key;
                 nearestValue = it->value;
                 nearestPixel = at;
             }
         }
-    }
-    if (!nearest) {
+    };
+    for (const auto& series : series_) consider(series->graph, series.get(), nullptr);
+    for (const auto& band : bands_) consider(band->mean, nullptr, band.get());
+    if (!nearest && !nearestBand) {
         hideReadout();
         return false;
     }
 
-    const QColor color = nearest->graph->pen().color();
-    tracer_->position->setAxes(nearest->graph->keyAxis(), nearest->graph->valueAxis());
+    const QCPGraph* nearestGraph = nearestBand ? nearestBand->mean : nearest->graph;
+    const QColor color = nearestGraph->pen().color();
+    tracer_->position->setAxes(nearestGraph->keyAxis(), nearestGraph->valueAxis());
     tracer_->position->setCoords(nearestKey, nearestValue);
     tracer_->setPen(QPen(color, 2));
     tracer_->setVisible(true);
@@ -57,15 +63,11 @@ bool MetricPlot::showReadoutAt(const QPointF& pixel) {
         case XAxis::Epoch: xText = QString::number(nearestKey, 'f', 2); break;
         case XAxis::WallTimeMinutes: xText = QString::number(nearestKey, 'f', 1); break;
     }
-    QString yText = formatMetricValue(nearest->key, nearestValue);
-    if (smoothing_ > 0) {
-        // The raw value at the same x, for the smoothed curve's point.
-        auto raw = nearest->rawGraph->data()->findBegin(nearestKey, false);
-        if (raw != nearest->rawGraph->data()->constEnd() && raw->key == nearestKey)
-            yText += tr(" (raw %1)").arg(formatMetricValue(nearest->key, raw->value));
+    if (nearestBand) {
+        readout_->setText(bandReadout(*nearestBand, nearestIndex, xText));
+    } else {
+        readout_->setText(runReadout(*nearest, nearestKey, nearestValue, xText));
     }
-    readout_->setText(tr("%1 · %2\n%3: %4\nvalue: %5")
-                          .arg(runLabels_.value(nearest->runId), nearest->key, xAxisLabel(xAxis_), xText, yText));
     // The text sits beside the point, towards the middle of the plot, so it never leaves the axes.
     const QRect rect = axisRect()->rect();
     const bool rightHalf = nearestPixel.x() > rect.center().x();
@@ -76,6 +78,33 @@ bool MetricPlot::showReadoutAt(const QPointF& pixel) {
     readout_->setVisible(true);
     layer(kReadoutLayerName)->replot();
     return true;
+}
+
+QString MetricPlot::runReadout(const Series& nearest, double nearestKey, double nearestValue,
+                               const QString& xText) const {
+    QString yText = formatMetricValue(nearest.key, nearestValue);
+    if (smoothing_ > 0) {
+        // The raw value at the same x, for the smoothed curve's point.
+        auto raw = nearest.rawGraph->data()->findBegin(nearestKey, false);
+        if (raw != nearest.rawGraph->data()->constEnd() && raw->key == nearestKey)
+            yText += tr(" (raw %1)").arg(formatMetricValue(nearest.key, raw->value));
+    }
+    return tr("%1 · %2\n%3: %4\nvalue: %5")
+        .arg(runLabels_.value(nearest.runId), nearest.key, xAxisLabel(xAxis_), xText, yText);
+}
+
+QString MetricPlot::bandReadout(const Band& band, int index, const QString& xText) const {
+    const QString& key = band.key;
+    const int n = band.data.n.value(index);
+    const QString bandName = curveMode_ == CurveMode::MeanCI95 ? tr("95% CI") : tr("± std");
+    const QString bandText =
+        n >= 2 ? tr("%1: %2 – %3")
+                     .arg(bandName, formatMetricValue(key, band.data.lower.value(index)),
+                          formatMetricValue(key, band.data.upper.value(index)))
+               : tr("%1: none (one run reaches this %2)").arg(bandName, xAxisLabel(xAxis_));
+    return tr("%1 · %2\n%3: %4\nmean: %5\n%6\nn: %7")
+        .arg(groups_.at(band.group).label, key, xAxisLabel(xAxis_), xText,
+             formatMetricValue(key, band.data.mean.value(index)), bandText, QString::number(n));
 }
 
 void MetricPlot::hideReadout() {

@@ -55,6 +55,13 @@ store::MetricPoint point(int64_t runId, const std::string& key, int64_t step, do
     return testing::metricPoint(runId, key, step, value, 1.5);
 }
 
+// Test accuracies at the same evaluations: they peak at the third, where validation has already
+// fallen, so the test maximum (the third) is not the headline (the second, the best validation's).
+double testAcc(int config, int seed, int evaluation) {
+    static const double base[3] = {61.0, 78.0, 79.5};
+    return base[evaluation] + 5.0 * config + kSeedOffsets[seed];
+}
+
 double trainLoss(int config, int seed, int i) { return 2.0 / (1.0 + 0.1 * i) + 0.1 * config + 0.01 * seed; }
 
 
@@ -131,6 +138,7 @@ private slots:
     void pageOverlaysOneCurvePerRunAndLoadsPickedKeys();
     void pageReportsAMissingRun();
     void pageShowsHostileTextAsWritten();
+    void headlineIsTestAtBestValidationAndNoTestMaxIsBest();
 
 private:
     std::unique_ptr<QTemporaryDir> dir_;
@@ -696,6 +704,82 @@ void TestCompare::pageShowsHostileTextAsWritten() {
         if (label->text() == page.statusText()) status = label;
     QVERIFY(status);
     QCOMPARE(status->textFormat(), Qt::PlainText);
+}
+
+void TestCompare::headlineIsTestAtBestValidationAndNoTestMaxIsBest() {
+    for (int row = 0; row < runIds_.size(); ++row) {
+        store::RowBatch batch;
+        for (int e = 0; e < 3; ++e)
+            batch.metrics.push_back(point(runIds_.at(row), "test/acc1", 100 * (e + 1), testAcc(row / kSeeds, row % kSeeds, e)));
+        store_->writeBatch(batch);
+    }
+    // The functions behind the tables.
+    QCOMPARE(statsOffered(QStringLiteral("test/acc1"), {SummaryStat::Last, SummaryStat::Best, SummaryStat::Max}),
+             (QList<SummaryStat>{SummaryStat::Last, SummaryStat::Max}));
+    QCOMPARE(statsOffered(QStringLiteral("val/acc1"), {SummaryStat::Best, SummaryStat::Last}),
+             (QList<SummaryStat>{SummaryStat::Best, SummaryStat::Last}));
+    const QList<ComparedRun> loaded = loadComparedRuns(*store_, runIds_);
+    QCOMPARE(*loaded.at(0).selection.testAtBestVal, testAcc(0, 0, 1));
+    QCOMPARE(*loaded.at(0).selection.bestValStep, int64_t(200));
+    QVERIFY(!loaded.at(0).value(QStringLiteral("test/acc1"), SummaryStat::Best));   // no "best" of a test metric
+    QCOMPARE(*loaded.at(0).value(QStringLiteral("test/acc1"), SummaryStat::Max), testAcc(0, 0, 2));
+
+    ComparePage page;
+    page.setStorePath(storePath_);
+    QSignalSpy runsLoaded(&page, &ComparePage::runsLoaded);
+    page.setRuns(runIds_);
+    QVERIFY(runsLoaded.wait(10000));
+    const CompareTableModel* table = page.tableModel();
+    GroupedTableModel* grouped = page.groupedModel();
+    QVERIFY(table->metrics().contains(QStringLiteral("test/acc1")));   // the default pick: both accuracies
+    QVERIFY(table->metrics().contains(QStringLiteral("val/acc1")));
+
+    // The headline column: test/acc1 at the best val/acc1's step, for every run.
+    QCOMPARE(table->headerData(CompareTableModel::TestAtBestValColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Test % @ best val"));
+    for (int row = 0; row < runIds_.size(); ++row) {
+        const int config = row / kSeeds, seed = row % kSeeds;
+        const QModelIndex headline = table->index(row, CompareTableModel::TestAtBestValColumn);
+        QCOMPARE(headline.data(CompareTableModel::ValueRole).toDouble(), testAcc(config, seed, 1));
+        QCOMPARE(headline.data().toString(), QString::number(testAcc(config, seed, 1), 'f', 2));
+        const int max = table->metricColumn(QStringLiteral("test/acc1"), SummaryStat::Max);
+        QCOMPARE(table->index(row, max).data(CompareTableModel::ValueRole).toDouble(), testAcc(config, seed, 2));
+    }
+    // test/acc1 offers no "best"; val/acc1 keeps it.
+    QCOMPARE(table->metricColumn(QStringLiteral("test/acc1"), SummaryStat::Best), -1);
+    QVERIFY(table->metricColumn(QStringLiteral("test/acc1"), SummaryStat::Last) >= 0);
+    QVERIFY(table->metricColumn(QStringLiteral("val/acc1"), SummaryStat::Best) >= 0);
+    QCOMPARE(grouped->metricColumn(QStringLiteral("test/acc1"), SummaryStat::Best), -1);
+    QVERIFY(grouped->metricColumn(QStringLiteral("val/acc1"), SummaryStat::Best) >= 0);
+    // No header names a statistic of test/acc1 "best" (the headline's title speaks of the best val).
+    const auto checkHeaders = [](const QAbstractItemModel* model) {
+        int testColumns = 0;
+        for (int column = 0; column < model->columnCount(); ++column) {
+            const QString title = model->headerData(column, Qt::Horizontal).toString();
+            if (!title.contains(QLatin1String("test/acc1"))) continue;
+            ++testColumns;
+            QVERIFY2(!title.contains(QLatin1String("best"), Qt::CaseInsensitive), qPrintable(title));
+            const QString tip = model->headerData(column, Qt::Horizontal, Qt::ToolTipRole).toString();
+            QVERIFY2(!tip.startsWith(QLatin1String("Best"), Qt::CaseInsensitive), qPrintable(tip));
+        }
+        QVERIFY(testColumns > 0);
+    };
+    checkHeaders(table);
+    checkHeaders(grouped);
+    // Also when a caller asks for best explicitly.
+    grouped->setStats({SummaryStat::Best, SummaryStat::Max});
+    checkHeaders(grouped);
+    QCOMPARE(grouped->metricColumn(QStringLiteral("test/acc1"), SummaryStat::Max) >= 0, true);
+    grouped->setStats({SummaryStat::Best, SummaryStat::Last});
+
+    // Grouped: mean ± sample std of the headline over the seeds (78 + 0, 0.3, 0.9).
+    QCOMPARE(grouped->headerData(GroupedTableModel::TestAtBestValColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Test % @ best val"));
+    QCOMPARE(cellText(grouped, 0, GroupedTableModel::TestAtBestValColumn), QStringLiteral("78.40 ± 0.46"));
+    QCOMPARE(cellText(grouped, 1, GroupedTableModel::TestAtBestValColumn), QStringLiteral("83.40 ± 0.46"));
+    QVERIFY(std::fabs(grouped->index(1, GroupedTableModel::TestAtBestValColumn).data(GroupedTableModel::MeanRole).toDouble() -
+                      83.4) < 1e-9);
+    QCOMPARE(grouped->index(1, GroupedTableModel::TestAtBestValColumn).data(GroupedTableModel::CountRole).toInt(), 3);
 }
 
 QTEST_MAIN(TestCompare)
