@@ -58,17 +58,18 @@ std::optional<QList<qint64>> parseRunIds(const QString& text, QString* error) {
 }
 
 std::optional<views::ReportSections> parseSections(const QString& text, QString* error) {
-    views::ReportSections sections{false, false, false, false, false};
+    views::ReportSections sections{false, false, false, false, false, false};
     for (const QString& rawName : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         const QString name = rawName.trimmed().toLower();
         if (name == QLatin1String("config")) sections.configDiff = true;
         else if (name == QLatin1String("results")) sections.results = true;
         else if (name == QLatin1String("grouped")) sections.grouped = true;
+        else if (name == QLatin1String("statistics")) sections.statistics = true;
         else if (name == QLatin1String("plots")) sections.plots = true;
         else if (name == QLatin1String("diagnostics")) sections.diagnostics = true;
         else {
-            *error = QStringLiteral("--sections: unknown section \"%1\"; choose from config, results, grouped, plots, "
-                                    "diagnostics")
+            *error = QStringLiteral("--sections: unknown section \"%1\"; choose from config, results, grouped, "
+                                    "statistics, plots, diagnostics")
                          .arg(rawName.trimmed());
             return std::nullopt;
         }
@@ -92,8 +93,12 @@ int runReportCommand(const QStringList& arguments) {
     parser.setApplicationDescription(QStringLiteral(
         "distillery report: write a report of runs of a results store without opening a window.\n"
         "HTML is one self-contained file; Markdown writes its plots into <name>_files/ beside it; PDF is A4;\n"
-        "CSV holds every metric point (long format), and <name>_confusion.csv beside it every confusion cell;\n"
-        "LaTeX is the grouped results as a booktabs tabular, then each run's per-class results."));
+        "CSV holds every metric point (long format), <name>_confusion.csv beside it every confusion cell and\n"
+        "<name>_statistics.csv the statistics; LaTeX is the grouped results as a booktabs tabular, the statistics,\n"
+        "then each run's per-class results.\n"
+        "The statistics compare each configuration's test accuracy at the best validation epoch with a baseline\n"
+        "configuration (paired t-test where seeds pair up, else Welch's; p adjusted with Holm's method), one table\n"
+        "per baseline; significant differences are marked in every format."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
     const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The results store (required)."), QStringLiteral("FILE"));
     const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Run ids, e.g. 3,4,7 or 3-7 (required)."),
@@ -106,8 +111,8 @@ int runReportCommand(const QStringList& arguments) {
                                      QStringLiteral("Metric keys to plot (default: val/acc1,train/loss)."),
                                      QStringLiteral("KEYS"));
     const QCommandLineOption sections(QStringLiteral("sections"),
-                                      QStringLiteral("Sections: config,results,grouped,plots,diagnostics "
-                                                     "(default: config,results,grouped,plots)."),
+                                      QStringLiteral("Sections: config,results,grouped,statistics,plots,diagnostics "
+                                                     "(default: config,results,grouped,statistics,plots)."),
                                       QStringLiteral("LIST"));
     const QCommandLineOption title(QStringLiteral("title"), QStringLiteral("The report's title."), QStringLiteral("TEXT"));
     const QCommandLineOption plotImages(QStringLiteral("plot-images"),
@@ -115,7 +120,15 @@ int runReportCommand(const QStringList& arguments) {
                                         QStringLiteral("png|svg"), QStringLiteral("png"));
     const QCommandLineOption plotSize(QStringLiteral("plot-size"), QStringLiteral("Plot size in pixels (default 800x450)."),
                                       QStringLiteral("WxH"), QStringLiteral("800x450"));
-    parser.addOptions({help, db, runs, out, format, metrics, sections, title, plotImages, plotSize});
+    const QCommandLineOption baseline(
+        QStringLiteral("baseline"),
+        QStringLiteral("A configuration to compare against, its label as the grouped table shows it; repeat for "
+                       "several, one statistics table each (the first also marks the grouped table). Default: the "
+                       "student configuration trained with method ce alone if exactly one (teachers — runs of study "
+                       "role teacher, labels starting with \"teacher\" — left out), and the kd configuration if "
+                       "exactly one; neither: the first student configuration."),
+        QStringLiteral("LABEL"));
+    parser.addOptions({help, db, runs, out, format, metrics, sections, title, plotImages, plotSize, baseline});
 
     if (!parser.parse(QStringList{QStringLiteral("distillery report")} + arguments)) return usageError(parser.errorText());
     if (parser.isSet(help)) {
@@ -167,6 +180,11 @@ int runReportCommand(const QStringList& arguments) {
         request.sections = *parsed;
     }
     request.title = parser.value(title);
+    for (const QString& label : parser.values(baseline)) {
+        if (label.trimmed().isEmpty())
+            return usageError(QStringLiteral("--baseline names no configuration, e.g. --baseline kd"));
+        request.baselines.append(label);
+    }
     const QString images = parser.value(plotImages).toLower();
     if (images != QLatin1String("png") && images != QLatin1String("svg"))
         return usageError(QStringLiteral("--plot-images: \"%1\" is neither png nor svg").arg(parser.value(plotImages)));
@@ -185,8 +203,10 @@ int runReportCommand(const QStringList& arguments) {
         return kFailure;
     }
     std::printf("distillery report: wrote %s\n", qPrintable(outPath));
-    if (request.format == ReportFormat::Csv)
+    if (request.format == ReportFormat::Csv) {
         std::printf("distillery report: wrote %s\n", qPrintable(views::MetricsCsvWriter::confusionFileFor(outPath)));
+        std::printf("distillery report: wrote %s\n", qPrintable(views::MetricsCsvWriter::statisticsFileFor(outPath)));
+    }
     return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "MetricsCsvWriter.h"
 
+#include <cmath>
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -7,6 +9,7 @@
 #include <QSaveFile>
 
 #include "ReportData.h"
+#include "ReportStatistics.h"
 #include "store/Store.h"
 
 namespace distillery::views {
@@ -35,6 +38,9 @@ void writeAtomically(const QString& path, Write write) {
 }
 
 const char* const kSplits[] = {"val", "test"};
+
+// A statistics figure: empty when it could not be computed (NaN).
+QString figure(double value) { return std::isfinite(value) ? MetricsCsvWriter::number(value) : QString(); }
 }  // namespace
 
 QString MetricsCsvWriter::header() { return QStringLiteral("run_id,run_name,key,step,epoch,wall_time,value"); }
@@ -44,6 +50,16 @@ QString MetricsCsvWriter::confusionHeader() { return QStringLiteral("run_id,spli
 QString MetricsCsvWriter::confusionFileFor(const QString& csvPath) {
     const QFileInfo info(csvPath);
     return info.dir().filePath(info.completeBaseName() + QStringLiteral("_confusion.csv"));
+}
+
+QString MetricsCsvWriter::statisticsHeader() {
+    return QStringLiteral("baseline,configuration,n,mean,std,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,test,t,df,p,"
+                          "p_holm,significant,reason");
+}
+
+QString MetricsCsvWriter::statisticsFileFor(const QString& csvPath) {
+    const QFileInfo info(csvPath);
+    return info.dir().filePath(info.completeBaseName() + QStringLiteral("_statistics.csv"));
 }
 
 QString MetricsCsvWriter::field(const QString& text) {
@@ -128,15 +144,59 @@ qint64 MetricsCsvWriter::writeConfusion(const store::Store& store, const QList<q
     return rows;
 }
 
-qint64 MetricsCsvWriter::writeFile(const QString& storePath, const QList<qint64>& runIds, const QString& path) {
+qint64 MetricsCsvWriter::writeStatistics(const ReportStatistics& statistics, QIODevice& out) {
+    QString text = statisticsHeader() + QLatin1Char('\n');
+    qint64 rows = 0;
+    for (const ConfigurationStatistics& table : statistics.perBaseline) {
+        const QString baseline = field(table.rows.at(table.baseline).label);
+        for (const ConfigurationRow& row : table.rows) {
+            const stats::Sample& sample = row.sample;
+            QStringList fields{baseline, field(row.label), QString::number(row.n()), figure(sample.mean),
+                               figure(sample.std), figure(sample.ciLow), figure(sample.ciHigh)};
+            QString reason = QString::fromStdString(sample.reason);
+            if (row.isBaseline) {
+                fields << QString() << QString() << QString() << QString() << QString() << QString() << QString()
+                       << QString() << QString();
+            } else {
+                const stats::Comparison& test = row.test();
+                if (!test.possible) reason = QString::fromStdString(test.reason);
+                fields << figure(test.difference) << figure(test.ciLow) << figure(test.ciHigh)
+                       << (test.possible ? (row.testUsed == stats::TestKind::Paired ? QStringLiteral("paired")
+                                                                                    : QStringLiteral("welch"))
+                                         : QString())
+                       << figure(test.t) << figure(test.df) << figure(test.p) << figure(test.pHolm)
+                       << (test.possible ? QString::number(row.significant ? 1 : 0) : QString());
+            }
+            fields << field(reason);
+            text += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
+            ++rows;
+        }
+    }
+    put(out, text);
+    return rows;
+}
+
+qint64 MetricsCsvWriter::writeFile(const QString& storePath, const QList<qint64>& runIds, const QString& path,
+                                   const QStringList& baselines) {
     store::Store store = ReportData::openStore(storePath);
     ReportData::checkRunIds(store, storePath, runIds);
     QList<qint64> unique;
     for (qint64 id : runIds)
         if (!unique.contains(id)) unique.append(id);
+    // Before any file is written: an unknown baseline leaves nothing half done.
+    ReportStatistics statistics;
+    try {
+        statistics = ReportStatistics::compute(loadComparedRuns(store, unique), baselines);
+    } catch (const ReportError&) {
+        throw;
+    } catch (const std::exception& error) {
+        throw ReportError(tr("cannot read the runs of %1: %2").arg(storePath, QString::fromUtf8(error.what()))
+                              .toStdString());
+    }
     qint64 rows = 0;
     writeAtomically(path, [&](QIODevice& file) { rows = write(store, unique, file); });
     writeAtomically(confusionFileFor(path), [&](QIODevice& file) { writeConfusion(store, unique, file); });
+    writeAtomically(statisticsFileFor(path), [&](QIODevice& file) { writeStatistics(statistics, file); });
     return rows;
 }
 

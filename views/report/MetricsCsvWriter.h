@@ -9,8 +9,17 @@
 //   run_id,split,model,step,actual,predicted,count
 // per run by split (val, test), model (student: every evaluation; teacher: the frozen teacher's newest
 // cells), step, actual class, predicted class. A run that recorded none has no rows.
+//
+// And "<name>_statistics.csv" the report's statistics (ReportStatistics), one row per (baseline,
+// configuration), baselines in the order asked, configurations as the grouped table lists them:
+//   baseline,configuration,n,mean,std,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,test,t,df,p,p_holm,significant,reason
+// n, mean, std and the CI (95 %) describe the configuration's finished runs; diff (its CI), test
+// ("paired" or "welch"), t, df, p, p_holm and significant (1 or 0: p_holm < 0.05) compare it with the
+// baseline and are empty on the baseline's own row. A figure that cannot be computed is empty, and
+// reason says why in one sentence (the test's reason, else the configuration's own).
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 class QIODevice;
 
@@ -20,11 +29,15 @@ class Store;
 
 namespace distillery::views {
 
+struct ReportStatistics;
+
 class MetricsCsvWriter {
 public:
     static QString header();                      // "run_id,run_name,key,step,epoch,wall_time,value"
     static QString confusionHeader();             // "run_id,split,model,step,actual,predicted,count"
     static QString confusionFileFor(const QString& csvPath);   // "<folder>/<name>_confusion.csv"
+    static QString statisticsHeader();            // "baseline,configuration,n,…,significant,reason"
+    static QString statisticsFileFor(const QString& csvPath);  // "<folder>/<name>_statistics.csv"
     static QString field(const QString& text);    // quoted when it must be
     static QString number(double value);          // shortest text that reads back as the same double
 
@@ -37,9 +50,15 @@ public:
     // ReportError on a store or device failure.
     static qint64 writeConfusion(const store::Store& store, const QList<qint64>& runIds, QIODevice& out);
 
-    // Opens the store, checks the ids and writes the file and its confusion file, each atomically.
-    // Returns the metric points written. Throws ReportError.
-    static qint64 writeFile(const QString& storePath, const QList<qint64>& runIds, const QString& path);
+    // Writes the statistics header and a row per (baseline, configuration) to out; returns the rows.
+    // Throws ReportError on a device failure.
+    static qint64 writeStatistics(const ReportStatistics& statistics, QIODevice& out);
+
+    // Opens the store, checks the ids and the baselines (ReportRequest::baselines; empty: the default)
+    // and writes the file, its confusion file and its statistics file, each atomically. Returns the
+    // metric points written. Throws ReportError.
+    static qint64 writeFile(const QString& storePath, const QList<qint64>& runIds, const QString& path,
+                            const QStringList& baselines = {});
 };
 
 }  // namespace distillery::views

@@ -121,22 +121,28 @@ QString htmlTable(const ReportTable& table) {
         for (int c = 0; c < row.size(); ++c) {
             out += table.numeric.value(c) ? QStringLiteral("<td class=\"num\" align=\"right\"") : QStringLiteral("<td");
             const QColor background = table.cellColours.value(r).value(c);
+            const bool marked = table.markedCells.value(r).value(c);
+            QStringList style;
             if (background.isValid()) {
                 // Light text on the dark end of the scale, dark text on the light end.
                 const QString text =
                     qGray(background.rgb()) < 128 ? QStringLiteral("#ffffff") : QStringLiteral("#1a1a1a");
-                out += QStringLiteral(" style=\"background-color: %1; color: %2\"").arg(background.name(), text);
+                style.append(QStringLiteral("background-color: %1; color: %2").arg(background.name(), text));
             }
+            if (marked) style.append(QStringLiteral("font-weight: bold"));
+            if (!style.isEmpty()) out += QStringLiteral(" style=\"") + style.join(QStringLiteral("; ")) + QLatin1Char('"');
             const QString title = table.cellTitles.value(r).value(c);
             if (!title.isEmpty()) out += QStringLiteral(" title=\"") + htmlAttribute(title) + QLatin1Char('"');
             out += QLatin1Char('>');
             if (c == 0 && r < table.rowColours.size())
                 out += QStringLiteral("<span style=\"color: %1\">&#9632;</span> ").arg(table.rowColours[r].name());
-            out += htmlEscaped(row[c]) + QStringLiteral("</td>");
+            out += htmlEscaped(row[c]) + (marked ? htmlEscaped(ReportTable::kMark) : QString()) + QStringLiteral("</td>");
         }
         out += QStringLiteral("</tr>\n");
     }
     out += QStringLiteral("</tbody></table>\n");
+    for (const QString& footnote : table.footnotes)
+        out += QStringLiteral("<p class=\"note\">") + htmlEscaped(footnote) + QStringLiteral("</p>\n");
     return out;
 }
 
@@ -186,20 +192,28 @@ QString markdownTable(const ReportTable& table) {
     }
     out += QStringLiteral("| ") + header.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
     out += QStringLiteral("|") + separator.join(QStringLiteral("|")) + QStringLiteral("|\n");
-    for (const QStringList& row : table.rows) {
+    for (int r = 0; r < table.rows.size(); ++r) {
         QStringList cells;
-        for (const QString& cell : row) cells.append(markdownText(cell));
+        for (int c = 0; c < table.rows[r].size(); ++c) {
+            const QString text = markdownText(table.rows[r][c]);
+            // Bold, then the mark: a cell's text is escaped, so no ** of its own ends the emphasis.
+            cells.append(table.markedCells.value(r).value(c)
+                             ? QStringLiteral("**") + text + QStringLiteral("**") + markdownText(ReportTable::kMark)
+                             : text);
+        }
         out += QStringLiteral("| ") + cells.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
     }
-    return out + QLatin1Char('\n');
+    out += QLatin1Char('\n');
+    for (const QString& footnote : table.footnotes) out += markdownText(footnote) + QStringLiteral("\n\n");
+    return out;
 }
 
 // LaTeX text mode, for the default OT1 fonts as much as T1: the ten specials escaped (\ { } $ & #
 // ^ _ % ~), < > | as their text commands (OT1 would print ¡ ¿ —), [ ] braced (a cell starting with
 // [ after a row's \\ would be read as \\'s argument), the ligatures -- ``  '' ,, !` ?` broken with
 // {}, a line break or tab as a space (a blank line would end the tabular's paragraph). Other
-// non-ASCII stays UTF-8 (LaTeX's default input encoding), except the three the tables print
-// themselves, written as commands that any font has.
+// non-ASCII stays UTF-8 (LaTeX's default input encoding), except the symbols the tables print
+// themselves (± — → Δ α † ● ○), written as commands that any font has.
 QString latexEscaped(const QString& text) {
     QString out;
     out.reserve(text.size() + text.size() / 4);
@@ -233,6 +247,11 @@ QString latexEscaped(const QString& text) {
         case 0x00B1: out += QStringLiteral("$\\pm$"); break;   // ±
         case 0x2014: out += QStringLiteral("---"); break;      // — (no value)
         case 0x2192: out += QStringLiteral("$\\to$"); break;   // →
+        case 0x0394: out += QStringLiteral("$\\Delta$"); break;   // Δ (a difference)
+        case 0x03B1: out += QStringLiteral("$\\alpha$"); break;   // α (the significance level)
+        case 0x2020: out += QStringLiteral("$^{\\dagger}$"); break;   // † (significant)
+        case 0x25CF: out += QStringLiteral("$\\bullet$"); break;   // ● (significant)
+        case 0x25CB: out += QStringLiteral("$\\circ$"); break;     // ○ (not significant)
         default: out += c;
         }
     }
@@ -263,12 +282,27 @@ QString latexTabular(const ReportTable& table) {
     QStringList header;
     for (const QString& cell : table.header) header.append(latexEscaped(cell));
     out += header.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n\\midrule\n");
-    for (const QStringList& row : table.rows) {
+    for (int r = 0; r < table.rows.size(); ++r) {
         QStringList cells;
-        for (const QString& cell : row) cells.append(latexEscaped(cell));
+        for (int c = 0; c < table.rows[r].size(); ++c) {
+            const QString text = latexEscaped(table.rows[r][c]);
+            cells.append(table.markedCells.value(r).value(c)
+                             ? QStringLiteral("\\textbf{") + text + QLatin1Char('}') + latexEscaped(ReportTable::kMark)
+                             : text);
+        }
         out += cells.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n");
     }
     return out + QStringLiteral("\\bottomrule\n\\end{tabular}\n");
+}
+
+// The table's footnotes under it, in small type: text a reader needs to read the marks and the "—"
+// (not comments, as titles and notes are).
+QString latexFootnotes(const ReportTable& table) {
+    if (table.footnotes.isEmpty()) return {};
+    QString out = QStringLiteral("\\par\\smallskip\n");
+    for (const QString& footnote : table.footnotes)
+        out += QStringLiteral("\\noindent{\\footnotesize ") + latexEscaped(footnote) + QStringLiteral("\\par}\n");
+    return out;
 }
 
 QString fileNameFor(int index, const QString& key) {
@@ -291,7 +325,14 @@ void writeText(const QString& path, const QString& text) {
 }  // namespace
 
 ReportBuilder::ReportBuilder(ReportRequest request, ReportData data)
-    : request_(std::move(request)), data_(std::move(data)) {}
+    : request_(std::move(request)), data_(std::move(data)) {
+    if (request_.sections.statistics) statistics_ = ReportStatistics::compute(data_.runs, request_.baselines);
+}
+
+ReportTable ReportBuilder::groupedTable(bool withRunIds) const {
+    const QList<ConfigurationStatistics>& perBaseline = statistics_.perBaseline;
+    return ReportTable::grouped(data_, withRunIds, perBaseline.isEmpty() ? nullptr : &perBaseline.first());
+}
 
 QString ReportBuilder::title() const {
     return request_.title.isEmpty() ? tr("Distillery report") : request_.title;
@@ -375,7 +416,9 @@ QList<ReportTable> ReportBuilder::tables(ReportTable::ConfusionCells cells) cons
     }
     if (request_.sections.configDiff) tables.append(ReportTable::configDiff(data_));
     if (request_.sections.results) tables.append(ReportTable::results(data_));
-    if (request_.sections.grouped) tables.append(ReportTable::grouped(data_));
+    if (request_.sections.grouped) tables.append(groupedTable(/*withRunIds=*/true));
+    for (int i = 0; i < statistics_.perBaseline.size(); ++i)
+        tables.append(ReportTable::statistics(statistics_.perBaseline[i], i + 1));
     if (request_.sections.diagnostics) tables.append(ReportTable::diagnostics(data_));
     // Per run, and long: after every table that compares the runs.
     if (request_.sections.results) {
@@ -458,7 +501,7 @@ QString ReportBuilder::markdown(const QString& imageFolder) const {
 }
 
 QString ReportBuilder::latex() const {
-    const ReportTable table = ReportTable::grouped(data_, /*withRunIds=*/false);
+    const ReportTable table = groupedTable(/*withRunIds=*/false);
     QStringList ids;
     for (const ComparedRun& compared : data_.runs) ids.append(QString::number(compared.run.id));
     QString out;
@@ -468,7 +511,14 @@ QString ReportBuilder::latex() const {
                     data_.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
     out += QStringLiteral("% %1\n").arg(latexCommentText(table.note));
     out += QStringLiteral("% Needs \\usepackage{booktabs} in the preamble; the text is UTF-8.\n");
-    out += latexTabular(table);
+    out += latexTabular(table) + latexFootnotes(table);
+    for (int i = 0; i < statistics_.perBaseline.size(); ++i) {
+        const ReportTable statistics = ReportTable::statistics(statistics_.perBaseline[i], i + 1);
+        out += QStringLiteral("\n% ") + latexCommentText(statistics.title) + QLatin1Char('\n');
+        if (statistics.rows.isEmpty()) continue;
+        out += QStringLiteral("% ") + latexCommentText(statistics.note) + QLatin1Char('\n') +
+               latexTabular(statistics) + latexFootnotes(statistics);
+    }
     if (!request_.sections.results) return out;
 
     // Each run's per-class results, a paragraph apart (a blank line); titles, notes and what a table
@@ -514,7 +564,9 @@ void ReportBuilder::write(const QString& path) const {
     case ReportFormat::Html: writeText(path, html()); return;
     case ReportFormat::Markdown: writeMarkdown(path); return;
     case ReportFormat::Pdf: writePdf(path); return;
-    case ReportFormat::Csv: MetricsCsvWriter::writeFile(request_.storePath, request_.runIds, path); return;
+    case ReportFormat::Csv:
+        MetricsCsvWriter::writeFile(request_.storePath, request_.runIds, path, request_.baselines);
+        return;
     case ReportFormat::Latex: writeText(path, latex()); return;
     }
 }
@@ -577,7 +629,7 @@ void ReportBuilder::writePdf(const QString& path) const {
 void ReportBuilder::exportReport(const ReportRequest& request, const QString& path) {
     if (path.isEmpty()) throw ReportError(tr("no output file given: choose where to write the report (--out FILE)").toStdString());
     if (request.format == ReportFormat::Csv) {
-        MetricsCsvWriter::writeFile(request.storePath, request.runIds, path);
+        MetricsCsvWriter::writeFile(request.storePath, request.runIds, path, request.baselines);
         return;
     }
     ReportBuilder builder(request, ReportData::load(request));

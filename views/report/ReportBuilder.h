@@ -1,8 +1,10 @@
 #pragma once
 // Turns ReportData into a report file: HTML (one self-contained file, plots as data URIs), Markdown
 // (GitHub tables, plots as PNG files in "<name>_files/" beside it), PDF (the HTML on A4), CSV (every
-// metric point, long format, and the confusion cells in "<name>_confusion.csv" beside it) or LaTeX (the
-// grouped results as a booktabs tabular, then each run's per-class results).
+// metric point, long format, the confusion cells in "<name>_confusion.csv" and the statistics in
+// "<name>_statistics.csv" beside it) or LaTeX (the grouped results as a booktabs tabular, the
+// statistics against each baseline, then each run's per-class results). Every format marks the
+// significant differences (bold, a dagger, a footnote saying what it means).
 //
 // Threads: ReportData::load() reads the store on any thread; renderPlots() draws with MetricPlot
 // off-screen and so must run on the GUI thread, as must write() for PDF (QTextDocument layout).
@@ -16,6 +18,7 @@
 
 #include "ReportData.h"
 #include "ReportRequest.h"
+#include "ReportStatistics.h"
 #include "ReportTable.h"
 
 namespace distillery::views {
@@ -35,10 +38,13 @@ public:
     // LaTeX leaves out a confusion matrix of more classes than this: its columns would not fit a page.
     static constexpr int kMaxLatexConfusionClasses = 20;
 
+    // Computes the statistics of the request's baselines (when the section is on): throws ReportError
+    // naming a baseline that no configuration of the runs has.
     ReportBuilder(ReportRequest request, ReportData data);
 
     const ReportRequest& request() const { return request_; }
     const ReportData& data() const { return data_; }
+    const ReportStatistics& statistics() const { return statistics_; }   // none without the section
 
     // GUI thread: draws one plot per requested key that some run has. Keys no run logged are listed by
     // missingPlotKeys() and named in the report.
@@ -69,11 +75,14 @@ public:
 
 private:
     QString htmlDocument(int maxImageWidth) const;
+    // The grouped table, its significant configurations marked against the first baseline.
+    ReportTable groupedTable(bool withRunIds) const;
     void writePdf(const QString& path) const;
     void writeMarkdown(const QString& path) const;
 
     ReportRequest request_;
     ReportData data_;
+    ReportStatistics statistics_;
     QList<ReportPlot> plots_;
     QStringList missingPlotKeys_;
     QHash<qint64, QColor> runColours_;   // each run's curve colour, once the plots are drawn

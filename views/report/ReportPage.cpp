@@ -24,6 +24,7 @@
 #include "PlainText.h"
 #include "ReportBuilder.h"
 #include "ReportData.h"
+#include "ReportStatistics.h"
 #include "store/Store.h"
 
 namespace distillery::views {
@@ -70,6 +71,9 @@ void ReportPage::buildUi() {
     configDiffCheck_ = new QCheckBox(tr("Configuration differences"));
     resultsCheck_ = new QCheckBox(tr("Results per run"));
     groupedCheck_ = new QCheckBox(tr("Grouped over seeds (mean ± std)"));
+    statisticsCheck_ = new QCheckBox(tr("Statistics against baselines (t-tests)"));
+    statisticsCheck_->setToolTip(tr("Per configuration n, mean ± std and its confidence interval; against each "
+                                    "baseline the difference, the paired or Welch t-test and Holm's p"));
     plotsCheck_ = new QCheckBox(tr("Plots"));
     diagnosticsCheck_ = new QCheckBox(tr("Diagnostics per run"));
     const ReportSections defaults;
@@ -78,10 +82,21 @@ void ReportPage::buildUi() {
     groupedCheck_->setChecked(defaults.grouped);
     plotsCheck_->setChecked(defaults.plots);
     diagnosticsCheck_->setChecked(defaults.diagnostics);
-    for (QCheckBox* check : {configDiffCheck_, resultsCheck_, groupedCheck_, plotsCheck_, diagnosticsCheck_}) {
+    statisticsCheck_->setChecked(defaults.statistics);
+    for (QCheckBox* check :
+         {configDiffCheck_, resultsCheck_, groupedCheck_, statisticsCheck_, plotsCheck_, diagnosticsCheck_}) {
         sectionsLayout->addWidget(check);
         connect(check, &QCheckBox::toggled, this, &ReportPage::scheduleRefresh);
     }
+
+    auto* baselinesBox = new QGroupBox(tr("Baselines"));
+    baselinesList_ = new QListWidget;
+    baselinesList_->setToolTip(tr("The configurations the statistics compare against, one table each; the first "
+                                  "also marks the grouped table. None checked: the configuration trained with ce "
+                                  "alone and the one with kd."));
+    (new QVBoxLayout(baselinesBox))->addWidget(baselinesList_);
+    connect(baselinesList_, &QListWidget::itemChanged, this, &ReportPage::onBaselineItemChanged);
+    connect(statisticsCheck_, &QCheckBox::toggled, baselinesBox, &QWidget::setEnabled);
 
     auto* keysBox = new QGroupBox(tr("Metrics to plot"));
     keysList_ = new QListWidget;
@@ -120,6 +135,7 @@ void ReportPage::buildUi() {
     controlsLayout->setContentsMargins(0, 0, 0, 0);
     controlsLayout->addWidget(runsBox, 2);
     controlsLayout->addWidget(sectionsBox);
+    controlsLayout->addWidget(baselinesBox, 1);
     controlsLayout->addWidget(keysBox, 3);
     controlsLayout->addWidget(formatBox);
     controlsLayout->addWidget(exportButton_);
@@ -177,6 +193,13 @@ void ReportPage::setSections(const ReportSections& sections) {
     groupedCheck_->setChecked(sections.grouped);
     plotsCheck_->setChecked(sections.plots);
     diagnosticsCheck_->setChecked(sections.diagnostics);
+    statisticsCheck_->setChecked(sections.statistics);
+}
+
+void ReportPage::setBaselines(const QStringList& labels) {
+    baselines_ = labels;
+    showBaselines();
+    scheduleRefresh();
 }
 
 void ReportPage::setPlotKeys(const QStringList& keys) {
@@ -194,6 +217,8 @@ ReportRequest ReportPage::request() const {
     request.sections.grouped = groupedCheck_->isChecked();
     request.sections.plots = plotsCheck_->isChecked();
     request.sections.diagnostics = diagnosticsCheck_->isChecked();
+    request.sections.statistics = statisticsCheck_->isChecked();
+    request.baselines = chosenBaselines();
     request.plotKeys = plotKeys_;
     request.format = static_cast<ReportFormat>(formatCombo_->currentData().toInt());
     request.plotImages = static_cast<PlotImageFormat>(imagesCombo_->currentData().toInt());
@@ -217,7 +242,9 @@ QVariantMap ReportPage::saveState() const {
             {QStringLiteral("results"), current.sections.results},
             {QStringLiteral("grouped"), current.sections.grouped},
             {QStringLiteral("plots"), current.sections.plots},
-            {QStringLiteral("diagnostics"), current.sections.diagnostics}};
+            {QStringLiteral("diagnostics"), current.sections.diagnostics},
+            {QStringLiteral("statistics"), current.sections.statistics},
+            {QStringLiteral("baselines"), baselines_}};
 }
 
 void ReportPage::restoreState(const QVariantMap& state) {
@@ -230,7 +257,9 @@ void ReportPage::restoreState(const QVariantMap& state) {
     sections.grouped = state.value(QStringLiteral("grouped"), sections.grouped).toBool();
     sections.plots = state.value(QStringLiteral("plots"), sections.plots).toBool();
     sections.diagnostics = state.value(QStringLiteral("diagnostics"), sections.diagnostics).toBool();
+    sections.statistics = state.value(QStringLiteral("statistics"), sections.statistics).toBool();
     setSections(sections);
+    if (state.contains(QStringLiteral("baselines"))) setBaselines(state.value(QStringLiteral("baselines")).toStringList());
 }
 
 void ReportPage::scheduleRefresh() {
@@ -269,7 +298,8 @@ void ReportPage::refresh() {
 void ReportPage::startLoad() {
     ReportRequest load = request();
     // Everything any section needs, so that ticking a section does not read the store again.
-    load.sections = ReportSections{true, true, true, true, true};
+    load.sections = ReportSections{true, true, true, true, true, true};
+    load.baselines.clear();   // chosen among the configurations once they are read
     const bool csv = load.format == ReportFormat::Csv;
     const quint64 generation = ++generation_;
     loadedKey_ = loadKey();
@@ -320,6 +350,7 @@ void ReportPage::onLoaded() {
     data_ = result->data;
     csvPreview_ = result->csvPreview;
     showRunsList();
+    showBaselines();
     showMetricKeys();
     rebuildPreview();
     if (!pendingExport_.isEmpty()) {
@@ -409,6 +440,64 @@ void ReportPage::onKeyItemChanged() {
     scheduleRefresh();
 }
 
+QStringList ReportPage::configurationLabels() const {
+    QStringList labels;
+    if (data_)
+        for (const RunGroup& group : groupRuns(data_->runs)) labels.append(group.label);
+    return labels;
+}
+
+QStringList ReportPage::chosenBaselines() const {
+    // Only labels the runs have: a baseline remembered from other runs would make the report fail.
+    const QStringList labels = configurationLabels();
+    QStringList chosen;
+    for (const QString& label : baselines_)
+        if (labels.contains(label)) chosen.append(label);
+    return chosen;
+}
+
+void ReportPage::showBaselines() {
+    const QStringList labels = configurationLabels();
+    QStringList checked = chosenBaselines();
+    if (checked.isEmpty() && data_) checked = ReportStatistics::defaultBaselines(data_->runs);
+    fillingBaselines_ = true;
+    bool sameLabels = baselinesList_->count() == labels.size();
+    for (int row = 0; sameLabels && row < labels.size(); ++row)
+        sameLabels = baselinesList_->item(row)->text() == labels[row];
+    if (!sameLabels) {
+        baselinesList_->clear();
+        for (const QString& label : labels) {
+            auto* item = new QListWidgetItem(label, baselinesList_);
+            item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+        }
+    }
+    // Check states only otherwise: this runs from the list's own itemChanged too.
+    for (int row = 0; row < baselinesList_->count(); ++row) {
+        QListWidgetItem* item = baselinesList_->item(row);
+        item->setCheckState(checked.contains(item->text()) ? Qt::Checked : Qt::Unchecked);
+    }
+    fillingBaselines_ = false;
+}
+
+void ReportPage::onBaselineItemChanged() {
+    if (fillingBaselines_) return;
+    QStringList checked;
+    for (int row = 0; row < baselinesList_->count(); ++row)
+        if (baselinesList_->item(row)->checkState() == Qt::Checked) checked.append(baselinesList_->item(row)->text());
+    // The order in which they were chosen (the first marks the grouped table); a newly checked one
+    // goes last. Nothing checked: back to the default, shown checked again.
+    QStringList shown = chosenBaselines();
+    if (shown.isEmpty() && data_) shown = ReportStatistics::defaultBaselines(data_->runs);
+    QStringList ordered;
+    for (const QString& label : shown)
+        if (checked.contains(label)) ordered.append(label);
+    for (const QString& label : checked)
+        if (!ordered.contains(label)) ordered.append(label);
+    baselines_ = ordered;
+    if (ordered.isEmpty()) showBaselines();
+    scheduleRefresh();
+}
+
 void ReportPage::exportWithDialog() {
     const ReportFormat format = request().format;
     const QString suffix = reportFormatSuffix(format);
@@ -435,11 +524,13 @@ void ReportPage::exportTo(const QString& path) {
         csvTarget_ = path;
         const QString storePath = storePath_;
         const QList<qint64> ids = runIds_;
+        // The baselines checked among the configurations read; runs not read yet get the default.
+        const QStringList baselines = loadKey() == loadedKey_ ? current.baselines : QStringList();
         setStatus(tr("Writing %1…").arg(QDir::toNativeSeparators(path)));
         exportButton_->setEnabled(false);
-        csvWatcher_->setFuture(QtConcurrent::run([storePath, ids, path]() {
+        csvWatcher_->setFuture(QtConcurrent::run([storePath, ids, path, baselines]() {
             try {
-                MetricsCsvWriter::writeFile(storePath, ids, path);
+                MetricsCsvWriter::writeFile(storePath, ids, path, baselines);
                 return QString();
             } catch (const std::exception& error) {
                 return QString::fromUtf8(error.what());

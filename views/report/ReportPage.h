@@ -1,6 +1,6 @@
 #pragma once
-// The Report tab (UI.md "Report"): the runs selected in the Runs list, the sections, the metric keys
-// to plot, the format, and a preview (QTextBrowser) of exactly what will be written; "Export…" asks
+// The Report tab (UI.md "Report"): the runs selected in the Runs list, the sections, the baselines
+// the statistics compare against, the metric keys to plot, the format, and a preview (QTextBrowser) of exactly what will be written; "Export…" asks
 // for a file and writes it.
 //
 // Reading the store never blocks the window: ReportData::load() (and, for CSV, the file itself) runs
@@ -46,14 +46,17 @@ public:
     void setFormat(ReportFormat format);
     void setSections(const ReportSections& sections);
     void setPlotKeys(const QStringList& keys);
+    // The configurations (labels) to compare against, in order; empty: the default
+    // (ReportStatistics::defaultBaselines). Remembered also while the runs have none of them.
+    void setBaselines(const QStringList& labels);
 
     ReportRequest request() const;                      // what "Export…" would write now
     QTextBrowser* preview() const { return preview_; }
     QString statusText() const;
     bool isBusy() const;                                // loading or exporting
 
-    // The choices worth keeping between sessions (format, sections, plot keys, plot images); the
-    // lead persists them in QSettings.
+    // The choices worth keeping between sessions (format, sections, baselines, plot keys, plot
+    // images); the lead persists them in QSettings.
     QVariantMap saveState() const;
     void restoreState(const QVariantMap& state);
 
@@ -78,6 +81,10 @@ private:
     void showRunsList();
     void showMetricKeys();
     void onKeyItemChanged();
+    void showBaselines();
+    void onBaselineItemChanged();
+    QStringList configurationLabels() const;   // of the loaded runs, as the grouped table lists them
+    QStringList chosenBaselines() const;       // the remembered ones the loaded runs have
     void writeNow(const QString& path);
     void onCsvWritten();
     void setStatus(const QString& text, bool error = false);
@@ -87,6 +94,7 @@ private:
     QString storePath_;
     QList<qint64> runIds_;
     QStringList plotKeys_ = ReportRequest::defaultPlotKeys();
+    QStringList baselines_;        // as the user checked them; empty: the default
 
     QListWidget* runsList_ = nullptr;
     QCheckBox* configDiffCheck_ = nullptr;
@@ -94,6 +102,8 @@ private:
     QCheckBox* groupedCheck_ = nullptr;
     QCheckBox* plotsCheck_ = nullptr;
     QCheckBox* diagnosticsCheck_ = nullptr;
+    QCheckBox* statisticsCheck_ = nullptr;
+    QListWidget* baselinesList_ = nullptr;
     QListWidget* keysList_ = nullptr;
     QComboBox* formatCombo_ = nullptr;
     QComboBox* imagesCombo_ = nullptr;
@@ -114,6 +124,7 @@ private:
     QString pendingExport_;        // written once the load under way has finished
     QString csvTarget_;
     bool fillingKeys_ = false;
+    bool fillingBaselines_ = false;
 };
 
 }  // namespace distillery::views

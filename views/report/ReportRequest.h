@@ -22,6 +22,10 @@ struct ReportSections {
     bool grouped = true;       // one row per configuration: mean ± std over its seeds
     bool plots = true;         // one plot per chosen metric key, all runs overlaid
     bool diagnostics = false;  // per run: status, wall time, points, gates and path weights at the end
+    // After the grouped table, one table per baseline: n, mean ± std and CI per configuration, and
+    // each configuration's difference to the baseline with its t-test and Holm-adjusted p. Last, so
+    // that a positional initialiser of the five above keeps its meaning.
+    bool statistics = true;
 };
 
 struct ReportRequest {
@@ -33,6 +37,9 @@ struct ReportRequest {
     PlotImageFormat plotImages = PlotImageFormat::Png;
     QSize plotSize = QSize(800, 450);   // pixels of each plot image
     QString title;                      // empty: "Distillery report"
+    // The configurations (labels as the grouped table shows them) the statistics compare against, one
+    // table each, the first also marking the grouped table; empty: ReportStatistics::defaultBaselines.
+    QStringList baselines;
 
     static QStringList defaultPlotKeys() { return {QStringLiteral("val/acc1"), QStringLiteral("train/loss")}; }
 };

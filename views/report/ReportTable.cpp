@@ -3,8 +3,10 @@
 #include <QCoreApplication>
 #include <QVariant>
 
+#include "Counted.h"
 #include "RunClassNames.h"
 #include "RunHeader.h"
+#include "StatisticsTableModel.h"
 #include "ViridisGradient.h"
 #include "store/StoreTypes.h"
 
@@ -13,6 +15,8 @@ namespace distillery::views {
 namespace {
 
 QString tr(const char* text) { return QCoreApplication::translate("ReportTable", text); }
+
+constexpr int kHeadlineColumn = 3;   // of the grouped table: test acc. at best val.
 
 const QString kNone = QStringLiteral("—");
 
@@ -50,6 +54,66 @@ QString evaluationText(const RunClasses& classes, const RunResult& result) {
         return when + tr(", the newest evaluation (none was recorded at step %1, the best val/acc1's)")
                           .arg(*result.bestValStep);
     return when + tr(", the newest evaluation (the run logged no val/acc1)");
+}
+
+QString quoted(const QString& label) { return QStringLiteral("“") + label + QStringLiteral("”"); }
+
+// "p = 0.020", "p < 0.001": the statistics table's p text in a sentence.
+QString pClause(const QString& name, double p) {
+    const QString text = StatisticsTableModel::pText(p);
+    return text.startsWith(QLatin1Char('<')) ? name + QStringLiteral(" < ") + text.mid(1)
+                                             : name + QStringLiteral(" = ") + text;
+}
+
+// A marked cell's hover text: the test and its p before and after Holm's correction.
+QString significanceTitle(const ConfigurationRow& row) {
+    return QString::fromStdString(stats::describeKind(row.testUsed)) + QStringLiteral(": ") +
+           pClause(QStringLiteral("p"), row.test().p) + QStringLiteral(", ") +
+           pClause(QStringLiteral("p (Holm)"), row.test().pHolm);
+}
+
+// What the mark means: the level and Holm's family. ConfigurationStatistics corrects the paired and
+// the Welch comparisons as separate families, so a table that uses both names both.
+QString significanceFootnote(const ConfigurationStatistics& statistics, const QString& marked) {
+    bool paired = false, welch = false;
+    for (const ConfigurationRow& row : statistics.rows) {
+        if (row.isBaseline || !row.test().possible) continue;
+        (row.testUsed == stats::TestKind::Paired ? paired : welch) = true;
+    }
+    const int pairedCount = statistics.comparisonsOf(stats::TestKind::Paired);
+    const int welchCount = statistics.comparisonsOf(stats::TestKind::Welch);
+    const QString family = paired && welch ? tr("%1 paired and %2 Welch comparisons").arg(pairedCount).arg(welchCount)
+                                           : counted(paired ? pairedCount : welchCount, tr("comparison"),
+                                                     tr("comparisons"));
+    return ReportTable::kMark + QLatin1Char(' ') + marked + tr(" at α = ") + QString::number(statistics.alpha, 'g', 3) +
+           tr(" after Holm correction over ") + family + tr(" with the baseline ") +
+           quoted(statistics.rows.at(statistics.baseline).label) +
+           (paired && welch ? tr(" (each kind corrected on its own)") : QString()) +
+           tr(", paired t-test where seeds pair up, else Welch's.");
+}
+
+// Grows the table's per-cell lists as far as (row, column) and marks that cell.
+void markCell(ReportTable& table, int row, int column, const QString& title) {
+    const int columns = static_cast<int>(table.header.size());
+    while (table.markedCells.size() <= row) table.markedCells.append(QList<bool>(columns, false));
+    while (table.cellTitles.size() <= row) table.cellTitles.append(QStringList(columns, QString()));
+    table.markedCells[row][column] = true;
+    table.cellTitles[row][column] = title;
+}
+
+// Why a test of the table is not possible, in the library's plain sentences: one for every
+// configuration of fewer than 2 runs, then one per other impossible test.
+QStringList impossibleTests(const ConfigurationStatistics& statistics) {
+    QStringList lines;
+    const QString shortfall = statistics.shortfallNote();
+    if (!shortfall.isEmpty()) lines.append(shortfall);
+    if (statistics.rows.at(statistics.baseline).n() < 2) return lines;   // no test at all, and said why
+    for (const ConfigurationRow& row : statistics.rows) {
+        if (row.isBaseline || row.test().possible || row.n() < 2) continue;
+        lines.append(quoted(row.label) + tr(": no t-test is possible: ") + QString::fromStdString(row.test().reason) +
+                     QLatin1Char('.'));
+    }
+    return lines;
 }
 
 }  // namespace
@@ -121,7 +185,7 @@ ReportTable ReportTable::results(const ReportData& data) {
     return table;
 }
 
-ReportTable ReportTable::grouped(const ReportData& data, bool withRunIds) {
+ReportTable ReportTable::grouped(const ReportData& data, bool withRunIds, const ConfigurationStatistics* marks) {
     ReportTable table;
     table.id = QStringLiteral("grouped");
     table.title = tr("Grouped over seeds");
@@ -157,8 +221,58 @@ ReportTable ReportTable::grouped(const ReportData& data, bool withRunIds) {
                         formatAggregate(aggregate(last), kDecimals), formatAggregate(aggregate(bestVal), kDecimals)};
         if (withRunIds) row.append(ids.join(QStringLiteral(", ")));
         table.rows.append(row);
+        const int statisticsRow = marks ? marks->rowOf(group.label) : -1;
+        if (statisticsRow >= 0 && marks->rows.at(statisticsRow).significant) {
+            const ConfigurationRow& compared = marks->rows.at(statisticsRow);
+            const int decimals = marks->metric.decimals();
+            // Concatenated: a label holding "%1" stays as it is.
+            markCell(table, static_cast<int>(table.rows.size()) - 1, kHeadlineColumn,
+                     tr("Δ vs ") + quoted(marks->rows.at(marks->baseline).label) + QLatin1Char(' ') +
+                         StatisticsTableModel::signedText(compared.test().difference, decimals) + QLatin1Char(' ') +
+                         StatisticsTableModel::intervalText(compared.test().ciLow, compared.test().ciHigh, decimals,
+                                                            true) +
+                         QStringLiteral("; ") + significanceTitle(compared));
+        }
     }
+    if (!table.markedCells.isEmpty())
+        table.footnotes.append(significanceFootnote(*marks, tr("significantly different")));
     table.emptyText = tr("No runs.");
+    return table;
+}
+
+ReportTable ReportTable::statistics(const ConfigurationStatistics& statistics, int number) {
+    ReportTable table;
+    table.id = QStringLiteral("statistics-%1").arg(number);
+    table.emptyText = tr("No runs.");
+    if (statistics.rows.isEmpty()) {
+        table.title = tr("Statistics");
+        return table;
+    }
+    const QString level = StatisticsTableModel::confidenceText(statistics.confidence);
+    const QString alpha = QString::number(statistics.alpha, 'g', 3);
+    table.title = tr("Statistics against ") + statistics.rows.at(statistics.baseline).label;
+    table.note = tr("%1 over the finished runs of each configuration: n, mean ± sample standard deviation and the %2 "
+                    "confidence interval of the mean. Every other configuration against the baseline: the difference "
+                    "(Δ) with its %2 confidence interval, the paired t-test where at least 2 seeds pair up, else "
+                    "Welch's, and p adjusted with Holm's method over the comparisons with this baseline; ● significant "
+                    "at α = %3 after Holm, ○ not, — no test possible.")
+                     .arg(statistics.metric.title(), level, alpha);
+    for (int column = 0; column < StatisticsTableModel::ColumnCount; ++column) {
+        table.header.append(StatisticsTableModel::headerText(column, statistics.confidence));
+        table.numeric.append(column != StatisticsTableModel::ConfigurationColumn &&
+                             column != StatisticsTableModel::TestColumn);
+    }
+    for (const ConfigurationRow& row : statistics.rows) {
+        QStringList cells;
+        for (int column = 0; column < StatisticsTableModel::ColumnCount; ++column)
+            cells.append(StatisticsTableModel::cellText(statistics, row, column));
+        table.rows.append(cells);
+        if (row.significant)
+            markCell(table, static_cast<int>(table.rows.size()) - 1, StatisticsTableModel::DifferenceColumn,
+                     significanceTitle(row));
+    }
+    if (!table.markedCells.isEmpty()) table.footnotes.append(significanceFootnote(statistics, tr("significant")));
+    table.footnotes.append(impossibleTests(statistics));
     return table;
 }
 

@@ -6,13 +6,14 @@
 #include <QString>
 #include <QStringList>
 
+#include "ConfigurationStatistics.h"
 #include "ReportData.h"
 
 namespace distillery::views {
 
 struct ReportTable {
-    QString id;              // "runs", "config-diff", "results", "grouped", "diagnostics", "classes-<run id>",
-                             // "confusion-<run id>"
+    QString id;              // "runs", "config-diff", "results", "grouped", "statistics-<n>", "diagnostics",
+                             // "classes-<run id>", "confusion-<run id>"
     QString title;
     QString note;            // one sentence under the title: what the numbers are
     QStringList header;
@@ -24,6 +25,13 @@ struct ReportTable {
     // colour: none) and a hover text (empty: none). Empty lists: none at all.
     QList<QList<QColor>> cellColours;
     QList<QStringList> cellTitles;
+    // Cells that stand out, per cell (row, column): significant differences. Every format prints them
+    // bold followed by kMark (HTML: their hover text in cellTitles), and a line of footnotes says what
+    // the mark means. Empty list: none.
+    QList<QList<bool>> markedCells;
+    QStringList footnotes;   // lines under the table: what a mark means, why a test is impossible
+
+    static inline const QString kMark = QStringLiteral("†");
 
     // How a confusion matrix's cells are printed: sample counts, or each cell's share of its row
     // (the actual class) in %, coloured on the viridis scale with the count in its hover text.
@@ -35,8 +43,15 @@ struct ReportTable {
     static ReportTable configDiff(const ReportData& data);
     // One row per run: best val/acc1, its step, test/acc1 at that step, last test/acc1.
     static ReportTable results(const ReportData& data);
-    // One row per configuration (RunGroup): mean ± std over its finished runs (seeds).
-    static ReportTable grouped(const ReportData& data, bool withRunIds = true);
+    // One row per configuration (RunGroup): mean ± std over its finished runs (seeds). With marks: the
+    // headline cell of each configuration significantly different from marks' baseline is marked.
+    static ReportTable grouped(const ReportData& data, bool withRunIds = true,
+                               const ConfigurationStatistics* marks = nullptr);
+    // The statistics against one baseline (ReportStatistics), the table Compare shows: per
+    // configuration n, mean ± std, CI, and against the baseline Δ [CI], test, t, df, p, p (Holm) and
+    // significance, the significant Δ marked. Impossible tests show "—"; the footnotes say why.
+    // number: 1 for the first baseline, … (the table's id is "statistics-<number>").
+    static ReportTable statistics(const ConfigurationStatistics& statistics, int number);
     // One row per run: status, wall time, points, gates and path weights at the end, events.
     static ReportTable diagnostics(const ReportData& data);
     // The run data.runs[index] on the test split at the report's evaluation (RunClasses): per class

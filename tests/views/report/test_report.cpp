@@ -4,11 +4,15 @@
 // LaTeX is a booktabs table with one row per group; plots export as PNG/SVG/PDF; the headless
 // command and the Report page write the same files and name what is wrong. Per-class results (a
 // store of its own) come out at the best validation step with hand-computed numbers in every format.
+// Statistics (a store of 3 configurations × 3 seeds and one of 1 run) carry t, df, p and Holm's p
+// computed with SciPy, the significance marks on the right cells, one table per baseline, and the
+// sentence that says why a test is impossible, in every format and from the headless command.
 //
 // Hostile text (tests/views/HostileText.h) in run names, spec values, metric keys, spots, paths,
 // errors, the title and the store's file name comes out escaped and intact in every format: each
 // file is read back by an independent parser (Python's html.parser and csv, cmark-gfm for Markdown,
 // a LaTeX unescaper written here from the escapes' definitions) and compared with the original.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
@@ -39,6 +43,7 @@
 #include "ReportCommand.h"
 #include "ReportData.h"
 #include "ReportPage.h"
+#include "ReportStatistics.h"
 #include "ReportTable.h"
 #include "ViridisGradient.h"
 #include "store/Store.h"
@@ -512,6 +517,91 @@ QStringList latexRowsAfter(const QString& latex, const QString& comment) {
     return rows;
 }
 
+
+// ---- statistics ----------------------------------------------------------------------------------
+
+// A store of 3 configurations × 3 seeds (ce, kd, at) and one of 1 run (fitnet), each run with one
+// evaluation, so that its headline (test/acc1 at the best val/acc1) is its test value below. ce and
+// kd share seeds 1–3 (paired t-test); at has seeds 4–6 (none in common: Welch). Run 11 is a 4th seed
+// of kd still running: only finished runs count, so its 99.0 must not move kd's numbers. Runs 12
+// (study role teacher) and 13 (label "teacher") are teachers trained with ce: a default baseline
+// leaves them out.
+struct StatisticsRun {
+    const char* name;
+    const char* method;
+    int seed;
+    double test;
+    const char* studyRole;
+    const char* model;
+    bool finished;
+};
+const StatisticsRun kStatisticsRuns[] = {
+    {"ce-s1", "ce", 1, 80.0, "", "resnet8", true},          {"ce-s2", "ce", 2, 81.0, "", "resnet8", true},
+    {"ce-s3", "ce", 3, 79.5, "", "resnet8", true},          {"kd-s1", "kd", 1, 82.0, "", "resnet8", true},
+    {"kd-s2", "kd", 2, 83.5, "", "resnet8", true},          {"kd-s3", "kd", 3, 81.0, "", "resnet8", true},
+    {"at-s4", "at", 4, 82.0, "", "resnet8", true},          {"at-s5", "at", 5, 82.4, "", "resnet8", true},
+    {"at-s6", "at", 6, 82.2, "", "resnet8", true},          {"fitnet-s1", "fitnet", 1, 81.0, "", "resnet8", true},
+    {"kd-s4", "kd", 4, 99.0, "", "resnet8", false},         {"big-s1", "ce", 1, 90.0, "teacher", "resnet20", true},
+    {"teacher-s1", "ce", 1, 91.0, "", "resnet32", true},
+};
+const QList<qint64> kStudentRuns = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+
+QString writeStatisticsStore(const QString& folder) {
+    const QString path = QDir(folder).filePath(QStringLiteral("statistics.sqlite"));
+    store::Store store(path.toStdString());
+    for (const StatisticsRun& fixture : kStatisticsRuns) {
+        store::NewRun run;
+        run.name = fixture.name;
+        run.specJson = QStringLiteral(R"({"name": "%1", "seed": %2, "method": {"name": "%3"},
+            "student": {"model": "%4"}, "data": {"name": "fashion-mnist"}})")
+                           .arg(QString::fromUtf8(fixture.name))
+                           .arg(fixture.seed)
+                           .arg(QString::fromUtf8(fixture.method), QString::fromUtf8(fixture.model))
+                           .toStdString();
+        run.student = fixture.model;
+        run.method = fixture.method;
+        run.dataset = "fashion-mnist";
+        run.seed = fixture.seed;
+        run.studyRole = fixture.studyRole;
+        const int64_t id = store.insertRun(run);
+        store.claimRun(id, 4242, "fixture-host", "cpu");
+        store::RowBatch batch;
+        batch.metrics.push_back(point(id, "val/acc1", kEvalEvery, 70.0));
+        batch.metrics.push_back(point(id, "test/acc1", kEvalEvery, fixture.test));
+        store.writeBatch(batch);
+        if (fixture.finished) store.finishRun(id, store::RunStatus::Finished);
+    }
+    return path;
+}
+
+// The opening <td …> tags of the table with this id attribute, per body row.
+QList<QStringList> htmlCellTags(const QString& html, const QString& id) {
+    QList<QStringList> rows;
+    const QRegularExpression tablePattern(QStringLiteral("<table id=\"%1\"[^>]*>(.*?)</table>").arg(id),
+                                          QRegularExpression::DotMatchesEverythingOption);
+    const QString body = tablePattern.match(html).captured(1);
+    const QRegularExpression rowPattern(QStringLiteral("<tr>(.*?)</tr>"), QRegularExpression::DotMatchesEverythingOption);
+    for (auto it = rowPattern.globalMatch(body); it.hasNext();) {
+        QStringList tags;
+        for (auto cells = QRegularExpression(QStringLiteral("<td[^>]*>")).globalMatch(it.next().captured(1));
+             cells.hasNext();)
+            tags.append(cells.next().captured(0));
+        if (!tags.isEmpty()) rows.append(tags);
+    }
+    return rows;
+}
+
+// The statistics CSV's records, by "baseline/configuration".
+QHash<QString, QStringList> statisticsRecords(const QString& path) {
+    QHash<QString, QStringList> records;
+    const QStringList lines = readText(path).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (const QString& line : lines.mid(1)) {
+        const QStringList fields = csvFields(line);
+        records.insert(fields.value(0) + QLatin1Char('/') + fields.value(1), fields);
+    }
+    return records;
+}
+
 }  // namespace
 
 class TestReport : public QObject {
@@ -539,6 +629,10 @@ private slots:
     void commandWritesHostileTextIntact();
     void pageShowsHostileTextAsWritten();
     void perClassResultsInEveryFormat();
+    void statisticsInEveryFormat();
+    void statisticsDefaultBaselinesLeaveTeachersOut();
+    void commandWritesStatisticsAgainstChosenBaselines();
+    void pageChoosesBaselines();
 
 private:
     ReportRequest request(ReportFormat format) const;
@@ -1295,7 +1389,8 @@ void TestReport::perClassResultsInEveryFormat() {
     QVERIFY(tex.contains(QStringLiteral("% Per-class results: #2 ce-old\n% ") + notRecorded));
     QVERIFY(tex.contains(QLatin1String("% Confusion matrix: #4 ce-25\n% Left out: its 25 classes make more columns "
                                        "than a page holds")));
-    QCOMPARE(tex.count(QLatin1String("\\begin{tabular}")), 1 + 2 + 2 + 1);   // grouped; runs 1 and 3: 2 each; run 4: 1
+    // grouped; statistics; runs 1 and 3: 2 each; run 4: 1
+    QCOMPARE(tex.count(QLatin1String("\\begin{tabular}")), 1 + 1 + 2 + 2 + 1);
     for (const QString& line : tex.split(QLatin1Char('\n')))   // nothing but comments and tabulars
         QVERIFY2(line.isEmpty() || line.startsWith(QLatin1Char('%')) || line.startsWith(QLatin1Char('\\')) ||
                      line.endsWith(QLatin1String(" \\\\")),
@@ -1323,6 +1418,350 @@ void TestReport::perClassResultsInEveryFormat() {
     QCOMPARE(app::runReportCommand({"--db", fixture.path, "--runs", "1", "--out", commandCsv}), 0);
     // Run 1's cells: 3 + 7 + 3 of the student on test, 5 of the teacher, 1 on val; and the header.
     QCOMPARE(readText(MetricsCsvWriter::confusionFileFor(commandCsv)).count(QLatin1Char('\n')), 1 + 19);
+}
+
+// The numbers below were computed offline with SciPy 1.10 (/usr/bin/python3), independently of
+// core/stats:
+//   from scipy import stats; import numpy as np
+//   ce = {1: 80.0, 2: 81.0, 3: 79.5}; kd = {1: 82.0, 2: 83.5, 3: 81.0}; at = {4: 82.0, 5: 82.4, 6: 82.2}
+//   stats.ttest_rel([kd[s] for s in (1, 2, 3)], [ce[s] for s in (1, 2, 3)])
+//     -> t = 6.92820323027551, p = 0.020204102886728754 (df 2); alone in its Holm family, so p (Holm) = p
+//   stats.ttest_ind(list(at.values()), list(ce.values()), equal_var=False)
+//     -> t = 4.460761787175489, p = 0.03675188583162777; Welch-Satterthwaite df (by its formula, as
+//        ttest_ind uses) = 2.273002047515364
+//   stats.ttest_ind(list(kd.values()), list(ce.values()), equal_var=False) -> p = 0.09213399118385907
+//   Holm over the two Welch p against ce: sorted (0.0368, 0.0921) -> (2 * 0.0368, max(0.0735, 0.0921))
+//     -> at: 0.07350377166325554 (not significant, though its raw p is below 0.05), kd: 0.09213399118385907
+//   stats.ttest_ind(list(at.values()), list(kd.values()), equal_var=False)
+//     -> t = 0.04531432544294178, p = 0.9677979491772435, df 2.1009881781821274; Holm over it and
+//        ce-vs-kd Welch (p 0.0921): 0.9677979491772435
+//   means and 95 % CIs (stats.t.ppf(0.975, n - 1) * s / sqrt(n)): ce 80.1667 [78.2694, 82.0640],
+//   kd 82.1667 [79.0409, 85.2925], at 82.2 [81.7032, 82.6968]; kd - ce paired Δ 2 [0.7579, 3.2421];
+//   at - ce Welch Δ 2.0333 [0.2814, 3.7853]; at - kd Welch Δ 0.0333 [-2.9903, 3.0570]
+void TestReport::statisticsInEveryFormat() {
+    const QString storePath = writeStatisticsStore(out_->path());
+    ReportRequest request;
+    request.storePath = storePath;
+    request.runIds = kStudentRuns;
+    request.sections.plots = false;
+    request.sections.results = false;   // no per-class tables: none were recorded
+    const QString significantCe = QStringLiteral(
+        "† significant at α = 0.05 after Holm correction over 1 paired and 2 Welch comparisons with the baseline "
+        "“ce” (each kind corrected on its own), paired t-test where seeds pair up, else Welch's.");
+    const QString significantKd = QString(significantCe).replace(QStringLiteral("“ce”"), QStringLiteral("“kd”"));
+    const QString differentCe = QString(significantCe).replace(QStringLiteral("† significant"),
+                                                               QStringLiteral("† significantly different"));
+    const QString oneRun = QStringLiteral(
+        "Configuration “fitnet” has 1 run: a t-test needs at least 2 seeds per configuration; add seeds.");
+
+    // Markdown: the default baselines (ce, then kd), one table each, after the grouped table.
+    request.format = ReportFormat::Markdown;
+    const QString mdPath = out_->filePath(QStringLiteral("statistics.md"));
+    ReportBuilder::exportReport(request, mdPath);
+    const QString md = readText(mdPath);
+    QVERIFY(md.indexOf(QLatin1String("## Grouped over seeds")) < md.indexOf(QLatin1String("## Statistics against ce")));
+    QVERIFY(md.indexOf(QLatin1String("## Statistics against ce")) < md.indexOf(QLatin1String("## Statistics against kd")));
+    const QStringList againstCe = markdownTableLines(md, QStringLiteral("Statistics against ce"));
+    QCOMPARE(againstCe.size(), 2 + 4);
+    QCOMPARE(markdownCells(againstCe[0]), (QStringList{"Configuration", "n", "Mean ± std", "95% CI",
+                                                       "Δ vs baseline \\[95% CI\\]", "Test", "t", "df", "p",
+                                                       "p (Holm)", "Sig."}));
+    QCOMPARE(markdownCells(againstCe[2]),
+             (QStringList{"ce", "3", "80.17 ± 0.76", "\\[78.27, 82.06\\]", "baseline", "", "", "", "", "", ""}));
+    QCOMPARE(markdownCells(againstCe[3]), (QStringList{"kd", "3", "82.17 ± 1.26", "\\[79.04, 85.29\\]",
+                                                       "**+2.00 \\[+0.76, +3.24\\]**†", "paired", "6.93", "2",
+                                                       "0.020", "0.020", "●"}));
+    QCOMPARE(markdownCells(againstCe[4]), (QStringList{"at", "3", "82.20 ± 0.20", "\\[81.70, 82.70\\]",
+                                                       "+2.03 \\[+0.28, +3.79\\]", "Welch", "4.46", "2.27", "0.037",
+                                                       "0.074", "○"}));
+    QCOMPARE(markdownCells(againstCe[5]),
+             (QStringList{"fitnet", "1", "81.00", "—", "+0.83", "Welch", "—", "—", "—", "—", "—"}));
+    const QStringList againstKd = markdownTableLines(md, QStringLiteral("Statistics against kd"));
+    QCOMPARE(againstKd.size(), 2 + 4);
+    QCOMPARE(markdownCells(againstKd[2]), (QStringList{"ce", "3", "80.17 ± 0.76", "\\[78.27, 82.06\\]",
+                                                       "**-2.00 \\[-3.24, -0.76\\]**†", "paired", "-6.93", "2",
+                                                       "0.020", "0.020", "●"}));
+    QCOMPARE(markdownCells(againstKd[3]).value(4), QStringLiteral("baseline"));
+    QCOMPARE(markdownCells(againstKd[4]), (QStringList{"at", "3", "82.20 ± 0.20", "\\[81.70, 82.70\\]",
+                                                       "+0.03 \\[-2.99, +3.06\\]", "Welch", "0.05", "2.10", "0.968",
+                                                       "0.968", "○"}));
+    QCOMPARE(markdownCells(againstKd[5]),
+             (QStringList{"fitnet", "1", "81.00", "—", "-1.17", "Welch", "—", "—", "—", "—", "—"}));
+    // Under each table: what the mark means, and why the impossible tests are impossible.
+    const auto after = [&](const QString& heading, const QString& line) {
+        const qsizetype at = md.indexOf(line, md.indexOf(QStringLiteral("## ") + heading));
+        const qsizetype next = md.indexOf(QLatin1String("\n## "), md.indexOf(QStringLiteral("## ") + heading) + 3);
+        return at >= 0 && (next < 0 || at < next);
+    };
+    QVERIFY2(after(QStringLiteral("Statistics against ce"), QStringLiteral("\n\n") + significantCe + QStringLiteral("\n\n")),
+             qPrintable(md));
+    QVERIFY(after(QStringLiteral("Statistics against ce"), QStringLiteral("\n\n") + oneRun + QStringLiteral("\n\n")));
+    QVERIFY(after(QStringLiteral("Statistics against kd"), significantKd));
+    QVERIFY(after(QStringLiteral("Statistics against kd"), oneRun));
+    // The grouped table marks kd's headline, significantly above the first baseline (ce); at's raw p
+    // is below 0.05 but its Holm p is not, so it stays plain. kd's running 4th seed counts nowhere.
+    const QStringList grouped = markdownTableLines(md, QStringLiteral("Grouped over seeds"));
+    QCOMPARE(grouped.size(), 2 + 4);
+    QCOMPARE(markdownCells(grouped[3]), (QStringList{"kd", "kd", "3 (+1 not finished)", "**82.17 ± 1.26**†",
+                                                     "82.17 ± 1.26", "70.00 ± 0.00", "4, 5, 6, 11"}));
+    QCOMPARE(markdownCells(grouped[4]).value(3), QStringLiteral("82.20 ± 0.20"));
+    QCOMPARE(markdownCells(grouped[2]).value(3), QStringLiteral("80.17 ± 0.76"));
+    QVERIFY(after(QStringLiteral("Grouped over seeds"), differentCe));
+    // GitHub's Markdown reads the marks as bold.
+    QString error;
+    const QString rendered = QString::fromUtf8(
+        runTool(tool("cmark-gfm"), {QStringLiteral("--extension"), QStringLiteral("table"), mdPath}, &error));
+    QVERIFY2(!rendered.isEmpty(), qPrintable(error));
+    QVERIFY2(rendered.contains(QStringLiteral("<strong>+2.00 [+0.76, +3.24]</strong>†")), qPrintable(rendered));
+    QVERIFY(rendered.contains(QStringLiteral("<strong>82.17 ± 1.26</strong>†")));
+    QCOMPARE(rendered.count(QLatin1String("<strong>")), 3);
+
+    // HTML: the same cells; the marked ones bold, their p and Holm's p in the hover text.
+    request.format = ReportFormat::Html;
+    const QString htmlPath = out_->filePath(QStringLiteral("statistics.html"));
+    ReportBuilder::exportReport(request, htmlPath);
+    const QString html = readText(htmlPath);
+    const HtmlTable htmlCe = htmlTable(html, QStringLiteral("statistics-1"));
+    QCOMPARE(htmlCe.rows.size(), 4);
+    QCOMPARE(htmlCe.rows[1], (QStringList{"kd", "3", "82.17 ± 1.26", "[79.04, 85.29]", "+2.00 [+0.76, +3.24]†",
+                                          "paired", "6.93", "2", "0.020", "0.020", "●"}));
+    QCOMPARE(htmlCe.rows[2], (QStringList{"at", "3", "82.20 ± 0.20", "[81.70, 82.70]", "+2.03 [+0.28, +3.79]",
+                                          "Welch", "4.46", "2.27", "0.037", "0.074", "○"}));
+    QCOMPARE(htmlCe.rows[3].mid(4), (QStringList{"+0.83", "Welch", "—", "—", "—", "—", "—"}));
+    const QList<QStringList> tagsCe = htmlCellTags(html, QStringLiteral("statistics-1"));
+    QCOMPARE(tagsCe[1][4], QStringLiteral("<td class=\"num\" align=\"right\" style=\"font-weight: bold\" "
+                                          "title=\"paired t-test: p = 0.020, p (Holm) = 0.020\">"));
+    for (int row : {0, 2, 3})
+        for (const QString& tag : tagsCe[row]) QVERIFY2(!tag.contains(QLatin1String("bold")), qPrintable(tag));
+    QCOMPARE(htmlTable(html, QStringLiteral("statistics-2")).rows[0].value(4), QStringLiteral("-2.00 [-3.24, -0.76]†"));
+    QVERIFY(htmlCellTags(html, QStringLiteral("statistics-2"))[0][4].contains(QLatin1String("font-weight: bold")));
+    const QList<QStringList> groupedTags = htmlCellTags(html, QStringLiteral("grouped"));
+    QCOMPARE(groupedTags[1][3], QStringLiteral("<td class=\"num\" align=\"right\" style=\"font-weight: bold\" "
+                                               "title=\"Δ vs “ce” +2.00 [+0.76, +3.24]; paired t-test: p = 0.020, "
+                                               "p (Holm) = 0.020\">"));
+    for (int row : {0, 2, 3}) QVERIFY(!groupedTags[row][3].contains(QLatin1String("bold")));
+    QCOMPARE(htmlTable(html, QStringLiteral("grouped")).rows[1].value(3), QStringLiteral("82.17 ± 1.26†"));
+    QVERIFY(html.contains(QStringLiteral("<p class=\"note\">") + QString(significantCe).replace('\'', "&#39;") +
+                          QStringLiteral("</p>")));
+    QVERIFY(html.contains(QStringLiteral("<p class=\"note\">") + oneRun + QStringLiteral("</p>")));
+
+    // LaTeX: bold Δ with a dagger, the footnote and the sentence as text under each tabular.
+    request.format = ReportFormat::Latex;
+    const QString texPath = out_->filePath(QStringLiteral("statistics.tex"));
+    ReportBuilder::exportReport(request, texPath);
+    const QString tex = readText(texPath);
+    const QStringList texGrouped = latexRowsAfter(tex, QStringLiteral("% Runs whose"));
+    QCOMPARE(texGrouped.size(), 4);
+    QCOMPARE(texGrouped[1], QStringLiteral("kd & kd & 3 (+1 not finished) & \\textbf{82.17 $\\pm$ 1.26}$^{\\dagger}$ & "
+                                           "82.17 $\\pm$ 1.26 & 70.00 $\\pm$ 0.00 \\\\"));
+    QCOMPARE(texGrouped[2], QStringLiteral("at & at & 3 & 82.20 $\\pm$ 0.20 & 82.20 $\\pm$ 0.20 & 70.00 $\\pm$ 0.00 \\\\"));
+    const QStringList texCe = latexRowsAfter(tex, QStringLiteral("% Statistics against ce"));
+    QCOMPARE(texCe, (QStringList{
+        "ce & 3 & 80.17 $\\pm$ 0.76 & {[}78.27, 82.06{]} & baseline &  &  &  &  &  &  \\\\",
+        "kd & 3 & 82.17 $\\pm$ 1.26 & {[}79.04, 85.29{]} & \\textbf{+2.00 {[}+0.76, +3.24{]}}$^{\\dagger}$ & paired & "
+        "6.93 & 2 & 0.020 & 0.020 & $\\bullet$ \\\\",
+        "at & 3 & 82.20 $\\pm$ 0.20 & {[}81.70, 82.70{]} & +2.03 {[}+0.28, +3.79{]} & Welch & 4.46 & 2.27 & 0.037 & "
+        "0.074 & $\\circ$ \\\\",
+        "fitnet & 1 & 81.00 & --- & +0.83 & Welch & --- & --- & --- & --- & --- \\\\"}));
+    const QStringList texKd = latexRowsAfter(tex, QStringLiteral("% Statistics against kd"));
+    QCOMPARE(texKd.size(), 4);
+    QCOMPARE(texKd[0], QStringLiteral("ce & 3 & 80.17 $\\pm$ 0.76 & {[}78.27, 82.06{]} & "
+                                      "\\textbf{-2.00 {[}-3.24, -0.76{]}}$^{\\dagger}$ & paired & -6.93 & 2 & 0.020 & "
+                                      "0.020 & $\\bullet$ \\\\"));
+    QCOMPARE(texKd[2], QStringLiteral("at & 3 & 82.20 $\\pm$ 0.20 & {[}81.70, 82.70{]} & +0.03 {[}-2.99, +3.06{]} & "
+                                      "Welch & 0.05 & 2.10 & 0.968 & 0.968 & $\\circ$ \\\\"));
+    QVERIFY(tex.contains(QLatin1String("Configuration & n & Mean $\\pm$ std & 95\\% CI & $\\Delta$ vs baseline "
+                                       "{[}95\\% CI{]} & Test & t & df & p & p (Holm) & Sig. \\\\")));
+    const QString texFootnote = QStringLiteral(
+        "\\noindent{\\footnotesize $^{\\dagger}$ significant at $\\alpha$ = 0.05 after Holm correction over 1 paired and 2 Welch "
+        "comparisons with the baseline “ce” (each kind corrected on its own), paired t-test where seeds pair up, else "
+        "Welch's.\\par}\n");
+    QVERIFY2(tex.contains(QStringLiteral("\\end{tabular}\n\\par\\smallskip\n") + texFootnote), qPrintable(tex));
+    QVERIFY(tex.contains(QStringLiteral("\\noindent{\\footnotesize ") + oneRun + QStringLiteral("\\par}\n")));
+    QVERIFY(tex.contains(
+        QStringLiteral("\\noindent{\\footnotesize $^{\\dagger}$ significantly different at $\\alpha$ = 0.05")));
+    QCOMPARE(tex.count(QLatin1String("\\begin{tabular}")), 3);   // grouped, against ce, against kd
+
+    // CSV: the statistics file beside the metrics, every figure in full.
+    request.format = ReportFormat::Csv;
+    const QString csvPath = out_->filePath(QStringLiteral("statistics-metrics.csv"));
+    ReportBuilder::exportReport(request, csvPath);
+    const QString statisticsPath = MetricsCsvWriter::statisticsFileFor(csvPath);
+    QCOMPARE(statisticsPath, out_->filePath(QStringLiteral("statistics-metrics_statistics.csv")));
+    QCOMPARE(readText(statisticsPath).section(QLatin1Char('\n'), 0, 0), MetricsCsvWriter::statisticsHeader());
+    QCOMPARE(MetricsCsvWriter::statisticsHeader(),
+             QStringLiteral("baseline,configuration,n,mean,std,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,test,t,df,p,"
+                            "p_holm,significant,reason"));
+    const QHash<QString, QStringList> records = statisticsRecords(statisticsPath);
+    QCOMPARE(records.size(), 8);   // 2 baselines × 4 configurations
+    const auto checkNumbers = [](const QStringList& record, const QList<std::pair<int, double>>& expected) {
+        for (const auto& [column, value] : expected) {
+            bool ok = false;
+            const double read = record.value(column).toDouble(&ok);
+            QVERIFY2(ok && std::abs(read - value) <= 1e-9 * std::max(1.0, std::abs(value)),
+                     qPrintable(record.join(',') + QStringLiteral(" column %1").arg(column)));
+        }
+    };
+    const QStringList kdCe = records.value(QStringLiteral("ce/kd"));
+    checkNumbers(kdCe, {{2, 3}, {3, 82.16666666666667}, {4, 1.2583057392117918}, {5, 79.04086192686123},
+                        {6, 85.29247140647212}, {7, 2.0}, {8, 0.7579311440781236}, {9, 3.242068855921876},
+                        {11, 6.92820323027551}, {12, 2}, {13, 0.020204102886728754}, {14, 0.020204102886728754}});
+    QCOMPARE(kdCe.value(10), QStringLiteral("paired"));
+    QCOMPARE(kdCe.value(15), QStringLiteral("1"));
+    const QStringList atCe = records.value(QStringLiteral("ce/at"));
+    checkNumbers(atCe, {{7, 2.0333333333333314}, {8, 0.28137820513519474}, {9, 3.785288461531468},
+                        {11, 4.460761787175489}, {12, 2.273002047515364}, {13, 0.03675188583162777},
+                        {14, 0.07350377166325554}});
+    QCOMPARE(atCe.value(10), QStringLiteral("welch"));
+    QCOMPARE(atCe.value(15), QStringLiteral("0"));
+    const QStringList ceCe = records.value(QStringLiteral("ce/ce"));
+    checkNumbers(ceCe, {{2, 3}, {3, 80.16666666666667}, {4, 0.7637626158259733}, {5, 78.26937514979694},
+                        {6, 82.0639581835364}});
+    QCOMPARE(ceCe.mid(7), QStringList(10, QString()));   // the baseline's own row compares nothing
+    const QStringList fitnetCe = records.value(QStringLiteral("ce/fitnet"));
+    checkNumbers(fitnetCe, {{2, 1}, {3, 81.0}, {7, 81.0 - 80.16666666666667}});
+    QCOMPARE(fitnetCe.mid(10, 6), QStringList(6, QString()));
+    QCOMPARE(fitnetCe.value(16), QStringLiteral("the candidate has 1 run: a t-test needs at least 2 per configuration"));
+    const QStringList ceKd = records.value(QStringLiteral("kd/ce"));
+    checkNumbers(ceKd, {{7, -2.0}, {11, -6.92820323027551}, {12, 2}, {13, 0.020204102886728754},
+                        {14, 0.020204102886728754}});
+    QCOMPARE(ceKd.value(15), QStringLiteral("1"));
+    const QStringList atKd = records.value(QStringLiteral("kd/at"));
+    checkNumbers(atKd, {{11, 0.04531432544294178}, {12, 2.1009881781821274}, {13, 0.9677979491772435},
+                        {14, 0.9677979491772435}});
+    QCOMPARE(atKd.value(15), QStringLiteral("0"));
+
+    // Without the section: no statistics, no marks.
+    request.format = ReportFormat::Markdown;
+    request.sections.statistics = false;
+    ReportBuilder::exportReport(request, mdPath);
+    const QString plain = readText(mdPath);
+    QVERIFY(!plain.contains(QLatin1String("## Statistics")));
+    QVERIFY(!plain.contains(QStringLiteral("†")));
+}
+
+void TestReport::statisticsDefaultBaselinesLeaveTeachersOut() {
+    const QString storePath = writeStatisticsStore(out_->path());
+    const store::Store store(storePath.toStdString(), true);
+    // With the teachers (both trained with ce alone): still the student's ce, then kd.
+    const QList<ComparedRun> all = loadComparedRuns(store, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13});
+    QStringList labels;
+    for (const RunGroup& group : groupRuns(all)) labels.append(group.label);
+    QCOMPARE(labels, (QStringList{"ce", "kd", "at", "fitnet", "big", "teacher"}));
+    QCOMPARE(ReportStatistics::defaultBaselines(all), (QStringList{"ce", "kd"}));
+    // No student trained with ce alone: the teachers' ce is no baseline; kd still is.
+    QCOMPARE(ReportStatistics::defaultBaselines(loadComparedRuns(store, {4, 5, 12, 13})), (QStringList{"kd"}));
+    // Neither ce nor kd among the students: the first student configuration, not the teacher.
+    QCOMPARE(ReportStatistics::defaultBaselines(loadComparedRuns(store, {12, 7, 8, 10})), (QStringList{"at"}));
+
+    const ReportStatistics statistics = ReportStatistics::compute(all, {});
+    QCOMPARE(statistics.perBaseline.size(), 2);
+    QCOMPARE(statistics.perBaseline[1].rows.at(statistics.perBaseline[1].baseline).label, QStringLiteral("kd"));
+    // A label no configuration has: the error names it and the labels there are.
+    try {
+        ReportStatistics::compute(all, {QStringLiteral("kd"), QStringLiteral("dkd")});
+        QFAIL("an unknown baseline was accepted");
+    } catch (const ReportError& error) {
+        QCOMPARE(QString::fromUtf8(error.what()),
+                 QStringLiteral("no configuration of these runs is labelled “dkd”: choose a baseline among “ce”, "
+                                "“kd”, “at”, “fitnet”, “big”, “teacher” (labels as the grouped table shows them)"));
+    }
+}
+
+void TestReport::commandWritesStatisticsAgainstChosenBaselines() {
+    const QString storePath = writeStatisticsStore(out_->path());
+    const QString md = out_->filePath(QStringLiteral("kd.md"));
+    QCOMPARE(app::runReportCommand({"--db", storePath, "--runs", "1-11", "--baseline", "kd", "--out", md}), 0);
+    const QString text = readText(md);
+    QVERIFY(text.contains(QLatin1String("## Statistics against kd")));
+    QVERIFY(!text.contains(QLatin1String("## Statistics against ce")));
+    const QStringList againstKd = markdownTableLines(text, QStringLiteral("Statistics against kd"));
+    QCOMPARE(markdownCells(againstKd[2]).mid(4), (QStringList{"**-2.00 \\[-3.24, -0.76\\]**†", "paired", "-6.93", "2",
+                                                             "0.020", "0.020", "●"}));
+    // The grouped table marks against kd now: ce is significantly below it.
+    const QStringList grouped = markdownTableLines(text, QStringLiteral("Grouped over seeds"));
+    QCOMPARE(markdownCells(grouped[2]).value(3), QStringLiteral("**80.17 ± 0.76**†"));
+    QCOMPARE(markdownCells(grouped[3]).value(3), QStringLiteral("82.17 ± 1.26"));
+
+    // Two baselines, in the order given: two tables.
+    const QString html = out_->filePath(QStringLiteral("two.html"));
+    QCOMPARE(app::runReportCommand({"--db", storePath, "--runs", "1-11", "--baseline", "at", "--baseline", "ce",
+                                    "--sections", "grouped,statistics", "--out", html}),
+             0);
+    const QString htmlText = readText(html);
+    QVERIFY(htmlText.contains(QLatin1String("<h2>Statistics against at</h2>\n<p class=\"note\">")));
+    QVERIFY(htmlText.indexOf(QLatin1String("<table id=\"statistics-1\"")) >
+            htmlText.indexOf(QLatin1String("<h2>Statistics against at</h2>")));
+    QVERIFY(htmlText.indexOf(QLatin1String("<h2>Statistics against ce</h2>")) >
+            htmlText.indexOf(QLatin1String("<table id=\"statistics-1\"")));
+    QCOMPARE(htmlTable(htmlText, QStringLiteral("statistics-2")).rows.value(2).mid(4),
+             (QStringList{"+2.03 [+0.28, +3.79]", "Welch", "4.46", "2.27", "0.037", "0.074", "○"}));
+    QVERIFY(!htmlText.contains(QLatin1String("statistics-3")));
+
+    // CSV: the statistics file holds the rows against kd only.
+    const QString csv = out_->filePath(QStringLiteral("kd.csv"));
+    QCOMPARE(app::runReportCommand({"--db", storePath, "--runs", "1-11", "--baseline", "kd", "--out", csv}), 0);
+    const QHash<QString, QStringList> records = statisticsRecords(MetricsCsvWriter::statisticsFileFor(csv));
+    QCOMPARE(QSet<QString>(records.keyBegin(), records.keyEnd()),
+             (QSet<QString>{"kd/ce", "kd/kd", "kd/at", "kd/fitnet"}));
+    QCOMPARE(records.value(QStringLiteral("kd/ce")).value(13).toDouble(), 0.020204102886728754);
+
+    // A label no configuration has: exit 1 and say which, before any file is written.
+    const QString never = out_->filePath(QStringLiteral("never.csv"));
+    StderrCapture capture(out_->filePath(QStringLiteral("stderr.txt")));
+    const int code = app::runReportCommand({"--db", storePath, "--runs", "1-11", "--baseline", "KD", "--out", never});
+    const int mdCode = app::runReportCommand({"--db", storePath, "--runs", "1-11", "--baseline", "KD", "--out",
+                                              out_->filePath(QStringLiteral("never.md"))});
+    const QString stderrText = capture.finish();
+    QCOMPARE(code, 1);
+    QCOMPARE(mdCode, 1);
+    QVERIFY2(stderrText.contains(QStringLiteral("no configuration of these runs is labelled “KD”")), qPrintable(stderrText));
+    QVERIFY(!QFile::exists(never));
+    QVERIFY(!QFile::exists(out_->filePath(QStringLiteral("never.md"))));
+}
+
+void TestReport::pageChoosesBaselines() {
+    const QString storePath = writeStatisticsStore(out_->path());
+    ReportPage page;
+    QSignalSpy previews(&page, &ReportPage::previewUpdated);
+    page.setStorePath(storePath);
+    page.setRuns(kStudentRuns);
+    QTRY_VERIFY_WITH_TIMEOUT(previews.count() >= 1 && !page.isBusy(), kTimeoutMs);
+    QListWidget* baselines = nullptr;
+    for (QListWidget* list : page.findChildren<QListWidget*>())
+        if (list->count() == 4 && list->item(0)->text() == QLatin1String("ce")) baselines = list;
+    QVERIFY(baselines);
+    const auto checkedLabels = [&] {
+        QStringList checked;
+        for (int row = 0; row < baselines->count(); ++row)
+            if (baselines->item(row)->checkState() == Qt::Checked) checked.append(baselines->item(row)->text());
+        return checked;
+    };
+    QCOMPARE(checkedLabels(), (QStringList{"ce", "kd"}));   // the default, shown
+    QVERIFY(page.preview()->toPlainText().contains(QLatin1String("Statistics against kd")));
+
+    baselines->item(1)->setCheckState(Qt::Unchecked);   // kd
+    baselines->item(2)->setCheckState(Qt::Checked);     // at
+    QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && !page.preview()->toPlainText().contains(QLatin1String("Statistics against kd")),
+                             kTimeoutMs);
+    QCOMPARE(page.request().baselines, (QStringList{"ce", "at"}));
+    QVERIFY(page.preview()->toPlainText().contains(QLatin1String("Statistics against at")));
+
+    // Persisted by label, like the other choices.
+    ReportPage restored;
+    restored.restoreState(page.saveState());
+    QCOMPARE(restored.saveState().value(QStringLiteral("baselines")).toStringList(), (QStringList{"ce", "at"}));
+    QSignalSpy restoredPreviews(&restored, &ReportPage::previewUpdated);
+    restored.setStorePath(storePath);
+    restored.setRuns(kStudentRuns);
+    QTRY_VERIFY_WITH_TIMEOUT(restoredPreviews.count() >= 1 && !restored.isBusy(), kTimeoutMs);
+    QCOMPARE(restored.request().baselines, (QStringList{"ce", "at"}));
+
+    // Nothing checked: back to the default.
+    baselines->item(0)->setCheckState(Qt::Unchecked);
+    baselines->item(2)->setCheckState(Qt::Unchecked);
+    QCOMPARE(checkedLabels(), (QStringList{"ce", "kd"}));
+    QVERIFY(page.request().baselines.isEmpty());
 }
 
 QTEST_MAIN(TestReport)
