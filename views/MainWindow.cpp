@@ -132,6 +132,15 @@ void MainWindow::createPages() {
         reportQueued(ids, QString());
         showPage(Page::Live);
     });
+    connect(designer_, &DesignerPage::studyQueueRequested, this, [this](const QByteArray& study) {
+        QString error;
+        const QList<qint64> ids = session_->queueStudy(study, &error);
+        if (!error.isEmpty()) showError(tr("Cannot queue the study"), error);
+        if (ids.isEmpty()) return;
+        selectRun(ids.first());
+        reportQueued(ids, QString());
+        showPage(Page::Live);
+    });
     connect(compare_, &ComparePage::runActivated, this, [this](qint64 runId) {
         selectRun(runId);
         showPage(Page::Live);

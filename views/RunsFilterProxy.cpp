@@ -102,19 +102,10 @@ const QVariant* specField(const QVariantMap& fields, const QString& path) {
     return nullptr;
 }
 
-bool isNumber(const QVariant& value) {
-    switch (value.metaType().id()) {
-        case QMetaType::Int:
-        case QMetaType::LongLong:
-        case QMetaType::Double: return true;
-        default: return false;
-    }
-}
-
 bool specFieldMatches(const QVariant& actual, Term::Op op, const QString& wanted) {
     bool wantedIsNumber = false;
     const double wantedNumber = wanted.toDouble(&wantedIsNumber);
-    const bool numeric = isNumber(actual) && wantedIsNumber;
+    const bool numeric = isNumericValue(actual) && wantedIsNumber;
     const double number = actual.toDouble();
     switch (op) {
         case Term::Op::Equal:

@@ -10,6 +10,7 @@
 #include "DiagnosticsFeed.h"
 #include "RunScheduler.h"
 #include "spec/RunQueue.h"
+#include "spec/StudyQueue.h"
 #include "spec/RunSpec.h"
 #include "store/Store.h"
 
@@ -163,6 +164,20 @@ QList<qint64> StoreSession::queueRunSpecs(const QList<QByteArray>& specJsons, QS
     return queueRuns(specs, error);
 }
 
+QList<qint64> StoreSession::queueStudy(const QByteArray& studyJson, QString* error) {
+    if (refuseWhenClosed(error)) return {};
+    const spec::ExperimentParse parsed = spec::parseExperiment(studyJson.toStdString());
+    if (!parsed.ok() || !parsed.study) {
+        if (error)
+            *error = parsed.ok() ? tr("This is not a study (a JSON object with \"study\"); nothing was queued.")
+                                 : tr("The study has %1; nothing was queued. Fix these fields first:\n\n%2")
+                                       .arg(counted(parsed.errors.size(), tr("error"), tr("errors")),
+                                            QString::fromStdString(parsed.errorText()));
+        return {};
+    }
+    return queueStudyPlan(*parsed.study, error);
+}
+
 QList<qint64> StoreSession::queueRunsFromSpecFile(const QString& path, QString* error) {
     if (refuseWhenClosed(error)) return {};
     const spec::ExperimentParse parsed = spec::parseExperimentFile(path.toStdString());
@@ -177,7 +192,31 @@ QList<qint64> StoreSession::queueRunsFromSpecFile(const QString& path, QString* 
         if (error) *error = tr("%1 holds no runs. Add a run spec, or a \"runs\" list of them.").arg(path);
         return {};
     }
+    if (parsed.study) return queueStudyPlan(*parsed.study, error, path);
     return queueRuns(parsed.runs, error, path);
+}
+
+QList<qint64> StoreSession::queueStudyPlan(const spec::StudyPlan& plan, QString* error, const QString& sourceFile) {
+    QList<qint64> ids;
+    try {
+        // A study already in the store from the same file is continued: its runs come back, none twice.
+        for (const int64_t id : spec::queueStudy(*store_, plan).runIds) ids.append(id);
+        // Of a continued study only the runs still queued wait for the queue; finished and pruned ones
+        // are kept, and an interrupted one is the user's to resume (the Queue panel offers it).
+        if (options_.trainQueuedRuns)
+            for (qint64 id : ids)
+                if (const auto row = store_->run(id); row && row->status == store::RunStatus::Queued)
+                    scheduler_->enqueue(id);
+    } catch (const std::exception& failure) {
+        if (error)
+            *error = tr("The study “%1”%2 was not queued: %3")
+                         .arg(QString::fromStdString(plan.name),
+                              sourceFile.isEmpty() ? QString() : tr(" of %1").arg(QDir::toNativeSeparators(sourceFile)),
+                              QString::fromUtf8(failure.what()));
+        return {};
+    }
+    pollNow();
+    return ids;
 }
 
 QList<qint64> StoreSession::queueRuns(const std::vector<spec::RunSpec>& runs, QString* error,

@@ -23,6 +23,7 @@ class Store;
 }
 namespace distillery::spec {
 struct RunSpec;
+struct StudyPlan;
 }
 
 namespace distillery::views {
@@ -68,9 +69,14 @@ public:
     // returns the ids queued, and sets *error when a spec is wrong (nothing queued) or the store
     // failed part-way (the ids queued before it).
     QList<qint64> queueRunSpecs(const QList<QByteArray>& specJsons, QString* error);   // as the designer emits them
+    // A study file's text, as the designer emits it: checked whole, then queueStudyPlan.
+    QList<qint64> queueStudy(const QByteArray& studyJson, QString* error);
     QList<qint64> queueRunsFromSpecFile(const QString& path, QString* error);         // an experiment or run-spec file
     // Specs already checked; sourceFile names the file they came from in a store error.
     QList<qint64> queueRuns(const std::vector<spec::RunSpec>& runs, QString* error, const QString& sourceFile = QString());
+    // Records the study and queues its runs (spec::queueStudy: a study already in the store from the same
+    // file is continued, not queued twice); the ids of all its runs, in the plan's order.
+    QList<qint64> queueStudyPlan(const spec::StudyPlan& plan, QString* error, const QString& sourceFile = QString());
     // Removes the runs with their rows and checkpoint files; a queued one is cancelled first so that
     // it does not start while it disappears. False with *error when the store failed part-way.
     bool deleteRuns(const QList<qint64>& runIds, QString* error);

@@ -10,6 +10,7 @@
 #include "MetricsCsvWriter.h"
 #include "ReportBuilder.h"
 #include "ReportRequest.h"
+#include "store/Store.h"
 
 namespace distillery::app {
 
@@ -86,6 +87,27 @@ std::optional<QSize> parseSize(const QString& text) {
     return size;
 }
 
+// The runs of a study, in the order they were queued (teachers first).
+std::optional<QList<qint64>> studyRunIds(const QString& storePath, const QString& name, QString* error) {
+    try {
+        const store::Store store(storePath.toStdString(), /*readOnly=*/true);
+        const auto study = store.studyNamed(name.toStdString());
+        if (!study) {
+            QStringList known;
+            for (const auto& row : store.studies()) known << QString::fromStdString(row.name);
+            *error = QStringLiteral("%1 has no study named \"%2\"; its studies: %3")
+                         .arg(storePath, name, known.isEmpty() ? QStringLiteral("none") : known.join(QStringLiteral(", ")));
+            return std::nullopt;
+        }
+        QList<qint64> ids;
+        for (const auto& run : store.studyRuns(study->id, /*withSpec=*/false)) ids << run.id;
+        return ids;
+    } catch (const std::exception& failure) {
+        *error = QString::fromUtf8(failure.what());
+        return std::nullopt;
+    }
+}
+
 }  // namespace
 
 int runReportCommand(const QStringList& arguments) {
@@ -101,8 +123,11 @@ int runReportCommand(const QStringList& arguments) {
         "per baseline; significant differences are marked in every format."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
     const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The results store (required)."), QStringLiteral("FILE"));
-    const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Run ids, e.g. 3,4,7 or 3-7 (required)."),
+    const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Run ids, e.g. 3,4,7 or 3-7 (or --study)."),
                                   QStringLiteral("IDS"));
+    const QCommandLineOption study(QStringLiteral("study"),
+                                   QStringLiteral("Every run of a study of the store, by its name (or --runs)."),
+                                   QStringLiteral("NAME"));
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("The file to write (required)."), QStringLiteral("FILE"));
     const QCommandLineOption format(QStringLiteral("format"),
                                     QStringLiteral("html, md, pdf, csv or latex (default: from the --out suffix)."),
@@ -128,7 +153,7 @@ int runReportCommand(const QStringList& arguments) {
                        "role teacher, labels starting with \"teacher\" — left out), and the kd configuration if "
                        "exactly one; neither: the first student configuration."),
         QStringLiteral("LABEL"));
-    parser.addOptions({help, db, runs, out, format, metrics, sections, title, plotImages, plotSize, baseline});
+    parser.addOptions({help, db, runs, study, out, format, metrics, sections, title, plotImages, plotSize, baseline});
 
     if (!parser.parse(QStringList{QStringLiteral("distillery report")} + arguments)) return usageError(parser.errorText());
     if (parser.isSet(help)) {
@@ -141,15 +166,25 @@ int runReportCommand(const QStringList& arguments) {
     if (!parser.positionalArguments().isEmpty())
         return usageError(QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().first()));
     if (!parser.isSet(db)) return usageError(QStringLiteral("--db FILE is required: the results store to report on"));
-    if (!parser.isSet(runs)) return usageError(QStringLiteral("--runs IDS is required, e.g. --runs 3,4,7"));
+    if (parser.isSet(runs) == parser.isSet(study))
+        return usageError(QStringLiteral("give the runs with either --runs IDS (e.g. --runs 3,4,7) or --study NAME"));
     if (!parser.isSet(out)) return usageError(QStringLiteral("--out FILE is required: where to write the report"));
 
     views::ReportRequest request;
     request.storePath = parser.value(db);
     QString error;
-    const std::optional<QList<qint64>> ids = parseRunIds(parser.value(runs), &error);
-    if (!ids) return usageError(error);
-    request.runIds = *ids;
+    if (parser.isSet(runs)) {
+        const std::optional<QList<qint64>> ids = parseRunIds(parser.value(runs), &error);
+        if (!ids) return usageError(error);
+        request.runIds = *ids;
+    } else {
+        const std::optional<QList<qint64>> ids = studyRunIds(request.storePath, parser.value(study), &error);
+        if (!ids) {
+            std::fprintf(stderr, "distillery report: %s\n", qPrintable(error));
+            return kFailure;
+        }
+        request.runIds = *ids;
+    }
 
     const QString outPath = parser.value(out);
     std::optional<ReportFormat> chosen;

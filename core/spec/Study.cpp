@@ -629,7 +629,9 @@ void StudyReader::addRuns(StudyPlan& plan, std::vector<Configuration>& configura
         for (const int64_t seed : seeds_) {
             json spec = c.spec;
             spec["seed"] = seed;
-            spec["name"] = runName(c.label, seed);
+            // A study of one unnamed configuration (a design over seeds) names its runs <study>-s<seed>.
+            spec["name"] = c.labelParts.empty() && c.label == "base" ? name_ + "-s" + std::to_string(seed)
+                                                                     : runName(c.label, seed);
             if (spec.contains("teacher") && spec["teacher"].is_object() && spec["teacher"].contains("run_name") &&
                 spec["teacher"]["run_name"].is_string()) {
                 const std::string key = spec["teacher"]["run_name"].get<std::string>();

@@ -223,11 +223,13 @@ void TestEndToEnd::designedExperimentTrainsAndShowsLive() {
     QCOMPARE(designer->runSpecs().size(), 2);
     QTest::mouseClick(designer->queueButton(), Qt::LeftButton);
 
-    // Two queued runs, one per seed, trained one after the other by the engine.
+    // Two seeds make a study of one configuration: two queued runs, one per seed, trained one after
+    // the other by the engine.
     const std::vector<store::RunRow> queued = store_->runs();
     QCOMPARE(queued.size(), size_t(2));
     for (const store::RunRow& run : queued) {
-        QCOMPARE(run.name, std::string("designed-tiny"));
+        QCOMPARE(run.name, "designed-tiny-s" + std::to_string(run.seed));
+        QCOMPARE(run.study, std::string("designed-tiny"));
         QCOMPARE(run.student, std::string("tinycnn"));
     }
     QCOMPARE(window.currentPage(), MainWindow::Page::Live);

@@ -137,6 +137,34 @@ private slots:
         QCOMPARE(session.store()->run(ids[0])->status, store::RunStatus::Queued);
     }
 
+    // A study file queues its runs under the study; opened again it continues the same runs; another
+    // file under the same study name is refused, naming the study, and queues nothing.
+    void studyFilesQueueOnceAndContinue() {
+        StoreSession session(watchOnly());
+        QString error;
+        QVERIFY(session.open(path("study.sqlite"), 1, &error));
+        auto writeStudy = [&](const char* name, const char* seeds) {
+            const QString file = path(name);
+            QFile out(file);
+            if (!out.open(QIODevice::WriteOnly)) qFatal("cannot write %s", name);
+            out.write(QByteArray(R"({"study": "sweep", "base": )") + specNamed("s") +
+                      R"(, "grid": {"optim.lr": [0.01, 0.1]}, "seeds": )" + seeds + "}");
+            return file;
+        };
+        const QList<qint64> ids = session.queueRunsFromSpecFile(writeStudy("sweep.json", "[1, 2]"), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(ids.size(), 4);
+        QCOMPARE(session.store()->run(ids[0])->study, std::string("sweep"));
+        QCOMPARE(session.store()->studyRuns(session.store()->studyNamed("sweep")->id).size(), size_t(4));
+        QCOMPARE(session.queueRunsFromSpecFile(path("sweep.json"), &error), ids);
+        QCOMPARE(session.store()->runs(false).size(), size_t(4));
+        QVERIFY(session.queueRunsFromSpecFile(writeStudy("other.json", "[1, 2, 3]"), &error).isEmpty());
+        QVERIFY2(error.contains(QLatin1String("The study “sweep” of")) &&
+                     error.contains(QLatin1String("\"sweep\" is already a study")),
+                 qPrintable(error));
+        QCOMPARE(session.store()->runs(false).size(), size_t(4));
+    }
+
     void deletesRunsWithTheirCheckpointFiles() {
         StoreSession session(watchOnly());
         QString error;

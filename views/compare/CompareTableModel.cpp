@@ -22,15 +22,6 @@ QString pairText(const store::RunRow& run) {
     return fromStd(run.teacher) + QStringLiteral(" → ") + fromStd(run.student);
 }
 
-bool isNumber(const QVariant& value) {
-    switch (value.metaType().id()) {
-        case QMetaType::Int:
-        case QMetaType::LongLong:
-        case QMetaType::Double: return true;
-        default: return false;
-    }
-}
-
 QString statTip(SummaryStat stat, const QString& key) {
     switch (stat) {
         case SummaryStat::Last: return CompareTableModel::tr("%1 at the run's last logged step").arg(key);
@@ -251,7 +242,7 @@ void CompareTableModel::rebuildColumns() {
         bool numeric = true;
         for (const ComparedRun& run : runs_) {
             auto it = run.config.constFind(key);
-            if (it != run.config.constEnd() && !isNumber(*it)) numeric = false;
+            if (it != run.config.constEnd() && !isNumericValue(*it)) numeric = false;
         }
         configIsNumeric_.insert(key, numeric);
     }

@@ -8,18 +8,6 @@ namespace distillery::views {
 
 namespace {
 
-bool isNumber(const QVariant& value) {
-    switch (value.metaType().id()) {
-        case QMetaType::Double:
-        case QMetaType::Float:
-        case QMetaType::Int:
-        case QMetaType::UInt:
-        case QMetaType::LongLong:
-        case QMetaType::ULongLong: return true;
-        default: return false;   // booleans, text, lists ("[4,5]") are categories
-    }
-}
-
 // An axis for the values (an invalid QVariant is a missing value).
 ParallelAxis makeAxis(const QString& field, const QList<QVariant>& values, bool isMetric) {
     ParallelAxis axis;
@@ -29,7 +17,7 @@ ParallelAxis makeAxis(const QString& field, const QList<QVariant>& values, bool 
     for (const QVariant& value : values) {
         if (!value.isValid()) continue;
         any = true;
-        if (!isNumber(value)) numeric = false;
+        if (!isNumericValue(value)) numeric = false;
     }
     if (!any && !isMetric) numeric = false;
     if (numeric) {
@@ -99,7 +87,7 @@ double ParallelAxis::position(const QVariant& value) const {
         if (index < 0) return kMissingPosition;
         return categories.size() == 1 ? 0.5 : static_cast<double>(index) / (categories.size() - 1);
     }
-    return isNumber(value) ? positionOf(value.toDouble()) : kMissingPosition;
+    return isNumericValue(value) ? positionOf(value.toDouble()) : kMissingPosition;
 }
 
 QList<std::pair<double, QString>> ParallelAxis::ticks() const {
@@ -246,7 +234,7 @@ QList<FieldCorrelation> ParallelData::correlations() const {
             std::vector<double> x, y;
             for (const ParallelRun& run : runs_) {
                 const QVariant value = run.fields.value(axis.field);
-                if (!run.metric || !isNumber(value)) continue;
+                if (!run.metric || !isNumericValue(value)) continue;
                 const double v = value.toDouble();
                 if (axis.kind == ParallelAxis::Kind::Log && !(v > 0)) continue;
                 x.push_back(axis.kind == ParallelAxis::Kind::Log ? std::log10(v) : v);

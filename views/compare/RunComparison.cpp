@@ -122,6 +122,18 @@ std::optional<double> ComparedRun::value(const QString& key, SummaryStat stat) c
     return std::nullopt;
 }
 
+bool isNumericValue(const QVariant& value) {
+    switch (value.metaType().id()) {
+        case QMetaType::Double:
+        case QMetaType::Float:
+        case QMetaType::Int:
+        case QMetaType::UInt:
+        case QMetaType::LongLong:
+        case QMetaType::ULongLong: return true;
+        default: return false;
+    }
+}
+
 QVariantMap flattenSpec(const std::string& specJson) {
     QJsonParseError error;
     const QJsonDocument document =

@@ -46,6 +46,9 @@ struct ComparedRun {
 // their compact JSON text ("[4,5]"), null "null", an empty object "{}". Text that is not a JSON object
 // gives an empty map: a run with a damaged spec still compares on its metrics.
 QVariantMap flattenSpec(const std::string& specJson);
+// Whether a flattened spec value is a number (flattenSpec keeps JSON numbers as numbers); booleans,
+// text and lists ("[4,5]") are categories.
+bool isNumericValue(const QVariant& value);
 
 // Keys whose value is not the same in every run (a key missing in some run counts as differing), sorted.
 QStringList differingKeys(const QList<ComparedRun>& runs);

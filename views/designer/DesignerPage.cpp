@@ -3,6 +3,7 @@
 #include <memory>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QFile>
@@ -21,10 +22,13 @@
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QSignalBlocker>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "Counted.h"
 #include "ErrorLabel.h"
 #include "FormFields.h"
 #include "FormValues.h"
@@ -34,14 +38,26 @@
 #include "PlainText.h"
 #include "SpecEditCommand.h"
 #include "SpecFieldEditors.h"
+#include "StudyDesign.h"
+#include "SweepEditor.h"
+#include "SweepableField.h"
 #include "spec/Catalog.h"
 #include "spec/JsonText.h"
 #include "spec/RunSpec.h"
 #include "spec/SpecFields.h"
+#include "spec/Study.h"
 
 namespace distillery::views {
 
 using nlohmann::json;
+
+namespace {
+
+bool isMethodParameterPath(const QString& path) {
+    return path.startsWith(QLatin1String("method.")) && path != QLatin1String("method.name");
+}
+
+}  // namespace
 
 DesignerPage::DesignerPage(const QString& enginePath, QWidget* parent)
     : QWidget(parent),
@@ -51,6 +67,7 @@ DesignerPage::DesignerPage(const QString& enginePath, QWidget* parent)
       undoStack_(new QUndoStack(this)),
       describer_(new PairDescriber(enginePath, this)) {
     connect(fields_, &FormFields::edited, this, &DesignerPage::onEdited);
+    connect(fields_, &FormFields::sweepToggled, this, &DesignerPage::onSweepToggled);
     auto* splitter = new QSplitter(Qt::Horizontal, this);
 
     auto* left = new QWidget;
@@ -94,8 +111,8 @@ DesignerPage::DesignerPage(const QString& enginePath, QWidget* parent)
     pairScroll->setWidgetResizable(true);
     pairScroll->setWidget(pairView_);
     right->addWidget(pairScroll);
-    auto* specBox = new QGroupBox(tr("Spec (JSON)"));
-    auto* specLayout = new QVBoxLayout(specBox);
+    specBox_ = new QGroupBox(tr("Spec (JSON)"));
+    auto* specLayout = new QVBoxLayout(specBox_);
     specView_ = new QPlainTextEdit;
     specView_->setReadOnly(true);
     specView_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
@@ -108,7 +125,7 @@ DesignerPage::DesignerPage(const QString& enginePath, QWidget* parent)
     copyRow->addStretch(1);
     copyRow->addWidget(copy);
     specLayout->addLayout(copyRow);
-    right->addWidget(specBox);
+    right->addWidget(specBox_);
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 2);
     splitter->addWidget(right);
@@ -152,7 +169,8 @@ QWidget* DesignerPage::buildForm() {
 
     QFormLayout* student = group(tr("Student"));
     studentModel_ = comboBox(toQStringList(spec::modelNames()), true);
-    fields_->add(student, tr("Model"), QStringLiteral("student.model"), studentModel_, tr("The zoo network being trained"));
+    fields_->addSweepable(student, tr("Model"), QStringLiteral("student.model"), studentModel_,
+                          tr("The zoo network being trained"), *SweepDomain::ofPath(QStringLiteral("student.model"), {}));
     fields_->alias(QStringLiteral("student"), QStringLiteral("student.model"));
 
     tableGroup("Data");
@@ -166,11 +184,21 @@ QWidget* DesignerPage::buildForm() {
     connect(methodName_, &QComboBox::currentIndexChanged, this, [this] {
         if (!applying_) methodForm_->setMethod(methodName_->currentText());
     });
-    fields_->add(method, tr("Method"), QStringLiteral("method.name"), methodName_, tr("The distillation method"));
+    fields_->addSweepable(method, tr("Method"), QStringLiteral("method.name"), methodName_, tr("The distillation method"),
+                          *SweepDomain::ofPath(QStringLiteral("method.name"), {}));
     fields_->alias(QStringLiteral("method"), QStringLiteral("method.name"));
+    // A method sweep writes one block per checked method; the parameters shown are one method's
+    // (StudyDesign says why). The note says which, while the method is swept.
+    methodSweepNote_ = new QLabel;
+    methodSweepNote_->setWordWrap(true);
+    methodSweepNote_->setTextFormat(Qt::PlainText);
+    methodSweepNote_->setVisible(false);
+    method->addRow(methodSweepNote_);
     method->addRow(methodForm_);
     connect(methodForm_, &MethodForm::edited, this,
             [this](const QString& parameter) { onEdited(QStringLiteral("method.") + parameter); });
+    connect(methodForm_, &MethodForm::sweepToggled, this,
+            [this](const QString& parameter) { onSweepToggled(QStringLiteral("method.") + parameter); });
 
     tableGroup("Optimiser and schedule");
     tableGroup("Training");
@@ -180,6 +208,30 @@ QWidget* DesignerPage::buildForm() {
     seeds_ = new QLineEdit;
     seeds_->setPlaceholderText(tr("e.g. 1, 2, 3 (one run per seed)"));
     fields_->add(seeds, tr("Seeds"), QStringLiteral("seed"), seeds_, tr("One run per seed; whole numbers >= 0"));
+    // The median stopping rule of a study (Study.h): off by default, and only for studies.
+    stopBelowMedian_ = new QCheckBox(tr("Stop runs below the median"));
+    graceEpochs_ = spinBox(1, int(spec::limits::kMaxEpochs));
+    graceEpochs_->setPrefix(tr("after "));
+    const auto graceSuffix = [this] {
+        graceEpochs_->setSuffix(graceEpochs_->value() == 1 ? tr(" grace epoch") : tr(" grace epochs"));
+    };
+    graceSuffix();
+    earlyStopping_ = new QWidget;
+    auto* stoppingRow = new QHBoxLayout(earlyStopping_);
+    stoppingRow->setContentsMargins(0, 0, 0, 0);
+    stoppingRow->addWidget(stopBelowMedian_);
+    stoppingRow->addWidget(graceEpochs_);
+    stoppingRow->addStretch(1);
+    const QString stoppingHelp =
+        tr("Studies only: after the grace epochs, a run whose validation accuracy at an epoch is below the median of "
+           "the finished runs at that epoch stops (once %1 runs have reached it)")
+            .arg(spec::EarlyStopping{}.minRuns);
+    graceEpochs_->setToolTip(stoppingHelp);
+    fields_->add(seeds, tr("Early stopping"), QStringLiteral("early_stopping"), stopBelowMedian_, stoppingHelp, earlyStopping_);
+    connect(graceEpochs_, &QSpinBox::valueChanged, this, [this, graceSuffix] {
+        graceSuffix();
+        onEdited(QStringLiteral("early_stopping"));
+    });
     tableFields_->addGroup(seeds, "Seeds and diagnostics", {QStringLiteral("seed")});
 
     tableGroup("Device");
@@ -221,9 +273,9 @@ QList<FieldError> DesignerPage::seedErrors() const {
     return errors;
 }
 
-json DesignerPage::formJson() const {
+json DesignerPage::formJson(const QStringList& swept) const {
     json spec = json::object();
-    tableFields_->write(spec);
+    tableFields_->write(spec, swept);
     teacher_->write(spec);
     spec["student"] = {{"model", studentModel_->currentText().trimmed().toStdString()}};
     json method = methodForm_->method() == methodName_->currentText() ? methodForm_->changedValues() : json::object();
@@ -235,12 +287,68 @@ json DesignerPage::formJson() const {
 }
 
 DesignState DesignerPage::formState() const {
-    return {QByteArray::fromStdString(formJson().dump(2)), seeds_->text()};
+    return {QByteArray::fromStdString(formJson().dump(2)), seeds_->text(), QByteArray::fromStdString(studyParts().dump()),
+            asLoaded_};
 }
+
+json DesignerPage::activeSweeps() const {
+    json sweeps = json::object();
+    for (const QString& path : fields_->sweepablePaths()) {
+        const SweepableField* field = fields_->sweepField(path);
+        // A swept field that does not apply under the form's choices is left out, as its value is.
+        if (field->isSweeping() && tableFields_->applies(path))
+            sweeps[path.toStdString()] = field->sweepEditor()->gridValue();
+    }
+    if (methodForm_->method() == methodName_->currentText()) {
+        const json parameters = methodForm_->sweeps();
+        for (auto it = parameters.begin(); it != parameters.end(); ++it) sweeps["method." + it.key()] = it.value();
+    }
+    return sweeps;
+}
+
+json DesignerPage::studyParts() const {
+    return {{"sweeps", activeSweeps()},
+            {"stop_below_median", stopBelowMedian_->isChecked()},
+            {"grace_epochs", graceEpochs_->value()},
+            {"kept", kept_}};
+}
+
+StudyDesign DesignerPage::currentDesign() const {
+    StudyDesign design;
+    design.sweeps = activeSweeps();
+    QStringList swept;
+    for (auto it = design.sweeps.begin(); it != design.sweeps.end(); ++it) swept << QString::fromStdString(it.key());
+    design.base = formJson(swept);
+    // The name field names the study; left empty, the study is named as an unnamed run would be.
+    design.name = tableFields_->text(QStringLiteral("name")).trimmed();
+    if (design.name.isEmpty())
+        design.name = methodName_->currentText() + QLatin1Char('-') + studentModel_->currentText().trimmed();
+    for (qint64 seed : seeds()) design.seeds.push_back(seed);
+    design.stopBelowMedian = stopBelowMedian_->isChecked();
+    design.graceEpochs = graceEpochs_->value();
+    design.kept = kept_;
+    return design;
+}
+
+bool DesignerPage::isStudy() const {
+    return !asLoaded_.isEmpty() || !kept_.empty() || seeds().size() > 1 || !activeSweeps().empty();
+}
+
+std::string DesignerPage::studyText() const {
+    return asLoaded_.isEmpty() ? StudyDesign::text(currentDesign().toJson()) : asLoaded_.toStdString();
+}
+
+QByteArray DesignerPage::studyJson() const { return isStudy() ? QByteArray::fromStdString(studyText()) : QByteArray(); }
 
 QByteArray DesignerPage::specJson() const { return QByteArray::fromStdString(formJson().dump(2)); }
 
 QList<spec::RunSpec> DesignerPage::runSpecs() const {
+    if (isStudy()) {
+        QList<spec::RunSpec> specs;
+        if (plan_ && isValid())
+            for (const spec::StudyRun& run : plan_->runs) specs << run.spec;
+        return specs;
+    }
     const spec::ParseResult parsed = spec::parseRunSpec(formJson());
     if (!parsed.ok() || !seedErrors().isEmpty()) return {};
     QList<spec::RunSpec> specs;
@@ -256,7 +364,7 @@ bool DesignerPage::isValid() const { return errors_.isEmpty() && describeErrors_
 
 // ---- filling the form ---------------------------------------------------------------------------
 
-void DesignerPage::fillForm(const json& spec, const QString& seeds) {
+void DesignerPage::fillForm(const json& spec, const QString& seeds, const json& parts) {
     const spec::RunSpec defaults;
     tableFields_->fill(spec);
     teacher_->fill(spec);
@@ -267,18 +375,37 @@ void DesignerPage::fillForm(const json& spec, const QString& seeds) {
     methodForm_->setMethod(methodName);
     methodForm_->setValues(method);
     seeds_->setText(seeds);
+    applyStudyParts(parts);
     updateVisibility();
 }
 
+void DesignerPage::applyStudyParts(const json& parts) {
+    const json& sweeps = member(parts, "sweeps");
+    json methodSweeps = json::object();
+    for (auto it = sweeps.begin(); it != sweeps.end(); ++it)
+        if (isMethodParameterPath(QString::fromStdString(it.key()))) methodSweeps[it.key().substr(7)] = it.value();
+    for (const QString& path : fields_->sweepablePaths()) {
+        SweepableField* field = fields_->sweepField(path);
+        const std::string key = path.toStdString();
+        field->setSweeping(sweeps.contains(key) && field->sweepEditor()->setGridValue(sweeps[key]));
+    }
+    methodForm_->setSweeps(methodSweeps);
+    stopBelowMedian_->setChecked(boolAt(parts, "stop_below_median", false));
+    setSpin(graceEpochs_, integerAt(parts, "grace_epochs", spec::EarlyStopping{}.graceEpochs));
+    kept_ = member(parts, "kept");
+}
+
 void DesignerPage::applyState(const DesignState& state) {
-    json spec;
+    json spec, parts;
     try {
         spec = json::parse(state.specJson.toStdString());
+        parts = json::parse(state.study.toStdString());
     } catch (const json::parse_error&) {
         return;   // states are written by formState(): always JSON
     }
     applying_ = true;
-    fillForm(spec, state.seeds);
+    fillForm(spec, state.seeds, parts);
+    asLoaded_ = state.asLoaded;
     applying_ = false;
     refresh();
 }
@@ -297,16 +424,46 @@ void DesignerPage::onEdited(const QString& path) {
         if (adamw && wd == sgdDefault) weightDecay->setText(adamwDefault);
         if (!adamw && wd == adamwDefault) weightDecay->setText(sgdDefault);
     }
+    if (path == QLatin1String("method.name")) followMethodSweep();
     updateVisibility();
     int id = fields_->mergeId(path);
     if (id == 0) id = 1000 + int(qHash(path) % 100000);   // a method parameter: merges per parameter
     commit(tr("Edit %1").arg(path), id);
 }
 
+void DesignerPage::onSweepToggled(const QString& path) {
+    if (applying_) return;
+    if (path == QLatin1String("method.name")) followMethodSweep();
+    updateVisibility();
+    const SweepableField* field = sweepField(path);
+    // A toggle is a step of its own: undo turns it back even right after an edit of the same field.
+    commit(field && field->isSweeping() ? tr("Sweep %1").arg(path) : tr("One value for %1").arg(path),
+           SpecEditCommand::kNoMerge);
+}
+
+// The method whose parameters the form shows stays one of the swept methods: when it is unchecked,
+// the first checked one takes its place (with its parameters at their defaults).
+void DesignerPage::followMethodSweep() {
+    const SweepableField* sweep = fields_->sweepField(QStringLiteral("method.name"));
+    if (!sweep->isSweeping()) return;
+    const json checked = sweep->sweepEditor()->gridValue();
+    const json current = methodName_->currentText().toStdString();
+    if (checked.empty() || std::find(checked.begin(), checked.end(), current) != checked.end()) return;
+    const QString first = QString::fromStdString(checked.front().get<std::string>());
+    {
+        const QSignalBlocker blocker(methodName_);
+        methodName_->setCurrentText(first);
+    }
+    methodForm_->setMethod(first);
+}
+
 void DesignerPage::commit(const QString& text, int fieldId) {
     const DesignState before = state_;
-    const DesignState after = formState();
-    if (after == before) return;
+    DesignState after = formState();
+    // The file as loaded shows until the form changes; then the form's study replaces it.
+    after.asLoaded.clear();
+    if (after.sameForm(before)) return;
+    asLoaded_.clear();
     state_ = after;
     undoStack_->push(new SpecEditCommand(text, fieldId, before, after, [this](const DesignState& s) { applyState(s); }));
     refresh();
@@ -316,6 +473,7 @@ void DesignerPage::newExperiment() {
     const DesignState before = state_;
     applying_ = true;
     fillForm(json::object(), QStringLiteral("1"));
+    asLoaded_.clear();
     applying_ = false;
     notice_->clear();
     notice_->setVisible(false);
@@ -332,41 +490,133 @@ void DesignerPage::newExperiment() {
 
 void DesignerPage::refresh() {
     const json spec = formJson();
-    state_ = {QByteArray::fromStdString(spec.dump(2)), seeds_->text()};
-    const QString text = QString::fromUtf8(state_.specJson);
-    if (specView_->toPlainText() != text) specView_->setPlainText(text);
-
+    state_ = formState();
+    const bool study = isStudy();
     errors_.clear();
-    for (const auto& e : spec::parseRunSpec(spec).errors)
-        errors_.append({QString::fromStdString(e.path), QString::fromStdString(e.message)});
-    errors_.append(seedErrors());
+    plan_.reset();
+    json described = spec;
+    QString text;
+    if (study) {
+        const std::string studyText = this->studyText();
+        text = QString::fromStdString(studyText);
+        errors_ = studyErrors(studyText, &plan_);
+        // The pair view shows the study's first student configuration of the form's method (the one
+        // whose parameters the form shows), else its first.
+        if (plan_) {
+            const std::string formMethod = methodName_->currentText().toStdString();
+            const spec::StudyRun* shown = nullptr;
+            for (const spec::StudyRun& run : plan_->runs)
+                if (!run.teacher && (!shown || (shown->spec.method.name != formMethod && run.spec.method.name == formMethod)))
+                    shown = &run;
+            if (shown) described = spec::toJson(shown->spec);
+        }
+    } else {
+        text = QString::fromStdString(spec.dump(2));
+        for (const auto& e : spec::parseRunSpec(spec).errors)
+            errors_.append({QString::fromStdString(e.path), QString::fromStdString(e.message)});
+        errors_.append(seedErrors());
+    }
+    if (specView_->toPlainText() != text) specView_->setPlainText(text);
+    specBox_->setTitle(study ? tr("Study (JSON)") : tr("Spec (JSON)"));
+    earlyStopping_->setEnabled(study);
 
     // The engine is asked again only when the pair's part of the spec changed.
     json pairPart = json::object();
     for (const char* key : {"data", "teacher", "student", "method"})
-        if (spec.contains(key)) pairPart[key] = spec[key];
+        if (described.contains(key)) pairPart[key] = described[key];
     const QByteArray key = QByteArray::fromStdString(pairPart.dump());
     if (key != describedKey_) {
         describedKey_ = key;
-        describedSpec_ = QByteArray::fromStdString(spec.dump());
+        describedSpec_ = QByteArray::fromStdString(described.dump());
         describeErrors_.clear();
         describer_->request(describedSpec_);
     }
-    const int runs = int(seeds().size());
-    queueButton_->setText(runs == 1 ? tr("Queue 1 run") : tr("Queue %1 runs").arg(runs));
+    updateSweepPreviews();
+    updateQueueButton(study);
     showErrors();
 }
 
+// The study parser's errors, placed where the form shows them, and the seeds field's own.
+QList<FieldError> DesignerPage::studyErrors(const std::string& text, std::optional<spec::StudyPlan>* plan) const {
+    QList<FieldError> errors;
+    spec::ExperimentParse parsed = spec::parseExperiment(text);
+    const json study = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const QList<FieldError> seedProblems = seedErrors();
+    for (const spec::SpecError& e : parsed.errors) {
+        const FieldError error = StudyDesign::formError(e, study, methodName_->currentText());
+        // Only valid seeds reach the study: the seeds field says what is wrong with the others.
+        if (error.path == QLatin1String("seed") && !seedProblems.isEmpty()) continue;
+        if (!errors.contains(error)) errors.append(error);
+    }
+    errors.append(seedProblems);
+    if (plan && parsed.ok() && parsed.study) *plan = std::move(parsed.study);
+    return errors;
+}
+
+void DesignerPage::updateQueueButton(bool study) {
+    if (!study) {
+        const int runs = int(seeds().size());
+        queueButton_->setText(runs == 1 ? tr("Queue 1 run") : tr("Queue %1 runs").arg(runs));
+        return;
+    }
+    if (!plan_) {
+        queueButton_->setText(tr("Queue the study"));
+        return;
+    }
+    size_t teacherRuns = 0;
+    for (const spec::StudyRun& run : plan_->runs) teacherRuns += run.teacher ? 1 : 0;
+    const size_t configurations = plan_->configurations();
+    const size_t studentRuns = plan_->runs.size() - teacherRuns;
+    const qint64 seedsEach = configurations ? qint64(studentRuns / configurations) : 0;
+    const QString product = counted(qint64(configurations), tr("configuration"), tr("configurations")) +
+                            QStringLiteral(" × ") + counted(seedsEach, tr("seed"), tr("seeds"));
+    const QString runs = counted(qint64(plan_->runs.size()), tr("run"), tr("runs"));
+    queueButton_->setText(teacherRuns == 0 ? tr("Queue %1 (%2)").arg(runs, product)
+                                           : tr("Queue %1 (%2 + %3)")
+                                                 .arg(runs, counted(qint64(teacherRuns), tr("teacher run"), tr("teacher runs")),
+                                                      product));
+}
+
+// Under each range, the values it expands to, as the study's runs take them.
+void DesignerPage::updateSweepPreviews() {
+    QStringList paths = fields_->sweepablePaths();
+    for (const QString& parameter : methodForm_->parameterNames()) paths << QStringLiteral("method.") + parameter;
+    for (const QString& path : paths) {
+        SweepableField* field = sweepField(path);
+        if (!field) continue;
+        QStringList values;
+        if (plan_ && field->isSweeping() && field->sweepEditor()->gridValue().is_object()) {
+            const std::string key = path.toStdString();
+            std::vector<json> seen;
+            for (const spec::StudyRun& run : plan_->runs)
+                for (const auto& [variedPath, value] : run.varied)
+                    if (variedPath == key && std::find(seen.begin(), seen.end(), value) == seen.end()) {
+                        seen.push_back(value);
+                        values << itemText(value);
+                    }
+        }
+        field->sweepEditor()->setPreview(values.join(QStringLiteral(", ")));
+    }
+}
+
 void DesignerPage::showErrors() {
-    // A method parameter's error goes under its editor in the method form; the others under the
-    // form's fields, or below the form when no field takes them.
+    // A method parameter's error goes under its editor in the method form (one about a range of its
+    // sweep, "method.T.linspace", names the range); the others under the form's fields, or below the
+    // form when no field takes them.
     QHash<QString, QStringList> byParameter;
     QList<FieldError> formErrors;
+    static const QRegularExpression parameterEnd(QStringLiteral("[.\\[]"));
     for (const QList<FieldError>* list : {&errors_, &describeErrors_})
         for (const FieldError& e : *list) {
-            const QString parameter = e.path.mid(7).section(QLatin1Char('['), 0, 0);
-            if (e.path.startsWith(QLatin1String("method.")) && methodForm_->editor(parameter)) byParameter[parameter] << e.message;
-            else formErrors << e;
+            const QString rest = e.path.mid(7);
+            const QString parameter = rest.section(parameterEnd, 0, 0);
+            if (e.path.startsWith(QLatin1String("method.")) && methodForm_->editor(parameter)) {
+                const bool subField = rest.size() > parameter.size() && rest.at(parameter.size()) == QLatin1Char('.');
+                const QString prefix = subField ? rest.mid(parameter.size() + 1) + QStringLiteral(": ") : QString();
+                byParameter[parameter] << prefix + e.message;
+            } else {
+                formErrors << e;
+            }
         }
     const QStringList general = fields_->showErrors(formErrors);
     methodForm_->clearErrors();
@@ -374,18 +624,30 @@ void DesignerPage::showErrors() {
         methodForm_->setFieldError(it.key(), it.value().join(QLatin1Char('\n')));
     generalError_->setError(general.join(QLatin1Char('\n')));
     queueButton_->setEnabled(isValid());
-    queueButton_->setToolTip(isValid() ? tr("Queue one run per seed in the open store")
-                                       : tr("Fix the errors shown under the fields first"));
+    const QString ready = isStudy() ? tr("Queue the study's runs in the open store: one per configuration and seed")
+                                    : tr("Queue one run per seed in the open store");
+    queueButton_->setToolTip(isValid() ? ready : tr("Fix the errors shown under the fields first"));
 }
 
 void DesignerPage::updateVisibility() {
     tableFields_->updateVisibility();
     teacher_->updateVisibility();
+    const bool methodSwept = fields_->sweepField(QStringLiteral("method.name"))->isSweeping();
+    methodSweepNote_->setVisible(methodSwept);
+    if (methodSwept)
+        methodSweepNote_->setText(tr("Each checked method is one block of the study. The parameters below are %1's; "
+                                     "the other methods run at their defaults.")
+                                      .arg(methodName_->currentText()));
 }
 
 QWidget* DesignerPage::fieldWidget(const QString& path) const {
     if (path.startsWith(QLatin1String("method.")) && methodForm_->editor(path.mid(7))) return methodForm_->editor(path.mid(7));
     return fields_->editor(path);
+}
+
+SweepableField* DesignerPage::sweepField(const QString& path) const {
+    if (isMethodParameterPath(path)) return methodForm_->sweepField(path.mid(7));
+    return fields_->sweepField(path);
 }
 
 QString DesignerPage::fieldError(const QString& path) const {
@@ -460,6 +722,7 @@ bool DesignerPage::loadDocument(const QByteArray& bytes, const QString& source) 
         generalError_->setError(tr("%1 is not a run spec (a JSON object {…}); nothing was loaded").arg(what));
         return false;
     }
+    if (spec::isStudy(document)) return loadStudy(document, what);
     json run = document;
     QString seedsText = QString::number(integerAt(document, "seed", 0));
     QStringList notes;
@@ -501,6 +764,7 @@ bool DesignerPage::loadDocument(const QByteArray& bytes, const QString& source) 
     const DesignState before = state_;
     applying_ = true;
     fillForm(run, seedsText);
+    asLoaded_.clear();
     applying_ = false;
     const DesignState after = formState();
     state_ = after;
@@ -523,25 +787,54 @@ bool DesignerPage::loadDocument(const QByteArray& bytes, const QString& source) 
     return true;
 }
 
+bool DesignerPage::loadStudy(const json& study, const QString& what) {
+    QStringList keptParts;
+    const StudyDesign design = StudyDesign::fromJson(study, &keptParts);
+    json run = design.base;
+    if (!design.name.isEmpty()) run["name"] = design.name.toStdString();
+    QStringList seedTexts;
+    for (const json& seed : design.seeds.is_array() ? design.seeds : json::array()) seedTexts << itemText(seed);
+    const json parts = {{"sweeps", design.sweeps},
+                        {"stop_below_median", design.stopBelowMedian},
+                        {"grace_epochs", design.graceEpochs},
+                        {"kept", design.kept}};
+
+    const DesignState before = state_;
+    applying_ = true;
+    fillForm(run, seedTexts.join(QStringLiteral(", ")), parts);
+    asLoaded_ = QByteArray::fromStdString(StudyDesign::text(study));
+    applying_ = false;
+    const DesignState after = formState();
+    state_ = after;
+    if (after != before)
+        undoStack_->push(new SpecEditCommand(tr("Load study"), SpecEditCommand::kNoMerge, before, after,
+                                             [this](const DesignState& s) { applyState(s); }));
+    refresh();
+
+    // One .arg() call per text: a file name holding "%2" stays as it is.
+    QStringList notes{tr("%1 is a study: the form shows its base, sweeps and seeds. The JSON pane shows the file as "
+                         "loaded until you edit the form.").arg(what)};
+    if (!keptParts.isEmpty())
+        notes << tr("Kept as written, since the form cannot show them (edit them in the file; a field you sweep here "
+                    "replaces the file's sweep of it):\n%1").arg(keptParts.join(QLatin1Char('\n')));
+    // What the file said wrong that the form's study no longer says: the form could not hold it.
+    const QList<FieldError> formsErrors = studyErrors(StudyDesign::text(currentDesign().toJson()), nullptr);
+    QStringList lost;
+    for (const FieldError& error : errors_)
+        if (!formsErrors.contains(error)) lost << error.path + QStringLiteral(": ") + error.message;
+    if (!lost.isEmpty())
+        notes << tr("Not taken into the form from %1 (fix them there, or here in the form):\n%2")
+                     .arg(what, lost.join(QLatin1Char('\n')));
+    notice_->setText(notes.join(QLatin1Char('\n')));
+    notice_->setVisible(true);
+    return true;
+}
+
 bool DesignerPage::saveSpecFile(const QString& path, QString* error) const {
-    const QList<qint64> seedList = seeds();
-    json out;
-    if (seedList.size() <= 1) {
-        out = formJson();
-    } else {
-        json spec = formJson();
-        const std::string name = spec.contains("name") ? spec["name"].get<std::string>()
-                                                       : methodName_->currentText().toStdString() + "-" +
-                                                             studentModel_->currentText().toStdString();
-        out = {{"name", name}, {"runs", json::array()}};
-        for (qint64 seed : seedList) {
-            spec["seed"] = seed;
-            spec["name"] = name + "-s" + std::to_string(seed);
-            out["runs"].push_back(spec);
-        }
-    }
+    // One run: the spec; a study otherwise (several seeds or a sweep), as the JSON pane shows it.
+    const std::string text = isStudy() ? studyText() : formJson().dump(2);
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(QByteArray::fromStdString(out.dump(2) + "\n")) < 0 || !file.commit()) {
+    if (!file.open(QIODevice::WriteOnly) || file.write(QByteArray::fromStdString(text + "\n")) < 0 || !file.commit()) {
         if (error) *error = tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
         return false;
     }
@@ -549,7 +842,8 @@ bool DesignerPage::saveSpecFile(const QString& path, QString* error) const {
 }
 
 void DesignerPage::saveSpec() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save spec"), QString(), tr("Run specs (*.json)"));
+    const QString path = QFileDialog::getSaveFileName(this, isStudy() ? tr("Save study") : tr("Save spec"), QString(),
+                                                      tr("Run specs and studies (*.json)"));
     if (path.isEmpty()) return;
     QString error;
     if (!saveSpecFile(path, &error)) {
@@ -561,12 +855,17 @@ void DesignerPage::saveSpec() {
 }
 
 void DesignerPage::loadSpec() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Load spec"), QString(), tr("Run specs (*.json);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load spec"), QString(),
+                                                      tr("Run specs and studies (*.json);;All files (*)"));
     if (!path.isEmpty()) loadSpecFile(path);
 }
 
 void DesignerPage::queueRuns() {
     if (!isValid()) return;
+    if (isStudy()) {
+        emit studyQueueRequested(studyJson());
+        return;
+    }
     QList<QByteArray> texts;
     for (const spec::RunSpec& run : runSpecs()) texts << QByteArray::fromStdString(spec::toJson(run).dump(2));
     emit queueRequested(texts);

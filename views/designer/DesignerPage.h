@@ -7,6 +7,15 @@
 // spec::parseRunSpec and shows each error under the field its path names (FormFields); the pair is
 // described by the engine (PairDescriber) once the typing pauses. What is queued are the RunSpecs the
 // parser read. Edits are undoable (undoStack()); specs save to and load from JSON files.
+//
+// Sweeps: a number or choice field (the table's, the student, the method, the method's parameters)
+// can become a list or a range of values (SweepableField). While any field is swept or there is more
+// than one seed, the page builds a study file instead of a run spec (StudyDesign): the JSON pane shows
+// it, Save writes it, "Queue 18 runs (6 configurations × 3 seeds)" counts its runs as
+// spec::parseExperiment expands it on every edit, and its errors go under the fields their paths
+// name. A loaded study fills the form; what the form cannot show (teachers, a random part, method
+// blocks it cannot hold) is kept as written and listed in the notice, and the JSON pane shows the
+// file as loaded until the form is edited.
 #include <nlohmann/json.hpp>
 
 #include <QByteArray>
@@ -16,6 +25,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 #include "DesignState.h"
 #include "PairDescription.h"
@@ -23,11 +33,14 @@
 #include "TeacherSection.h"
 #include "spec/RunSpec.h"
 
+class QCheckBox;
 class QComboBox;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
+class QSpinBox;
 class QUndoStack;
 
 namespace distillery::views {
@@ -38,6 +51,9 @@ class MethodForm;
 class PairDescriber;
 class PairView;
 class SpecFieldEditors;
+class SweepEditor;
+class SweepableField;
+struct StudyDesign;
 
 class DesignerPage : public QWidget {
     Q_OBJECT
@@ -58,8 +74,14 @@ public:
     // included, as the JSON pane shows it and a save writes it.
     QByteArray specJson() const;
     // One RunSpec per seed, as the parser reads the form, each with its seed set: what "Queue N runs"
-    // queues (as spec::toJson text). Empty while the spec or the seeds have errors.
+    // queues (as spec::toJson text); for a study, its runs' specs. Empty while there are errors.
     QList<spec::RunSpec> runSpecs() const;
+    // Whether the form is a study: a field is swept, there is more than one seed, or a loaded study
+    // keeps parts the form cannot show.
+    bool isStudy() const;
+    // The study file as the JSON pane shows it and Save writes it (indented JSON); empty when the
+    // form is no study.
+    QByteArray studyJson() const;
     QList<qint64> seeds() const;
     // No error from the spec parser, the seeds list or the engine's description.
     bool isValid() const;
@@ -82,6 +104,12 @@ public:
     // The editor a spec path is shown at ("optim.lr", "student.model", "method.beta", "seed"), or
     // nullptr; and the error shown under it.
     QWidget* fieldWidget(const QString& path) const;
+    // The sweep toggle and editor of a field ("optim.lr", "student.model", "method.name", "method.T"),
+    // or nullptr for a field that cannot be swept.
+    SweepableField* sweepField(const QString& path) const;
+    // The "stop runs below the median" check box of a study, and its grace epochs.
+    QCheckBox* stopBelowMedianBox() const { return stopBelowMedian_; }
+    QSpinBox* graceEpochsBox() const { return graceEpochs_; }
     QString fieldError(const QString& path) const;
     QString generalErrorText() const;
     QString noticeText() const;
@@ -98,20 +126,35 @@ public slots:
 signals:
     // spec::toJson of each of runSpecs().
     void queueRequested(const QList<QByteArray>& specJsons);
+    // A study instead: studyJson(), for spec::queueStudy.
+    void studyQueueRequested(const QByteArray& studyJson);
 
 private:
     QWidget* buildForm();
-    nlohmann::json formJson() const;
+    // The spec the form's fields make; swept: the paths of the swept fields (SpecFieldEditors::write).
+    nlohmann::json formJson(const QStringList& swept = {}) const;
     DesignState formState() const;
-    void fillForm(const nlohmann::json& spec, const QString& seeds);
+    // The sweeps that apply under the form's choices, by path; the study parts of a DesignState.
+    nlohmann::json activeSweeps() const;
+    nlohmann::json studyParts() const;
+    StudyDesign currentDesign() const;
+    std::string studyText() const;
+    void fillForm(const nlohmann::json& spec, const QString& seeds, const nlohmann::json& studyParts = nlohmann::json::object());
+    void applyStudyParts(const nlohmann::json& parts);
     void applyState(const DesignState& state);
     void commit(const QString& text, int fieldId);
     void onEdited(const QString& path);
+    void onSweepToggled(const QString& path);
+    void followMethodSweep();
     void refresh();
+    QList<FieldError> studyErrors(const std::string& text, std::optional<spec::StudyPlan>* plan) const;
+    void updateQueueButton(bool study);
+    void updateSweepPreviews();
     void showErrors();
     void updateVisibility();
     QList<FieldError> seedErrors() const;
     bool loadDocument(const QByteArray& bytes, const QString& source);
+    bool loadStudy(const nlohmann::json& study, const QString& what);
 
     void onDescribed(const PairDescription& description);
     void onDescribeFailed(const QString& message);
@@ -123,17 +166,25 @@ private:
     QComboBox* studentModel_;
     QComboBox* methodName_;
     MethodForm* methodForm_;
+    QLabel* methodSweepNote_;
     QLineEdit* seeds_;
+    QCheckBox* stopBelowMedian_;
+    QSpinBox* graceEpochs_;
+    QWidget* earlyStopping_;
 
     ErrorLabel* generalError_;
     QLabel* notice_;
     QPushButton* queueButton_;
     PairView* pairView_;
+    QGroupBox* specBox_;
     QPlainTextEdit* specView_;
     QUndoStack* undoStack_;
     PairDescriber* describer_;
 
     DesignState state_;                     // what the form showed after the last commit or apply
+    nlohmann::json kept_ = nlohmann::json::object();   // a loaded study's parts the form cannot show
+    QByteArray asLoaded_;                   // a loaded study file, shown until the form is edited
+    std::optional<spec::StudyPlan> plan_;   // the study as parsed at the last refresh, when it parsed
     QList<FieldError> errors_;              // the parser's and the seeds', for state_
     QList<FieldError> describeErrors_;      // the engine's beyond the parser's, for describedKey_
     QByteArray describedKey_;               // the pair part (data, teacher, student, method) last sent

@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "ErrorLabel.h"
+#include "SweepableField.h"
 
 namespace distillery::views {
 
@@ -40,6 +41,17 @@ QWidget* FormFields::add(QFormLayout* form, const QString& label, const QString&
     field.id = int(fields_.size()) + 1;
     fields_.insert(path, field);
     watch(editor, path);
+    return cell;
+}
+
+QWidget* FormFields::addSweepable(QFormLayout* form, const QString& label, const QString& path, QWidget* editor,
+                                  const QString& help, const SweepDomain& domain, QWidget* display) {
+    auto* sweep = new SweepableField(display ? display : editor, domain);
+    QWidget* cell = add(form, label, path, editor, help, sweep);
+    sweeps_.insert(path, sweep);
+    sweepOrder_ << path;
+    connect(sweep, &SweepableField::edited, this, [this, path] { emit edited(path); });
+    connect(sweep, &SweepableField::toggled, this, [this, path] { emit sweepToggled(path); });
     return cell;
 }
 

@@ -54,6 +54,23 @@ json wholeNumbersOrText(const QString& text) {
     return out;
 }
 
+json numberJson(double value) {
+    if (std::floor(value) == value && std::abs(value) < 1e15) return json(static_cast<int64_t>(value));
+    return json(value);
+}
+
+json numberOrTextItem(const QString& text) {
+    bool ok = false;
+    const double value = QLocale::c().toDouble(text.trimmed(), &ok);
+    return ok ? numberJson(value) : json(text.trimmed().toStdString());
+}
+
+QString itemText(const json& value) {
+    if (value.is_number()) return numberText(value.get<double>());
+    if (value.is_string()) return QString::fromStdString(value.get<std::string>());
+    return QString::fromStdString(value.dump());
+}
+
 QString stringAt(const json& object, const std::string& key, const std::string& fallback) {
     if (object.is_object() && object.contains(key) && object[key].is_string())
         return QString::fromStdString(object[key].get<std::string>());

@@ -30,6 +30,12 @@ nlohmann::json numberOrText(const QLineEdit* line);
 nlohmann::json namesJson(const QLineEdit* line);
 // Whole numbers as integers, anything else as its text (the parser names it).
 nlohmann::json wholeNumbersOrText(const QString& text);
+// A number as a person writes it in JSON: whole ones as integers ("stage": -1, not -1.0).
+nlohmann::json numberJson(double value);
+// One typed item of a list of numbers: the number (numberJson), else the text itself (the parser names it).
+nlohmann::json numberOrTextItem(const QString& text);
+// A list item or a grid value as the form shows it: a number as numberText, a string as itself.
+QString itemText(const nlohmann::json& value);
 
 QString stringAt(const nlohmann::json& object, const std::string& key, const std::string& fallback);
 QString numberTextAt(const nlohmann::json& object, const std::string& key, double fallback);

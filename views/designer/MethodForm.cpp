@@ -1,17 +1,16 @@
 #include "MethodForm.h"
 
-#include <cmath>
-
 #include <QComboBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QLocale>
 #include <QVBoxLayout>
 
 #include "CompactDoubleSpinBox.h"
 #include "ErrorLabel.h"
 #include "FormValues.h"
+#include "SweepEditor.h"
+#include "SweepableField.h"
 #include "spec/Catalog.h"
 
 namespace distillery::views {
@@ -25,12 +24,6 @@ QStringList splitList(const QString& text) {
     for (const QString& item : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
         if (!item.trimmed().isEmpty()) items << item.trimmed();
     return items;
-}
-
-// Whole numbers as integers in the JSON ("stage": -1, not -1.0): what a person would write.
-json numberJson(double value) {
-    if (std::floor(value) == value && std::abs(value) < 1e15) return json(static_cast<int64_t>(value));
-    return json(value);
 }
 
 }  // namespace
@@ -58,6 +51,7 @@ void MethodForm::setMethod(const QString& name) {
         filling_ = true;
         for (const Field& field : std::as_const(fields_)) resetToDefault(field);
         filling_ = false;
+        setSweeps(json::object());
         clearErrors();
         return;
     }
@@ -91,7 +85,18 @@ void MethodForm::setMethod(const QString& name) {
         auto* column = new QVBoxLayout(cell);
         column->setContentsMargins(0, 0, 0, 4);
         column->setSpacing(1);
-        column->addWidget(field.editor);
+        if (const std::optional<SweepDomain> domain = SweepDomain::ofParam(p)) {
+            field.sweep = new SweepableField(field.editor, *domain);
+            connect(field.sweep, &SweepableField::toggled, this, [this, key] {
+                if (!filling_) emit sweepToggled(key);
+            });
+            connect(field.sweep, &SweepableField::edited, this, [this, key] {
+                if (!filling_) emit edited(key);
+            });
+            column->addWidget(field.sweep);
+        } else {
+            column->addWidget(field.editor);
+        }
         column->addWidget(field.help);
         column->addWidget(field.error);
         auto* label = new QLabel(key);
@@ -167,11 +172,8 @@ json MethodForm::valueOf(const Field& field) const {
     }
     case spec::ParamKind::Numbers: {
         json numbers = json::array();
-        for (const QString& item : splitList(static_cast<QLineEdit*>(field.editor)->text())) {
-            bool ok = false;
-            const double value = QLocale::c().toDouble(item, &ok);
-            numbers.push_back(ok ? numberJson(value) : json(item.toStdString()));
-        }
+        for (const QString& item : splitList(static_cast<QLineEdit*>(field.editor)->text()))
+            numbers.push_back(numberOrTextItem(item));
         return numbers;
     }
     }
@@ -233,6 +235,7 @@ bool MethodForm::setValue(const Field& field, const json& value) {
 
 QStringList MethodForm::setValues(const json& methodObject) {
     QStringList notShown;
+    setSweeps(json::object());
     filling_ = true;
     for (const Field& field : std::as_const(fields_)) resetToDefault(field);
     if (methodObject.is_object()) {
@@ -244,6 +247,37 @@ QStringList MethodForm::setValues(const json& methodObject) {
     }
     filling_ = false;
     return notShown;
+}
+
+json MethodForm::sweeps() const {
+    json out = json::object();
+    for (const QString& key : order_) {
+        const Field& field = fields_[key];
+        if (field.sweep && field.sweep->isSweeping()) out[key.toStdString()] = field.sweep->sweepEditor()->gridValue();
+    }
+    return out;
+}
+
+QStringList MethodForm::setSweeps(const json& sweeps) {
+    QStringList notShown;
+    filling_ = true;
+    for (const QString& key : std::as_const(order_)) {
+        const Field& field = fields_[key];
+        const std::string name = key.toStdString();
+        const bool wanted = sweeps.is_object() && sweeps.contains(name);
+        const bool shown = wanted && field.sweep && field.sweep->sweepEditor()->setGridValue(sweeps[name]);
+        if (field.sweep) field.sweep->setSweeping(shown);
+        if (wanted && !shown) notShown << key;
+    }
+    if (sweeps.is_object())
+        for (auto it = sweeps.begin(); it != sweeps.end(); ++it)
+            if (!fields_.contains(QString::fromStdString(it.key()))) notShown << QString::fromStdString(it.key());
+    filling_ = false;
+    return notShown;
+}
+
+SweepableField* MethodForm::sweepField(const QString& parameter) const {
+    return fields_.contains(parameter) ? fields_[parameter].sweep : nullptr;
 }
 
 QWidget* MethodForm::editor(const QString& parameter) const {

@@ -11,6 +11,7 @@
 
 #include "FormFields.h"
 #include "FormValues.h"
+#include "SweepDomain.h"
 #include "spec/SpecFields.h"
 
 namespace distillery::views {
@@ -35,7 +36,11 @@ void SpecFieldEditors::addGroup(QFormLayout* form, const std::string& group, con
         QWidget* display = field.kind == FieldKind::Folder
                                ? FormFields::withBrowseButton(static_cast<QLineEdit*>(editor), label, QString())
                                : nullptr;
-        fields_.add(form, label, path, editor, QString::fromStdString(field.help), display);
+        const QString help = QString::fromStdString(field.help);
+        if (const std::optional<SweepDomain> domain = SweepDomain::ofSpecField(field))
+            fields_.addSweepable(form, label, path, editor, help, *domain, display);
+        else
+            fields_.add(form, label, path, editor, help, display);
         // An error about the whole object ("data": …) goes under the field that picks its kind.
         if (field.key() == "name" && !field.object().empty())
             fields_.alias(QString::fromStdString(field.object()), path);
@@ -86,6 +91,11 @@ QString SpecFieldEditors::text(const QString& path) const {
     return {};
 }
 
+bool SpecFieldEditors::applies(const QString& path) const {
+    const Entry* entry = find(path);
+    return !entry || appliesNow(*entry->field);
+}
+
 bool SpecFieldEditors::appliesNow(const spec::SpecField& field) const {
     const spec::FieldCondition& condition = field.appliesWhen;
     return condition.always() || condition.holds(text(QString::fromStdString(condition.path)).toStdString());
@@ -107,13 +117,15 @@ json SpecFieldEditors::value(const Entry& entry) const {
     return {};
 }
 
-void SpecFieldEditors::write(json& spec) const {
+void SpecFieldEditors::write(json& spec, const QStringList& swept) const {
     for (const Entry& entry : entries_) {
         const spec::SpecField& field = *entry.field;
         if (!appliesNow(field)) continue;
         json v = value(entry);
         const bool emptyText = (field.kind == FieldKind::String || field.kind == FieldKind::Folder) && v == "";
-        if (emptyText || (!field.writtenAtDefault && v == field.defaultValue())) continue;
+        const bool writtenAtDefault =
+            field.writtenAtDefault && !swept.contains(QString::fromStdString(field.appliesWhen.path));
+        if (emptyText || (!writtenAtDefault && v == field.defaultValue())) continue;
         if (field.object().empty()) spec[field.key()] = std::move(v);
         else spec[field.object()][field.key()] = std::move(v);
     }

@@ -3,7 +3,8 @@
 // a method's parameters from its declaration: the label, the editor for the field's kind (a spin box
 // over the declared range, whose 0 reads as what it stands for; a number line; a menu; a check box;
 // a folder with a browse button), the help as tool tip, and the row shown only while the field
-// applies. It writes the fields as typed into the spec's JSON, for the parser to judge.
+// applies. It writes the fields as typed into the spec's JSON, for the parser to judge. Number, choice
+// and check-box fields can be swept (SweepDomain::ofSpecField): their rows carry a sweep toggle.
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,12 +34,18 @@ public:
 
     // The fields that apply under the form's current choices, as typed: a number that is not one
     // stays text so that the parser names it; empty text and fields written only when set are left
-    // out at their defaults, as toJson leaves them out.
-    void write(nlohmann::json& spec) const;
+    // out at their defaults, as toJson leaves them out. A field whose applying depends on a field in
+    // swept (schedule.milestones on a swept schedule.name) is left out at its default too: a study's
+    // configurations then take its default where it applies and have no error where it does not.
+    void write(nlohmann::json& spec, const QStringList& swept = {}) const;
     // Each field from its place in the spec, else its default.
     void fill(const nlohmann::json& spec);
     // Shows the rows of the fields that apply under the current choices.
     void updateVisibility() const;
+
+    // Whether the field applies under the form's current choices (true for a path the table lacks):
+    // a sweep of a field that does not apply is left out of the study, as its value is of the spec.
+    bool applies(const QString& path) const;
 
     QWidget* editor(const QString& path) const;
     // The field's value as text: a menu's current text, a line's text, a spin box's number.

@@ -96,15 +96,7 @@ ClassesView::ClassesView(QWidget* parent) : QWidget(parent) {
     barPlot_->xAxis->setSubTicks(false);
     barPlot_->xAxis->grid()->setVisible(false);
     // Rows: the title, the legend (a row of its own, never over the bars), the bars.
-    barPlot_->plotLayout()->insertRow(0);
-    barPlot_->plotLayout()->addElement(0, 0, new QCPTextElement(barPlot_, QString()));
-    barPlot_->legend->setVisible(true);
-    barPlot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    barPlot_->axisRect()->insetLayout()->take(barPlot_->legend);
-    barPlot_->plotLayout()->insertRow(1);
-    barPlot_->plotLayout()->addElement(1, 0, barPlot_->legend);
-    barPlot_->plotLayout()->setRowStretchFactor(0, 0.001);
-    barPlot_->plotLayout()->setRowStretchFactor(1, 0.001);
+    barPlot_->addTitleAndLegendRows();
     barsGroup_ = new QCPBarsGroup(barPlot_);
     barsGroup_->setSpacingType(QCPBarsGroup::stAbsolute);
     barsGroup_->setSpacing(0);

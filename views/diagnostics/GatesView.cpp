@@ -112,16 +112,8 @@ GatesView::GatesView(QWidget* parent) : QWidget(parent) {
     classPlot_->xAxis->setSubTicks(false);
     classPlot_->xAxis->grid()->setVisible(false);
     // Rows: the title, the legend (a row of its own, never over the bars), the bars.
-    classPlot_->plotLayout()->insertRow(0);
-    classPlot_->plotLayout()->addElement(0, 0, new QCPTextElement(classPlot_, QString()));
-    classPlot_->legend->setVisible(true);
-    classPlot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    classPlot_->addTitleAndLegendRows();
     classPlot_->legend->setWrap(8);
-    classPlot_->axisRect()->insetLayout()->take(classPlot_->legend);
-    classPlot_->plotLayout()->insertRow(1);
-    classPlot_->plotLayout()->addElement(1, 0, classPlot_->legend);
-    classPlot_->plotLayout()->setRowStretchFactor(0, 0.001);
-    classPlot_->plotLayout()->setRowStretchFactor(1, 0.001);
     barsGroup_ = new QCPBarsGroup(classPlot_);
     barsGroup_->setSpacingType(QCPBarsGroup::stAbsolute);
     barsGroup_->setSpacing(0);

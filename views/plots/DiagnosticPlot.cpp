@@ -29,6 +29,20 @@ void DiagnosticPlot::changeEvent(QEvent* event) {
     }
 }
 
+QCPTextElement* DiagnosticPlot::addTitleAndLegendRows() {
+    plotLayout()->insertRow(0);
+    auto* title = new QCPTextElement(this, QString());
+    plotLayout()->addElement(0, 0, title);
+    legend->setVisible(true);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    axisRect()->insetLayout()->take(legend);
+    plotLayout()->insertRow(1);
+    plotLayout()->addElement(1, 0, legend);
+    plotLayout()->setRowStretchFactor(0, 0.001);
+    plotLayout()->setRowStretchFactor(1, 0.001);
+    return title;
+}
+
 void DiagnosticPlot::applyPalette() {
     applyPlotPalette(this, palette());
     hint_->setColor(palette().color(QPalette::PlaceholderText));

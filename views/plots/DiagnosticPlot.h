@@ -19,6 +19,10 @@ public:
     // Re-applies the palette to elements added after construction (axis rects, colour scales).
     void applyPalette();
 
+    // A title row on top and the legend in a row of its own below it, filled columns first: a legend
+    // inside the axis rect would hide bars or cells. Returns the (empty) title.
+    QCPTextElement* addTitleAndLegendRows();
+
 signals:
     void paletteApplied();   // for owners that colour their own items (lines, labels) from the palette
 

@@ -23,6 +23,7 @@
 #include <QUndoStack>
 #include <QtTest>
 
+#include "DesignerDriving.h"
 #include "DesignerPage.h"
 #include "MethodForm.h"
 #include "PairView.h"
@@ -34,6 +35,8 @@
 
 using namespace distillery;
 using namespace distillery::views;
+using distillery::testing::lineAt;
+using distillery::testing::typeInto;
 
 namespace {
 
@@ -58,20 +61,6 @@ QString expectedError(const QByteArray& specJson, const std::string& path) {
     for (const auto& e : spec::parseRunSpec(specJson.toStdString()).errors)
         if (e.path == path) return QString::fromStdString(e.message);
     return {};
-}
-
-// Replaces a line edit's text the way a user does: select all, type.
-void typeInto(QLineEdit* line, const QString& text) {
-    QVERIFY(line);
-    line->selectAll();
-    if (text.isEmpty()) QTest::keyClick(line, Qt::Key_Backspace);
-    else QTest::keyClicks(line, text);
-}
-
-QLineEdit* lineAt(const DesignerPage& page, const QString& path) {
-    if (auto* line = qobject_cast<QLineEdit*>(page.fieldWidget(path))) return line;
-    if (auto* combo = qobject_cast<QComboBox*>(page.fieldWidget(path))) return combo->lineEdit();
-    return nullptr;
 }
 
 // The spec as the parser reads it, every method parameter spelled out (the form writes only those
@@ -122,9 +111,9 @@ private slots:
     void methodFormHasEveryDeclaredParameterAtItsDefault();
     void errorsAppearUnderTheirFieldsAsYouType();
     void methodParameterErrorsAppearInTheMethodForm();
-    void seedsQueueOneSpecPerSeed();
+    void oneSeedQueuesARunSeveralSeedsAStudy();
     void saveThenLoadGivesTheSameSpec();
-    void severalSeedsSaveAsAnExperimentAndLoadBack();
+    void severalSeedsSaveAsAStudyAndLoadBack();
     void loadingAStoredRunsSpecFillsTheFields();
     void loadingAFileWithErrorsShowsThemWithoutCrashing();
     void experimentWithDifferentRunsLoadsTheFirstAndSaysSo();
@@ -247,29 +236,37 @@ void TestDesigner::methodParameterErrorsAppearInTheMethodForm() {
     QVERIFY(page.specText().contains(QStringLiteral("\"T\": 2")));
 }
 
-void TestDesigner::seedsQueueOneSpecPerSeed() {
+void TestDesigner::oneSeedQueuesARunSeveralSeedsAStudy() {
     DesignerPage page(kNoEngine);
     typeInto(lineAt(page, QStringLiteral("name")), QStringLiteral("vanilla-r8"));
-    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, 2, 3"));
-    QCOMPARE(page.queueButton()->text(), QStringLiteral("Queue 3 runs"));
-    QVERIFY(page.queueButton()->isEnabled());
+    QCOMPARE(page.queueButton()->text(), QStringLiteral("Queue 1 run"));
     QSignalSpy queued(&page, &DesignerPage::queueRequested);
+    QSignalSpy queuedStudy(&page, &DesignerPage::studyQueueRequested);
     page.queueButton()->click();
     QCOMPARE(queued.count(), 1);
-    const auto specs = queued.first().first().value<QList<QByteArray>>();
-    QCOMPARE(specs.size(), 3);
-    for (int i = 0; i < 3; ++i) {
-        const auto parsed = spec::parseRunSpec(specs[i].toStdString());
-        QVERIFY2(parsed.ok(), parsed.errorText().c_str());
-        QCOMPARE(parsed.spec->seed, int64_t(i + 1));
-        QCOMPARE(parsed.spec->name, std::string("vanilla-r8"));
-    }
+    QCOMPARE(queued.first().first().value<QList<QByteArray>>().size(), 1);
+
+    // Several seeds: a study of one configuration, one run per seed.
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, 2, 3"));
+    QVERIFY(page.isStudy());
+    QCOMPARE(page.queueButton()->text(), QStringLiteral("Queue 3 runs (1 configuration × 3 seeds)"));
+    QVERIFY(page.queueButton()->isEnabled());
+    page.queueButton()->click();
+    QCOMPARE(queued.count(), 1);
+    QCOMPARE(queuedStudy.count(), 1);
+    const auto parsed = spec::parseExperiment(queuedStudy.first().first().toByteArray().toStdString());
+    QVERIFY2(parsed.ok() && parsed.study, parsed.errorText().c_str());
+    QCOMPARE(parsed.study->name, std::string("vanilla-r8"));
+    QCOMPARE(parsed.runs.size(), size_t(3));
+    for (int i = 0; i < 3; ++i) QCOMPARE(parsed.runs[i].seed, int64_t(i + 1));
+    QCOMPARE(page.runSpecs().size(), 3);
 
     // Invalid: the button is disabled and a direct call emits nothing.
     typeInto(lineAt(page, QStringLiteral("optim.lr")), QStringLiteral("0"));
     QVERIFY(!page.queueButton()->isEnabled());
     page.queueRuns();
-    QCOMPARE(queued.count(), 1);
+    QCOMPARE(queuedStudy.count(), 1);
+    QVERIFY(page.runSpecs().isEmpty());
 }
 
 void TestDesigner::saveThenLoadGivesTheSameSpec() {
@@ -299,23 +296,36 @@ void TestDesigner::saveThenLoadGivesTheSameSpec() {
     QCOMPARE(qobject_cast<QDoubleSpinBox*>(other.fieldWidget(QStringLiteral("method.beta")))->value(), 500.0);
 }
 
-void TestDesigner::severalSeedsSaveAsAnExperimentAndLoadBack() {
+void TestDesigner::severalSeedsSaveAsAStudyAndLoadBack() {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("seeds.json"));
     DesignerPage page(kNoEngine);
     typeInto(lineAt(page, QStringLiteral("name")), QStringLiteral("vanilla"));
     typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, 2"));
     QVERIFY(page.saveSpecFile(path));
-    // The file is an experiment the engine runs as it is.
+    // The file is a study the engine runs as it is.
     const auto experiment = spec::parseExperimentFile(path.toStdString());
     QVERIFY2(experiment.ok(), experiment.errorText().c_str());
+    QVERIFY(experiment.study);
     QCOMPARE(experiment.runs.size(), size_t(2));
     QCOMPARE(experiment.runs[1].seed, int64_t(2));
 
     DesignerPage other(kNoEngine);
     QVERIFY(other.loadSpecFile(path));
     QCOMPARE(other.specJson(), page.specJson());
+    QCOMPARE(other.studyJson(), page.studyJson());
     QCOMPARE(lineAt(other, QStringLiteral("seed"))->text(), QStringLiteral("1, 2"));
+    QVERIFY(other.noticeText().contains(QStringLiteral("is a study")));
+
+    // An experiment file of runs that differ only in their seeds loads as one design with those seeds.
+    const QString experimentPath = dir.filePath(QStringLiteral("runs.json"));
+    QFile file(experimentPath);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"runs": [{"name": "v-s1", "seed": 1}, {"name": "v-s2", "seed": 2}]})");
+    file.close();
+    QVERIFY(other.loadSpecFile(experimentPath));
+    QCOMPARE(lineAt(other, QStringLiteral("seed"))->text(), QStringLiteral("1, 2"));
+    QCOMPARE(lineAt(other, QStringLiteral("name"))->text(), QStringLiteral("v"));
     QVERIFY(other.noticeText().contains(QStringLiteral("seeds 1, 2")));
 }
 
@@ -599,18 +609,16 @@ void TestDesigner::checkpointMinutesAndOnNonFiniteReachTheQueuedRunSpecs() {
         QCOMPARE(runs[i].onNonFinite, std::string("skip_step"));
         QCOMPARE(runs[i].seed, int64_t(3 + i));
     }
-    QSignalSpy queued(&page, &DesignerPage::queueRequested);
+    // Two seeds are a study: its runs carry both fields.
+    QSignalSpy queued(&page, &DesignerPage::studyQueueRequested);
     page.queueRuns();
     QCOMPARE(queued.count(), 1);
-    const auto texts = queued.first().first().value<QList<QByteArray>>();
-    QCOMPARE(texts.size(), 2);
-    for (const QByteArray& text : texts) {
-        const auto parsed = spec::parseRunSpec(text.toStdString());
-        QVERIFY2(parsed.ok(), parsed.errorText().c_str());
-        QCOMPARE(parsed.spec->checkpointMinutes, 2.5);
-        QCOMPARE(parsed.spec->onNonFinite, std::string("skip_step"));
-        // The queued text is the RunSpec's own.
-        QCOMPARE(text, QByteArray::fromStdString(spec::toJson(*parsed.spec).dump(2)));
+    const auto parsed = spec::parseExperiment(queued.first().first().toByteArray().toStdString());
+    QVERIFY2(parsed.ok(), parsed.errorText().c_str());
+    QCOMPARE(parsed.runs.size(), size_t(2));
+    for (const spec::RunSpec& run : parsed.runs) {
+        QCOMPARE(run.checkpointMinutes, 2.5);
+        QCOMPARE(run.onNonFinite, std::string("skip_step"));
     }
 
     // Undo takes the choice back; out of range, the parser's error shows under the field.

@@ -621,6 +621,7 @@ private slots:
     void errorsSayWhatIsWrong();
     void commandNamesAnUnknownRun();
     void commandWritesHtml();
+    void commandReportsAStudy();
     void commandRejectsBadUsage();
     void pagePreviewsAndExportsWhatItShows();
     void pageReportsAnUnknownRun();
@@ -1002,6 +1003,40 @@ void TestReport::commandWritesHtml() {
     const QString tex = out_->filePath(QStringLiteral("r.tex"));
     QCOMPARE(app::runReportCommand({"--db", storePath_, "--runs", "1,2,3,4", "--out", tex}), 0);
     QVERIFY(readText(tex).contains(QLatin1String("\\toprule")));
+}
+
+// --study NAME reports every run of a study (and only those); an unknown name lists the store's studies.
+void TestReport::commandReportsAStudy() {
+    const QString path = out_->filePath(QStringLiteral("study.sqlite"));
+    {
+        store::Store store(path.toStdString());
+        const int64_t study = store.insertStudy("sweep", "{}", "");
+        for (const char* name : {"sweep-a-s1", "sweep-a-s2", "outside"}) {
+            store::NewRun run;
+            run.name = name;
+            run.specJson = "{}";
+            if (std::string(name) != "outside") {
+                run.studyId = study;
+                run.studyRole = "student";
+            }
+            store.insertRun(run);
+        }
+    }
+    const QString out = out_->filePath(QStringLiteral("study.md"));
+    QCOMPARE(app::runReportCommand({"--db", path, "--study", "sweep", "--sections", "results", "--out", out}), 0);
+    const QString text = readText(out);
+    QVERIFY2(text.contains(QLatin1String("sweep-a-s1")) && text.contains(QLatin1String("sweep-a-s2")), qPrintable(text));
+    QVERIFY(!text.contains(QLatin1String("outside")));
+
+    StderrCapture capture(out_->filePath(QStringLiteral("stderr.txt")));
+    const int unknown = app::runReportCommand({"--db", path, "--study", "other", "--out", out_->filePath("o.md")});
+    const int both = app::runReportCommand({"--db", path, "--study", "sweep", "--runs", "1", "--out", out});
+    const QString stderrText = capture.finish();
+    QCOMPARE(unknown, 1);
+    QCOMPARE(both, 2);
+    QVERIFY2(stderrText.contains(QLatin1String("has no study named \"other\"; its studies: sweep")), qPrintable(stderrText));
+    QVERIFY(stderrText.contains(QLatin1String("either --runs IDS")));
+    QVERIFY(!QFile::exists(out_->filePath("o.md")));
 }
 
 void TestReport::commandRejectsBadUsage() {
