@@ -85,3 +85,8 @@ mkdir -p "$here/docs/screenshots"
 DISTILLERY_SCREENSHOT_DIR="$here/docs/screenshots" QT_QPA_PLATFORM=offscreen \
   "$build/bin/test_compare_study" screenshots >/dev/null
 echo "wrote docs/screenshots/compare-bands.png docs/screenshots/compare-parallel.png"
+
+# The designer with a sweep (student models, kd's temperature, a log range of learning rates).
+DISTILLERY_SCREENSHOT_DIR="$here/docs/screenshots" QT_QPA_PLATFORM=offscreen \
+  "$build/bin/test_sweep_editor" screenshots >/dev/null
+echo "wrote docs/screenshots/designer-sweep.png"

@@ -159,7 +159,7 @@ private slots:
         QCOMPARE(session.queueRunsFromSpecFile(path("sweep.json"), &error), ids);
         QCOMPARE(session.store()->runs(false).size(), size_t(4));
         QVERIFY(session.queueRunsFromSpecFile(writeStudy("other.json", "[1, 2, 3]"), &error).isEmpty());
-        QVERIFY2(error.contains(QLatin1String("The study “sweep” of")) &&
+        QVERIFY2(error.contains(QStringLiteral("The study “sweep” of")) &&
                      error.contains(QLatin1String("\"sweep\" is already a study")),
                  qPrintable(error));
         QCOMPARE(session.store()->runs(false).size(), size_t(4));
