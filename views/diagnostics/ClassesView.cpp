@@ -1,5 +1,6 @@
 #include "ClassesView.h"
 
+#include <tuple>
 #include <algorithm>
 #include <cmath>
 
@@ -74,20 +75,9 @@ ClassesView::ClassesView(QWidget* parent) : QWidget(parent) {
         axis->setSubTicks(false);
         axis->grid()->setVisible(false);
     }
-    map_ = new QCPColorMap(heatPlot_->xAxis, heatPlot_->yAxis);
-    map_->setInterpolate(false);
-    map_->setTightBoundary(false);
-    colorScale_ = new QCPColorScale(heatPlot_);
-    heatPlot_->plotLayout()->addElement(0, 1, colorScale_);
-    colorScale_->setType(QCPAxis::atRight);
-    colorScale_->setGradient(ViridisGradient::make());
+    std::tie(map_, colorScale_) = heatPlot_->addViridisColorMap();
     colorScale_->axis()->setLabel(tr("% of the actual class"));
-    map_->setColorScale(colorScale_);
-    map_->setGradient(ViridisGradient::make());
     map_->setDataRange(QCPRange(0, 100));   // fixed: a colour means the same share in every run and step
-    auto* margins = new QCPMarginGroup(heatPlot_);
-    heatPlot_->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
-    colorScale_->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     connect(heatPlot_, &QCustomPlot::mouseMove, this, &ClassesView::onHeatMouseMove);
 
     barPlot_->xAxis->setLabel(tr("class"));

@@ -1,5 +1,6 @@
 #include "GatesView.h"
 
+#include <tuple>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -53,18 +54,7 @@ GatesView::GatesView(QWidget* parent) : QWidget(parent) {
     heatPlot_->yAxis->grid()->setVisible(false);
     heatPlot_->xAxis->grid()->setVisible(false);
     heatPlot_->yAxis->setSubTicks(false);
-    map_ = new QCPColorMap(heatPlot_->xAxis, heatPlot_->yAxis);
-    map_->setInterpolate(false);
-    map_->setTightBoundary(false);
-    colorScale_ = new QCPColorScale(heatPlot_);
-    heatPlot_->plotLayout()->addElement(0, 1, colorScale_);
-    colorScale_->setType(QCPAxis::atRight);
-    colorScale_->setGradient(ViridisGradient::make());
-    map_->setColorScale(colorScale_);
-    map_->setGradient(ViridisGradient::make());
-    auto* margins = new QCPMarginGroup(heatPlot_);
-    heatPlot_->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
-    colorScale_->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    std::tie(map_, colorScale_) = heatPlot_->addViridisColorMap();
     // The selected evaluation: a light dashed line over a dark one, visible on every colour of the map.
     selectionShadow_ = new QCPItemStraightLine(heatPlot_);
     selectionShadow_->setPen(QPen(QColor(0, 0, 0, 200), 3));

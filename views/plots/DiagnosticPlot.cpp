@@ -1,6 +1,7 @@
 #include "DiagnosticPlot.h"
 
 #include "PlotPalette.h"
+#include "ViridisGradient.h"
 
 namespace distillery::views {
 
@@ -41,6 +42,22 @@ QCPTextElement* DiagnosticPlot::addTitleAndLegendRows() {
     plotLayout()->setRowStretchFactor(0, 0.001);
     plotLayout()->setRowStretchFactor(1, 0.001);
     return title;
+}
+
+std::pair<QCPColorMap*, QCPColorScale*> DiagnosticPlot::addViridisColorMap() {
+    auto* map = new QCPColorMap(xAxis, yAxis);
+    map->setInterpolate(false);
+    map->setTightBoundary(false);
+    auto* scale = new QCPColorScale(this);
+    plotLayout()->addElement(0, 1, scale);
+    scale->setType(QCPAxis::atRight);
+    scale->setGradient(ViridisGradient::make());
+    map->setColorScale(scale);
+    map->setGradient(ViridisGradient::make());
+    auto* margins = new QCPMarginGroup(this);
+    axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    return {map, scale};
 }
 
 void DiagnosticPlot::applyPalette() {

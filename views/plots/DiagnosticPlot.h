@@ -5,6 +5,8 @@
 // plot has nothing to show.
 #include <qcustomplot.h>
 
+#include <utility>
+
 namespace distillery::views {
 
 class DiagnosticPlot : public QCustomPlot {
@@ -22,6 +24,10 @@ public:
     // A title row on top and the legend in a row of its own below it, filled columns first: a legend
     // inside the axis rect would hide bars or cells. Returns the (empty) title.
     QCPTextElement* addTitleAndLegendRows();
+
+    // A heat map on the axis rect, unsmoothed, with a viridis colour scale on its right that keeps the
+    // axis rect's height (a margin group). The map and the scale, for their data range and label.
+    std::pair<QCPColorMap*, QCPColorScale*> addViridisColorMap();
 
 signals:
     void paletteApplied();   // for owners that colour their own items (lines, labels) from the palette
