@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the screenshots in docs/ under Xvfb, from a results store of the laptop experiment set:
 #
-#   build/bin/distillery-engine run --spec experiments/laptop/all-seeds.json --db laptop.sqlite
+#   build/bin/distillery-engine run --spec experiments/laptop/study.json --db laptop.sqlite
 #   docs/screenshots.sh laptop.sqlite
 #
 # It works on a copy of the store, with fresh settings (the default window layout). The Live shot
@@ -10,7 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DISTILLERY_BUILD_DIR:-$here/build}"
 if [ $# -ne 1 ] || [ ! -f "$1" ]; then
-  echo "usage: docs/screenshots.sh STORE.sqlite  (a store of experiments/laptop/all-seeds.json)" >&2
+  echo "usage: docs/screenshots.sh STORE.sqlite  (a store of the study experiments/laptop/study.json)" >&2
   exit 2
 fi
 work="$(mktemp -d)"
@@ -32,7 +32,7 @@ ids = []
 for name in sys.argv[2:]:
     row = db.execute("SELECT id FROM runs WHERE name = ? ORDER BY id DESC LIMIT 1", (name,)).fetchone()
     if row is None:
-        sys.exit(f"screenshots.sh: the store has no run named {name}; run experiments/laptop/all-seeds.json first")
+        sys.exit(f"screenshots.sh: the store has no run named {name}; run the study experiments/laptop/study.json first")
     ids.append(str(row[0]))
 print(",".join(ids))
 PY
@@ -56,26 +56,29 @@ json.dump(spec, open(sys.argv[2], "w"), indent=2)
 PY
 shot screenshot-design.png 4000 --design "$work/sakd.json"
 # Seed 3: its gates dip furthest while the start-up prior fades (stage 2 to 0.84 at step 40).
-shot screenshot-live-gates.png 4000 --page live --select "$(ids fmnist-sakd-s3)"
-shot screenshot-live-channels.png 4000 --page live --select "$(ids fmnist-adain-s1)"
-shot screenshot-live-paths.png 4000 --page live --select "$(ids fmnist-multipath-s1)"
+shot screenshot-live-gates.png 4000 --page live --select "$(ids laptop-sakd-s3)"
+shot screenshot-live-channels.png 4000 --page live --select "$(ids laptop-adain-s1)"
+shot screenshot-live-paths.png 4000 --page live --select "$(ids laptop-multipath-s1)"
 seeds=()
-for config in vanilla kd multipath; do for seed in 1 2 3; do seeds+=("fmnist-$config-s$seed"); done; done
+for config in vanilla kd multipath; do for seed in 1 2 3; do seeds+=("laptop-$config-s$seed"); done; done
 shot screenshot-compare.png 5000 --page compare --select "$(ids "${seeds[@]}")"
 shot screenshot-report.png 5000 --page report --select "$(ids "${seeds[@]}")"
 
 # Live while training: the engine trains a KD student beside the window, as on a server.
-python3 - "$here/experiments/laptop/all-seeds.json" "$work/kd.json" <<'PY'
-import json, sys
-runs = json.load(open(sys.argv[1]))["runs"]
-spec = next(r for r in runs if r["name"] == "fmnist-kd-s1")
-spec["name"] = "fmnist-kd-live"
+# The study's KD student of seed 1, as the store holds its spec, under a new name.
+python3 - "$store" "$work/kd.json" <<'PY'
+import json, sqlite3, sys
+row = sqlite3.connect(sys.argv[1]).execute("SELECT spec FROM runs WHERE name = 'laptop-kd-s1'").fetchone()
+if row is None:
+    sys.exit("screenshots.sh: the store has no run named laptop-kd-s1; run the study experiments/laptop/study.json first")
+spec = json.loads(row[0])
+spec["name"] = "laptop-kd-live"
 json.dump(spec, open(sys.argv[2], "w"), indent=2)
 PY
 "$build/bin/distillery-engine" run --spec "$work/kd.json" --db "$store" --progress none 2>/dev/null &
 engine=$!
 sleep 50
-shot screenshot-live.png 3000 --page live --select "$(ids fmnist-kd-live)"
+shot screenshot-live.png 3000 --page live --select "$(ids laptop-kd-live)"
 kill "$engine" 2>/dev/null || true
 wait "$engine" 2>/dev/null || true
 

@@ -12,15 +12,28 @@ QString tr(const char* text) { return QCoreApplication::translate("Configuration
 
 constexpr SummaryStat kStats[] = {SummaryStat::Best, SummaryStat::Last, SummaryStat::Min, SummaryStat::Max};
 
-// Holm over the comparisons of one kind; rows without that comparison (the baseline) are left out.
+bool inHolmsFamily(const ConfigurationRow& row) { return !row.isBaseline && !row.reference; }
+
+// Holm over the comparisons of one kind; the baseline and reference rows are left out.
 void holmOver(QList<ConfigurationRow>& rows, stats::Comparison ConfigurationRow::*member) {
     std::vector<stats::Comparison> family;
     for (const ConfigurationRow& row : rows)
-        if (!row.isBaseline) family.push_back(row.*member);
+        if (inHolmsFamily(row)) family.push_back(row.*member);
     stats::holmAdjust(family);   // counts only the possible ones
     size_t next = 0;
     for (ConfigurationRow& row : rows)
-        if (!row.isBaseline) (row.*member).pHolm = family[next++].pHolm;
+        if (inHolmsFamily(row)) (row.*member).pHolm = family[next++].pHolm;
+}
+
+// The study role ("teacher", "student") every run of the group has; "" when they differ or have none.
+std::string roleOf(const QList<ComparedRun>& runs, const RunGroup& group) {
+    std::string role;
+    for (int member : group.members) {
+        const std::string& own = runs.at(member).run.studyRole;
+        if (own.empty() || (!role.empty() && own != role)) return {};
+        role = own;
+    }
+    return role;
 }
 
 }  // namespace
@@ -98,6 +111,13 @@ ConfigurationStatistics ConfigurationStatistics::compute(const QList<ComparedRun
         result.rows.append(std::move(row));
     }
 
+    const std::string baseRole = roleOf(runs, groups.at(result.baseline));
+    for (int g = 0; g < groups.size(); ++g) {
+        ConfigurationRow& row = result.rows[g];
+        row.role = roleOf(runs, groups.at(g));
+        row.reference = g != result.baseline && !row.role.empty() && !baseRole.empty() && row.role != baseRole;
+    }
+
     const ConfigurationRow& base = result.rows.at(result.baseline);
     std::vector<double> baseValues;
     for (const auto& [seed, value] : base.values) baseValues.push_back(value);
@@ -114,7 +134,7 @@ ConfigurationStatistics ConfigurationStatistics::compute(const QList<ComparedRun
     for (ConfigurationRow& row : result.rows) {
         if (row.isBaseline) continue;
         row.testUsed = row.paired.possible ? stats::TestKind::Paired : stats::TestKind::Welch;
-        row.significant = row.test().possible && row.test().pHolm < result.alpha;
+        row.significant = !row.reference && row.test().possible && row.test().pHolm < result.alpha;
     }
     return result;
 }
@@ -148,7 +168,7 @@ int ConfigurationStatistics::rowOf(const QString& label) const {
 int ConfigurationStatistics::comparisonsOf(stats::TestKind kind) const {
     int count = 0;
     for (const ConfigurationRow& row : rows)
-        if (!row.isBaseline && (kind == stats::TestKind::Paired ? row.paired : row.welch).possible) ++count;
+        if (inHolmsFamily(row) && (kind == stats::TestKind::Paired ? row.paired : row.welch).possible) ++count;
     return count;
 }
 
@@ -165,6 +185,20 @@ QString ConfigurationStatistics::shortfallNote() const {
                               ? tr("Configuration %1").arg(last)
                               : tr("Configuration %1 and %2").arg(fewerThanTwo.join(QStringLiteral(", ")), last);
     return which + tr(": a t-test needs at least 2 seeds per configuration; add seeds.");
+}
+
+QString ConfigurationStatistics::referenceNote() const {
+    QStringList labels;
+    QString role;
+    for (const ConfigurationRow& row : rows) {
+        if (!row.reference) continue;
+        labels.append(QStringLiteral("“%1”").arg(row.label));
+        role = QString::fromStdString(row.role);
+    }
+    if (labels.isEmpty()) return {};
+    return tr("%1: the study's %2 runs against a %3 baseline, compared for reference; not candidates, so Holm's "
+              "correction does not count them (p (Holm) —).")
+        .arg(labels.join(QStringLiteral(", ")), role, QString::fromStdString(rows.at(baseline).role));
 }
 
 }  // namespace distillery::views

@@ -16,6 +16,7 @@
 //
 //   ConfigurationStatistics::compute(runs, groupRuns(runs), metric, baseline);
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -67,6 +68,11 @@ struct ConfigurationRow {
     stats::Sample sample;                   // stats::describe of the values
 
     bool isBaseline = false;
+    // A study's teachers against a student baseline (or students against a teacher baseline): the
+    // difference and its test are shown for reference, but the row is not one of the candidates Holm's
+    // correction counts, and it is never marked significant (pHolm stays NaN).
+    bool reference = false;
+    std::string role;                       // the study role all its runs have ("teacher", "student"), else ""
     // Against the baseline (not computed for the baseline's own row). welch.pHolm and paired.pHolm are
     // each Holm-adjusted over the comparisons of their own kind that are possible.
     stats::Comparison welch;
@@ -106,12 +112,15 @@ struct ConfigurationStatistics {
 
     // The row of that label, -1 when none.
     int rowOf(const QString& label) const;
-    // Holm's family: how many comparisons of that kind were possible.
+    // Holm's family: how many comparisons of that kind were possible (reference rows not counted).
     int comparisonsOf(stats::TestKind kind) const;
     // One plain sentence when some configuration has fewer than 2 values, so that no t-test involving
     // it is possible ("Configuration “kd” has 1 run: a t-test needs at least 2 seeds per configuration;
     // add seeds."); empty otherwise.
     QString shortfallNote() const;
+    // One sentence naming the reference rows (a study's teachers against a student baseline), why their
+    // p (Holm) is "—"; empty without them.
+    QString referenceNote() const;
 };
 
 }  // namespace distillery::views

@@ -131,7 +131,10 @@ void StatisticsPanel::onMetricChosen() {
 
 void StatisticsPanel::onStatisticsChanged() {
     fillBaselineBox();
-    const QString note = model_->statistics().shortfallNote();
+    QStringList notes;
+    for (const QString& line : {model_->statistics().shortfallNote(), model_->statistics().referenceNote()})
+        if (!line.isEmpty()) notes.append(line);
+    const QString note = notes.join(QLatin1Char('\n'));
     note_->setText(note);
     note_->setVisible(!note.isEmpty());
 }

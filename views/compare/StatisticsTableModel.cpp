@@ -157,10 +157,10 @@ QString StatisticsTableModel::cellText(const ConfigurationStatistics& statistics
         case TColumn: return row.isBaseline ? QString() : test.possible ? tText(test.t) : kDash;
         case DfColumn: return row.isBaseline ? QString() : test.possible ? dfText(test.df) : kDash;
         case PColumn: return row.isBaseline ? QString() : test.possible ? pText(test.p) : kDash;
-        case HolmColumn: return row.isBaseline ? QString() : test.possible ? pText(test.pHolm) : kDash;
+        case HolmColumn: return row.isBaseline ? QString() : test.possible && !row.reference ? pText(test.pHolm) : kDash;
         case SignificanceColumn:
             if (row.isBaseline) return QString();
-            if (!test.possible) return kDash;
+            if (!test.possible || row.reference) return kDash;
             return row.significant ? QStringLiteral("●") : QStringLiteral("○");
         default: return {};
     }
@@ -176,7 +176,7 @@ QVariant StatisticsTableModel::value(const ConfigurationRow& row, int column) co
         case TColumn: return row.isBaseline || !test.possible ? QVariant() : number(test.t);
         case DfColumn: return row.isBaseline || !test.possible ? QVariant() : number(test.df);
         case PColumn: return row.isBaseline || !test.possible ? QVariant() : number(test.p);
-        case HolmColumn: return row.isBaseline || !test.possible ? QVariant() : number(test.pHolm);
+        case HolmColumn: return row.isBaseline || row.reference || !test.possible ? QVariant() : number(test.pHolm);
         default: return {};
     }
 }
@@ -220,14 +220,17 @@ QVariant StatisticsTableModel::toolTip(const ConfigurationRow& row, int column) 
                                     .arg(reasonText(row.paired.reason)));
         }
         case HolmColumn:
+        case SignificanceColumn:
             if (row.isBaseline) return {};
+            if (row.reference)
+                return tr("Shown for reference: a study's teachers are compared with its students, but they are "
+                          "not candidates, so Holm's correction does not count them");
+            if (column == SignificanceColumn)
+                return (row.significant ? tr("Significant: p (Holm) < %1") : tr("Not significant: p (Holm) ≥ %1"))
+                    .arg(QString::number(statistics_.alpha, 'g', 3));
             return tr("p adjusted with Holm's step-down method over the %1 %2 comparisons with the baseline")
                 .arg(statistics_.comparisonsOf(row.testUsed))
                 .arg(row.testUsed == stats::TestKind::Paired ? tr("paired") : tr("Welch"));
-        case SignificanceColumn:
-            if (row.isBaseline) return {};
-            return (row.significant ? tr("Significant: p (Holm) < %1") : tr("Not significant: p (Holm) ≥ %1"))
-                .arg(QString::number(statistics_.alpha, 'g', 3));
         default: return {};
     }
 }

@@ -77,8 +77,10 @@ QList<QueueTableModel::Row> QueueTableModel::buildRows() const {
         const store::RunRow& run = entry.run;
         if (scheduler_->isRunning(run.id) || scheduler_->isPending(run.id)) continue;
         const bool attention = run.status == store::RunStatus::Failed || run.status == store::RunStatus::Killed;
-        const bool finishedHere = run.status == store::RunStatus::Finished && endedHere.contains(run.id);
-        if (!attention && !finishedHere) continue;
+        // A run that ended normally (finished, or pruned by its study's stopping rule) is listed only
+        // when it ended in this queue; failed and killed runs always, they need attention.
+        const bool endedNormally = run.status == store::RunStatus::Finished || run.status == store::RunStatus::Pruned;
+        if (!attention && !(endedNormally && endedHere.contains(run.id))) continue;
         Row row;
         row.group = Group::Ended;
         row.run = run;

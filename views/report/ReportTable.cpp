@@ -273,6 +273,7 @@ ReportTable ReportTable::statistics(const ConfigurationStatistics& statistics, i
     }
     if (!table.markedCells.isEmpty()) table.footnotes.append(significanceFootnote(statistics, tr("significant")));
     table.footnotes.append(impossibleTests(statistics));
+    if (const QString references = statistics.referenceNote(); !references.isEmpty()) table.footnotes.append(references);
     return table;
 }
 

@@ -138,6 +138,7 @@ private slots:
     void describesEachConfigurationAsScipy();
     void testsAgainstTheBaselineAsScipy();
     void pairsOnlyTheSeedsBothConfigurationsHave();
+    void aStudysTeachersAreReferencesOutsideHolmsFamily();
     void singleRunConfigurationSaysWhyNoTest();
     void summaryMetricComparesItsStatistic();
     void defaultBaselineIsTheOnlyPlainCe();
@@ -253,6 +254,40 @@ void TestStatisticsTable::testsAgainstTheBaselineAsScipy() {
     const ConfigurationStatistics stricter = ConfigurationStatistics::compute(runs, groupRuns(runs), {}, -1, 0.995);
     QVERIFY(stricter.rows.at(KD4).paired.p < stricter.alpha);
     QVERIFY(!stricter.rows.at(KD4).significant);
+}
+
+void TestStatisticsTable::aStudysTeachersAreReferencesOutsideHolmsFamily() {
+    // KD T=8 played the study's teacher: its comparison with the student baseline is shown, but Holm's
+    // family is KD T=4's test alone, so its adjusted p equals its raw p.
+    QList<ComparedRun> runs = loadRuns(runIds_);
+    for (int i = 0; i < runs.size(); ++i)
+        runs[i].run.studyRole = std::string(kRuns[i].config) == "fmnist-kd-t8" ? "teacher" : "student";
+    const ConfigurationStatistics result = ConfigurationStatistics::compute(runs, groupRuns(runs));
+    const ConfigurationRow& kd4 = result.rows.at(KD4);
+    const ConfigurationRow& kd8 = result.rows.at(KD8);
+    QVERIFY(kd8.reference);
+    QVERIFY(!kd4.reference && !result.rows.at(AT).reference && !result.rows.at(CE).reference);
+    QCOMPARE(kd8.role, std::string("teacher"));
+    checkTest(kd8.paired, kPairedC, /*withHolm=*/false);
+    QVERIFY(std::isnan(kd8.paired.pHolm) && std::isnan(kd8.welch.pHolm));
+    QVERIFY(!kd8.significant);
+    QCOMPARE(result.comparisonsOf(stats::TestKind::Welch), 1);
+    QCOMPARE(result.comparisonsOf(stats::TestKind::Paired), 1);
+    CHECK_NEAR(kd4.welch.pHolm, kWelchB.p);
+    CHECK_NEAR(kd4.paired.pHolm, kPairedB.p);
+    using M = StatisticsTableModel;
+    QCOMPARE(M::cellText(result, kd8, M::HolmColumn), QStringLiteral("—"));
+    QCOMPARE(M::cellText(result, kd8, M::SignificanceColumn), QStringLiteral("—"));
+    QCOMPARE(M::cellText(result, kd8, M::PColumn), QStringLiteral("0.131"));
+    QVERIFY2(result.referenceNote().startsWith(QStringLiteral("“fmnist-kd-t8”: the study's teacher runs against a "
+                                                              "student baseline")),
+             qPrintable(result.referenceNote()));
+
+    // Without study roles every configuration is a candidate.
+    const ConfigurationStatistics plain = ConfigurationStatistics::compute(loadRuns(runIds_), groupRuns(loadRuns(runIds_)));
+    QVERIFY(!plain.rows.at(KD8).reference);
+    QVERIFY(plain.referenceNote().isEmpty());
+    QCOMPARE(plain.comparisonsOf(stats::TestKind::Paired), 2);
 }
 
 void TestStatisticsTable::pairsOnlyTheSeedsBothConfigurationsHave() {

@@ -290,6 +290,19 @@ void TestQueue::twoSlotsTrainThreeRunsTwoAtATime() {
     QVERIFY(scheduler.pendingRuns().isEmpty());
     QCOMPARE(scheduler.endedRuns().size(), 3);
     QCOMPARE(scheduler.queueEta().value_or(-1.0), double(0.0));
+
+    // The queue lists the runs that ended in it, a run its study's stopping rule pruned among them.
+    execSql(*store_, QStringLiteral("UPDATE runs SET status = 'pruned', error = 'below the median' WHERE id = %1")
+                         .arg(ids[2]));
+    QueuePanel panel;
+    panel.setScheduler(&scheduler);
+    panel.setRuns(snapshotOf(*store_));
+    QueueTableModel* model = panel.model();
+    QCOMPARE(model->runIds().size(), 3);
+    for (int64_t id : ids) QCOMPARE(int(model->groupOfRun(id).value_or(QueueTableModel::Group::Running)),
+                                    int(QueueTableModel::Group::Ended));
+    QCOMPARE(model->data(model->index(model->rowOfRun(ids[2]), QueueTableModel::StatusColumn)).toString(),
+             QStringLiteral("pruned"));
 }
 
 void TestQueue::cancelRunningAndQueuedRunsThenResumeFromCheckpoint() {
