@@ -55,7 +55,7 @@ spec["name"] = "fmnist-sakd"
 json.dump(spec, open(sys.argv[2], "w"), indent=2)
 PY
 shot screenshot-design.png 4000 --design "$work/sakd.json"
-# Seed 3: its gates dip furthest while the start-up prior fades (stage 2 to 0.84 at step 40).
+# Seed 3: its gates dip furthest while the start-up prior fades (stage 1 to 0.84 at step 40).
 shot screenshot-live-gates.png 4000 --page live --select "$(ids laptop-sakd-s3)"
 shot screenshot-live-channels.png 4000 --page live --select "$(ids laptop-adain-s1)"
 shot screenshot-live-paths.png 4000 --page live --select "$(ids laptop-multipath-s1)"
