@@ -21,9 +21,11 @@
 #include "engine/TrainingSetup.h"
 #include "models/ModelRegistry.h"
 #include "models/TorchScriptNet.h"
+#include "spec/Catalog.h"
 #include "spec/FieldError.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
+#include "store/Results.h"
 #include "store/Store.h"
 
 using namespace distillery;
@@ -338,9 +340,56 @@ private Q_SLOTS:
                         "state-dict", "--out", out});
         QVERIFY(exporter.waitForFinished(60000));
         QVERIFY2(exporter.exitCode() == 0, exporter.readAllStandardError().constData());
+        const QByteArray printed = exporter.readAllStandardOutput();
+        QFile printedFile(dir_.filePath("printed.txt"));
+        QVERIFY(printedFile.open(QIODevice::WriteOnly));
+        printedFile.write(printed);
+        printedFile.close();
+        QVERIFY2(printed.contains("from models import model_dict") &&
+                     printed.contains("model = model_dict[\"resnet8\"](num_classes=100)") &&
+                     printed.contains(("model.load_state_dict(torch.load(\"" + out + "\"").toUtf8()) &&
+                     !printed.contains("in_channels") && !printed.contains("AdaptiveAvgPool2d"),
+                 printed.constData());
+
+        // The description beside it, against the store and the run's data.
+        QFile manifestFile(dir_.filePath("student.json"));
+        QVERIFY(manifestFile.open(QIODevice::ReadOnly));
+        const auto manifest = nlohmann::json::parse(manifestFile.readAll().toStdString());
+        const auto row = *db.run(id);
+        QCOMPARE(manifest["model"].get<std::string>(), std::string("resnet8"));
+        QCOMPARE(manifest["python_definition"].get<std::string>(), std::string("RepDistiller models/resnet.py"));
+        QCOMPARE(manifest["input_shape"], nlohmann::json({3, 32, 32}));
+        QCOMPARE(manifest["class_names"].size(), size_t(100));
+        QCOMPARE(manifest["class_names"][7].get<std::string>(), spec::classNames(spec.data)[7]);
+        QCOMPARE(manifest["run"]["id"].get<int64_t>(), id);
+        QCOMPARE(manifest["run"]["name"].get<std::string>(), std::string("resnet8-c100"));
+        QCOMPARE(manifest["run"]["uuid"].get<std::string>(), row.uuid);
+        QVERIFY(!row.uuid.empty());
+        QCOMPARE(manifest["run"]["method"].get<std::string>(), std::string("ce"));
+        QCOMPARE(manifest["run"]["dataset"].get<std::string>(), std::string("synthetic"));
+        QCOMPARE(manifest["run"]["checkpoint"].get<std::string>(), std::string("best"));
+        const auto selected = store::selectByValidation(db, id);
+        QVERIFY(selected.testAtBestVal.has_value());
+        QCOMPARE(manifest["metrics"]["test_acc1_at_best_val"].get<double>(), *selected.testAtBestVal);
+        QCOMPARE(manifest["metrics"]["val_acc1_best"].get<double>(), *selected.bestVal);
+        QVERIFY(manifest["distillery_version"].get<std::string>().find(TORCH_VERSION) != std::string::npos);
+        // The synthetic set has no constants: the training split's own statistics, as training used.
+        const auto splits = engine::loadRunData(spec);
+        QCOMPARE(manifest["normalize"]["mean"].get<std::vector<double>>(), splits.train.mean);
+        QCOMPARE(manifest["normalize"]["std"].get<std::vector<double>>(), splits.train.std);
+        QCOMPARE(manifest["normalize"]["source"].get<std::string>(), std::string("the training split's own statistics"));
 
         // Python loads it strictly into its own resnet8 and sums every value; the C++ sum must agree.
-        const auto words = QString(runPython({kFixtures + "check_state_dict.py", "resnet8", out, "100"})).split(' ');
+        // It also runs the printed transform line on an image and checks it against the manifest.
+        const auto lines = QString(runPython({kFixtures + "check_state_dict.py", "resnet8", out, "100",
+                                              dir_.filePath("student.json"), dir_.filePath("printed.txt")}))
+                               .split('\n');
+        const auto manifestWords = lines[1].split(' ');
+        QCOMPARE(manifestWords.size(), 5);
+        QCOMPARE(manifestWords[0], QString("manifest"));
+        QCOMPARE(manifestWords[1] + manifestWords[2] + manifestWords[3], QString("33232"));
+        QVERIFY2(manifestWords[4].toDouble() < 1e-6, qPrintable(lines[1]));
+        const auto words = lines[0].split(' ');
         auto net = models::createModel("resnet8", 3, 100);
         std::string best;
         for (const auto& c : db.checkpoints(id))
@@ -356,6 +405,29 @@ private Q_SLOTS:
                  qPrintable(QString("python %1, C++ %2").arg(pythonSum, 0, 'g', 17).arg(cppSum, 0, 'g', 17)));
     }
 
+    // Grey 28×28 images: the printed Python adapts RepDistiller's RGB, 32×32 network to them.
+    void exportOfGreyImagesAdaptsThePythonModel() {
+        store::Store db(dir_.filePath("export-grey.sqlite").toStdString());
+        const auto spec = parse({{"name", "resnet8-grey"},
+                                 {"data", {{"name", "synthetic"}, {"train_size", 64}, {"test_size", 32}, {"val_size", 32}}},
+                                 {"student", {{"model", "resnet8"}}},
+                                 {"epochs", 1}, {"batch_size", 32}, {"max_steps_per_epoch", 1}, {"threads", 2}});
+        int64_t id = 0;
+        QCOMPARE(train(db, spec, &id), engine::Outcome::Finished);
+        QProcess exporter;
+        exporter.start(QString(DISTILLERY_BIN_DIR) + "/distillery-engine",
+                       {"export", "--db", dir_.filePath("export-grey.sqlite"), "--run", QString::number(id), "--out",
+                        dir_.filePath("grey.pth")});
+        QVERIFY(exporter.waitForFinished(60000));
+        QVERIFY2(exporter.exitCode() == 0, exporter.readAllStandardError().constData());
+        const QByteArray printed = exporter.readAllStandardOutput();
+        QVERIFY2(printed.contains("model.conv1.in_channels = 1\n") &&
+                     printed.contains("model.conv1.weight = torch.nn.Parameter(torch.empty(16, 1, 3, 3))\n") &&
+                     printed.contains("model.avgpool = torch.nn.AdaptiveAvgPool2d(1)") &&
+                     printed.contains("images of 28x28 pixels, 1 channel\n"),
+                 printed.constData());
+        QVERIFY(QFile::exists(dir_.filePath("grey.json")));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEngineIo)
