@@ -117,7 +117,7 @@ private Q_SLOTS:
         QCOMPARE(pythonLogits_.size(), size_t(8));   // 2 samples × 4 classes
 
         const auto pth = QJsonDocument::fromJson(runPython({kFixtures + "make_pth_teacher.py", dir_.path()})).object();
-        for (const QString& net : {"resnet8x4", "resnet18"}) {
+        for (const QString net : {"resnet8x4", "resnet18"}) {
             for (const auto& v : pth[net].toArray()) pthLogits_[net.toStdString()].push_back(float(v.toDouble()));
             QCOMPARE(pthLogits_[net.toStdString()].size(), size_t(20));   // 2 samples × 10 classes
         }
