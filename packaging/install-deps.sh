@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   dataset-fashion-mnist
   xvfb xauth
-  python3-torch python3-numpy python3-scipy
+  python3-torch python3-numpy python3-scipy python3-torchvision python3-pil   # tests/fixtures
   clang libclang-rt-14-dev   # tests/fuzz: clang++ and its libFuzzer, ASan and UBSan runtimes
   cmark-gfm
   lintian help2man appstream desktop-file-utils shared-mime-info   # packaging/build-deb.sh and its checks

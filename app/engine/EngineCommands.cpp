@@ -16,6 +16,7 @@
 #include "JsonProgress.h"
 #include "engine/Checkpoint.h"
 #include "engine/Device.h"
+#include "engine/ExportManifest.h"
 #include "engine/PairDescriber.h"
 #include "engine/StateDictExport.h"
 #include "engine/Trainer.h"
@@ -305,11 +306,17 @@ int exportStateDict(int64_t runId, const std::string& db, const std::string& out
     const spec::DataShape shape = spec::dataShape(spec->data);
     auto student = models::createModel(spec->studentModel, shape.channels, shape.numClasses);
     engine::loadModuleWeights(*student, from, "export of run " + std::to_string(runId));
+    const std::string kind = from == checkpoints.best ? "best" : "last";
+    // The description first: a data set that cannot be read (for its statistics) leaves no half export.
+    const engine::ExportManifest manifest = engine::describeExport(store, *row, *spec, *student, out, kind);
+    const std::string manifestFile = engine::manifestPath(out);
     engine::exportStateDict(*student, out);
-    std::printf("wrote %s: the %s weights of run %lld (\"%s\", %s checkpoint) as a PyTorch state_dict;\n"
-                "load it with: model.load_state_dict(torch.load(\"%s\"))\n",
-                out.c_str(), spec->studentModel.c_str(), static_cast<long long>(runId), row->name.c_str(),
-                from == checkpoints.best ? "best" : "last", out.c_str());
+    engine::writeManifest(manifest, manifestFile);
+    std::printf("wrote %s: the %s weights of run %lld (\"%s\", %s checkpoint) as a PyTorch state_dict,\n"
+                "and %s: its model, input shape, normalisation, class names, run and metrics.\n"
+                "Rebuild the model and its transform in Python:\n\n%s",
+                out.c_str(), spec->studentModel.c_str(), static_cast<long long>(runId), row->name.c_str(), kind.c_str(),
+                manifestFile.c_str(), manifest.python.c_str());
     return 0;
 }
 

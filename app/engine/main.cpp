@@ -119,7 +119,9 @@ int main(int argc, char** argv) {
     exporter->add_option("--format", exportFormat, "state-dict: a PyTorch state_dict with the CRD code base's names")
         ->capture_default_str()
         ->check(CLI::IsMember({"state-dict"}));
-    exporter->add_option("--out", exportPath, "the file to write, e.g. student.pth")->required();
+    exporter->add_option("--out", exportPath, "the file to write, e.g. student.pth; its description (model, "
+                                             "input shape, normalisation, classes, run, metrics) goes beside it "
+                                             "as student.json")->required();
     exporter->add_flag("--last", exportLast, "the last checkpoint instead of the best-validation one");
 
     CLI11_PARSE(app, argc, argv);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/Checkpoint.h"
+#include "engine/StateDictImport.h"
 #include "models/FoldableBatchNorm.h"
 #include "models/ModelRegistry.h"
 #include "models/TorchScriptNet.h"
@@ -31,6 +32,9 @@ TeacherNet createTeacherNet(const store::Store* store, const spec::TeacherSpec& 
         built.model = row.student;   // the network a run trained is its "student" column
         built.checkpoint = built.run->checkpoints.preferred();
         built.description = "run " + std::to_string(row.id) + " (\"" + row.name + "\")";
+    } else if (!teacher.stateDict.empty()) {
+        built.model = teacher.model;
+        built.description = "state dict \"" + teacher.stateDict + "\"";
     } else {
         built.model = teacher.model;
         built.checkpoint = teacher.checkpoint;
@@ -61,6 +65,11 @@ LoadedTeacher loadTeacher(const store::Store& store, const spec::TeacherSpec& te
                                                               std::to_string(built.net->numClasses()) +
                                                               " classes, the data set has " +
                                                               std::to_string(shape.numClasses));
+    } else if (!teacher.stateDict.empty()) {
+        const std::string network = built.model + " (" + std::to_string(shape.channels) + " input channels, " +
+                                    std::to_string(shape.numClasses) + " classes)";
+        built.description = importStateDict(*built.net, network, teacher.stateDict, "teacher.state_dict")
+                                .describe(teacher.stateDict);
     } else {
         loadModuleWeights(*built.net, built.checkpoint, "teacher (" + built.description + ")");
     }

@@ -1,6 +1,6 @@
 #pragma once
 // Finds and builds a run's teacher: a finished run of the store (its best checkpoint), a checkpoint
-// file, or a TorchScript file. createTeacherNet builds the network alone (the designer's describe
+// file, a zoo net with a torch.save state dict (StateDictImport.h), or a TorchScript file. createTeacherNet builds the network alone (the designer's describe
 // draws it); loadTeacher also loads its weights for training.
 #include <c10/core/Device.h>
 
@@ -22,7 +22,8 @@ struct TeacherNet {
     std::shared_ptr<models::StagedNet> net;
     std::string model;          // the zoo name, or "torchscript" — the runs table's teacher column
     std::string description;    // where it came from, for the log
-    std::string checkpoint;     // the weights of a zoo net: the spec's file or the run's checkpoint ("" if none)
+    std::string checkpoint;     // the weights of a zoo net: the spec's file or the run's checkpoint ("" if none
+                                // or a state dict)
     std::optional<spec::TeacherRun> run;   // the finished run it names, if it names one
 };
 

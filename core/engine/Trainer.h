@@ -77,7 +77,7 @@ private:
     void report(Session& session);
     // The newest checkpoint of the run that verifies; "" when none does. Why others failed goes to rejected.
     std::string resumeCheckpoint(const std::string& lastPath, std::vector<std::string>& rejected) const;
-    void startAfresh(store::StoreWriter& writer);
+    void startAfresh(Session& session);
     void reconcileCheckpointRows(const std::string& from, const std::string& lastPath, const std::string& bestPath,
                                  const TrainingPosition& position);
     store::Store& store_;

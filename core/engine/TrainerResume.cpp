@@ -36,7 +36,8 @@ std::string Trainer::resumeCheckpoint(const std::string& lastPath, std::vector<s
     return {};
 }
 
-void Trainer::startAfresh(store::StoreWriter& writer) {
+void Trainer::startAfresh(Session& s) {
+    store::StoreWriter& writer = s.recorder.writer();
     // Rows and files of earlier attempts would otherwise mix with this one's, and a later resume
     // could continue from a checkpoint of an attempt that no longer counts.
     const store::DiscardedRows discarded = store_.discardAfter(runId_, -1);
@@ -49,6 +50,9 @@ void Trainer::startAfresh(store::StoreWriter& writer) {
     if (discarded.total() > 0 || files > 0)
         writer.addEvent(runId_, "info", "starting from the beginning: removed " + std::to_string(discarded.total()) +
                                             " rows and " + std::to_string(files) + " checkpoint files of earlier attempts");
+    // After the files of earlier attempts are gone: a resume continues from its checkpoint instead.
+    const std::string init = initialiseStudent(spec_, s.setup);
+    if (!init.empty()) s.recorder.log("info", init);
 }
 
 void Trainer::reconcileCheckpointRows(const std::string& from, const std::string& lastPath, const std::string& bestPath,
@@ -81,7 +85,7 @@ void Trainer::reconcileCheckpointRows(const std::string& from, const std::string
 void Trainer::resumeOrStartAfresh(Session& s) {
     fs::create_directories(options_.checkpointDir);
     if (!options_.resume) {
-        startAfresh(s.recorder.writer());
+        startAfresh(s);
         return;
     }
     std::vector<std::string> rejected;
@@ -90,7 +94,7 @@ void Trainer::resumeOrStartAfresh(Session& s) {
     if (from.empty()) {
         s.recorder.log("warn", "run " + std::to_string(runId_) + " has no usable checkpoint yet: training it again "
                                "from the beginning");
-        startAfresh(s.recorder.writer());
+        startAfresh(s);
         return;
     }
     s.position = loadCheckpoint(from, s.trainingState, s.setup.device);

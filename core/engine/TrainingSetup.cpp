@@ -7,13 +7,12 @@
 #include "data/DataLoading.h"
 #include "engine/Device.h"
 #include "engine/OptimizerFactory.h"
+#include "engine/StateDictImport.h"
 #include "models/ModelRegistry.h"
 
 namespace distillery::engine {
 
-namespace {
-
-data::DatasetSplits loadData(const spec::RunSpec& spec) {
+data::DatasetSplits loadRunData(const spec::RunSpec& spec) {
     const auto& d = spec.data;
     if (d.name == "synthetic") {
         data::SyntheticOptions o;
@@ -31,8 +30,6 @@ data::DatasetSplits loadData(const spec::RunSpec& spec) {
     return data::loadNamedDataset(d.name, d.root, d.valSize, d.trainSubset, 0);
 }
 
-}  // namespace
-
 TrainingSetup setUpTraining(const spec::RunSpec& spec, int64_t defaultThreads, const store::Store& store,
                             const std::function<void(const LoadedTeacher&)>& onTeacher) {
     TrainingSetup s;
@@ -44,7 +41,7 @@ TrainingSetup setUpTraining(const spec::RunSpec& spec, int64_t defaultThreads, c
     s.device = resolveDevice(spec.device);
     s.precision = resolvePrecision(spec.precision, s.device);
 
-    s.splits = loadData(spec);
+    s.splits = loadRunData(spec);
     if (s.splits.train.size() == 0) throw data::DataError("data: the training split is empty; lower data.val_size");
     for (data::Dataset* split : {&s.splits.train, &s.splits.val, &s.splits.test}) {
         split->images = split->images.to(s.device);
@@ -86,6 +83,15 @@ TrainingSetup setUpTraining(const spec::RunSpec& spec, int64_t defaultThreads, c
     if (s.precision.scalesLoss()) s.lossScaler = std::make_unique<LossScaler>(s.device);
     s.schedule = std::make_unique<LearningRateSchedule>(spec.optim, spec.schedule, s.stepsPerEpoch, spec.epochs);
     return s;
+}
+
+std::string initialiseStudent(const spec::RunSpec& spec, TrainingSetup& setup) {
+    if (spec.studentInit.empty()) return "";
+    const auto& train = setup.splits.train;
+    const std::string network = spec.studentModel + " (" + std::to_string(train.channels()) + " input channels, " +
+                                std::to_string(train.numClasses) + " classes)";
+    const ImportedStateDict imported = importStateDict(*setup.student, network, spec.studentInit, "student.init");
+    return "student " + spec.studentModel + " starts from " + imported.describe(spec.studentInit);
 }
 
 }  // namespace distillery::engine

@@ -37,9 +37,20 @@ struct TrainingSetup {
     int64_t totalSteps = 0;
 };
 
+// The run's data set, on the CPU: the synthetic one generated from the run's seed, any other read
+// from its files (the validation split drawn with a fixed seed, as every run of a study shares it).
+// Throws data::DataError.
+data::DatasetSplits loadRunData(const spec::RunSpec& spec);
+
 // defaultThreads: the engine's share of the cores when the spec leaves threads at 0 (0 = all cores).
 // onTeacher: told which teacher was loaded, before the method is built.
 TrainingSetup setUpTraining(const spec::RunSpec& spec, int64_t defaultThreads, const store::Store& store,
                             const std::function<void(const LoadedTeacher&)>& onTeacher);
+
+// Loads spec.studentInit (a torch.save state dict, StateDictImport.h) into the set-up's student, for a
+// run that starts from the beginning (a resumed run continues from its checkpoint instead). Returns
+// where the weights came from, for the log, or "" when the spec names no file. Throws
+// spec::FieldError at student.init.
+std::string initialiseStudent(const spec::RunSpec& spec, TrainingSetup& setup);
 
 }  // namespace distillery::engine

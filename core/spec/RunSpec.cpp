@@ -132,19 +132,23 @@ void readTeacher(ObjectReader& top, const std::string& prefix, TeacherSpec& teac
     }
     r.read("run_name", teacher.runName);
     r.read("checkpoint", teacher.checkpoint);
+    r.read("state_dict", teacher.stateDict);
     r.read("torchscript", teacher.torchscript);
     r.read("stem", teacher.stem);
     r.read("stages", teacher.stages);
     r.read("classifier", teacher.classifier);
     r.rejectUnknown();
     const int sources = (teacher.runId ? 1 : 0) + (teacher.runName.empty() ? 0 : 1) +
-                        (teacher.checkpoint.empty() ? 0 : 1) + (teacher.torchscript.empty() ? 0 : 1);
+                        (teacher.checkpoint.empty() ? 0 : 1) + (teacher.stateDict.empty() ? 0 : 1) +
+                        (teacher.torchscript.empty() ? 0 : 1);
     if (sources > 1)
-        errors.push_back({join(prefix, "teacher"), "give one of run_id, run_name, checkpoint or torchscript, not several"});
+        errors.push_back({join(prefix, "teacher"),
+                          "give one of run_id, run_name, checkpoint, state_dict or torchscript, not several"});
     if (sources == 0)
         errors.push_back({join(prefix, "teacher"),
                           "needs trained weights: give run_id (a finished run), run_name (the newest finished run "
-                          "with that name), checkpoint (a file the engine wrote) or torchscript (torch.jit.save)"});
+                          "with that name), checkpoint (a file the engine wrote), state_dict (torch.save of a "
+                          "state dict, with model) or torchscript (torch.jit.save)"});
     const bool layout = !teacher.stem.empty() || !teacher.stages.empty() || !teacher.classifier.empty();
     if (layout && teacher.torchscript.empty())
         errors.push_back({join(prefix, "teacher"), "stem, stages and classifier describe a TorchScript teacher; "
@@ -159,6 +163,9 @@ void readTeacher(ObjectReader& top, const std::string& prefix, TeacherSpec& teac
                                           "e.g. [\"layer1\", \"layer2\", \"layer3\"]"});
     if (!teacher.checkpoint.empty() && teacher.model.empty())
         errors.push_back({r.at("model"), "is required with a checkpoint, to know which network the weights belong to"});
+    if (!teacher.stateDict.empty() && teacher.model.empty())
+        errors.push_back({r.at("model"), "is required with a state_dict, to know which zoo network the weights belong "
+                                         "to, e.g. \"resnet32x4\""});
     if (!teacher.model.empty() && !isKnownModel(teacher.model))
         errors.push_back({r.at("model"), "unknown \"" + teacher.model + "\"; known: " + joinNames(modelNames())});
 }
@@ -408,6 +415,7 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     if (const json* student = r.object("student")) {
         ObjectReader s(*student, r.at("student"), errors);
         s.read("model", spec.studentModel);
+        s.read("init", spec.studentInit);
         s.rejectUnknown();
     }
     readMethod(r, prefix, spec.method, errors);
@@ -429,7 +437,8 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
         if (method->needsTeacher && !node.contains("teacher"))
             errors.push_back({join(prefix, "teacher"), "method " + method->name +
                                                            " distils from a teacher: add \"teacher\": {\"run_name\": …} "
-                                                           "or {\"run_id\": …} or {\"model\": …, \"checkpoint\": …}"});
+                                                           "or {\"run_id\": …} or {\"model\": …, \"checkpoint\": …} "
+                                                           "or {\"model\": …, \"state_dict\": …}"});
         if (!method->needsTeacher && node.contains("teacher"))
             errors.push_back({join(prefix, "teacher"), "method " + method->name + " uses no teacher; remove \"teacher\""});
     }
@@ -459,6 +468,7 @@ json toJson(const RunSpec& spec) {
         out[object] = std::move(part);
     }
     out["student"] = {{"model", spec.studentModel}};
+    if (!spec.studentInit.empty()) out["student"]["init"] = spec.studentInit;
     json method = spec.method.params;
     method["name"] = spec.method.name;
     out["method"] = method;
@@ -468,6 +478,7 @@ json toJson(const RunSpec& spec) {
         if (spec.teacher.runId) teacher["run_id"] = *spec.teacher.runId;
         if (!spec.teacher.runName.empty()) teacher["run_name"] = spec.teacher.runName;
         if (!spec.teacher.checkpoint.empty()) teacher["checkpoint"] = spec.teacher.checkpoint;
+        if (!spec.teacher.stateDict.empty()) teacher["state_dict"] = spec.teacher.stateDict;
         if (!spec.teacher.torchscript.empty()) teacher["torchscript"] = spec.teacher.torchscript;
         if (!spec.teacher.stem.empty()) teacher["stem"] = spec.teacher.stem;
         if (!spec.teacher.stages.empty()) teacher["stages"] = spec.teacher.stages;

@@ -59,13 +59,15 @@ struct TeacherSpec {
     std::optional<int64_t> runId;         // a finished run of this store
     std::string runName;                  // the newest finished run with this name
     std::string checkpoint;               // a checkpoint file written by the engine
+    std::string stateDict;                // a state dict saved by torch.save in PyTorch (with model)
     std::string torchscript;              // a module saved by torch.jit.save in PyTorch
     // TorchScript only: the submodules forming the stem, the stages and the classifier, for methods
     // that distil features (logit methods need only the module's output).
     std::vector<std::string> stem, stages;
     std::string classifier;
     bool present() const {
-        return !model.empty() || runId || !runName.empty() || !checkpoint.empty() || !torchscript.empty();
+        return !model.empty() || runId || !runName.empty() || !checkpoint.empty() || !stateDict.empty() ||
+               !torchscript.empty();
     }
 };
 
@@ -104,6 +106,9 @@ struct RunSpec {
     DataSpec data;
     TeacherSpec teacher;
     std::string studentModel = "resnet8";
+    // The student's initial weights: a state dict saved by torch.save ("" = the zoo's initialisation).
+    // Only a run starting from the beginning loads it; a resumed run continues from its checkpoint.
+    std::string studentInit;
     MethodSpec method;
     OptimSpec optim;
     ScheduleSpec schedule;

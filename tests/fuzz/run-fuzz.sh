@@ -3,7 +3,7 @@
 # runs each for SECONDS (default 15) over a temporary copy of its corpus in tests/fuzz/corpus/, so the
 # repository does not grow. Exits non-zero when any target crashes (its input is kept in
 # <build>/fuzz/crashes/), 77 when clang or libFuzzer's runtime is missing (CTest: skipped).
-#   tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]     TARGET: spec idx cifar checkpoint
+#   tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]     TARGET: spec idx cifar checkpoint torch_save
 # CI runs with a fixed libFuzzer seed (DISTILLERY_FUZZ_SEED, default 1), so a red run is reproducible.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,7 +11,7 @@ root="$(cd "$here/../.." && pwd)"
 seconds="${1:-15}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(spec idx cifar checkpoint)
+[ ${#targets[@]} -gt 0 ] || targets=(spec idx cifar checkpoint torch_save)
 build="${DISTILLERY_BUILD_DIR:-$root/build}/fuzz"
 
 if ! command -v clang++ >/dev/null 2>&1 ||
@@ -54,7 +54,8 @@ for target in "${targets[@]}"; do
   [ "$target" = checkpoint ] && maxLen=65536
   log="$work/$target.log"
   suppressions=()
-  [ "$target" = checkpoint ] && suppressions=(env "LSAN_OPTIONS=suppressions=$here/lsan-libtorch.supp")
+  [ "$target" = checkpoint ] || [ "$target" = torch_save ] &&
+    suppressions=(env "LSAN_OPTIONS=suppressions=$here/lsan-libtorch.supp")
   if "${suppressions[@]}" "$build/fuzz_$target" "$corpus" -max_total_time="$seconds" -seed="${DISTILLERY_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 \
        -malloc_limit_mb=1024 -max_len="$maxLen" -print_final_stats=1 -artifact_prefix="$build/crashes/$target-" \
        >"$log" 2>&1; then

@@ -194,6 +194,15 @@ private slots:
         QTest::newRow("teacher model unknown") << R"({"teacher": {"model": "vgg99"}})" << "teacher.model" << "unknown \"vgg99\"";
         QTest::newRow("checkpoint needs model") << R"({"teacher": {"run_name": null, "checkpoint": "/x.pt"}})"
                                                 << "teacher.model" << "required with a checkpoint";
+        QTest::newRow("state_dict needs model") << R"({"teacher": {"run_name": null, "state_dict": "/x.pth"}})"
+                                                << "teacher.model" << "is required with a state_dict";
+        QTest::newRow("state_dict and checkpoint")
+            << R"({"teacher": {"run_name": null, "model": "resnet20", "state_dict": "/x.pth", "checkpoint": "/x.pt"}})"
+            << "teacher" << "give one of run_id, run_name, checkpoint, state_dict or torchscript, not several";
+        QTest::newRow("state_dict with stages")
+            << R"({"teacher": {"run_name": null, "model": "resnet20", "state_dict": "/x.pth", "stages": ["layer1"]}})"
+            << "teacher" << "describe a TorchScript teacher";
+        QTest::newRow("student init type") << R"({"student": {"init": 3}})" << "student.init" << "must be a string";
         QTest::newRow("teacher for ce") << R"({"method": {"name": "ce", "T": null, "alpha": null, "gamma": null}})"
                                         << "teacher" << "uses no teacher";
         QTest::newRow("wrong type object") << R"({"optim": 3})" << "optim" << "must be an object";
@@ -226,6 +235,18 @@ private slots:
         const auto again = spec::parseRunSpec(spec::toJson(*r.spec));
         QVERIFY2(again.ok(), again.errorText().c_str());
         QCOMPARE(spec::toJson(*again.spec), spec::toJson(*r.spec));
+        // A PyTorch teacher and the student's initial weights survive the round trip.
+        json pytorch = validKd();
+        pytorch.merge_patch(json::parse(R"({"teacher": {"run_name": null, "model": "resnet32x4", "state_dict": "/t.pth"},
+                                            "student": {"model": "resnet8x4", "init": "/s.pth"}})"));
+        const auto withPth = spec::parseRunSpec(pytorch);
+        QVERIFY2(withPth.ok(), withPth.errorText().c_str());
+        QCOMPARE(withPth.spec->teacher.stateDict, std::string("/t.pth"));
+        QCOMPARE(withPth.spec->studentInit, std::string("/s.pth"));
+        const json written = spec::toJson(*withPth.spec);
+        QCOMPARE(written["teacher"], json({{"model", "resnet32x4"}, {"state_dict", "/t.pth"}}));
+        QCOMPARE(written["student"], json({{"model", "resnet8x4"}, {"init", "/s.pth"}}));
+        QCOMPARE(spec::toJson(*spec::parseRunSpec(written).spec), written);
         json adamw = json::parse(R"({"student": {"model": "tinycnn"}, "optim": {"name": "adamw"}})");
         QCOMPARE(spec::parseRunSpec(adamw).spec->optim.weightDecay, 0.01);   // AdamW's own default
     }

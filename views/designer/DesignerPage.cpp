@@ -172,6 +172,12 @@ QWidget* DesignerPage::buildForm() {
     fields_->addSweepable(student, tr("Model"), QStringLiteral("student.model"), studentModel_,
                           tr("The zoo network being trained"), *SweepDomain::ofPath(QStringLiteral("student.model"), {}));
     fields_->alias(QStringLiteral("student"), QStringLiteral("student.model"));
+    studentInit_ = new QLineEdit;
+    studentInit_->setPlaceholderText(tr("the zoo's initialisation"));
+    fields_->add(student, tr("Initial weights"), QStringLiteral("student.init"), studentInit_,
+                 tr("Optional: start from a state dict saved by torch.save in PyTorch, under the zoo's names"),
+                 FormFields::withBrowseButton(studentInit_, tr("Student's initial weights"),
+                                              tr("PyTorch (*.pth *.pt *.tar);;All files (*)")));
 
     tableGroup("Data");
 
@@ -278,6 +284,7 @@ json DesignerPage::formJson(const QStringList& swept) const {
     tableFields_->write(spec, swept);
     teacher_->write(spec);
     spec["student"] = {{"model", studentModel_->currentText().trimmed().toStdString()}};
+    if (!studentInit_->text().trimmed().isEmpty()) spec["student"]["init"] = studentInit_->text().trimmed().toStdString();
     json method = methodForm_->method() == methodName_->currentText() ? methodForm_->changedValues() : json::object();
     method["name"] = methodName_->currentText().toStdString();
     spec["method"] = method;
@@ -369,6 +376,7 @@ void DesignerPage::fillForm(const json& spec, const QString& seeds, const json& 
     tableFields_->fill(spec);
     teacher_->fill(spec);
     showInCombo(studentModel_, stringAt(member(spec, "student"), "model", defaults.studentModel));
+    studentInit_->setText(stringAt(member(spec, "student"), "init", ""));
     const json& method = member(spec, "method");
     const QString methodName = stringAt(method, "name", defaults.method.name);
     showInCombo(methodName_, methodName);

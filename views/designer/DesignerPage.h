@@ -164,6 +164,7 @@ private:
     std::unique_ptr<SpecFieldEditors> tableFields_;
     TeacherSection* teacher_;
     QComboBox* studentModel_;
+    QLineEdit* studentInit_;
     QComboBox* methodName_;
     MethodForm* methodForm_;
     QLabel* methodSweepNote_;

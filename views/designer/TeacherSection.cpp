@@ -42,7 +42,7 @@ TeacherSection::TeacherSection(FormFields& fields, QObject* parent) : QObject(pa
 
 void TeacherSection::build(QFormLayout* form) {
     source_ = comboBox({tr("No teacher"), tr("Zoo model + checkpoint file"), tr("Finished run of this store"),
-                        tr("TorchScript file")});
+                        tr("TorchScript file"), tr("Zoo model + PyTorch state dict")});
     fields_.add(form, tr("Source"), QStringLiteral("teacher"), source_, tr("Where the teacher's trained weights come from"));
     pages_ = new QStackedWidget;
     pages_->addWidget(new QWidget);   // no teacher: nothing to fill in
@@ -78,6 +78,18 @@ void TeacherSection::build(QFormLayout* form) {
     classifier_ = lineEdit(tr("e.g. fc"));
     fields_.add(script, tr("Classifier"), QStringLiteral("teacher.classifier"), classifier_,
                 tr("The submodule mapping pooled features to logits"));
+
+    // Its own model editor, registered under a form-only key: "teacher.model" belongs to the
+    // checkpoint page's, which shows that field's errors (a combo of zoo names rarely has one).
+    QFormLayout* pytorch = pageForm(pages_);
+    stateDictModel_ = comboBox(toQStringList(spec::modelNames()), true);
+    fields_.add(pytorch, tr("Model"), QStringLiteral("teacher.state_dict_model"), stateDictModel_,
+                tr("The zoo network the weights belong to (RepDistiller's names; torchvision's for resnet18/34/50)"));
+    stateDict_ = lineEdit(tr("a state dict saved by torch.save"));
+    fields_.add(pytorch, tr("State dict"), QStringLiteral("teacher.state_dict"), stateDict_,
+                tr("Weights saved in PyTorch with torch.save: a state dict, or a checkpoint holding one under "
+                   "\"model\", \"state_dict\" or \"net\" (RepDistiller, mdistiller)"),
+                FormFields::withBrowseButton(stateDict_, tr("Teacher state dict"), tr("PyTorch (*.pth *.pt *.tar);;All files (*)")));
     form->addRow(pages_);
 }
 
@@ -102,6 +114,10 @@ void TeacherSection::write(json& spec) const {
         spec["teacher"] = teacher;
         break;
     }
+    case Source::StateDict:
+        spec["teacher"] = {{"model", stateDictModel_->currentText().trimmed().toStdString()},
+                           {"state_dict", stateDict_->text().trimmed().toStdString()}};
+        break;
     case Source::TorchScript: {
         json teacher = {{"torchscript", script_->text().trimmed().toStdString()}};
         if (!stem_->text().trimmed().isEmpty()) teacher["stem"] = namesJson(stem_);
@@ -119,6 +135,7 @@ void TeacherSection::fill(const json& spec) {
     Source source = Source::None;
     if (hasTeacher) {
         if (teacher.contains("torchscript")) source = Source::TorchScript;
+        else if (teacher.contains("state_dict")) source = Source::StateDict;
         else if (teacher.contains("run_id") || teacher.contains("run_name")) source = Source::StoreRun;
         else source = Source::ZooCheckpoint;
     }
@@ -130,6 +147,9 @@ void TeacherSection::fill(const json& spec) {
         const bool byName = teacher.contains("run_name");
         runReference_->setCurrentIndex(byName ? 1 : 0);
         selectRun(byName ? 0 : integerAt(teacher, "run_id", 0), stringAt(teacher, "run_name", ""));
+    } else if (source == Source::StateDict) {
+        showInCombo(stateDictModel_, stringAt(teacher, "model", "resnet32x4"));
+        stateDict_->setText(stringAt(teacher, "state_dict", ""));
     } else if (source == Source::TorchScript) {
         script_->setText(stringAt(teacher, "torchscript", ""));
         stem_->setText(listTextAt(teacher, "stem"));

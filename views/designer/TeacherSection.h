@@ -1,6 +1,7 @@
 #pragma once
 // The designer's teacher: where its weights come from (none, a zoo model and a checkpoint file, a
-// finished run of the open store, a TorchScript file) and that source's fields, one page each.
+// finished run of the open store, a TorchScript file, a zoo model and a PyTorch state dict) and that
+// source's fields, one page each.
 // Built by hand: its editors pick among sources, runs and files rather than values of the table.
 #include <nlohmann/json.hpp>
 
@@ -22,7 +23,7 @@ class TeacherSection : public QObject {
     Q_OBJECT
 public:
     // The source combo's items, in this order.
-    enum class Source { None, ZooCheckpoint, StoreRun, TorchScript };
+    enum class Source { None, ZooCheckpoint, StoreRun, TorchScript, StateDict };
 
     TeacherSection(FormFields& fields, QObject* parent = nullptr);
 
@@ -55,6 +56,8 @@ private:
     QLineEdit* stem_ = nullptr;
     QLineEdit* stages_ = nullptr;
     QLineEdit* classifier_ = nullptr;
+    QComboBox* stateDictModel_ = nullptr;
+    QLineEdit* stateDict_ = nullptr;
     QList<RunListEntry> finishedRuns_;
 };
 

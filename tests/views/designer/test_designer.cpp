@@ -123,6 +123,7 @@ private slots:
     void hostileValuesShowAsWritten();
     void formRowsFollowTheSpecFieldTable();
     void checkpointMinutesAndOnNonFiniteReachTheQueuedRunSpecs();
+    void stateDictTeacherAndStudentInitReachTheSpec();
 };
 
 void TestDesigner::methodFormHasEveryDeclaredParameterAtItsDefault() {
@@ -642,6 +643,32 @@ void TestDesigner::checkpointMinutesAndOnNonFiniteReachTheQueuedRunSpecs() {
     QCOMPARE(minutes->text(), QStringLiteral("30"));
     QCOMPARE(onNonFinite->currentText(), QStringLiteral("skip_step"));
     QVERIFY(page.noticeText().isEmpty());
+}
+
+
+// A PyTorch teacher (zoo model + torch.save state dict) and the student's initial weights: typed in,
+// they are the spec's fields; loaded back, the same source and files show.
+void TestDesigner::stateDictTeacherAndStudentInitReachTheSpec() {
+    DesignerPage page(kNoEngine);
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("method.name")))->setCurrentText(QStringLiteral("kd"));
+    auto* source = qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("teacher")));
+    source->setCurrentIndex(int(DesignerPage::TeacherSource::StateDict));
+    QCOMPARE(source->currentText(), QStringLiteral("Zoo model + PyTorch state dict"));
+    typeInto(lineAt(page, QStringLiteral("teacher.state_dict_model")), QStringLiteral("resnet32x4"));
+    typeInto(lineAt(page, QStringLiteral("teacher.state_dict")), QStringLiteral("/data/resnet32x4_vanilla.pth"));
+    typeInto(lineAt(page, QStringLiteral("student.init")), QStringLiteral("/data/resnet8x4_init.pth"));
+    QVERIFY2(page.isValid(), qPrintable(page.specText()));
+    const auto spec = nlohmann::json::parse(page.specJson().toStdString());
+    QCOMPARE(spec["teacher"], nlohmann::json({{"model", "resnet32x4"}, {"state_dict", "/data/resnet32x4_vanilla.pth"}}));
+    QCOMPARE(spec["student"]["init"].get<std::string>(), std::string("/data/resnet8x4_init.pth"));
+
+    DesignerPage other(kNoEngine);
+    QVERIFY(other.loadSpecJson(page.specJson()));
+    QCOMPARE(other.specJson(), page.specJson());
+    QCOMPARE(qobject_cast<QComboBox*>(other.fieldWidget(QStringLiteral("teacher")))->currentIndex(),
+             int(DesignerPage::TeacherSource::StateDict));
+    QCOMPARE(lineAt(other, QStringLiteral("teacher.state_dict"))->text(), QStringLiteral("/data/resnet32x4_vanilla.pth"));
+    QCOMPARE(lineAt(other, QStringLiteral("student.init"))->text(), QStringLiteral("/data/resnet8x4_init.pth"));
 }
 
 QTEST_MAIN(TestDesigner)
