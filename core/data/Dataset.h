@@ -9,13 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace distillery::data {
+#include "data/DataError.h"
 
-// A malformed or missing data file. The message names the file and what was expected.
-class DataError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+namespace distillery::data {
 
 struct ImageFiles;
 

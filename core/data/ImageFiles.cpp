@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "data/Dataset.h"
+#include "data/DataError.h"
 #include "data/ImageDecoder.h"
 #include "data/ImageTransforms.h"
 

@@ -28,6 +28,7 @@
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
 #include "store/Store.h"
+#include "SameMetrics.h"
 #include "TestPrinters.h"
 
 using namespace distillery;
@@ -425,20 +426,9 @@ private Q_SLOTS:
         QCOMPARE(train(db, interrupted, spec, nullptr, true), engine::Outcome::Finished);
 
         const auto keys = db.metricKeys(straight);
-        QCOMPARE(db.metricKeys(interrupted), keys);
         QVERIFY(std::find(keys.begin(), keys.end(), "val/acc1") != keys.end());
-        for (const auto& key : keys) {
-            if (key == "epoch_time") continue;   // wall clock
-            const auto a = db.metrics(straight, key), b = db.metrics(interrupted, key);
-            QCOMPARE(a.size(), b.size());
-            for (size_t i = 0; i < a.size(); ++i) {
-                QCOMPARE(a[i].step, b[i].step);
-                QVERIFY2(a[i].value == b[i].value, qPrintable(QString("%1 at step %2: %3 vs %4")
-                                                                  .arg(key.c_str()).arg(a[i].step)
-                                                                  .arg(a[i].value, 0, 'g', 17)
-                                                                  .arg(b[i].value, 0, 'g', 17)));
-            }
-        }
+        const std::string difference = testing::metricsDifference(db, straight, interrupted);
+        QVERIFY2(difference.empty(), difference.c_str());
         const auto loss = db.metrics(straight, "train/loss");
         QCOMPARE(loss.size(), size_t(6));
         for (const auto& point : loss) QVERIFY(std::isfinite(point.value));
