@@ -80,8 +80,10 @@ std::string decodeJpeg(const std::vector<uint8_t>& bytes, const MinimumSize& min
     info.scale_denom = 8;
     if (minimumSize) {
         const ImageSize need = minimumSize({out.fullWidth, out.fullHeight});
-        // The smallest scale M/8 whose output (libjpeg rounds up) is at least `need` in both directions.
-        for (unsigned m = 1; m <= 8; ++m) {
+        // The smallest scale M/8 whose output (libjpeg rounds up) is at least `need` in both directions, among
+        // 1/8, 1/4, 1/2 and 1: libjpeg-turbo has SIMD inverse DCTs for these only. The others (3/8, 5/8 …) use
+        // its C code and decode slower than the full size (docs/performance.md, "Image-folder loader").
+        for (unsigned m : {1u, 2u, 4u, 8u}) {
             const int64_t w = (out.fullWidth * m + 7) / 8, h = (out.fullHeight * m + 7) / 8;
             if (w >= need.width && h >= need.height) {
                 info.scale_num = m;

@@ -5,9 +5,9 @@
 // Why libjpeg-turbo (Debian's libjpeg62-turbo) and libpng: they are the reference decoders of both formats, the
 // ones PIL (and so torchvision's ImageFolder) decode with underneath, so Distillery's pixels are PyTorch's pixels
 // (tests/data/test_image_folder checks them against PIL's, bit for bit). libjpeg-turbo decodes with SIMD
-// (SSE2/AVX2 IDCT and colour conversion), and can decode a large JPEG straight at 1/8 … 8/8 of its size in the
-// DCT domain (scale_num/scale_denom): an ImageNet photo that ends up a 224 px crop is decoded at no more than the
-// resolution the crop needs, which skips most of the IDCT and resampling work. Both libraries are
+// (SSE2/AVX2 IDCT and colour conversion), and can decode a large JPEG straight at 1/2, 1/4 or 1/8 of its size in
+// the DCT domain (scale_num/scale_denom): a photo much larger than the crop it ends up as is decoded at no more
+// than the resolution the crop needs, which skips most of the IDCT and resampling work. Both libraries are
 // well-kept Debian packages with security support; nothing is vendored.
 #include <cstdint>
 #include <functional>
@@ -45,8 +45,8 @@ ImageFormat sniffImageFormat(const std::string& path);
 
 // What the pixels must be at least as large as, given the file's own size; {0, 0} = any. Called exactly once per
 // decoded file, with its full size, before the pixels are used (the caller may draw its crop there). A JPEG is
-// decoded at the smallest of libjpeg's scales M/8 (M = 1…8) whose output is at least this large in both
-// directions; a PNG always at full size. It must not throw.
+// decoded at the smallest of the scales 1/8, 1/4, 1/2 and 1 whose output is at least this large in both
+// directions (libjpeg-turbo's SIMD scales); a PNG always at full size. It must not throw.
 using MinimumSize = std::function<ImageSize(ImageSize full)>;
 
 // Decodes path into RGB: grey images replicated to three channels, palette PNGs looked up, alpha dropped
