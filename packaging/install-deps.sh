@@ -8,9 +8,11 @@ packages=(
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libtorch-dev libopenblas0-openmp
   libsqlite3-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  libjpeg62-turbo-dev libpng-dev   # image folders: JPEG and PNG decoding
   dataset-fashion-mnist
   xvfb xauth
-  python3-torch python3-numpy python3-scipy python3-torchvision python3-pil   # tests/fixtures
+  python3-torch python3-numpy python3-scipy
+  python3-pil python3-torchvision   # tests/fixtures: the image-folder fixture and its references, .pth teachers
   clang libclang-rt-14-dev   # tests/fuzz: clang++ and its libFuzzer, ASan and UBSan runtimes
   cmark-gfm
   lintian help2man appstream desktop-file-utils shared-mime-info   # packaging/build-deb.sh and its checks

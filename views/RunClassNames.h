@@ -1,6 +1,7 @@
 #pragma once
 // The names of a run's classes, by label index: what the Live page's Classes tab and the report print
-// for each class. They come from the run's spec (spec::classNames of its data set), the one place
+// for each class. They come from the names the engine stored with the run (an image folder's class folders, as
+// they were when it trained), else from the run's spec (spec::classNames of its data set), the one place
 // that knows how many classes there are: the stored confusion cells are sparse.
 #include <QStringList>
 

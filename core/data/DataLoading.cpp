@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/CifarReader.h"
+#include "data/ImageFolder.h"
 #include "data/IdxReader.h"
 
 namespace distillery::data {
@@ -104,44 +105,21 @@ void requireIdxFiles(const std::string& name, const std::string& root) {
     }
 }
 
-// The splits of a data set read from files: the validation split is the first valSize entries of a seeded
-// permutation of the training files, the training split the next trainSubset (all the rest when 0), the test
-// split the test files. mean/std apply to all three; empty ones are the training split's own statistics.
+// The splits of a data set read from files with its statistics: splitTrainingFiles, then mean/std for all three
+// splits; empty ones are the training split's own statistics.
 DatasetSplits buildSplits(const std::string& name, int64_t numClasses, const at::Tensor& trainImages,
                           const at::Tensor& trainLabels, const at::Tensor& testImages, const at::Tensor& testLabels,
                           int64_t valSize, int64_t trainSubset, uint64_t seed, std::vector<double> mean,
                           std::vector<double> stddev) {
-    const int64_t n = trainImages.size(0);
-    if (valSize < 0 || valSize >= n) {
-        throw DataError("data set " + name + ": the validation split must hold 0.." + std::to_string(n - 1) +
-                        " of the " + std::to_string(n) + " training images, got " + std::to_string(valSize) + ".");
-    }
-    const int64_t remaining = n - valSize;
-    if (trainSubset < 0 || trainSubset > remaining) {
-        throw DataError("data set " + name + ": a training subset of " + std::to_string(trainSubset) +
-                        " images was asked for, but only " + std::to_string(remaining) + " remain after the " +
-                        std::to_string(valSize) + "-image validation split (use 0 for all).");
-    }
-
     Dataset full;
     full.name = name;
     full.numClasses = numClasses;
     full.images = trainImages;
     full.labels = trainLabels;
-
-    // Both splits are put back in file order: the trainer shuffles anyway, and file order keeps index_select
-    // cache-friendly.
-    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-    const at::Tensor perm = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong));
-    const int64_t trainCount = trainSubset > 0 ? trainSubset : remaining;
-
-    DatasetSplits splits;
-    splits.val = full.subset(sortedIndices(perm.narrow(0, 0, valSize)));
-    splits.train = full.subset(sortedIndices(perm.narrow(0, valSize, trainCount)));
-    splits.test = full;
-    splits.test.images = testImages;
-    splits.test.labels = testLabels;
-
+    Dataset test = full;
+    test.images = testImages;
+    test.labels = testLabels;
+    DatasetSplits splits = splitTrainingFiles(full, test, valSize, trainSubset, seed);
     if (mean.empty()) channelStats(splits.train.images, mean, stddev);
     for (Dataset* d : {&splits.train, &splits.val, &splits.test}) {
         d->mean = mean;
@@ -191,6 +169,33 @@ DatasetSplits loadCifar(const std::string& name, const std::string& root, int64_
                        trainSubset, seed, entry.mean, entry.stddev);
 }
 
+DatasetSplits splitTrainingFiles(const Dataset& full, const Dataset& test, int64_t valSize, int64_t trainSubset,
+                                 uint64_t seed) {
+    const std::string& name = full.name;
+    const int64_t n = full.size();
+    if (valSize < 0 || valSize >= n) {
+        throw DataError("data set " + name + ": the validation split must hold 0.." + std::to_string(n - 1) +
+                        " of the " + std::to_string(n) + " training images, got " + std::to_string(valSize) + ".");
+    }
+    const int64_t remaining = n - valSize;
+    if (trainSubset < 0 || trainSubset > remaining) {
+        throw DataError("data set " + name + ": a training subset of " + std::to_string(trainSubset) +
+                        " images was asked for, but only " + std::to_string(remaining) + " remain after the " +
+                        std::to_string(valSize) + "-image validation split (use 0 for all).");
+    }
+    // Both splits are put back in file order: the trainer shuffles anyway, and file order keeps index_select
+    // cache-friendly.
+    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    const at::Tensor perm = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong));
+    const int64_t trainCount = trainSubset > 0 ? trainSubset : remaining;
+
+    DatasetSplits splits;
+    splits.val = full.subset(sortedIndices(perm.narrow(0, 0, valSize)));
+    splits.train = full.subset(sortedIndices(perm.narrow(0, valSize, trainCount)));
+    splits.test = test;
+    return splits;
+}
+
 const std::vector<DatasetEntry>& datasetTable() {
     static const std::vector<DatasetEntry> table = {
         {"fashion-mnist", loadIdxDataset, kDefaultFashionMnistRoot, "Fashion-MNIST's four IDX files", {0.2860},
@@ -202,6 +207,8 @@ const std::vector<DatasetEntry>& datasetTable() {
         {"cifar100", loadCifar, "", "CIFAR-100's binary batches (train.bin, test.bin)", {0.5071, 0.4865, 0.4409},
          {0.2673, 0.2564, 0.2762}},
         {"synthetic", nullptr, "", "", {}, {}},
+        {"folder", loadImageFolderDefaults, "", "train/CLASS/*.jpg|png and val/CLASS/… (ImageNet's layout)",
+         kImageNetMean, kImageNetStd},
     };
     return table;
 }

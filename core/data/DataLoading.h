@@ -25,6 +25,12 @@ DatasetSplits loadIdxDataset(const std::string& name, const std::string& root, i
 DatasetSplits loadCifar(const std::string& name, const std::string& root, int64_t valSize, int64_t trainSubset,
                         uint64_t seed);
 
+// The validation split is the first valSize entries of a seeded permutation of full's samples, the training split
+// the next trainSubset (all the rest when 0), both in file order; the test split is `test`. Throws DataError when
+// the sizes do not fit. Statistics are left as they are in full and test.
+DatasetSplits splitTrainingFiles(const Dataset& full, const Dataset& test, int64_t valSize, int64_t trainSubset,
+                                 uint64_t seed);
+
 // Dispatches on the data set's name through the data-set table: "fashion-mnist" (root defaults to
 // kDefaultFashionMnistRoot when empty), "mnist" (IDX files), "cifar10", "cifar100". mnist and the CIFARs need a
 // root: an empty one throws DataError naming data.root. The synthetic data set is not loaded from files: see

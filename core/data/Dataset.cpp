@@ -1,6 +1,9 @@
 #include "data/Dataset.h"
 
 #include <stdexcept>
+#include <vector>
+
+#include "data/ImageFiles.h"
 
 namespace distillery::data {
 
@@ -14,9 +17,20 @@ Dataset Dataset::subset(const at::Tensor& indices) const {
     out.numClasses = numClasses;
     out.mean = mean;
     out.std = std;
-    out.images = images.index_select(0, index);
-    out.labels = labels.index_select(0, index);
+    out.classNames = classNames;
+    if (files) {
+        const at::Tensor contiguous = index.contiguous();
+        const int64_t* p = contiguous.data_ptr<int64_t>();
+        out.files = files->subset(std::vector<int64_t>(p, p + contiguous.numel()));
+    } else {
+        out.images = images.index_select(0, index);
+    }
+    out.labels = labels.index_select(0, index.to(labels.device()));
     return out;
 }
+
+int64_t Dataset::channels() const { return files ? 3 : images.size(1); }
+int64_t Dataset::height() const { return files ? files->imageSize : images.size(2); }
+int64_t Dataset::width() const { return files ? files->imageSize : images.size(3); }
 
 }  // namespace distillery::data

@@ -35,7 +35,8 @@ at::Tensor confusionMatrix(const at::Tensor& predicted, const at::Tensor& labels
 EvalResult evaluate(models::StagedNet& student, const at::Tensor* teacherPredictions, const data::Dataset& split,
                     const c10::Device& device, int64_t batchSize, const Precision& precision = Precision{});
 
-// The net's predicted class for every sample of the split, in eval mode. A frozen teacher's never
+// The net's predicted class for every sample of the split, in eval mode (-1 for an image folder's bad file it
+// skipped; confusionMatrix leaves those out). A frozen teacher's never
 // change, so the trainer asks once per split instead of running the teacher at every evaluation.
 at::Tensor predictions(models::StagedNet& net, const data::Dataset& split, const c10::Device& device, int64_t batchSize,
                        const Precision& precision = Precision{});

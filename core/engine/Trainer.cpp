@@ -9,7 +9,10 @@
 #include <limits>
 
 #include "BuildInfo.h"
+#include "data/BadImageRegistry.h"
 #include "data/DataLoading.h"
+#include "data/EpochBatches.h"
+#include "data/ImageFiles.h"
 #include "engine/CheckpointFile.h"
 #include "engine/CrashPoints.h"
 #include "engine/Evaluator.h"
@@ -116,6 +119,9 @@ Outcome Trainer::train() {
                                setup.precision.memoryFormat() + "), " + std::to_string(setup.threads) + " threads");
     for (const auto& note : setup.distiller->notes()) s.recorder.log("info", note);
     store_.setRunEnvironment(runId_, setup.threads, setup.precision.name, setup.precision.memoryFormat());
+    // An image folder's classes are its folder names as they are now: stored, so the run's pages name them even
+    // after the folder changes.
+    if (!setup.splits.train.classNames.empty()) store_.setRunClassNames(runId_, setup.splits.train.classNames);
     store_.setRunSoftware(runId_, buildInfo());
     s.recorder.log("info", "engine: " + versionLine("distillery-engine"));
     s.recorder.flush();
@@ -138,10 +144,14 @@ Outcome Trainer::train() {
                                            torch::TensorOptions().dtype(torch::kLong))
                                .to(setup.device);
         const int64_t firstBatch = epoch == s.position.epoch ? s.position.batchInEpoch : 0;
+        // An image folder's batches are decoded ahead by threads from here on; leaving the loop (a stop, an
+        // error) destroys the stream, which joins them.
+        data::EpochBatches batches(setup.splits.train, order, setup.batch, firstBatch, setup.stepsPerEpoch,
+                                   static_cast<uint64_t>(spec.seed), epoch, spec.data.augment);
         for (int64_t b = firstBatch; b < setup.stepsPerEpoch; ++b) {
             checkOwnership(s);
             if (stopRequested()) return stopHere(s, epoch, b);
-            trainStep(s, epoch, b, order);
+            trainStep(s, epoch, b, batches);
         }
         if (const auto pruned = endEpoch(s, epoch)) return pruneHere(s, *pruned);
     }
@@ -157,17 +167,21 @@ Outcome Trainer::train() {
     return Outcome::Finished;
 }
 
-void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, const at::Tensor& order) {
+void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches& batches) {
     const TrainingSetup& setup = s.setup;
     const auto& train = setup.splits.train;
     const double lr = setup.schedule->at(s.progress.step);
     setLearningRate(*setup.optimizer, lr);
 
-    const auto index = order.narrow(0, b * setup.batch, setup.batch);
-    auto images = data::normalise(train.images.index_select(0, index), train, setup.device);
-    if (spec_.data.augment) images = data::augment(images, spec_.data.pad, true, s.augmentGenerator);
+    data::TrainingBatch batch = batches.next();
+    noteBadImages(s);
+    const auto& index = batch.index;
+    auto images = data::normalise(batch.images, train, setup.device);
+    if (spec_.data.augment && !batch.augmented) images = data::augment(images, spec_.data.pad, true, s.augmentGenerator);
     images = inComputeLayout(images, setup.precision);
-    const auto labels = train.labels.index_select(0, index);
+    const auto& labels = batch.labels;
+    // The batch's own size: an image folder's batch is smaller by the bad files it skipped.
+    const int64_t batchSize = labels.size(0);
 
     // The networks' forward passes in the run's precision; the losses in float32.
     models::FeatureSet studentOut, teacherOut;
@@ -218,7 +232,7 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, const at::Tensor& 
             setup.optimizer->step();
         }
         ++s.progress.step;
-        s.window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), setup.batch);
+        s.window.add(terms, total, studentOut.logits.detach().argmax(1).eq(labels).sum(), batchSize);
         if (diagnose)
             s.recorder.diagnostics(setup.distiller->diagnostics(), s.progress.step,
                                    epoch + double(b + 1) / setup.stepsPerEpoch);
@@ -233,7 +247,7 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, const at::Tensor& 
                                        std::to_string(s.position.skippedSteps) + " steps skipped so far)",
                            s.progress.step);
     }
-    s.imagesSinceThroughputStart += setup.batch;
+    s.imagesSinceThroughputStart += batchSize;
 
     if (s.progress.step % spec_.logEvery == 0 || b + 1 == setup.stepsPerEpoch) endLogWindow(s, epoch, b, lr);
     if (Session::secondsSince(s.lastReport) >= options_.progressIntervalSeconds) {
@@ -244,6 +258,13 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, const at::Tensor& 
     if (spec_.checkpointMinutes > 0 && b + 1 < setup.stepsPerEpoch &&
         Session::secondsSince(s.lastCheckpoint) >= spec_.checkpointMinutes * 60.0)
         saveLast(s, epoch, b + 1);
+}
+
+void Trainer::noteBadImages(Session& s) {
+    const auto& train = s.setup.splits.train;
+    if (!train.streamed()) return;
+    for (const data::BadImage& bad : train.files->bad->takeNew())
+        s.recorder.log("warn", "skipped image " + bad.path + ": " + bad.reason, s.progress.step);
 }
 
 void Trainer::endLogWindow(Session& s, int64_t epoch, int64_t b, double lr) {
@@ -304,6 +325,11 @@ std::optional<std::string> Trainer::endEpoch(Session& s, int64_t epoch) {
                                                  spec_.evalBatchSize),
                                step, double(epoch + 1));
     const double epochDone = epoch + 1;
+    noteBadImages(s);
+    if (splits.train.streamed() && splits.train.files->bad->count() > 0)
+        s.recorder.log("warn", std::to_string(splits.train.files->bad->count()) +
+                                   " image files skipped so far: they cannot be decoded (data.on_bad_image: skip)",
+                       step);
     if (splits.val.size() > 0) s.recorder.evaluation("val", val, step, epochDone);
     s.recorder.evaluation("test", test, step, epochDone);
     s.recorder.metric(store::metric::kEpochTime, step, epochDone, s.recorder.wall());

@@ -17,6 +17,10 @@
 #include "spec/RunSpec.h"
 #include "store/Store.h"
 
+namespace distillery::data {
+class EpochBatches;
+}
+
 namespace distillery::engine {
 
 struct TrainingPosition;
@@ -60,9 +64,11 @@ private:
     // Continues from the newest checkpoint that verifies, or starts afresh (rows and files of earlier
     // attempts removed), as options_.resume and the checkpoints say.
     void resumeOrStartAfresh(Session& session);
-    // One optimiser step (or a skipped one) on batch b of the epoch's order; then the logging window,
-    // the progress report and a checkpoint_minutes checkpoint when due.
-    void trainStep(Session& session, int64_t epoch, int64_t b, const at::Tensor& order);
+    // One optimiser step (or a skipped one) on batch b of the epoch (the next of `batches`); then the logging
+    // window, the progress report and a checkpoint_minutes checkpoint when due.
+    void trainStep(Session& session, int64_t epoch, int64_t b, data::EpochBatches& batches);
+    // An image folder's files found bad since the last call (data.on_bad_image: skip): one warning event each.
+    void noteBadImages(Session& session);
     void endLogWindow(Session& session, int64_t epoch, int64_t b, double lr);
     // Evaluates, logs the epoch and writes its checkpoints. With a study's early-stopping rule, the
     // reason to stop here when the rule says so.

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "data/DataLoading.h"
+#include "data/ImageFolder.h"
 #include "engine/Device.h"
 #include "engine/OptimizerFactory.h"
 #include "engine/StateDictImport.h"
@@ -27,6 +28,14 @@ data::DatasetSplits loadRunData(const spec::RunSpec& spec) {
     }
     // The validation split is drawn with a fixed seed, so every run of a study sees the same split
     // whatever its training seed.
+    if (d.name == "folder") {
+        data::ImageFolderOptions o;
+        o.imageSize = d.imageSize;
+        o.computedStatistics = d.normalize == "computed";
+        o.workers = d.workers;
+        o.skipBadImages = d.onBadImage == "skip";
+        return data::loadImageFolder(d.root, d.valSize, d.trainSubset, 0, o);
+    }
     return data::loadNamedDataset(d.name, d.root, d.valSize, d.trainSubset, 0);
 }
 
@@ -44,7 +53,7 @@ TrainingSetup setUpTraining(const spec::RunSpec& spec, int64_t defaultThreads, c
     s.splits = loadRunData(spec);
     if (s.splits.train.size() == 0) throw data::DataError("data: the training split is empty; lower data.val_size");
     for (data::Dataset* split : {&s.splits.train, &s.splits.val, &s.splits.test}) {
-        split->images = split->images.to(s.device);
+        if (!split->streamed()) split->images = split->images.to(s.device);   // a folder's images stay files
         split->labels = split->labels.to(s.device);
     }
     const auto& train = s.splits.train;

@@ -24,7 +24,7 @@ struct TrainingSetup {
     int64_t threads = 1;
     c10::Device device{c10::kCPU};
     Precision precision;
-    data::DatasetSplits splits;                       // images and labels on the device
+    data::DatasetSplits splits;                       // images and labels on the device (a folder's images: files)
     std::shared_ptr<models::StagedNet> student;
     std::shared_ptr<models::StagedNet> teacher;       // null for a run without one
     std::shared_ptr<methods::Distiller> distiller;

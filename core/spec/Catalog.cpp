@@ -1,6 +1,7 @@
 #include "spec/Catalog.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "spec/RunSpec.h"
 
@@ -352,7 +353,8 @@ bool isKnownModel(const std::string& name) {
 }
 
 const std::vector<std::string>& datasetNames() {
-    static const std::vector<std::string> names = {"fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"};
+    static const std::vector<std::string> names = {"fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic",
+                                                   "folder"};
     return names;
 }
 
@@ -360,6 +362,9 @@ DataShape dataShape(const DataSpec& data) {
     if (data.name == "synthetic") return {data.channels, data.height, data.width, data.numClasses};
     if (data.name == "cifar10") return {3, 32, 32, 10};
     if (data.name == "cifar100") return {3, 32, 32, 100};
+    if (data.name == "folder")
+        return {3, data.imageSize, data.imageSize,
+                int64_t(classNames(data).size())};
     return {1, 28, 28, 10};   // fashion-mnist, mnist
 }
 
@@ -370,11 +375,26 @@ std::vector<std::string> classNames(const DataSpec& data) {
                 "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
     if (data.name == "cifar10")
         return {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+    if (data.name == "folder")   // no root: no classes known yet
+        return data.root.empty() ? std::vector<std::string>{}
+                                 : imageFolderClasses((std::filesystem::path(data.root) / "train").string());
     const int64_t classes = dataShape(data).numClasses;
     std::vector<std::string> names;
     names.reserve(size_t(std::max<int64_t>(0, classes)));
     for (int64_t c = 0; c < classes; ++c)
         names.push_back(data.name == "mnist" ? std::to_string(c) : "class " + std::to_string(c));
+    return names;
+}
+
+std::vector<std::string> imageFolderClasses(const std::string& trainDir) {
+    std::vector<std::string> names;
+    std::error_code error;
+    if (trainDir.empty()) return names;
+    for (std::filesystem::directory_iterator it(trainDir, error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (!name.empty() && name[0] != '.' && it->is_directory(error)) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
     return names;
 }
 

@@ -63,8 +63,13 @@ DataShape dataShape(const DataSpec& data);
 // The names of the data set's classes, by label index (dataShape(data).numClasses of them). The
 // orders are the data sets' own: Fashion-MNIST's README (0 T-shirt/top … 9 Ankle boot), MNIST's
 // digits, CIFAR-10's batches.meta.txt (0 airplane … 9 truck). CIFAR-100 (its 100 fine labels) and the
-// synthetic set get "class 0" … "class N-1".
+// synthetic set get "class 0" … "class N-1"; an image folder its class folders' names (imageFolderClasses of
+// root/train, as the folder holds them now: a run stores the names it trained with, store::RunRow::classNames).
 std::vector<std::string> classNames(const DataSpec& data);
+// An image folder's classes: the sorted names of the folders in trainDir (root/train), hidden ones (".name") left
+// out; empty when trainDir cannot be listed. Byte order, as Python's sorted() orders torchvision's ImageFolder classes.
+std::vector<std::string> imageFolderClasses(const std::string& trainDir);
+
 // The images in the data set's training files (the validation split and any subset come from them):
 // 60,000 for fashion-mnist and mnist, 50,000 for cifar10 and cifar100, train_size for synthetic;
 // 0 for an unknown name.

@@ -63,6 +63,9 @@ void readData(ObjectReader& top, const std::string& prefix, RunSpec& spec, std::
     if (data.root.empty() && (data.name == "mnist" || data.name == "cifar10" || data.name == "cifar100"))
         errors.push_back({r.at("root"), "is required for " + data.name +
                                             ": the folder holding its files (Distillery never downloads data)"});
+    if (data.root.empty() && data.name == "folder")
+        errors.push_back({r.at("root"), "is required for folder: the folder holding train/CLASS/*.jpg|png and "
+                                        "val/CLASS/… (ImageNet's layout)"});
 
     // The shape first: the sizes below are bounded by it. Fields of other data sets are not read.
     if (data.name == "synthetic") {
@@ -72,10 +75,22 @@ void readData(ObjectReader& top, const std::string& prefix, RunSpec& spec, std::
         readInt(r, "data.num_classes", data.numClasses);
         readInt(r, "data.train_size", data.trainSize);
         readInt(r, "data.test_size", data.testSize);
-    } else {
-        for (const SpecField& f : specFields())
-            if (f.object() == "data" && !f.appliesWhen.always()) r.skip(f.key());
     }
+    if (data.name == "folder") {
+        readInt(r, "data.image_size", data.imageSize);
+        readInt(r, "data.workers", data.workers);
+        r.read("normalize", data.normalize);
+        r.read("on_bad_image", data.onBadImage);
+        for (const char* path : {"data.normalize", "data.on_bad_image"}) {
+            const SpecField& f = specField(path);
+            const std::string value = conditionValue(spec, path);
+            if (std::find(f.choices.begin(), f.choices.end(), value) == f.choices.end())
+                errors.push_back({r.at(f.key()), "must be " + joinNames(f.choices) + " (" + f.help + "), got \"" +
+                                                     value + "\""});
+        }
+    }
+    for (const SpecField& f : specFields())
+        if (f.object() == "data" && !f.appliesWhen.always() && !applies(f, spec)) r.skip(f.key());
     rejectInapplicable(r, *node, "data", spec, errors);
 
     // The validation split and the training subset come out of the training files; the synthetic set
@@ -96,11 +111,13 @@ void readData(ObjectReader& top, const std::string& prefix, RunSpec& spec, std::
         r.read("val_size", data.valSize, 0, limits::kMaxSyntheticImages);
         r.read("train_subset", data.trainSubset, 0, limits::kMaxSyntheticImages);
     }
-    const DataShape shape = dataShape(data);
-    const int64_t side = std::min({shape.height, shape.width, int64_t(specField("data.pad").max)});
-    r.read("pad", data.pad, 0, side,
-           "at most " + std::to_string(int64_t(specField("data.pad").max)) + " and the image side (" +
-               std::to_string(std::min(shape.height, shape.width)) + " px)");
+    if (applies(specField("data.pad"), spec)) {
+        const DataShape shape = dataShape(data);
+        const int64_t side = std::min({shape.height, shape.width, int64_t(specField("data.pad").max)});
+        r.read("pad", data.pad, 0, side,
+               "at most " + std::to_string(int64_t(specField("data.pad").max)) + " and the image side (" +
+                   std::to_string(std::min(shape.height, shape.width)) + " px)");
+    }
     r.rejectUnknown();
 
     if (data.name == "synthetic") {

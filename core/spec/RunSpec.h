@@ -34,6 +34,11 @@ constexpr int64_t kMaxSyntheticClasses = 100'000;
 constexpr int64_t kMaxSyntheticImages = 10'000'000;  // per split; the byte bound below usually binds first
 constexpr int64_t kMaxSyntheticBytes = int64_t(1) << 30;   // uint8 pixels of all splits and class templates;
                                                            // generating them takes ~9× that (float noise)
+// Image folders: the sample side (the zoo's CIFAR nets need 28, ImageNet's largest common crops are 600) and the
+// decode threads (more than cores only oversubscribes).
+constexpr int64_t kMinImageSize = 28;
+constexpr int64_t kMaxImageSize = 1024;
+constexpr int64_t kMaxDecodeWorkers = 256;
 }  // namespace limits
 
 struct SpecError {
@@ -43,12 +48,17 @@ struct SpecError {
 };
 
 struct DataSpec {
-    std::string name = "fashion-mnist";   // fashion-mnist | mnist | cifar10 | cifar100 | synthetic
-    std::string root;                     // "" = the data set's default location
+    std::string name = "fashion-mnist";   // fashion-mnist | mnist | cifar10 | cifar100 | synthetic | folder
+    std::string root;                     // "" = the data set's default location; folder: holds train/ and val/
     int64_t valSize = 5000;               // held out from the training files
     int64_t trainSubset = 0;              // 0 = all remaining training images
-    bool augment = true;                  // pad-and-crop + horizontal flip
-    int64_t pad = 2;                      // crop padding in pixels
+    bool augment = true;                  // pad-and-crop (folder: random-resized crop) + horizontal flip
+    int64_t pad = 2;                      // crop padding in pixels; not for folder
+    // folder only
+    int64_t imageSize = 224;              // side S of the square samples
+    int64_t workers = 2;                  // decode threads; 0 = decode on the training thread
+    std::string normalize = "imagenet";   // imagenet | computed (the training split's own statistics)
+    std::string onBadImage = "fail";      // fail | skip
     // synthetic only
     int64_t channels = 1, height = 28, width = 28, numClasses = 10;
     int64_t trainSize = 2048, testSize = 512;

@@ -114,10 +114,32 @@ std::vector<SpecField> buildTable() {
         member(&RunSpec::data, &DataSpec::valSize))
         .range(0, kMaxSyntheticImages);
     add("data.augment", K::Bool, "Augment", "Augment the training images", member(&RunSpec::data, &DataSpec::augment))
-        .hint("pad-and-crop + horizontal flip");
+        .hint("pad-and-crop (folder: random-resized crop) + horizontal flip");
     add("data.pad", K::Int, "Crop padding", "Padding in pixels before the random crop",
         member(&RunSpec::data, &DataSpec::pad))
-        .range(0, kMaxPad);
+        .range(0, kMaxPad)
+        .when("data.name", {"folder"},
+              "does not apply to the {} data set, whose training crops are random-resized crops; remove it", true);
+    const std::string folderOnly = "applies to the folder data set only; {} is held in memory, remove this field";
+    add("data.image_size", K::Int, "Image size", "Folder images: the side of the square samples, in pixels",
+        member(&RunSpec::data, &DataSpec::imageSize))
+        .range(double(kMinImageSize), double(kMaxImageSize))
+        .when("data.name", {"folder"}, folderOnly);
+    add("data.workers", K::Int, "Decode threads", "Folder images: threads decoding batches ahead of training",
+        member(&RunSpec::data, &DataSpec::workers))
+        .range(0, double(kMaxDecodeWorkers))
+        .zeroMeans("decode on the training thread")
+        .when("data.name", {"folder"}, folderOnly);
+    add("data.normalize", K::Choice, "Normalisation",
+        "Folder images: ImageNet's mean and std, or the training split's own (from 1,000 of its images)",
+        member(&RunSpec::data, &DataSpec::normalize))
+        .choices({"imagenet", "computed"})
+        .when("data.name", {"folder"}, folderOnly);
+    add("data.on_bad_image", K::Choice, "Bad images",
+        "Folder images: a file that cannot be decoded stops the run (fail), or is skipped and counted (skip)",
+        member(&RunSpec::data, &DataSpec::onBadImage))
+        .choices({"fail", "skip"})
+        .when("data.name", {"folder"}, folderOnly);
     const auto synthetic = [&](std::string path, std::string label, std::string help, int64_t DataSpec::*field,
                                int64_t min, int64_t max) {
         add(std::move(path), K::Int, std::move(label), std::move(help), member(&RunSpec::data, field))

@@ -229,11 +229,17 @@ CREATE TABLE class_agreement (
     PRIMARY KEY (run_id, split, step, class_index)
 ) WITHOUT ROWID;
 )SQL";
+// Version 7 (issue 18): the class names a run trained with, as a JSON array, for data sets whose classes are
+// not known from their name (an image folder's are its folder names, which may change after the run); "" = the
+// data set's own (spec::classNames).
+const char* kVersion7 = R"SQL(
+ALTER TABLE runs ADD COLUMN class_names TEXT NOT NULL DEFAULT '';
+)SQL";
 }  // namespace
 
 const std::vector<const char*>& migrations() {
     static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                                kVersion6};
+                                                kVersion6, kVersion7};
     return all;
 }
 

@@ -1,5 +1,7 @@
 #include "store/Store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "BuildDescription.h"
 
 #include <sqlite3.h>
@@ -71,18 +73,38 @@ const char* kRunColumns =
     "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, distillery_version, "
     "git_commit, torch_version, qt_version, study_id, (SELECT name FROM studies WHERE studies.id = runs.study_id), "
     "study_role, configuration, study_fields, note, "
-    "(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM run_tags WHERE run_id = runs.id ORDER BY tag))";
+    "(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM run_tags WHERE run_id = runs.id ORDER BY tag)), "
+    "class_names";
+const char* kRunColumnsVersion6 =
+    "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
+    "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, distillery_version, "
+    "git_commit, torch_version, qt_version, study_id, (SELECT name FROM studies WHERE studies.id = runs.study_id), "
+    "study_role, configuration, study_fields, note, "
+    "(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM run_tags WHERE run_id = runs.id ORDER BY tag)), ''";
 const char* kRunColumnsVersion5 =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
     "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, distillery_version, "
-    "git_commit, torch_version, qt_version, NULL, '', '', '', '', '', NULL";
+    "git_commit, torch_version, qt_version, NULL, '', '', '', '', '', NULL, ''";
 const char* kRunColumnsVersion4 =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
     "dataset, seed, device, host, pid, error, progress, threads, precision, memory_format, '', '', '', '', "
-    "NULL, '', '', '', '', '', NULL";
+    "NULL, '', '', '', '', '', NULL, ''";
 const char* kRunColumnsVersion2 =
     "id, uuid, name, status, created_at, started_at, finished_at, heartbeat, spec, teacher, student, method, "
-    "dataset, seed, device, host, pid, error, progress, 0, '', '', '', '', '', '', NULL, '', '', '', '', '', NULL";
+    "dataset, seed, device, host, pid, error, progress, 0, '', '', '', '', '', '', NULL, '', '', '', '', '', NULL, ''";
+
+// The class names column: a JSON array of strings, or "" (none stored). Anything else reads as none.
+std::vector<std::string> parseClassNames(const std::string& text) {
+    std::vector<std::string> names;
+    if (text.empty()) return names;
+    const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_array()) return names;
+    for (const auto& name : parsed) {
+        if (!name.is_string()) return {};
+        names.push_back(name.get<std::string>());
+    }
+    return names;
+}
 
 // Tags travel in one column, joined with the unit separator (which a tag may not contain).
 std::vector<std::string> splitTags(const std::string& joined) {
@@ -133,6 +155,7 @@ RunRow readRun(const Statement& s) {
     r.studyFields = s.text(30);
     r.note = s.text(31);
     r.tags = splitTags(s.text(32));
+    r.classNames = parseClassNames(s.text(33));
     return r;
 }
 
@@ -226,7 +249,8 @@ Store& Store::operator=(Store&& other) noexcept {
 }
 
 const char* Store::runColumns() const {
-    if (openedVersion_ >= 6) return kRunColumns;
+    if (openedVersion_ >= 7) return kRunColumns;
+    if (openedVersion_ >= 6) return kRunColumnsVersion6;
     if (openedVersion_ >= 5) return kRunColumnsVersion5;
     return openedVersion_ >= 3 ? kRunColumnsVersion4 : kRunColumnsVersion2;
 }
@@ -350,6 +374,12 @@ void Store::setRunSoftware(int64_t runId, const BuildInfo& build) {
     Statement s(db_, "UPDATE runs SET distillery_version = ?, git_commit = ?, torch_version = ?, qt_version = ? "
                      "WHERE id = ?");
     s.bind(1, build.version).bind(2, build.commit).bind(3, build.torchVersion).bind(4, build.qtVersion).bind(5, runId);
+    s.run();
+}
+
+void Store::setRunClassNames(int64_t runId, const std::vector<std::string>& names) {
+    Statement s(db_, "UPDATE runs SET class_names = ? WHERE id = ?");
+    s.bind(1, names.empty() ? std::string() : nlohmann::json(names).dump()).bind(2, runId);
     s.run();
 }
 

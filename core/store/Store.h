@@ -93,7 +93,7 @@ struct Claim {
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
     // An engine refreshes its run's heartbeat every few seconds from a thread of its own
     // (engine/OwnerHeartbeat). A run on another host whose heartbeat is older than this is taken
     // to have lost its engine; on this host the engine's process is asked directly.
@@ -133,6 +133,8 @@ public:
     void setRunEnvironment(int64_t runId, int64_t threads, const std::string& precision, const std::string& memoryFormat);
     // The build that trains the run (each attempt overwrites it: a resumed run shows the latest).
     void setRunSoftware(int64_t runId, const BuildInfo& build);
+    // The class names the run trains with (an image folder's); empty clears them (RunRow::classNames).
+    void setRunClassNames(int64_t runId, const std::vector<std::string>& names);
     void finishRun(int64_t runId, RunStatus status, const std::string& error = {});
     // failed/killed -> queued (retry): it trains again from the beginning, so every row the earlier
     // attempts wrote (metrics, summaries, diagnostics, checkpoint rows, stepped events) goes too.

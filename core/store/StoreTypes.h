@@ -52,6 +52,9 @@ struct RunRow {
     std::string studyFields;            // JSON object: spec field path -> the value the study gave it
     std::string note;                   // free text by the researcher
     std::vector<std::string> tags;      // sorted
+    // The class names it trained with, by label index (schema 7), stored for data sets whose classes the spec's
+    // name does not fix (an image folder's folder names); empty: the data set's own (spec::classNames).
+    std::vector<std::string> classNames;
 };
 
 // "Distillery 0.1.0 (git 2cd4186a1b2c) · LibTorch 1.13.0 · Qt 6.4.2"; "" for a run that has not

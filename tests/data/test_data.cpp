@@ -797,7 +797,7 @@ private Q_SLOTS:
         // Unknown names, and the synthetic set, which is generated.
         QString message = dataError([&] { loadNamedDataset("svhn", "/tmp", 10, 0, 1); });
         VERIFY_CONTAINS(message, std::string("unknown data set \"svhn\""));
-        VERIFY_CONTAINS(message, std::string("fashion-mnist, mnist, cifar10 or cifar100"));
+        VERIFY_CONTAINS(message, std::string("fashion-mnist, mnist, cifar10, cifar100 or folder"));
         message = dataError([&] { loadNamedDataset("synthetic", "", 10, 0, 1); });
         VERIFY_CONTAINS(message, std::string("generated"));
         // A named set with a root goes to that set's loader, errors included.

@@ -2,6 +2,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "SameMetrics.h"
 #include "TestPrinters.h"
 
 #include <torch/torch.h>
@@ -267,19 +268,8 @@ private Q_SLOTS:
         QVERIFY(db.reclaimRun(interrupted, 2, "test", "cpu"));
         QCOMPARE(train(db, interrupted, spec, nullptr, true), engine::Outcome::Finished);
 
-        const auto keys = db.metricKeys(straight);
-        QCOMPARE(db.metricKeys(interrupted), keys);
-        for (const auto& key : keys) {
-            if (key == "epoch_time") continue;   // wall clock
-            const auto a = db.metrics(straight, key), b = db.metrics(interrupted, key);
-            QCOMPARE(a.size(), b.size());
-            for (size_t i = 0; i < a.size(); ++i) {
-                QCOMPARE(a[i].step, b[i].step);
-                QVERIFY2(a[i].value == b[i].value, qPrintable(QString("%1 at step %2: %3 vs %4")
-                                                                  .arg(key.c_str()).arg(a[i].step)
-                                                                  .arg(a[i].value, 0, 'g', 17).arg(b[i].value, 0, 'g', 17)));
-            }
-        }
+        const std::string difference = testing::metricsDifference(db, straight, interrupted);
+        QVERIFY2(difference.empty(), difference.c_str());
     }
 
     void adamwWithClippingAndSmoothingLearns() {

@@ -73,6 +73,7 @@ private slots:
                     spec::specField(f.appliesWhen.path).set(written, holdingValue(f.appliesWhen));
                 const json value = atDefault ? f.defaultValue() : otherValue(f);
                 if (f.path != "name" || !atDefault) f.set(written, value);
+                if (written.data.name == "folder") written.data.root = "/images";   // the folder data set needs one
                 const auto read = spec::parseRunSpec(spec::toJson(written));
                 QVERIFY2(read.ok(), (f.path + ": " + read.errorText()).c_str());
                 QCOMPARE(f.get(*read.spec), f.get(written));
@@ -89,6 +90,7 @@ private slots:
                 if (other.appliesWhen.path == f.path && !other.appliesWhen.holds(otherValue(f).get<std::string>()))
                     document[other.object()].erase(other.key());
             setAt(document, f.path, otherValue(f));
+            if (document["data"].value("name", "") == "folder") document["data"]["root"] = "/images";
             const auto read = spec::parseRunSpec(document);
             QVERIFY2(read.ok(), (f.path + ": " + read.errorText()).c_str());
             QCOMPARE(f.get(*read.spec), otherValue(f));
@@ -150,7 +152,8 @@ private slots:
                 }
             }
         }
-        QCOMPARE(rules, 6 + 5 + 2);   // synthetic shape and sizes; SGD's and AdamW's; milestones and min_lr
+        // synthetic shape and sizes; pad and the folder's four; SGD's and AdamW's; milestones and min_lr
+        QCOMPARE(rules, 6 + 5 + 5 + 2);
 
         // The messages, word for word as the reader wrote them before the table.
         const auto messageAt = [](const char* text, const std::string& path) {

@@ -160,6 +160,30 @@ private slots:
         QCOMPARE(distillery::store::softwareDescription(*writer.run(id)), std::string("Distillery 1.0.0 · LibTorch 2.1.0"));
     }
 
+    // Schema 7 stores a run's class names (an image folder's). A schema-6 file opened read-only lists its runs
+    // without them; opened for writing, it is migrated and takes them, and the JSON round-trips any name.
+    void classNamesAndASchema6FileReadOnly() {
+        const std::string file = path("v6.sqlite");
+        writeOldStore(file, 6, "INSERT INTO runs (id, uuid, name, status, created_at, spec) VALUES (1, 'u', 'folder', "
+                               "'finished', 0, '{}');");
+        {
+            Store reader(file, /*readOnly=*/true);
+            QCOMPARE(reader.schemaVersion(), 6);
+            const auto runs = reader.runs(false);
+            QCOMPARE(runs.size(), size_t(1));
+            QCOMPARE(runs[0].name, std::string("folder"));
+            QVERIFY(runs[0].classNames.empty());
+        }
+        Store writer(file);
+        QCOMPARE(writer.schemaVersion(), 7);
+        QVERIFY(writer.run(1)->classNames.empty());
+        const std::vector<std::string> names = {"n01440764 tench", "quote\"d", "ünïcode"};
+        writer.setRunClassNames(1, names);
+        QCOMPARE(writer.run(1)->classNames, names);
+        writer.setRunClassNames(1, {});
+        QVERIFY(writer.run(1)->classNames.empty());
+    }
+
     // Schema 6 rebuilds the runs table (a run may be pruned, belong to a study, carry a note). A
     // schema-5 file keeps every run and every row that refers to one, and the references still
     // cascade; read-only, it lists its runs without studies.
@@ -183,7 +207,7 @@ private slots:
             QVERIFY(reader.confusion(1, "test", "student").empty());
         }
         Store store(file);
-        QCOMPARE(store.schemaVersion(), 6);
+        QCOMPARE(store.schemaVersion(), Store::kSchemaVersion);
         const auto a = store.run(1);
         QCOMPARE(a->name, std::string("a"));
         QCOMPARE(a->seed, int64_t(3));
