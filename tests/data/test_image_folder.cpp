@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "TrainRun.h"
 #include "data/BatchStream.h"
 #include "data/DataLoading.h"
 #include "data/EpochBatches.h"
@@ -97,17 +98,6 @@ class TestImageFolder : public QObject {
     std::string root_;
     nlohmann::json reference_;
 
-    engine::Outcome train(store::Store& db, int64_t id, const spec::RunSpec& spec, engine::ProgressSink* sink,
-                          bool resume) {
-        engine::TrainerOptions o;
-        o.progress = sink;
-        o.resume = resume;
-        o.progressIntervalSeconds = 0;
-        engine::Trainer trainer(db, id, spec, o);
-        const auto outcome = trainer.run();
-        if (outcome == engine::Outcome::Failed) qWarning("%s", trainer.error().c_str());
-        return outcome;
-    }
 
 private Q_SLOTS:
     void initTestCase() {
@@ -405,7 +395,7 @@ private Q_SLOTS:
         store::Store db(dir_.filePath("runs.sqlite").toStdString());
         const int64_t straight = spec::queueRun(db, spec);
         db.claimRun(straight, 1, "test", "cpu");
-        QCOMPARE(train(db, straight, spec, nullptr, false), engine::Outcome::Finished);
+        QCOMPARE(testing::train(db, straight, spec), engine::Outcome::Finished);
         QCOMPARE(db.run(straight)->classNames, (std::vector<std::string>{"apple", "banana", "cherry", "damson"}));
         bool named = false, counted = false;
         for (const auto& event : db.events(straight)) {
@@ -420,10 +410,10 @@ private Q_SLOTS:
         db.claimRun(interrupted, 1, "test", "cpu");
         RecordingSink sink;
         sink.stopAfterStep = 4;   // epoch 2, after its first step
-        QCOMPARE(train(db, interrupted, spec, &sink, false), engine::Outcome::Killed);
+        QCOMPARE(testing::train(db, interrupted, spec, &sink), engine::Outcome::Killed);
         engine::Trainer::clearStop();
         QVERIFY(db.reclaimRun(interrupted, 2, "test", "cpu"));
-        QCOMPARE(train(db, interrupted, spec, nullptr, true), engine::Outcome::Finished);
+        QCOMPARE(testing::train(db, interrupted, spec, nullptr, true), engine::Outcome::Finished);
 
         const auto keys = db.metricKeys(straight);
         QVERIFY(std::find(keys.begin(), keys.end(), "val/acc1") != keys.end());

@@ -4,6 +4,7 @@
 
 #include "SameMetrics.h"
 #include "TestPrinters.h"
+#include "TrainRun.h"
 
 #include <torch/torch.h>
 
@@ -47,17 +48,7 @@ public:
     }
 };
 
-engine::Outcome train(store::Store& db, int64_t id, const spec::RunSpec& spec, engine::ProgressSink* sink = nullptr,
-                      bool resume = false, std::string* error = nullptr) {
-    engine::TrainerOptions options;
-    options.progress = sink;
-    options.resume = resume;
-    options.progressIntervalSeconds = 0;   // report every step, so the tests can act at a chosen step
-    engine::Trainer trainer(db, id, spec, options);
-    const auto outcome = trainer.run();
-    if (error) *error = trainer.error();
-    return outcome;
-}
+using testing::train;
 }  // namespace
 
 class TestEngine : public QObject {

@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include "TestPrinters.h"
+#include "TrainRun.h"
 
 #include <torch/torch.h>
 
@@ -42,18 +43,7 @@ spec::RunSpec seedSpec(const std::string& name, const json& method) {
     return *parsed.spec;
 }
 
-engine::Outcome train(store::Store& db, int64_t id, const spec::RunSpec& spec, bool resume = false,
-                      engine::ProgressSink* sink = nullptr) {
-    engine::TrainerOptions options;
-    options.resume = resume;
-    options.progress = sink;
-    options.progressIntervalSeconds = 0;
-    engine::Trainer trainer(db, id, spec, options);
-    const auto outcome = trainer.run();
-    if (outcome != engine::Outcome::Finished && outcome != engine::Outcome::Killed)
-        qWarning("run %s: %s", spec.name.c_str(), trainer.error().c_str());
-    return outcome;
-}
+using testing::train;
 
 int64_t queueAndTrain(store::Store& db, const spec::RunSpec& spec) {
     const int64_t id = spec::queueRun(db, spec);
@@ -189,10 +179,10 @@ private Q_SLOTS:
         const int64_t parted = spec::queueRun(*db_, spec);
         db_->claimRun(parted, 1, "test", "cpu");
         StopAtStep stop(37);
-        QCOMPARE(train(*db_, parted, spec, false, &stop), engine::Outcome::Killed);
+        QCOMPARE(train(*db_, parted, spec, &stop), engine::Outcome::Killed);
         engine::Trainer::clearStop();
         db_->reclaimRun(parted, 1, "test", "cpu");
-        QCOMPARE(train(*db_, parted, spec, true), engine::Outcome::Finished);
+        QCOMPARE(train(*db_, parted, spec, nullptr, true), engine::Outcome::Finished);
 
         for (const std::string key : {"train/loss", "train/loss/feat", "val/acc1"}) {
             const auto a = db_->metrics(whole, key), b = db_->metrics(parted, key);
