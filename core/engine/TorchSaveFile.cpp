@@ -9,9 +9,29 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 
 namespace distillery::engine {
+
+PickleValue::~PickleValue() {
+    std::vector<PickleRef> pending;
+    const auto release = [&pending](PickleValue& value) {
+        for (auto& item : value.items) pending.push_back(std::move(item));
+        for (auto& [key, v] : value.entries) {
+            pending.push_back(std::move(key));
+            pending.push_back(std::move(v));
+        }
+        value.items.clear();
+        value.entries.clear();
+    };
+    release(*this);
+    while (!pending.empty()) {
+        PickleRef next = std::move(pending.back());
+        pending.pop_back();
+        if (next && next.use_count() == 1) release(*next);   // the last owner: empty it before it dies
+    }
+}
 
 const PickleValue* PickleValue::at(const std::string& key) const {
     if (kind != Kind::Dict) return nullptr;
@@ -294,13 +314,35 @@ private:
         if (it == memo_.end()) fail("refers to memo entry " + std::to_string(key) + " before storing it");
         return it->second;
     }
+    // Whether `target` is `from` or inside it. A list or dict that contains itself is legal pickle but
+    // never a state dict; refusing it keeps the shared_ptr tree acyclic (a cycle would never be freed).
+    // Walks with its own stack: nesting depth is the file's to choose.
+    void refuseCycle(const PickleRef& container, const std::vector<PickleRef>& items) const {
+        std::set<const PickleValue*> seen;
+        std::vector<const PickleValue*> pending;
+        for (const auto& item : items) pending.push_back(item.get());
+        while (!pending.empty()) {
+            const PickleValue* value = pending.back();
+            pending.pop_back();
+            if (value == container.get())
+                fail("puts " + container->describe() + " inside itself, which a state dict never does");
+            if (!seen.insert(value).second) continue;
+            for (const auto& item : value->items) pending.push_back(item.get());
+            for (const auto& [key, v] : value->entries) {
+                pending.push_back(key.get());
+                pending.push_back(v.get());
+            }
+        }
+    }
     void append(const PickleRef& list, std::vector<PickleRef> items) {
         if (list->kind != Kind::List) fail("appends to " + list->describe());
+        refuseCycle(list, items);
         for (auto& item : items) list->items.push_back(std::move(item));
     }
     void setItems(const PickleRef& dict, std::vector<PickleRef> items) {
         if (dict->kind != Kind::Dict) fail("sets items of " + dict->describe());
         if (items.size() % 2 != 0) fail("sets a key without a value");
+        refuseCycle(dict, items);
         for (size_t i = 0; i < items.size(); i += 2) {
             bool replaced = false;
             if (items[i]->kind == Kind::String)

@@ -34,6 +34,15 @@ struct PickleValue {
     std::vector<std::pair<PickleRef, PickleRef>> entries;   // Dict, in the file's order
     at::Tensor tensor;
 
+    PickleValue() = default;
+    PickleValue(const PickleValue&) = default;
+    PickleValue(PickleValue&&) = default;
+    PickleValue& operator=(const PickleValue&) = default;
+    PickleValue& operator=(PickleValue&&) = default;
+    // Frees nested values with a loop, not recursion: a hostile file nests a million tuples in a
+    // megabyte, and a recursive destructor would overflow the stack.
+    ~PickleValue();
+
     // The value of a Dict under a string key, or null.
     const PickleValue* at(const std::string& key) const;
     // "a dict", "a tensor", "a argparse.Namespace object": for error messages.

@@ -15,7 +15,12 @@
 
 #include <torch/torch.h>
 
+#include <caffe2/serialize/inline_container.h>
+
+#include <fstream>
+
 #include "engine/Checkpoint.h"
+#include "engine/TorchSaveFile.h"
 #include "engine/TeacherLoader.h"
 #include "engine/Trainer.h"
 #include "engine/TrainingSetup.h"
@@ -224,6 +229,51 @@ private Q_SLOTS:
                      contains(e.what(), "conv1.weight [32, 3, 3, 3] in the file, [64, 3, 7, 7] in resnet18 (3 input "
                                         "channels, 10 classes)"),
                  e.what());
+    }
+
+    // A torch.save archive whose data.pkl is the given pickle bytes.
+    std::string archiveOf(const char* name, const std::string& pickle) const {
+        const std::string path = pth(name);
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, size_t n) {
+            out.write(static_cast<const char*>(bytes), std::streamsize(n));
+            return n;
+        });
+        writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+        writer.writeEndOfFile();
+        return path;
+    }
+
+    // Pickles that hostile or damaged files can hold: a list or dict inside itself is refused (as a
+    // shared_ptr cycle it would never be freed: the fuzzer's leak), and a million nested tuples are
+    // read and freed without overflowing the stack.
+    void hostilePicklesAreRefusedOrReadSafely() {
+        using engine::TorchSaveError;
+        using namespace std::string_literals;   // the pickles hold NUL bytes
+        const auto refusal = [&](const char* name, const std::string& pickle) -> std::string {
+            try {
+                engine::readTorchSaveFile(archiveOf(name, pickle));
+            } catch (const TorchSaveError& e) {
+                if (e.reason() != TorchSaveError::Reason::Damaged) return "wrong reason";
+                return e.what();
+            }
+            return "read";
+        };
+        // PROTO 2, EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP: l = []; l.append(l)
+        std::string e = refusal("self-list.pth", "\x80\x02]q\x00h\x00" "a."s);   // split: \x00a would be one escape
+        QVERIFY2(contains(e, "puts a list inside itself, which a state dict never does"), e.c_str());
+        // d = {}; d["k"] = (d,)
+        e = refusal("self-dict.pth", "\x80\x02}q\x00X\x01\x00\x00\x00kh\x00\x85s."s);
+        QVERIFY2(contains(e, "puts a dict inside itself"), e.c_str());
+        // The same shapes without the cycle are read.
+        const auto fine = engine::readTorchSaveFile(
+            archiveOf("list-in-dict.pth", "\x80\x02}q\x00X\x01\x00\x00\x00k]\x85s."s));
+        QCOMPARE(fine.kind, engine::PickleValue::Kind::Dict);
+        QCOMPARE(fine.at("k")->items.at(0)->kind, engine::PickleValue::Kind::List);
+
+        const std::string deep = "\x80\x02]" + std::string(1000000, '\x85') + ".";   // ((((…[],),),),)
+        const auto nested = engine::readTorchSaveFile(archiveOf("deep.pth", deep));
+        QCOMPARE(nested.kind, engine::PickleValue::Kind::Tuple);
     }
 
     // A Distillery checkpoint is not a state dict: the error names the field that takes it.
