@@ -3,61 +3,20 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <filesystem>
-#include <iterator>
 #include <memory>
+#include <utility>
 
 #include "data/BatchStream.h"
 #include "data/DataLoading.h"
 #include "data/ImageFiles.h"
-#include "spec/Catalog.h"
+#include "spec/ImageFolderListing.h"
 
 namespace distillery::data {
 
 namespace {
 
-namespace fs = std::filesystem;
-
-const char* kLayout = "an image folder needs ROOT/train/CLASS/*.jpg|*.jpeg|*.png and ROOT/val/CLASS/… with the same "
-                      "class folders (ImageNet's layout)";
-
-bool isImageFile(const fs::path& path) {
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
-}
-
-// One folder's files (paths) and labels, class by class.
-struct FileList {
-    std::vector<std::string> paths;
-    std::vector<int64_t> labels;
-};
-
-FileList listFiles(const fs::path& dir, const std::vector<std::string>& classes) {
-    FileList list;
-    for (size_t c = 0; c < classes.size(); ++c) {
-        const fs::path classDir = dir / classes[c];
-        std::vector<std::string> files;
-        std::error_code error;
-        for (fs::directory_iterator it(classDir, error), end; !error && it != end; it.increment(error)) {
-            if (!it->is_directory(error) && isImageFile(it->path())) files.push_back(it->path().string());
-        }
-        if (error) throw DataError("data.root: the folder " + classDir.string() + " cannot be read: " + error.message());
-        if (files.empty())
-            throw DataError("data.root: the class folder " + classDir.string() + " holds no .jpg, .jpeg or .png file; " +
-                            kLayout + ". Remove the empty folder or add its images.");
-        std::sort(files.begin(), files.end());
-        for (auto& f : files) {
-            list.paths.push_back(std::move(f));
-            list.labels.push_back(int64_t(c));
-        }
-    }
-    return list;
-}
-
-Dataset makeSplit(FileList list, const std::vector<std::string>& classes, const ImageFolderOptions& options,
+Dataset makeSplit(spec::ImageFolderSplitFiles list, const std::vector<std::string>& classes, const ImageFolderOptions& options,
                   const std::shared_ptr<BadImageRegistry>& bad) {
     auto files = std::make_shared<ImageFiles>();
     files->paths = std::move(list.paths);
@@ -72,14 +31,6 @@ Dataset makeSplit(FileList list, const std::vector<std::string>& classes, const 
     d.files = files;
     d.labels = at::tensor(list.labels, at::TensorOptions().dtype(at::kLong));
     return d;
-}
-
-std::string listed(const std::vector<std::string>& names) {
-    std::string out;
-    const size_t shown = std::min<size_t>(names.size(), 5);
-    for (size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + names[i];
-    if (names.size() > shown) out += " and " + std::to_string(names.size() - shown) + " more";
-    return out;
 }
 
 // Per-channel mean and std of pixel/255 over a seeded sample of the training split at the evaluation transform:
@@ -118,33 +69,12 @@ void sampleStatistics(const Dataset& train, int64_t sampleSize, uint64_t seed, s
 
 DatasetSplits loadImageFolder(const std::string& root, int64_t valSize, int64_t trainSubset, uint64_t seed,
                               const ImageFolderOptions& options) {
-    std::error_code error;
-    if (root.empty()) throw DataError(std::string("data.root: the folder data set needs data.root; ") + kLayout + ".");
-    if (!fs::is_directory(root, error))
-        throw DataError("data.root: the folder " + root + " does not exist; " + kLayout + ".");
-    const fs::path trainDir = fs::path(root) / "train", valDir = fs::path(root) / "val";
-    if (!fs::is_directory(trainDir, error))
-        throw DataError("data.root: " + trainDir.string() + " not found; " + kLayout + ".");
-    if (!fs::is_directory(valDir, error))
-        throw DataError("data.root: " + valDir.string() + " not found (its images are the test split); " + kLayout + ".");
-    const std::vector<std::string> classes = spec::imageFolderClasses(trainDir.string());
-    if (classes.empty())
-        throw DataError("data.root: " + trainDir.string() + " holds no class folders; " + kLayout + ".");
-    const std::vector<std::string> valClasses = spec::imageFolderClasses(valDir.string());
-    if (valClasses != classes) {
-        std::vector<std::string> missing, extra;
-        std::set_difference(classes.begin(), classes.end(), valClasses.begin(), valClasses.end(), std::back_inserter(missing));
-        std::set_difference(valClasses.begin(), valClasses.end(), classes.begin(), classes.end(), std::back_inserter(extra));
-        std::string what;
-        if (!missing.empty()) what += " it lacks " + listed(missing);
-        if (!extra.empty()) what += std::string(missing.empty() ? "" : ";") + " it has " + listed(extra) + " that " +
-                                    trainDir.string() + " has not";
-        throw DataError("data.root: the class folders of " + valDir.string() + " differ from those of " +
-                        trainDir.string() + ":" + what + ". Both must hold the same class folders.");
-    }
+    spec::ImageFolderListing listing = spec::listImageFolder(root);
+    if (!listing.problem.empty()) throw DataError(listing.problem);
+    const std::vector<std::string>& classes = listing.classes;
     auto bad = std::make_shared<BadImageRegistry>();
-    const Dataset full = makeSplit(listFiles(trainDir, classes), classes, options, bad);
-    const Dataset test = makeSplit(listFiles(valDir, classes), classes, options, bad);
+    const Dataset full = makeSplit(std::move(listing.train), classes, options, bad);
+    const Dataset test = makeSplit(std::move(listing.val), classes, options, bad);
     DatasetSplits splits = splitTrainingFiles(full, test, valSize, trainSubset, seed);
     std::vector<double> mean = kImageNetMean, stddev = kImageNetStd;
     if (options.computedStatistics) sampleStatistics(splits.train, options.statisticsSample, seed, mean, stddev);

@@ -23,10 +23,8 @@ struct ImageFolderOptions {
 
 // The splits: test = root/val (what ImageNet papers report as the test set), validation = a seeded valSize
 // hold-out of root/train, training = trainSubset of the rest (0 = all), as splitTrainingFiles builds them for every
-// data set. Classes are the sorted folder names of root/train (spec::imageFolderClasses), kept in each split's
-// classNames; files match *.jpg, *.jpeg, *.png in any letter case, sorted by name within each class. Throws
-// DataError naming the path and the expected layout: no root, no train/ or val/, no class folders, an empty class
-// folder, or val/ classes that differ from train/'s.
+// data set. The files and classes are spec::listImageFolder's (classes are the sorted folder names of root/train,
+// kept in each split's classNames); its problem with the folder, if any, is thrown as a DataError.
 DatasetSplits loadImageFolder(const std::string& root, int64_t valSize, int64_t trainSubset, uint64_t seed,
                               const ImageFolderOptions& options);
 

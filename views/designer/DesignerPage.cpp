@@ -30,6 +30,7 @@
 
 #include "Counted.h"
 #include "ErrorLabel.h"
+#include "FolderPreview.h"
 #include "FormFields.h"
 #include "FormValues.h"
 #include "MethodForm.h"
@@ -179,7 +180,12 @@ QWidget* DesignerPage::buildForm() {
                  FormFields::withBrowseButton(studentInit_, tr("Student's initial weights"),
                                               tr("PyTorch (*.pth *.pt *.tar);;All files (*)")));
 
-    tableGroup("Data");
+    QFormLayout* data = tableGroup("Data");
+    folderPreview_ = new FolderPreview;
+    int rootRow = -1;
+    QFormLayout::ItemRole role;
+    data->getWidgetPosition(fields_->rowCell(QStringLiteral("data.root")), &rootRow, &role);
+    data->insertRow(rootRow + 1, folderPreview_);
 
     QFormLayout* method = group(tr("Method"));
     QStringList methods;
@@ -639,6 +645,10 @@ void DesignerPage::showErrors() {
 
 void DesignerPage::updateVisibility() {
     tableFields_->updateVisibility();
+    const bool folder = tableFields_->text(QStringLiteral("data.name")) == QLatin1String("folder");
+    if (auto* data = qobject_cast<QFormLayout*>(folderPreview_->parentWidget()->layout()))
+        data->setRowVisible(folderPreview_, folder);
+    if (folder) folderPreview_->setRoot(tableFields_->text(QStringLiteral("data.root")));
     teacher_->updateVisibility();
     const bool methodSwept = fields_->sweepField(QStringLiteral("method.name"))->isSweeping();
     methodSweepNote_->setVisible(methodSwept);

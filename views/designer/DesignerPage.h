@@ -46,6 +46,7 @@ class QUndoStack;
 namespace distillery::views {
 
 class ErrorLabel;
+class FolderPreview;
 class FormFields;
 class MethodForm;
 class PairDescriber;
@@ -97,6 +98,8 @@ public:
 
     QUndoStack* undoStack() const { return undoStack_; }
     PairView* pairView() const { return pairView_; }
+    // Under the data root while the data set is an image folder: its class count and a few images.
+    FolderPreview* folderPreview() const { return folderPreview_; }
     PairDescriber* describer() const { return describer_; }
     MethodForm* methodForm() const { return methodForm_; }
     QPushButton* queueButton() const { return queueButton_; }
@@ -172,6 +175,7 @@ private:
     QCheckBox* stopBelowMedian_;
     QSpinBox* graceEpochs_;
     QWidget* earlyStopping_;
+    FolderPreview* folderPreview_;
 
     ErrorLabel* generalError_;
     QLabel* notice_;

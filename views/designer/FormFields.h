@@ -44,6 +44,8 @@ public:
     // The undo merge id of the field's edits; 0 for a path no field has.
     int mergeId(const QString& path) const;
     void setRowVisible(const QString& path, bool visible);
+    // The row's cell, as add() returned it; nullptr for a path no field has.
+    QWidget* rowCell(const QString& path) const { return fields_.value(path).row; }
     // The sweepable fields, in the order they were added; nullptr for a path that is not one.
     QStringList sweepablePaths() const { return sweepOrder_; }
     SweepableField* sweepField(const QString& path) const { return sweeps_.value(path); }

@@ -25,10 +25,12 @@
 
 #include "DesignerDriving.h"
 #include "DesignerPage.h"
+#include "FolderPreview.h"
 #include "MethodForm.h"
 #include "PairView.h"
 #include "OkabeItoPalette.h"
 #include "spec/Catalog.h"
+#include "spec/ImageFolderListing.h"
 #include "spec/RunSpec.h"
 #include "spec/SpecFields.h"
 #include "views/HostileText.h"
@@ -124,6 +126,8 @@ private slots:
     void formRowsFollowTheSpecFieldTable();
     void checkpointMinutesAndOnNonFiniteReachTheQueuedRunSpecs();
     void stateDictTeacherAndStudentInitReachTheSpec();
+    void folderPreviewCountsClassesAndShowsTheirFirstImages();
+    void folderPreviewSaysWhatIsWrongWithTheFolder();
 };
 
 void TestDesigner::methodFormHasEveryDeclaredParameterAtItsDefault() {
@@ -669,6 +673,114 @@ void TestDesigner::stateDictTeacherAndStudentInitReachTheSpec() {
              int(DesignerPage::TeacherSource::StateDict));
     QCOMPARE(lineAt(other, QStringLiteral("teacher.state_dict"))->text(), QStringLiteral("/data/resnet32x4_vanilla.pth"));
     QCOMPARE(lineAt(other, QStringLiteral("student.init"))->text(), QStringLiteral("/data/resnet8x4_init.pth"));
+}
+
+namespace {
+
+// Writes a w × h image of one colour at path (its format from the suffix), making its folder.
+void writeImage(const QString& path, int w, int h, QColor colour, QImage::Format format = QImage::Format_RGB32) {
+    QDir().mkpath(QFileInfo(path).path());
+    QImage image(w, h, format);
+    image.fill(colour);
+    QVERIFY2(image.save(path), qPrintable(path));
+}
+
+// An image folder: train/{cat,ant,bee} and val/ with the same classes. ant's first file (by name) is a
+// grey-scale PNG, bee's a JPEG, cat's a corrupt ".jpg"; a text file and a hidden folder are no images
+// or classes.
+void makeImageFolder(const QString& root) {
+    writeImage(root + "/train/ant/a1.png", 40, 20, Qt::gray, QImage::Format_Grayscale8);
+    writeImage(root + "/train/ant/a2.PNG", 8, 8, Qt::red);
+    writeImage(root + "/train/bee/b1.jpg", 200, 100, Qt::yellow);
+    writeImage(root + "/train/cat/c2.png", 8, 8, Qt::blue);
+    QFile corrupt(root + "/train/cat/c1.jpg");
+    QVERIFY(corrupt.open(QIODevice::WriteOnly));
+    corrupt.write("\xff\xd8 this is no JPEG");
+    corrupt.close();
+    QFile notes(root + "/train/cat/notes.txt");
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    QDir().mkpath(root + "/train/.cache");
+    for (const char* c : {"ant", "bee", "cat"}) writeImage(root + "/val/" + c + "/v.png", 8, 8, Qt::green);
+}
+
+}  // namespace
+
+// With "folder" chosen and a root typed, the Data section shows the class count, the image counts and
+// each class's first image (as the engine orders the files) under its name; the other data sets hide it.
+void TestDesigner::folderPreviewCountsClassesAndShowsTheirFirstImages() {
+    QTemporaryDir dir;
+    makeImageFolder(dir.path());
+    DesignerPage page(kNoEngine);
+    page.show();
+    FolderPreview* preview = page.folderPreview();
+    QVERIFY(!preview->isVisible());   // fashion-mnist
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("data.name")))->setCurrentText(QStringLiteral("folder"));
+    QVERIFY(preview->isVisible());
+    typeInto(lineAt(page, QStringLiteral("data.root")), dir.path());
+    QTRY_VERIFY(!preview->isReading());
+    QCOMPARE(preview->shown().root, dir.path());
+    QCOMPARE(preview->summaryText(),
+             QStringLiteral("3 classes (ant, bee, cat) · 5 training images · 3 validation images (the test split)"));
+
+    const auto& thumbnails = preview->shown().thumbnails;
+    QCOMPARE(thumbnails.size(), 3);
+    QCOMPARE(thumbnails[0].className, QStringLiteral("ant"));
+    QCOMPARE(QFileInfo(thumbnails[0].path).fileName(), QStringLiteral("a1.png"));
+    QCOMPARE(thumbnails[0].image.size(), QSize(64, 32));   // 40 × 20 scaled to fit 64 × 64
+    QVERIFY(thumbnails[0].image.isGrayscale());
+    QCOMPARE(thumbnails[1].className, QStringLiteral("bee"));
+    QCOMPARE(thumbnails[1].image.size(), QSize(64, 32));
+    QVERIFY(qAbs(qRed(thumbnails[1].image.pixel(32, 16)) - 255) < 8);   // yellow, through the JPEG decoder
+    QCOMPARE(thumbnails[2].className, QStringLiteral("cat"));
+    QCOMPARE(QFileInfo(thumbnails[2].path).fileName(), QStringLiteral("c1.jpg"));
+    QVERIFY(thumbnails[2].image.isNull());
+    QVERIFY(!thumbnails[2].error.isEmpty());
+    // On screen: one picture per readable image, the corrupt one said so, captions by class.
+    QList<QLabel*> labels = preview->findChildren<QLabel*>();
+    QCOMPARE(std::count_if(labels.begin(), labels.end(), [](QLabel* l) { return !l->pixmap().isNull(); }), 2);
+    QCOMPARE(std::count_if(labels.begin(), labels.end(), [](QLabel* l) { return l->text() == "(unreadable)"; }), 1);
+    QCOMPARE(std::count_if(labels.begin(), labels.end(), [](QLabel* l) { return l->text() == "bee"; }), 1);
+
+    // Another data set hides it; the folder again shows the same folder's preview.
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("data.name")))->setCurrentText(QStringLiteral("cifar10"));
+    QVERIFY(!preview->isVisible());
+    qobject_cast<QComboBox*>(page.fieldWidget(QStringLiteral("data.name")))->setCurrentText(QStringLiteral("folder"));
+    QVERIFY(preview->isVisible());
+    QTRY_VERIFY(!preview->isReading());
+    QCOMPARE(preview->shown().classes, QStringList({"ant", "bee", "cat"}));
+
+    // Files added: "Read again" counts them.
+    writeImage(dir.path() + "/train/bee/b2.png", 8, 8, Qt::white);
+    preview->readAgain();
+    QTRY_VERIFY(!preview->isReading());
+    QVERIFY2(preview->summaryText().contains("6 training images"), qPrintable(preview->summaryText()));
+}
+
+// A folder the engine would refuse: the preview says why in the engine's words, with what it could count.
+void TestDesigner::folderPreviewSaysWhatIsWrongWithTheFolder() {
+    QTemporaryDir dir;
+    FolderPreview preview;
+    const auto shownFor = [&](const QString& root) {
+        preview.setRoot(root);
+        [&] { QTRY_VERIFY(!preview.isReading()); }();
+        return preview.summaryText();
+    };
+    QString text = shownFor(dir.path() + "/nowhere");
+    QVERIFY2(text.startsWith("The folder " + dir.path() + "/nowhere does not exist; an image folder needs ROOT/train/CLASS/"),
+             qPrintable(text));
+    writeImage(dir.path() + "/train/ant/a.png", 8, 8, Qt::red);
+    text = shownFor(dir.path());
+    QCOMPARE(text, "1 class (ant) · 1 training image\n" + dir.path() + "/val not found (its images are the test split); " +
+                       spec::kImageFolderLayout + ".");
+    QCOMPARE(preview.shown().thumbnails.size(), 1);
+    writeImage(dir.path() + "/val/bee/a.png", 8, 8, Qt::red);
+    preview.readAgain();
+    QTRY_VERIFY(!preview.isReading());
+    QVERIFY2(preview.summaryText().contains("\nThe class folders of " + dir.path() + "/val differ from those of " +
+                                            dir.path() + "/train: it lacks ant; it has bee that"),
+             qPrintable(preview.summaryText()));
+    text = shownFor(QString());
+    QCOMPARE(text, QStringLiteral("The folder data set needs data.root; ") + spec::kImageFolderLayout + ".");
 }
 
 QTEST_MAIN(TestDesigner)
