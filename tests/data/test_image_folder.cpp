@@ -1,6 +1,7 @@
 // The image-folder data set on a fixture written by tests/fixtures/make_image_folder.py (PIL, at test time): its
 // layout and splits, the decoders against PIL's pixels, the evaluation transform against torchvision's, the random
 // crops' geometry, determinism across decode threads, bad files, and a tiny engine run that resumes exactly.
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -378,24 +379,9 @@ private Q_SLOTS:
     // skipped and reported; stopped after epoch 1 and resumed, it writes the metrics of an uninterrupted run. Its
     // class names are stored with it.
     void engineRunTrainsAndResumesExactly() {
-        auto parsed = spec::parseRunSpec(nlohmann::json{
-            {"name", "folder-run"},
-            {"data", {{"name", "folder"}, {"root", root_}, {"image_size", kSize}, {"workers", 2}, {"val_size", 16},
-                      {"on_bad_image", "skip"}, {"normalize", "computed"}}},
-            {"student", {{"model", "resnet8"}}},
-            {"epochs", 2},
-            {"batch_size", 16},
-            {"max_steps_per_epoch", 3},
-            {"eval_batch_size", 32},
-            {"log_every", 1},
-            {"threads", 1},
-            {"seed", 3}});
-        QVERIFY2(parsed.ok(), parsed.errorText().c_str());
-        const spec::RunSpec spec = *parsed.spec;
         store::Store db(dir_.filePath("runs.sqlite").toStdString());
-        const int64_t straight = spec::queueRun(db, spec);
-        db.claimRun(straight, 1, "test", "cpu");
-        QCOMPARE(testing::train(db, straight, spec), engine::Outcome::Finished);
+        const int64_t straight = trainsAndResumesExactly(db, runSpec("folder-run", nlohmann::json::object()));
+        if (QTest::currentTestFailed()) return;
         QCOMPARE(db.run(straight)->classNames, (std::vector<std::string>{"apple", "banana", "cherry", "damson"}));
         bool named = false, counted = false;
         for (const auto& event : db.events(straight)) {
@@ -405,23 +391,78 @@ private Q_SLOTS:
         }
         QVERIFY(named);   // the evaluation of the validation or training files meets it, or a training batch
         QVERIFY(counted);
+    }
+
+    // The issue's "done when": KD from a teacher saved by PyTorch's torch.save (RepDistiller's resnet8 for the
+    // fixture's 4 classes, make_pth_teacher.py) on the image folder trains and resumes exactly.
+    void kdFromAPyTorchTeacherTrainsAndResumesExactly() {
+        const QString pthDir = dir_.filePath("pth");
+        QVERIFY(QDir().mkpath(pthDir));
+        QProcess python;
+        python.start(kPython, {QStringLiteral(DISTILLERY_SOURCE_DIR) + "/tests/fixtures/make_pth_teacher.py", pthDir});
+        QVERIFY(python.waitForFinished(-1));
+        QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+        const std::string teacherFile = pthDir.toStdString() + "/resnet8_4classes.pth";
+
+        store::Store db(dir_.filePath("kd-runs.sqlite").toStdString());
+        const int64_t straight = trainsAndResumesExactly(
+            db, runSpec("folder-kd", {{"teacher", {{"model", "resnet8"}, {"state_dict", teacherFile}}},
+                                      {"method", {{"name", "kd"}}}}));
+        if (QTest::currentTestFailed()) return;
+        bool loaded = false;
+        for (const auto& event : db.events(straight))
+            loaded |= event.message.find("teacher resnet8 from state dict \"" + teacherFile) != std::string::npos;
+        QVERIFY(loaded);
+        const auto kd = db.metrics(straight, "train/loss/kd");
+        QCOMPARE(kd.size(), size_t(6));
+        for (const auto& point : kd) QVERIFY(std::isfinite(point.value) && point.value > 0);
+    }
+
+private:
+    // The fixture's tiny run: 32 px, resnet8 student, 2 epochs × 3 steps, two decode threads, the corrupt file
+    // skipped; extra holds the fields to add (a teacher, a method).
+    spec::RunSpec runSpec(const std::string& name, const nlohmann::json& extra) const {
+        nlohmann::json json{{"name", name},
+                            {"data", {{"name", "folder"}, {"root", root_}, {"image_size", kSize}, {"workers", 2},
+                                      {"val_size", 16}, {"on_bad_image", "skip"}, {"normalize", "computed"}}},
+                            {"student", {{"model", "resnet8"}}},
+                            {"epochs", 2},
+                            {"batch_size", 16},
+                            {"max_steps_per_epoch", 3},
+                            {"eval_batch_size", 32},
+                            {"log_every", 1},
+                            {"threads", 1},
+                            {"seed", 3}};
+        json.update(extra);
+        auto parsed = spec::parseRunSpec(json);
+        if (!parsed.ok()) qFatal("%s", parsed.errorText().c_str());
+        return *parsed.spec;
+    }
+
+    // Trains spec straight through, then again stopped in epoch 2 after its first step and resumed from the
+    // checkpoint; both runs must have written the same metrics. Returns the straight run's id.
+    int64_t trainsAndResumesExactly(store::Store& db, const spec::RunSpec& spec) {
+        const int64_t straight = spec::queueRun(db, spec);
+        db.claimRun(straight, 1, "test", "cpu");
+        [&] { QCOMPARE(testing::train(db, straight, spec), engine::Outcome::Finished); }();
 
         const int64_t interrupted = spec::queueRun(db, spec);
         db.claimRun(interrupted, 1, "test", "cpu");
         RecordingSink sink;
         sink.stopAfterStep = 4;   // epoch 2, after its first step
-        QCOMPARE(testing::train(db, interrupted, spec, &sink), engine::Outcome::Killed);
+        [&] { QCOMPARE(testing::train(db, interrupted, spec, &sink), engine::Outcome::Killed); }();
         engine::Trainer::clearStop();
-        QVERIFY(db.reclaimRun(interrupted, 2, "test", "cpu"));
-        QCOMPARE(testing::train(db, interrupted, spec, nullptr, true), engine::Outcome::Finished);
+        [&] { QVERIFY(db.reclaimRun(interrupted, 2, "test", "cpu")); }();
+        [&] { QCOMPARE(testing::train(db, interrupted, spec, nullptr, true), engine::Outcome::Finished); }();
 
         const auto keys = db.metricKeys(straight);
-        QVERIFY(std::find(keys.begin(), keys.end(), "val/acc1") != keys.end());
+        [&] { QVERIFY(std::find(keys.begin(), keys.end(), "val/acc1") != keys.end()); }();
         const std::string difference = testing::metricsDifference(db, straight, interrupted);
-        QVERIFY2(difference.empty(), difference.c_str());
+        [&] { QVERIFY2(difference.empty(), difference.c_str()); }();
         const auto loss = db.metrics(straight, "train/loss");
-        QCOMPARE(loss.size(), size_t(6));
-        for (const auto& point : loss) QVERIFY(std::isfinite(point.value));
+        [&] { QCOMPARE(loss.size(), size_t(6)); }();
+        for (const auto& point : loss) [&] { QVERIFY(std::isfinite(point.value)); }();
+        return straight;
     }
 };
 
