@@ -13,6 +13,7 @@
 #include "methods/Distiller.h"
 #include "models/ModelRegistry.h"
 #include "spec/FieldError.h"
+#include "spec/ImageFolderListing.h"
 #include "spec/JsonText.h"
 #include "spec/RunSpec.h"
 #include "store/Store.h"
@@ -42,10 +43,31 @@ void collectError(std::vector<spec::SpecError>& errors, const std::string& fallb
     }
 }
 
-// The training images a data spec yields, known without reading files: sizes a method's memory bank.
-int64_t estimatedTrainSize(const spec::DataSpec& data) {
+// The images of the data set's training files, without reading images: an image folder's files are
+// counted (0 when it cannot be listed; the designer's preview says why).
+int64_t trainFileCount(const spec::DataSpec& data) {
+    return data.name == "folder" ? int64_t(spec::listImageFolder(data.root).train.paths.size()) : spec::trainImageCount(data);
+}
+
+// The training images a data spec yields: sizes a method's memory bank.
+int64_t estimatedTrainSize(const spec::DataSpec& data, int64_t trainFiles) {
     if (data.trainSubset > 0) return data.trainSubset;
-    return std::max<int64_t>(2, spec::trainImageCount(data) - (data.name == "synthetic" ? 0 : data.valSize));
+    return std::max<int64_t>(2, trainFiles - (data.name == "synthetic" ? 0 : data.valSize));
+}
+
+// An image folder's val_size and train_subset against its files: the parser checks them for the data sets
+// whose size it knows, but must not list a folder of a million files at every keystroke; describe runs in the
+// background, so it does.
+void checkFolderSplits(const spec::DataSpec& data, int64_t trainFiles, std::vector<spec::SpecError>& errors) {
+    if (data.name != "folder" || trainFiles == 0) return;
+    const std::string files = std::to_string(trainFiles) + " images of " + data.root + "/train";
+    if (data.valSize >= trainFiles)
+        errors.push_back({"data.val_size", "must be 0.." + std::to_string(trainFiles - 1) + ": the validation split is " +
+                                               "taken from the " + files + " and at least one must remain for training"});
+    else if (data.trainSubset > trainFiles - data.valSize)
+        errors.push_back({"data.train_subset", "must be 0.." + std::to_string(trainFiles - data.valSize) + ": the " +
+                                                   files + " less the " + std::to_string(data.valSize) +
+                                                   " of val_size; 0 = all of them"});
 }
 
 // What the method inserts at a spot. Convolutional connectors map the student's channels onto the
@@ -83,13 +105,14 @@ spec::NetDescription teacherDescription(const TeacherNet& built, const spec::Tea
 }
 
 std::vector<spec::SpotDescription> describeSpots(const spec::RunSpec& runSpec, const spec::DataShape& shape,
-                                                 models::StagedNet* teacher, models::StagedNet& student) {
+                                                 int64_t trainFiles, models::StagedNet* teacher,
+                                                 models::StagedNet& student) {
     methods::DistillerContext context;
     context.channels = shape.channels;
     context.height = shape.height;
     context.width = shape.width;
     context.epochs = runSpec.epochs;
-    context.trainSize = estimatedTrainSize(runSpec.data);
+    context.trainSize = estimatedTrainSize(runSpec.data, trainFiles);
     context.seed = uint64_t(runSpec.seed);
     const auto distiller = methods::createDistiller(runSpec.method, teacher, student, context);
     const auto resolve = [](int64_t stage, const models::StagedNet* net) {
@@ -140,6 +163,8 @@ spec::PairDescription describePair(const std::string& specText, const std::strin
     if (!runSpec) runSpec = parsePart(root, {"data", "teacher", "student", "method"});
     const auto data = runSpec ? runSpec : parsePart(root, {"data"});
     const spec::DataShape shape = spec::dataShape(data ? data->data : spec::DataSpec{});
+    const int64_t trainFiles = data ? trainFileCount(data->data) : 0;
+    if (data) checkFolderSplits(data->data, trainFiles, out.errors);
     const std::optional<spec::RunSpec> studentPart = runSpec ? runSpec : parsePart(root, {"student"});
     const std::optional<spec::RunSpec> teacherPart =
         runSpec ? runSpec
@@ -165,7 +190,7 @@ spec::PairDescription describePair(const std::string& specText, const std::strin
     }
     if (runSpec && student && (teacher || !runSpec->teacher.present()))
         collectError(out.errors, "method.name",
-                     [&] { out.spots = describeSpots(*runSpec, shape, teacher.get(), *student); });
+                     [&] { out.spots = describeSpots(*runSpec, shape, trainFiles, teacher.get(), *student); });
     return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "engine/PairDescriber.h"
@@ -122,6 +123,40 @@ private Q_SLOTS:
         QCOMPARE(paths(d), std::vector<std::string>{"method.stage"});
         QCOMPARE(d.errors[0].message, std::string("fitnet.stage: 5 but the student has 3 stages"));
         QVERIFY(d.teacher && d.student && d.spots.empty());
+    }
+
+    // An image folder's val_size and train_subset are checked against its files (which the parser does not
+    // list), at their fields; CRD's memory bank is sized from them. Describe reads no image: empty files do.
+    void folderSplitsAreCheckedAgainstItsFiles() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        for (const char* c : {"a", "b", "c"}) {
+            std::filesystem::create_directories(root + "/train/" + c);
+            std::filesystem::create_directories(root + "/val/" + c);
+            for (int i = 0; i < 4; ++i) std::ofstream(root + "/train/" + c + "/" + std::to_string(i) + ".png");
+            std::ofstream(root + "/val/" + c + "/v.jpg");
+        }
+        const auto describe = [&](const nlohmann::json& split) {
+            nlohmann::json data{{"name", "folder"}, {"image_size", 32}, {"root", root}};
+            data.update(split);
+            const nlohmann::json spec{{"data", data},
+                                      {"teacher", {{"model", "resnet8"}, {"checkpoint", "x.pt"}}},
+                                      {"student", {{"model", "resnet8"}}},
+                                      {"method", {{"name", "crd"}}}};
+            return engine::describePair(spec.dump(), "");
+        };
+        spec::PairDescription d = describe({{"val_size", 12}});
+        QCOMPARE(paths(d), std::vector<std::string>{"data.val_size"});
+        QCOMPARE(d.errors[0].message, "must be 0..11: the validation split is taken from the 12 images of " + root +
+                                          "/train and at least one must remain for training");
+        d = describe({{"val_size", 4}, {"train_subset", 9}});
+        QCOMPARE(paths(d), std::vector<std::string>{"data.train_subset"});
+        QVERIFY2(d.errors[0].message.rfind("must be 0..8: the 12 images of " + root + "/train less the 4 of val_size",
+                                           0) == 0, d.errors[0].message.c_str());
+        d = describe({{"val_size", 4}});
+        QVERIFY(d.errors.empty());
+        QCOMPARE(d.spots.size(), size_t(1));
+        QCOMPARE(d.student->stages.front().height, int64_t(32));
     }
 
     // The store is opened only for a teacher that names a run: a broken one does not hide a zoo pair,
