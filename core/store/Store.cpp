@@ -192,7 +192,7 @@ RunStatus runStatusFromString(const std::string& name) {
 
 // ---- connection ------------------------------------------------------------------------------
 
-Store::Store(const std::string& path, bool readOnly) : path_(path) {
+Store::Store(const std::string& path, bool readOnly, Journal journal) : path_(path) {
     const int flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         const std::string reason = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -205,12 +205,20 @@ Store::Store(const std::string& path, bool readOnly) : path_(path) {
     try {
         if (!readOnly) {
             // journal_mode answers with a row; a file that is not a database fails here.
+            const bool wal = journal == Journal::Wal;
             {
-                Statement wal(db_, "PRAGMA journal_mode = WAL");
-                wal.step();
+                Statement mode(db_, wal ? "PRAGMA journal_mode = WAL" : "PRAGMA journal_mode = DELETE");
+                mode.step();
+                // Leaving WAL needs the file to itself: SQLite says "locked", or answers the old mode, and
+                // a shard left in WAL on a shared file system would corrupt.
+                if (!wal && mode.text(0) != "delete")
+                    throw StoreError("cannot give results store '" + path + "' a rollback journal: it stays in " +
+                                     mode.text(0) + " mode because another process has it open; close that first");
             }
-            execute(db_, "PRAGMA synchronous = NORMAL");
-            migrate();   // with foreign keys off (SQLite's default): a migration may rebuild a table
+            // WAL: a power cut may lose the last commits but never corrupts. Rollback (shared file
+            // systems): FULL syncs the journal and the file at every commit (see Journal).
+            execute(db_, wal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+            migrate(journal);   // with foreign keys off (SQLite's default): a migration may rebuild a table
             execute(db_, "PRAGMA foreign_keys = ON");
         } else {
             execute(db_, "PRAGMA foreign_keys = ON");
@@ -261,7 +269,7 @@ int Store::schemaVersion() const {
     return static_cast<int>(s.int64(0));
 }
 
-void Store::migrate() {
+void Store::migrate(Journal journal) {
     const auto& steps = migrations();
     Transaction transaction(db_);   // IMMEDIATE: two processes opening a new file migrate once
     const bool stamp = checkedApplicationId(db_, path_) == 0;   // a new file, or one older than the stamp
@@ -278,7 +286,7 @@ void Store::migrate() {
     transaction.commit();
     // The stamp is in the write-ahead log until a checkpoint; put it in the file's header now, so
     // that the desktop recognises a store while its first run is still training.
-    if (stamp) execute(db_, "PRAGMA wal_checkpoint(PASSIVE)");
+    if (stamp && journal == Journal::Wal) execute(db_, "PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 // ---- runs ------------------------------------------------------------------------------------

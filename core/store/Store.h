@@ -2,7 +2,9 @@
 // The SQLite results store: one file holds every run, metric and diagnostic.
 // One Store is one connection. It is not thread-safe: give each thread its own Store
 // (readers in the GUI's worker thread, the writer in the engine). WAL mode lets one
-// writer and many readers in several processes share the file.
+// writer and many readers in several processes share the file. WAL needs shared memory
+// between the processes, which a network file system does not give: a shard store there
+// (store/Shards.h) uses a rollback journal instead.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -91,6 +93,13 @@ struct Claim {
     explicit operator bool() const { return claimed; }
 };
 
+// How a writable store journals its transactions. Wal: readers never block the writer, commits are
+// cheap (synchronous NORMAL); the file must be on a local disk. Rollback (journal_mode DELETE): works
+// on NFS and other shared file systems, for a file with one writer (a Slurm job's shard); readers
+// block its commits while they read, and every commit is synced (synchronous FULL), because a
+// compute node that dies must not take the last committed rows of its shard with it.
+enum class Journal { Wal, Rollback };
+
 class Store {
 public:
     static constexpr int kSchemaVersion = 7;
@@ -99,9 +108,10 @@ public:
     // to have lost its engine; on this host the engine's process is asked directly.
     static constexpr double kHeartbeatStaleSeconds = 60.0;
 
-    // Opens (creating if needed) and migrates the file to kSchemaVersion.
-    // readOnly opens an existing file without migrating it.
-    explicit Store(const std::string& path, bool readOnly = false);
+    // Opens (creating if needed) and migrates the file to kSchemaVersion, in the journal mode given
+    // (a file in the other mode is converted). readOnly opens an existing file without migrating it
+    // or changing its journal mode.
+    explicit Store(const std::string& path, bool readOnly = false, Journal journal = Journal::Wal);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -234,7 +244,7 @@ public:
     sqlite3* handle() const { return db_; }
 
 private:
-    void migrate();
+    void migrate(Journal journal);
     DiscardedRows discardAfterInTransaction(int64_t runId, int64_t step);
     void recomputeSummary(int64_t runId, const std::optional<std::string>& key);
     std::string locateCheckpoint(const std::string& recorded) const;
