@@ -36,6 +36,10 @@ Statement& Statement::bind(int index, std::nullopt_t) {
     sqlite3_bind_null(stmt_, index);
     return *this;
 }
+Statement& Statement::bindColumn(int index, const Statement& row, int column) {
+    sqlite3_bind_value(stmt_, index, sqlite3_column_value(row.stmt_, column));
+    return *this;
+}
 
 bool Statement::step() {
     const int rc = sqlite3_step(stmt_);

@@ -25,6 +25,8 @@ public:
     Statement& bind(int index, const std::optional<T>& value) {
         return value ? bind(index, *value) : bind(index, std::nullopt);
     }
+    // Column `column` of `row`'s current row as it is, type and all: copies rows between stores.
+    Statement& bindColumn(int index, const Statement& row, int column);
 
     bool step();          // true while a row is available; throws StoreError on failure
     void run();           // step() once, for statements without result rows
