@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +29,7 @@
 #include "spec/StudyQueue.h"
 #include "store/Results.h"
 #include "store/RunLifecycle.h"
+#include "store/Shards.h"
 #include "store/Store.h"
 
 using namespace distillery;
@@ -233,6 +235,64 @@ int annotate(const Annotation& annotation, const std::string& db) {
         return 1;
     }
     return 0;
+}
+
+namespace {
+// The shards an argument names: the file itself, or every shard.sqlite under a folder, in path order.
+// "" and an error when a folder cannot be listed or holds none.
+std::vector<std::string> shardFiles(const std::string& argument, std::string& error) {
+    namespace fs = std::filesystem;
+    std::error_code code;
+    if (!fs::is_directory(argument, code)) return {argument};   // a missing file fails in the merge, by name
+    std::vector<std::string> shards;
+    for (fs::recursive_directory_iterator it(argument, fs::directory_options::skip_permission_denied, code), end;
+         !code && it != end; it.increment(code))
+        if (std::error_code ignored; it->path().filename() == "shard.sqlite" && it->is_regular_file(ignored))
+            shards.push_back(it->path().string());
+    std::sort(shards.begin(), shards.end());
+    if (code) error = "cannot list the folder " + argument + ": " + code.message();
+    else if (shards.empty()) error = "there is no file named shard.sqlite under the folder " + argument;
+    return shards;
+}
+}  // namespace
+
+int mergeShards(const std::string& db, const std::vector<std::string>& arguments) {
+    store::Store store(db);
+    int merged = 0, failed = 0;
+    int64_t inserted = 0, updated = 0, skipped = 0, rows = 0;
+    auto fail = [&](const std::string& what) {
+        std::fflush(stdout);   // in order when both streams go to one file
+        std::fprintf(stderr, "error: %s\n", what.c_str());
+        ++failed;
+    };
+    for (const auto& argument : arguments) {
+        std::string error;
+        const auto shards = shardFiles(argument, error);
+        if (!error.empty()) fail(error);
+        for (const auto& shard : shards) {
+            try {
+                const store::MergeResult result = store::mergeShard(store, shard);
+                std::printf("%s: %lld inserted, %lld updated, %zu skipped, %lld rows\n", shard.c_str(),
+                            static_cast<long long>(result.inserted), static_cast<long long>(result.updated),
+                            result.skipped.size(), static_cast<long long>(result.totalRows()));
+                for (const auto& uuid : result.skipped)
+                    std::printf("  skipped run %s: %s holds a newer copy of it (this shard is an old copy)\n",
+                                uuid.c_str(), db.c_str());
+                ++merged;
+                inserted += result.inserted;
+                updated += result.updated;
+                skipped += static_cast<int64_t>(result.skipped.size());
+                rows += result.totalRows();
+            } catch (const store::StoreError& e) {
+                fail(e.what());
+            }
+        }
+    }
+    const std::string failures = failed ? "; " + std::to_string(failed) + " failed" : "";
+    std::printf("total: %d shard(s) merged into %s: %lld inserted, %lld updated, %lld skipped, %lld rows%s\n", merged,
+                db.c_str(), static_cast<long long>(inserted), static_cast<long long>(updated),
+                static_cast<long long>(skipped), static_cast<long long>(rows), failures.c_str());
+    return failed ? 1 : 0;
 }
 
 int runQueuedRun(int64_t runId, const EngineOptions& options) {

@@ -39,6 +39,11 @@ int listMethods();
 // path. Spec errors exit 0 (they are part of the answer); only an unreadable file exits 1.
 int describePair(const std::string& specPath, const std::string& db);
 
+// Folds shard stores into the store db (store/Shards.h): each argument is a shard file, or a folder
+// searched for files named shard.sqlite. One line per shard and a total; a shard that fails is
+// reported and the others are merged; exits 1 when any failed.
+int mergeShards(const std::string& db, const std::vector<std::string>& arguments);
+
 // Tags and a note, for one run or one study.
 struct Annotation {
     int64_t runId = 0;

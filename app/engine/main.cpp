@@ -124,6 +124,14 @@ int main(int argc, char** argv) {
                                              "as student.json")->required();
     exporter->add_flag("--last", exportLast, "the last checkpoint instead of the best-validation one");
 
+    std::vector<std::string> shardPaths;
+    auto* merge = app.add_subcommand(
+        "merge", "fold shard stores (one per Slurm job, on a shared file system) into the main store by run uuid; "
+                 "merging again takes what the jobs wrote since, and an old copy of a shard is skipped");
+    merge->add_option("--db", options.db, "the main store")->required()->check(CLI::ExistingFile);
+    merge->add_option("shards", shardPaths, "shard files, or folders searched for files named shard.sqlite")
+        ->required();
+
     CLI11_PARSE(app, argc, argv);
 
     std::signal(SIGTERM, onStopSignal);
@@ -148,6 +156,7 @@ int main(int argc, char** argv) {
         if (*describe) return describePair(specPath, describeDb);
         if (*exporter) return exportStateDict(runId, options.db, exportPath, exportLast);
         if (*plan) return planExperiment(specPath);
+        if (*merge) return mergeShards(options.db, shardPaths);
         if (*tag || *note_) {
             if (annotation.runId == 0 && annotation.study.empty()) {
                 std::fprintf(stderr, "%s: give --run ID or --study NAME\n", *tag ? "tag" : "note");
