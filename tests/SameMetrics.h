@@ -10,12 +10,12 @@
 namespace distillery::testing {
 
 // "" when the metrics are the same, else the first difference.
-inline std::string metricsDifference(const store::Store& db, int64_t a, int64_t b) {
-    const auto keys = db.metricKeys(a);
-    if (db.metricKeys(b) != keys) return "the runs wrote different metric keys";
+inline std::string metricsDifference(const store::Store& storeA, int64_t a, const store::Store& storeB, int64_t b) {
+    const auto keys = storeA.metricKeys(a);
+    if (storeB.metricKeys(b) != keys) return "the runs wrote different metric keys";
     for (const auto& key : keys) {
         if (key == "epoch_time") continue;   // wall clock
-        const auto x = db.metrics(a, key), y = db.metrics(b, key);
+        const auto x = storeA.metrics(a, key), y = storeB.metrics(b, key);
         if (x.size() != y.size())
             return key + ": " + std::to_string(x.size()) + " rows against " + std::to_string(y.size());
         for (size_t i = 0; i < x.size(); ++i) {
@@ -29,5 +29,7 @@ inline std::string metricsDifference(const store::Store& db, int64_t a, int64_t 
     }
     return {};
 }
+
+inline std::string metricsDifference(const store::Store& db, int64_t a, int64_t b) { return metricsDifference(db, a, db, b); }
 
 }  // namespace distillery::testing

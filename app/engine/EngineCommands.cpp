@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "BarProgress.h"
+#include "EngineTraining.h"
 #include "JsonProgress.h"
 #include "engine/Checkpoint.h"
 #include "engine/Device.h"
@@ -41,30 +42,6 @@ std::unique_ptr<engine::ProgressSink> makeProgress(ProgressMode mode) {
     if (mode == ProgressMode::Bar) return std::make_unique<BarProgress>(stdout);
     if (mode == ProgressMode::Json) return std::make_unique<JsonProgress>(stdout);
     return nullptr;
-}
-
-// The device column of the run: what "auto" resolves to here, or the spec's text when it cannot be
-// resolved (the trainer then fails the run with the reason).
-std::string deviceLabel(const spec::RunSpec& spec) {
-    try {
-        return engine::resolveDevice(spec.device).str();
-    } catch (const std::exception&) {
-        return spec.device;
-    }
-}
-
-engine::Outcome train(store::Store& store, int64_t runId, const spec::RunSpec& spec, const EngineOptions& options,
-                      bool resume) {
-    auto progress = makeProgress(options.progress);
-    engine::TrainerOptions trainerOptions;
-    trainerOptions.checkpointDir =
-        options.checkpointDir.empty() ? std::string() : options.checkpointDir + "/run-" + std::to_string(runId);
-    trainerOptions.progress = progress.get();
-    trainerOptions.resume = resume;
-    trainerOptions.threads = options.threads;
-    trainerOptions.owner = engine::EngineOwner{getpid(), store::hostName()};
-    engine::Trainer trainer(store, runId, spec, trainerOptions);
-    return trainer.run();
 }
 
 int exitCode(engine::Outcome outcome) { return outcome == engine::Outcome::Failed ? 1 : 0; }
@@ -112,6 +89,28 @@ void printSummary(const store::Store& store, const std::vector<int64_t>& runIds)
 
 }  // namespace
 
+std::string deviceLabel(const spec::RunSpec& spec) {
+    try {
+        return engine::resolveDevice(spec.device).str();
+    } catch (const std::exception&) {
+        return spec.device;
+    }
+}
+
+engine::Outcome trainClaimedRun(store::Store& store, int64_t runId, const spec::RunSpec& spec,
+                                const EngineOptions& options, bool resume) {
+    auto progress = makeProgress(options.progress);
+    engine::TrainerOptions trainerOptions;
+    trainerOptions.checkpointDir =
+        options.checkpointDir.empty() ? std::string() : options.checkpointDir + "/run-" + std::to_string(runId);
+    trainerOptions.progress = progress.get();
+    trainerOptions.resume = resume;
+    trainerOptions.threads = options.threads;
+    trainerOptions.owner = engine::EngineOwner{getpid(), store::hostName()};
+    engine::Trainer trainer(store, runId, spec, trainerOptions);
+    return trainer.run();
+}
+
 namespace {
 
 // A study's runs in the plan's order (teachers first). A run an earlier invocation finished (or
@@ -139,7 +138,7 @@ bool trainStudy(store::Store& store, const spec::StudyPlan& plan, const EngineOp
                 spdlog::warn("run {} was claimed by another engine; skipping it here", id);
                 continue;
             }
-            failed |= train(store, id, spec, options, false) == engine::Outcome::Failed;
+            failed |= trainClaimedRun(store, id, spec, options, false) == engine::Outcome::Failed;
             break;
         case store::RunStatus::Running:
         case store::RunStatus::Killed:
@@ -151,7 +150,7 @@ bool trainStudy(store::Store& store, const spec::StudyPlan& plan, const EngineOp
             }
             spdlog::info("run {} (\"{}\") was {}: continuing it from its last checkpoint", id, row->name,
                          store::statusName(row->status));
-            failed |= train(store, id, spec, options, true) == engine::Outcome::Failed;
+            failed |= trainClaimedRun(store, id, spec, options, true) == engine::Outcome::Failed;
             break;
         }
         }
@@ -180,7 +179,7 @@ int runExperimentFile(const std::string& specPath, const EngineOptions& options)
             spdlog::warn("run {} was claimed by another engine; skipping it here", ids[i]);
             continue;
         }
-        failed |= train(store, ids[i], experiment.runs[i], options, false) == engine::Outcome::Failed;
+        failed |= trainClaimedRun(store, ids[i], experiment.runs[i], options, false) == engine::Outcome::Failed;
     }
     printSummary(store, ids);
     return failed ? 1 : 0;
@@ -321,7 +320,7 @@ int runQueuedRun(int64_t runId, const EngineOptions& options) {
                      static_cast<long long>(runId));
         return 1;
     }
-    return exitCode(train(store, runId, *spec, options, false));
+    return exitCode(trainClaimedRun(store, runId, *spec, options, false));
 }
 
 namespace {
@@ -343,7 +342,7 @@ int reclaimAndTrain(int64_t runId, const EngineOptions& options, bool resume) {
     }
     if (!claim.previousEngine.empty())
         spdlog::warn("run {}: its engine ({}) is gone; this engine takes the run over", runId, claim.previousEngine);
-    return exitCode(train(store, runId, *spec, options, resume));
+    return exitCode(trainClaimedRun(store, runId, *spec, options, resume));
 }
 }  // namespace
 

@@ -5,9 +5,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <unistd.h>
 
 #include "BuildInfo.h"
+#include "ClusterCommands.h"
 #include "EngineCommands.h"
 #include "engine/CrashPoints.h"
 #include "engine/Trainer.h"
@@ -17,8 +19,9 @@ namespace {
 
 void onStopSignal(int signal) {
     distillery::engine::Trainer::requestStop();
-    // A second Ctrl+C ends the process at once.
-    std::signal(signal, SIG_DFL);
+    // A second Ctrl+C ends the process at once. SIGTERM stays an orderly stop however often it comes:
+    // Slurm signals a job's every process and its batch script forwards the signal once more.
+    if (signal == SIGINT) std::signal(signal, SIG_DFL);
 }
 
 void addProgressOption(CLI::App* command, EngineOptions& options) {
@@ -132,6 +135,45 @@ int main(int argc, char** argv) {
     merge->add_option("shards", shardPaths, "shard files, or folders searched for files named shard.sqlite")
         ->required();
 
+    SubmitOptions submitOptions;
+    bool printTemplate = false;
+    auto* submit = app.add_subcommand(
+        "submit", "queue a study (or experiment) in --db and submit its runs to a Slurm cluster as job arrays: "
+                  "each job trains one run into its own shard store on the shared path; bring results home with "
+                  "`merge`");
+    submit->add_option("spec", specPath, "the study or experiment file");
+    submit->add_flag("--slurm", "submit with Slurm's sbatch (the only scheduler for now)");
+    submit->add_option("--db", options.db, "the main results store (created when missing)")->capture_default_str();
+    submit->add_option("--shared-dir", submitOptions.sharedDir,
+                       "a folder every compute node sees at the same path, for the runs' shards, checkpoints and "
+                       "logs (default: <db>.cluster beside the store)");
+    submit->add_option("--partition", submitOptions.slurm.partition, "sbatch --partition");
+    submit->add_option("--gres", submitOptions.slurm.gres, "sbatch --gres, e.g. gpu:1");
+    submit->add_option("--cpus", submitOptions.slurm.cpus, "sbatch --cpus-per-task; the engine uses that many threads")
+        ->check(CLI::Range(int64_t(1), int64_t(1024)));
+    submit->add_option("--mem", submitOptions.slurm.memory, "sbatch --mem, e.g. 16G");
+    submit->add_option("--time", submitOptions.slurm.time, "sbatch --time per run, e.g. 4:00:00; a run stopped at "
+                                                           "the limit is requeued and resumes from its checkpoint");
+    submit->add_option("--account", submitOptions.slurm.account, "sbatch --account");
+    submit->add_option("--qos", submitOptions.slurm.qos, "sbatch --qos");
+    submit->add_option("--max-parallel", submitOptions.slurm.maxParallel,
+                       "at most K runs of an array at once (the array's %K)")
+        ->check(CLI::Range(int64_t(1), int64_t(100000)));
+    submit->add_option("--sbatch-option", submitOptions.slurm.extra, "a further sbatch option, e.g. "
+                                                                      "--sbatch-option=--constraint=a100 (repeat)");
+    submit->add_option("--template", submitOptions.templatePath,
+                       "your batch script (from --print-template, with @ENGINE@ and @LIST@ kept)")
+        ->check(CLI::ExistingFile);
+    submit->add_option("--engine", submitOptions.engine, "the distillery-engine the jobs run (default: this one)");
+    submit->add_flag("--dry-run", submitOptions.dryRun, "print the sbatch commands and write the scripts; submit nothing");
+    submit->add_flag("--print-template", printTemplate, "print the default batch script and exit");
+
+    std::string runDir;
+    auto* job = app.add_subcommand("job", "train the run of one Slurm array task (the batch script runs this): "
+                                          "its folder's shard store, resumed from its checkpoint after a requeue");
+    job->add_option("--run-dir", runDir, "the run's folder on the shared path")->required()->check(CLI::ExistingDirectory);
+    addProgressOption(job, options);
+
     CLI11_PARSE(app, argc, argv);
 
     std::signal(SIGTERM, onStopSignal);
@@ -149,6 +191,18 @@ int main(int argc, char** argv) {
             return specPath.empty() ? runQueuedRun(runId, options) : runExperimentFile(specPath, options);
         }
         if (*resume) return resumeRun(runId, options);
+        if (*submit) {
+            if (printTemplate) {
+                std::fputs(distillery::cluster::defaultBatchScript().c_str(), stdout);
+                return 0;
+            }
+            if (specPath.empty()) {
+                std::fprintf(stderr, "submit: give the study or experiment file\n");
+                return 2;
+            }
+            return submitToSlurm(specPath, options, submitOptions);
+        }
+        if (*job) return runClusterJob(runDir, options);
         if (*retry) return retryRun(runId, options);
         if (*validate) return validateSpec(specPath);
         if (*models) return listModels(channels, size, classes);
@@ -156,7 +210,13 @@ int main(int argc, char** argv) {
         if (*describe) return describePair(specPath, describeDb);
         if (*exporter) return exportStateDict(runId, options.db, exportPath, exportLast);
         if (*plan) return planExperiment(specPath);
-        if (*merge) return mergeShards(options.db, shardPaths);
+        if (*merge) {
+            // A submission's folder: first ask Slurm about runs whose jobs ended without a word.
+            for (const auto& path : shardPaths)
+                if (std::filesystem::is_directory(std::filesystem::path(path) / "runs"))
+                    for (const auto& line : reconcileWithSlurm(path)) std::printf("%s\n", line.c_str());
+            return mergeShards(options.db, shardPaths);
+        }
         if (*tag || *note_) {
             if (annotation.runId == 0 && annotation.study.empty()) {
                 std::fprintf(stderr, "%s: give --run ID or --study NAME\n", *tag ? "tag" : "note");

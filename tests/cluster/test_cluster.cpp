@@ -1,0 +1,296 @@
+// A study on a real Slurm cluster: packaging/slurm-local.sh starts a one-node cluster on this machine
+// (munged, slurmctld, slurmd), `distillery-engine submit --slurm` sends a teacher and three students
+// as job arrays, one student is pre-empted mid-run with `scontrol requeue`, and after `merge` every
+// run is finished in the main store with exactly the metrics of the same study trained locally. A
+// job killed outright (`scancel --signal=KILL`) leaves its run failed with Slurm's word on it, and a
+// requeue resumes it from its checkpoint. Skipped where Slurm is not installed (label cluster).
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include <signal.h>
+
+#include "EngineBinary.h"
+#include "SameMetrics.h"
+#include "store/Store.h"
+
+using namespace distillery;
+using nlohmann::json;
+
+namespace {
+
+struct Ran {
+    int exitCode = -1;
+    QString out, err;
+};
+
+// A study whose students run long enough (a few seconds each) to be caught mid-run.
+json clusterStudy(const std::string& name, const json& methods = json::array({{{"name", "kd"}}, {{"name", "kd"}, {"T", 2}},
+                                                                                 {{"name", "at"}}})) {
+    const json data = {{"name", "synthetic"}, {"channels", 1}, {"height", 28}, {"width", 28}, {"num_classes", 4},
+                       {"train_size", 640}, {"test_size", 96}, {"val_size", 64}, {"augment", false}};
+    json base = {{"data", data},       {"student", {{"model", "resnet8"}}}, {"epochs", 3},
+                 {"batch_size", 32},   {"threads", 1},                       {"log_every", 1},
+                 {"diagnostics_every", 0}, {"name", "kd"},                   {"teacher", {{"run_name", "t"}}},
+                 {"checkpoint_every", 1}};
+    return {{"study", name},
+            {"base", base},
+            {"teachers", {{"t", {{"student", {{"model", "tinycnn"}}}, {"epochs", 2}}}}},
+            {"grid", {{"method", methods}}},
+            {"seeds", {5}}};
+}
+
+}  // namespace
+
+class TestCluster : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    QString cluster_;                  // the cluster's folder (slurm.conf, logs, state)
+    QProcessEnvironment environment_;  // SLURM_CONF set
+    QString localDb_;                  // the study trained locally (the first test), the reference
+
+    Ran run(const QString& program, const QStringList& arguments, int timeoutMs = 120000) {
+        QProcess process;
+        process.setProcessEnvironment(environment_);
+        process.start(program, arguments);
+        Ran ran;
+        if (!process.waitForFinished(timeoutMs)) {
+            process.kill();
+            process.waitForFinished();
+            ran.err = program + " did not finish in time";
+            return ran;
+        }
+        ran.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+        ran.out = QString::fromUtf8(process.readAllStandardOutput());
+        ran.err = QString::fromUtf8(process.readAllStandardError());
+        return ran;
+    }
+    Ran engine(const QStringList& arguments) { return run(testing::builtEnginePath(), arguments, 600000); }
+
+    QString write(const QString& name, const json& content) {
+        const QString path = dir_.filePath(name);
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
+        file.write(QByteArray::fromStdString(content.dump(2)));
+        return path;
+    }
+
+    // The tasks squeue still lists for a job name: "id|state|reason" lines.
+    QStringList queued(const QString& jobName) {
+        const Ran q = run("squeue", {"-h", "-n", jobName, "-o", "%i|%T|%r"});
+        return q.out.split('\n', Qt::SkipEmptyParts);
+    }
+
+    // Waits until squeue lists nothing of the job; a task requeued by the test is released at once
+    // (Slurm holds a requeued batch job back two minutes).
+    bool waitUntilDone(const QString& jobName, int timeoutS) {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < timeoutS * 1000) {
+            const QStringList lines = queued(jobName);
+            if (lines.isEmpty()) return true;
+            for (const QString& line : lines)
+                if (line.endsWith("|BeginTime"))
+                    run("scontrol", {"update", "JobId=" + line.section('|', 0, 0), "StartTime=now"});
+            QThread::msleep(300);
+        }
+        return false;
+    }
+
+    // The run folder of a run name under the submission's shared folder, and its Slurm task.
+    QString runDirNamed(const QString& shared, const QString& name) {
+        for (const QString& uuid : QDir(shared + "/runs").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile job(shared + "/runs/" + uuid + "/job.json");
+            if (job.open(QIODevice::ReadOnly) && json::parse(job.readAll().toStdString())["name"] == name.toStdString())
+                return shared + "/runs/" + uuid;
+        }
+        return {};
+    }
+    static QString taskOf(const QString& runDir) {
+        QFile file(runDir + "/slurm-job");
+        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()).trimmed() : QString();
+    }
+
+    // Waits until the run in runDir's shard is running and has logged at least `steps` steps.
+    bool waitUntilTraining(const QString& runDir, int64_t steps, int timeoutS) {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < timeoutS * 1000) {
+            try {
+                store::Store shard((runDir + "/shard.sqlite").toStdString(), /*readOnly=*/true);
+                for (const auto& r : shard.runs(false)) {
+                    if (r.status != store::RunStatus::Running || r.studyRole != "student") continue;
+                    const auto loss = shard.metrics(r.id, "train/loss");
+                    if (!loss.empty() && loss.back().step >= steps) return true;
+                }
+            } catch (const store::StoreError&) {   // being written: ask again
+            }
+            QThread::msleep(50);
+        }
+        return false;
+    }
+
+private slots:
+    void initTestCase() {
+        if (!testing::missingEngineReason().isEmpty()) QFAIL(qPrintable(testing::missingEngineReason()));
+        cluster_ = dir_.filePath("cluster");
+        environment_ = QProcessEnvironment::systemEnvironment();
+        environment_.insert("SLURM_CONF", cluster_ + "/slurm.conf");
+        const Ran started = run(QStringLiteral(DISTILLERY_SOURCE_DIR) + "/packaging/slurm-local.sh", {"start", cluster_});
+        if (started.exitCode == 77) QSKIP("Slurm is not installed (apt-get install slurm-wlm munge)");
+        QVERIFY2(started.exitCode == 0, qPrintable(started.err));
+        const Ran info = run("sinfo", {"-h", "-o", "%T"});
+        QVERIFY2(info.out.contains("idle"), qPrintable(info.out + info.err));
+    }
+
+    void cleanupTestCase() {
+        if (!cluster_.isEmpty()) run(QStringLiteral(DISTILLERY_SOURCE_DIR) + "/packaging/slurm-local.sh", {"stop", cluster_});
+    }
+
+    // The study: a teacher and three students; one student pre-empted mid-run; merged, every
+    // run equals the same study trained locally, metric by metric.
+    // Submits a teacher and one kd student as study `name` and waits until the student trains.
+    // Returns the student's run folder.
+    QString submitAndWaitForTheStudent(const QString& name) {
+        const QString spec = write(name + ".json", clusterStudy(name.toStdString(), json::array({{{"name", "kd"}}})));
+        const QString db = dir_.filePath(name + ".sqlite"), shared = dir_.filePath(name + "-shared");
+        const Ran submitted = engine({"submit", "--slurm", spec, "--db", db, "--shared-dir", shared, "--cpus", "1"});
+        if (submitted.exitCode != 0) qWarning("%s", qPrintable(submitted.out + submitted.err));
+        const QString student = runDirNamed(shared, name + "-kd-s5");
+        if (student.isEmpty() || !waitUntilTraining(student, 8, 240)) return {};
+        return student;
+    }
+
+    // Merges the submission and returns the student's row of the main store.
+    store::RunRow mergedStudent(const QString& name, Ran* merged) {
+        *merged = engine({"merge", "--db", dir_.filePath(name + ".sqlite"), dir_.filePath(name + "-shared")});
+        store::Store main(dir_.filePath(name + ".sqlite").toStdString(), true);
+        for (const auto& r : main.runs(false))
+            if (r.name == (name + "-kd-s5").toStdString()) return r;
+        return {};
+    }
+
+    // After `scontrol requeue`, the student finishes with the metrics of the local run of the same spec.
+    void resumesToTheLocalMetrics(const QString& name, const QString& task) {
+        const Ran requeued = run("scontrol", {"requeue", task});
+        QVERIFY2(requeued.exitCode == 0, qPrintable(requeued.err));
+        QVERIFY2(waitUntilDone("distillery-" + name, 300), qPrintable(queued("distillery-" + name).join("; ")));
+        Ran merged;
+        const store::RunRow student = mergedStudent(name, &merged);
+        QVERIFY2(student.status == store::RunStatus::Finished, (student.error + merged.err.toStdString()).c_str());
+        store::Store main(dir_.filePath(name + ".sqlite").toStdString(), true);
+        bool resumed = false;   // from the checkpoint, not trained again from the start
+        for (const auto& e : main.events(student.id)) resumed |= e.message.rfind("resumed from", 0) == 0;
+        QVERIFY(resumed);
+        if (localDb_.isEmpty()) QSKIP("no local reference: run the whole suite");
+        store::Store reference(localDb_.toStdString(), true);
+        for (const auto& r : reference.runs(false))
+            if (r.name == "slurm-kd-s5") {
+                const std::string difference = testing::metricsDifference(main, student.id, reference, r.id);
+                QVERIFY2(difference.empty(), difference.c_str());
+                return;
+            }
+        QFAIL("the local reference has no slurm-kd-s5");
+    }
+
+    void preemptedStudyMergesToTheLocalResults() {
+        const QString spec = write("study.json", clusterStudy("slurm"));
+        const QString db = dir_.filePath("main.sqlite"), shared = dir_.filePath("shared");
+        const Ran submitted = engine({"submit", "--slurm", spec, "--db", db, "--shared-dir", shared, "--cpus", "1",
+                                      "--max-parallel", "2"});
+        QVERIFY2(submitted.exitCode == 0, qPrintable(submitted.out + submitted.err));
+        QVERIFY2(submitted.out.contains("submitted job"), qPrintable(submitted.out));
+
+        // Pre-empt the first student once it has trained a few steps.
+        const QString student = runDirNamed(shared, "slurm-kd-s5");
+        QVERIFY(!student.isEmpty());
+        QVERIFY2(waitUntilTraining(student, 8, 240), "the student never started training");
+        const QString task = taskOf(student);
+        const Ran requeued = run("scontrol", {"requeue", task});
+        QVERIFY2(requeued.exitCode == 0, qPrintable(requeued.err));
+        QVERIFY2(waitUntilDone("distillery-slurm", 600), qPrintable(queued("distillery-slurm").join("; ")));
+        const Ran job = run("scontrol", {"show", "job", "-o", task});
+        QVERIFY2(job.out.contains("Restarts=1"), qPrintable(job.out));
+
+        const Ran merged = engine({"merge", "--db", db, shared});
+        QVERIFY2(merged.exitCode == 0, qPrintable(merged.out + merged.err));
+
+        const QString localDb = localDb_ = dir_.filePath("local.sqlite");
+        const Ran local = engine({"run", "--spec", spec, "--db", localDb, "--progress", "none"});
+        QVERIFY2(local.exitCode == 0, qPrintable(local.err.right(2000)));
+
+        store::Store main(db.toStdString(), true), reference(localDb.toStdString(), true);
+        std::map<std::string, int64_t> localIds;
+        for (const auto& r : reference.runs(false)) localIds[r.name] = r.id;
+        const auto runs = main.runs(false);
+        QCOMPARE(runs.size(), size_t(4));
+        for (const auto& r : runs) {
+            QVERIFY2(r.status == store::RunStatus::Finished, (r.name + ": " + r.error).c_str());
+            QCOMPARE(r.study, std::string("slurm"));
+            QVERIFY2(localIds.count(r.name), r.name.c_str());
+            const std::string difference = testing::metricsDifference(main, r.id, reference, localIds[r.name]);
+            QVERIFY2(difference.empty(), (r.name + ": " + difference).c_str());
+        }
+        // The pre-empted run says it continued.
+        bool continued = false;
+        for (const auto& r : runs)
+            if (r.name == "slurm-kd-s5")
+                for (const auto& e : main.events(r.id)) continued |= e.message.rfind("resumed from", 0) == 0;
+        QVERIFY(continued);
+    }
+
+    // A job killed outright (the kernel's OOM killer, a node that dies; here SIGKILL to its engine)
+    // cannot record an end: merge asks Slurm and marks the run failed with the job's state, exit code
+    // and the end of its log; `scontrol requeue` resumes it from its checkpoint.
+    void killedJobFailsWithSlurmsWordAndResumes() {
+        const QString student = submitAndWaitForTheStudent("hard");
+        QVERIFY2(!student.isEmpty(), "the student never started training");
+        const QString task = taskOf(student);
+        int64_t pid = 0;
+        {
+            store::Store shard((student + "/shard.sqlite").toStdString(), true);
+            for (const auto& r : shard.runs(false))
+                if (r.studyRole == "student") pid = r.pid.value_or(0);
+        }
+        QVERIFY(pid > 0);
+        QCOMPARE(::kill(pid_t(pid), SIGKILL), 0);
+        QVERIFY2(waitUntilDone("distillery-hard", 120), qPrintable(queued("distillery-hard").join("; ")));
+        Ran merged;
+        const store::RunRow failed = mergedStudent("hard", &merged);
+        QVERIFY2(merged.exitCode == 0, qPrintable(merged.out + merged.err));
+        QVERIFY2(merged.out.contains("hard-kd-s5: failed (Slurm job " + task + " ended FAILED)"), qPrintable(merged.out));
+        QCOMPARE(failed.status, store::RunStatus::Failed);
+        for (const std::string part : {"Slurm job " + task.toStdString() + " ended FAILED (exit code 137",
+                                       std::string("while the engine trained the run"), "scontrol requeue " + task.toStdString(),
+                                       "distillery: job " + task.toStdString()})
+            QVERIFY2(failed.error.find(part) != std::string::npos, (part + " not in: " + failed.error).c_str());
+        resumesToTheLocalMetrics("hard", task);
+    }
+
+    // scancel (Slurm 22.05 delivers --signal=KILL as a cancel: SIGTERM, then SIGKILL after KillWait):
+    // the engine checkpoints and records the run killed, saying how to continue; requeued, it resumes.
+    void cancelledJobIsKilledAndResumes() {
+        const QString student = submitAndWaitForTheStudent("cancel");
+        QVERIFY2(!student.isEmpty(), "the student never started training");
+        const QString task = taskOf(student);
+        const Ran cancelled = run("scancel", {"--signal=KILL", task});
+        QVERIFY2(cancelled.exitCode == 0, qPrintable(cancelled.err));
+        QVERIFY2(waitUntilDone("distillery-cancel", 120), qPrintable(queued("distillery-cancel").join("; ")));
+        Ran merged;
+        const store::RunRow killed = mergedStudent("cancel", &merged);
+        QVERIFY2(killed.status == store::RunStatus::Killed, (store::statusName(killed.status) + ": " + killed.error).c_str());
+        QVERIFY2(killed.error.find("scontrol requeue " + task.toStdString()) != std::string::npos, killed.error.c_str());
+        resumesToTheLocalMetrics("cancel", task);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCluster)
+#include "test_cluster.moc"
