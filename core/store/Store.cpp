@@ -204,6 +204,13 @@ Store::Store(const std::string& path, bool readOnly, Journal journal) : path_(pa
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     try {
         if (!readOnly) {
+            // A store a job writes on a shared file system stays in rollback mode whoever opens it (the
+            // engine's heartbeat thread, the desktop app, `tag`): only a new file takes WAL by default.
+            if (journal == Journal::Wal && schemaVersion() > 0) {
+                Statement mode(db_, "PRAGMA journal_mode");   // a file that is not a database fails here
+                mode.step();
+                if (mode.text(0) == "delete") journal = Journal::Rollback;
+            }
             // journal_mode answers with a row; a file that is not a database fails here.
             const bool wal = journal == Journal::Wal;
             {

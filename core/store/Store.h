@@ -108,9 +108,10 @@ public:
     // to have lost its engine; on this host the engine's process is asked directly.
     static constexpr double kHeartbeatStaleSeconds = 60.0;
 
-    // Opens (creating if needed) and migrates the file to kSchemaVersion, in the journal mode given
-    // (a file in the other mode is converted). readOnly opens an existing file without migrating it
-    // or changing its journal mode.
+    // Opens (creating if needed) and migrates the file to kSchemaVersion, in the journal mode given:
+    // Rollback converts a WAL file; Wal gives a new file WAL but keeps an existing store that has a
+    // rollback journal (a shard) as it is, so no second connection turns a shard on a shared file
+    // system into WAL. readOnly opens an existing file without migrating it or changing its mode.
     explicit Store(const std::string& path, bool readOnly = false, Journal journal = Journal::Wal);
     ~Store();
     Store(const Store&) = delete;

@@ -17,6 +17,7 @@
 #include <map>
 
 #include <signal.h>
+#include <sqlite3.h>
 
 #include "EngineBinary.h"
 #include "SameMetrics.h"
@@ -157,15 +158,15 @@ private slots:
 
     // The study: a teacher and three students; one student pre-empted mid-run; merged, every
     // run equals the same study trained locally, metric by metric.
-    // Submits a teacher and one kd student as study `name` and waits until the student trains.
-    // Returns the student's run folder.
-    QString submitAndWaitForTheStudent(const QString& name) {
+    // Submits a teacher and one kd student as study `name` and waits until the student has logged
+    // `steps` steps. Returns the student's run folder.
+    QString submitAndWaitForTheStudent(const QString& name, int64_t steps) {
         const QString spec = write(name + ".json", clusterStudy(name.toStdString(), json::array({{{"name", "kd"}}})));
         const QString db = dir_.filePath(name + ".sqlite"), shared = dir_.filePath(name + "-shared");
         const Ran submitted = engine({"submit", "--slurm", spec, "--db", db, "--shared-dir", shared, "--cpus", "1"});
         if (submitted.exitCode != 0) qWarning("%s", qPrintable(submitted.out + submitted.err));
         const QString student = runDirNamed(shared, name + "-kd-s5");
-        if (student.isEmpty() || !waitUntilTraining(student, 8, 240)) return {};
+        if (student.isEmpty() || !waitUntilTraining(student, steps, 240)) return {};
         return student;
     }
 
@@ -222,6 +223,19 @@ private slots:
 
         const Ran merged = engine({"merge", "--db", db, shared});
         QVERIFY2(merged.exitCode == 0, qPrintable(merged.out + merged.err));
+        // Every shard kept its rollback journal through the job's connections (WAL is unsafe on NFS).
+        const QStringList runDirs = QDir(shared + "/runs").entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(runDirs.size(), 4);
+        for (const QString& uuid : runDirs) {
+            store::Store shard((shared + "/runs/" + uuid + "/shard.sqlite").toStdString(), true);
+            sqlite3_stmt* statement = nullptr;
+            sqlite3_prepare_v2(shard.handle(), "PRAGMA journal_mode", -1, &statement, nullptr);
+            QCOMPARE(sqlite3_step(statement), SQLITE_ROW);
+            const std::string mode = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+            sqlite3_finalize(statement);
+            QCOMPARE(mode, std::string("delete"));
+            QVERIFY(!QFile::exists(shared + "/runs/" + uuid + "/shard.sqlite-wal"));
+        }
 
         const QString localDb = localDb_ = dir_.filePath("local.sqlite");
         const Ran local = engine({"run", "--spec", spec, "--db", localDb, "--progress", "none"});
@@ -251,7 +265,7 @@ private slots:
     // cannot record an end: merge asks Slurm and marks the run failed with the job's state, exit code
     // and the end of its log; `scontrol requeue` resumes it from its checkpoint.
     void killedJobFailsWithSlurmsWordAndResumes() {
-        const QString student = submitAndWaitForTheStudent("hard");
+        const QString student = submitAndWaitForTheStudent("hard", 24);   // past epoch 1's checkpoint (20 steps)
         QVERIFY2(!student.isEmpty(), "the student never started training");
         const QString task = taskOf(student);
         int64_t pid = 0;
@@ -278,7 +292,7 @@ private slots:
     // scancel (Slurm 22.05 delivers --signal=KILL as a cancel: SIGTERM, then SIGKILL after KillWait):
     // the engine checkpoints and records the run killed, saying how to continue; requeued, it resumes.
     void cancelledJobIsKilledAndResumes() {
-        const QString student = submitAndWaitForTheStudent("cancel");
+        const QString student = submitAndWaitForTheStudent("cancel", 8);   // SIGTERM checkpoints where it stops
         QVERIFY2(!student.isEmpty(), "the student never started training");
         const QString task = taskOf(student);
         const Ran cancelled = run("scancel", {"--signal=KILL", task});

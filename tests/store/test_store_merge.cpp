@@ -250,6 +250,26 @@ private slots:
         QCOMPARE(pragma(nowRollback, "journal_mode"), std::string("delete"));
     }
 
+    // Any other writer of a shard (the engine's heartbeat thread, the desktop app, `tag`) opens it with
+    // the default and must not turn it into WAL on the shared file system; a new file still gets WAL.
+    void aShardStaysRollbackWhoeverOpensIt() {
+        MainStore main(newStorePath(), 1);
+        const std::string shardPath = newShardPath();
+        createShard(main.store, main.runs[0], shardPath);
+        Store job(shardPath, false, Journal::Rollback);
+        {
+            Store heartbeat(shardPath);   // a second connection, as the heartbeat thread's
+            QCOMPARE(pragma(heartbeat, "journal_mode"), std::string("delete"));
+            QCOMPARE(pragma(heartbeat, "synchronous"), std::string("2"));
+            heartbeat.heartbeat(main.runs[0], 0.5);
+        }
+        Store later(shardPath);
+        QCOMPARE(pragma(later, "journal_mode"), std::string("delete"));
+        QVERIFY(!QFile::exists(QString::fromStdString(shardPath + "-wal")));
+        Store fresh(newStorePath());
+        QCOMPARE(pragma(fresh, "journal_mode"), std::string("wal"));
+    }
+
     // The shard holds the queued run as main has it, under the same id and uuid, with its study.
     void createShardCopiesTheQueuedRun() {
         MainStore main(newStorePath(), 2);
