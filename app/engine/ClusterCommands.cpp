@@ -231,8 +231,11 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
         std::printf("(dry run: nothing submitted; the scripts are in %s/arrays)\n", layout.root.c_str());
     } else {
         std::printf("run folders: %s/runs; logs: %s; follow with `squeue -n %s` and bring results home with "
-                    "`distillery-engine merge --db %s %s`\n",
-                    layout.root.c_str(), layout.logDir().c_str(), jobName.c_str(), options.db.c_str(), layout.root.c_str());
+                    "`distillery-engine merge --db %s %s`\n"
+                    "while these runs are on the cluster, open the store with `distillery --no-queue %s`: the "
+                    "desktop app's queue would also train the runs still queued in it\n",
+                    layout.root.c_str(), layout.logDir().c_str(), jobName.c_str(), options.db.c_str(), layout.root.c_str(),
+                    options.db.c_str());
     }
     return failed ? 1 : 0;
 }
