@@ -202,6 +202,34 @@ private slots:
         QFAIL("the local reference has no slurm-kd-s5");
     }
 
+    // What submit would do, without submitting: the teacher alone in one array, its three students in
+    // a second that waits for the teacher's task (afterok) two at a time; the scripts are written, the
+    // run folders are not left behind (a real submit must still take the runs).
+    void dryRunShowsTheArraysAndTheirDependency() {
+        const QString spec = write("dry.json", clusterStudy("dry"));
+        const QString db = dir_.filePath("dry.sqlite"), shared = dir_.filePath("dry-shared");
+        const Ran dry = engine({"submit", "--slurm", spec, "--db", db, "--shared-dir", shared, "--max-parallel", "2",
+                                "--partition", "debug", "--dry-run"});
+        QVERIFY2(dry.exitCode == 0, qPrintable(dry.out + dry.err));
+        const QStringList lines = dry.out.split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() >= 2 && lines[0].startsWith("sbatch ") && lines[1].startsWith("sbatch "), qPrintable(dry.out));
+        QVERIFY2(lines[0].contains("--array=0-0%2") && !lines[0].contains("--dependency") &&
+                     lines[0].contains("--partition=debug") && lines[0].endsWith("/arrays/distillery-dry-runs.sh"),
+                 qPrintable(lines[0]));
+        QVERIFY2(lines[1].contains("--array=0-2%2") && lines[1].contains("--dependency=afterok:JOB_0") &&
+                     lines[1].endsWith("/arrays/distillery-dry-students-of-dry-teacher-t-s5.sh"),
+                 qPrintable(lines[1]));
+        for (const QString& line : lines.mid(0, 2))
+            QVERIFY2(line.contains("--requeue") && line.contains("--signal=B:TERM@120"), qPrintable(line));
+        QFile students(shared + "/arrays/distillery-dry-students-of-dry-teacher-t-s5.list");
+        QVERIFY(students.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(students.readAll()).split('\n', Qt::SkipEmptyParts).size(), 3);
+        QVERIFY(QDir(shared + "/runs").entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
+        // The runs stay queued in the main store, and a real submit takes them.
+        store::Store main(db.toStdString(), true);
+        for (const auto& r : main.runs(false)) QCOMPARE(r.status, store::RunStatus::Queued);
+    }
+
     void preemptedStudyMergesToTheLocalResults() {
         const QString spec = write("study.json", clusterStudy("slurm"));
         const QString db = dir_.filePath("main.sqlite"), shared = dir_.filePath("shared");
