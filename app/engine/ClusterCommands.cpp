@@ -90,7 +90,7 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
     }
     std::string templateText = cluster::defaultBatchScript();
     if (!submit.templatePath.empty()) templateText = readText(submit.templatePath);
-    cluster::renderBatchScript(templateText, "engine", "list");   // a template without its placeholders fails now
+    cluster::checkBatchScriptTemplate(templateText);   // before anything is queued
 
     store::Store main(options.db);
     std::vector<int64_t> ids;
@@ -346,6 +346,7 @@ std::map<std::string, std::string> endedJobRecord(const std::string& task) {
 std::vector<std::string> reconcileWithSlurm(const std::string& sharedRoot) {
     std::vector<std::string> said;
     const cluster::SharedLayout layout{fs::absolute(sharedRoot).lexically_normal().string()};
+    std::optional<std::vector<cluster::QueuedJob>> queue;   // this user's pending and running tasks
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(layout.root + "/runs", error)) {
         const fs::path dir = entry.path();
@@ -369,14 +370,16 @@ std::vector<std::string> reconcileWithSlurm(const std::string& sharedRoot) {
 
         const int64_t jobId = std::stoll(task.substr(0, task.find('_')));
         const int64_t index = std::stoll(task.substr(task.find('_') + 1));
-        const cluster::CommandResult listed =
-            cluster::runProgram({"squeue", "-h", "-j", std::to_string(jobId), "-o", "%i|%T|%r"});
-        if (!listed.ok() && listed.err.find("Invalid job id") == std::string::npos) {
-            said.push_back("cannot ask Slurm about the runs (" + listed.message() + "); their states are left as they are");
-            return said;
+        if (!queue) {   // one squeue for every run: hundreds of calls would load slurmctld
+            const cluster::CommandResult listed = cluster::runProgram({"squeue", "--me", "-h", "-o", "%i|%T|%r"});
+            if (!listed.ok()) {
+                said.push_back("cannot ask Slurm about the runs (" + listed.message() + "); their states are left as they are");
+                return said;
+            }
+            queue = cluster::parseSqueue(listed.out);
         }
         bool waiting = false;
-        for (const auto& queuedJob : cluster::parseSqueue(listed.out)) {
+        for (const auto& queuedJob : *queue) {
             if (!cluster::idHoldsTask(queuedJob.id, jobId, index)) continue;
             waiting = true;
             said.push_back(row->name + ": " + queuedJob.state + " in Slurm (job " + task + ", " + queuedJob.reason + ")");

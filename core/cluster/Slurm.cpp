@@ -125,15 +125,26 @@ exit "$status"
 )";
 }
 
+namespace {
+// The markers a batch script template must hold, with what replaces each.
+std::vector<std::pair<std::string, std::string>> templateMarkers(const std::string& engine, const std::string& list) {
+    return {{"@ENGINE@", engine}, {"@LIST@", list}};
+}
+}  // namespace
+
+void checkBatchScriptTemplate(const std::string& templateText) {
+    for (const auto& [marker, value] : templateMarkers("", ""))
+        if (templateText.find(marker) == std::string::npos)
+            throw std::invalid_argument("the batch script template lacks the " + marker +
+                                        " marker; start from `distillery-engine submit --print-template`");
+}
+
 std::string renderBatchScript(const std::string& templateText, const std::string& engine, const std::string& list) {
+    checkBatchScriptTemplate(templateText);
     std::string text = templateText;
-    for (const auto& [placeholder, value] : {std::pair<std::string, std::string>{"@ENGINE@", engine}, {"@LIST@", list}}) {
-        if (text.find(placeholder) == std::string::npos)
-            throw std::invalid_argument("the batch script template has no " + placeholder +
-                                        " placeholder; start from `distillery-engine submit --print-template`");
-        for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
-            text.replace(at, placeholder.size(), value);
-    }
+    for (const auto& [marker, value] : templateMarkers(engine, list))
+        for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + value.size()))
+            text.replace(at, marker.size(), value);
     return text;
 }
 

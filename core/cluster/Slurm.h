@@ -46,11 +46,13 @@ struct SharedLayout {
     std::string logDir() const { return root + "/logs"; }
 };
 
-// The default batch script: Distillery's, with the placeholders @ENGINE@ (the distillery-engine to
-// run) and @LIST@ (the file naming one run folder per array task). Users copy it, add their module
+// The default batch script: Distillery's, with the markers @ENGINE@ (the distillery-engine to run)
+// and @LIST@ (the file naming one run folder per array task). Users copy it, add their module
 // loads or container, and pass it with --template.
 std::string defaultBatchScript();
-// The template with its placeholders filled; throws std::invalid_argument naming a missing one.
+// Throws std::invalid_argument naming a marker the template lacks.
+void checkBatchScriptTemplate(const std::string& templateText);
+// The template with its markers replaced; throws as checkBatchScriptTemplate.
 std::string renderBatchScript(const std::string& templateText, const std::string& engine, const std::string& list);
 
 // The sbatch command line for an array of `tasks` runs: always --requeue (a pre-empted run comes

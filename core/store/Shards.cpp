@@ -46,7 +46,7 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
     return joined;
 }
 
-std::string placeholders(size_t count) {
+std::string bindParameters(size_t count) {
     std::string text;
     for (size_t i = 0; i < count; ++i) text += i ? ", ?" : "?";
     return text;
@@ -128,7 +128,7 @@ std::optional<int64_t> studyIn(sqlite3* from, const std::optional<int64_t>& stud
         if (existing.step()) return existing.int64(0);
     }
     Statement insert(into, ("INSERT INTO studies (" + join(columns.names, ", ") + ") VALUES (" +
-                            placeholders(columns.names.size()) + ")").c_str());
+                            bindParameters(columns.names.size()) + ")").c_str());
     for (size_t c = 0; c < columns.names.size(); ++c) insert.bindColumn(int(c) + 1, study, int(c) + 1);
     insert.run();
     const int64_t id = sqlite3_last_insert_rowid(into);
@@ -153,7 +153,7 @@ int64_t copyRows(sqlite3* from, int64_t fromId, sqlite3* into, int64_t intoId, c
     source.bind(1, fromId);
     if (columns.ownId) source.bind(2, offset);
     Statement insert(into, ("INSERT INTO " + table + " (run_id, " + names + (columns.ownId ? ", id" : "") +
-                            ") VALUES (?, " + placeholders(columns.names.size() + (columns.ownId ? 1 : 0)) + ")")
+                            ") VALUES (?, " + bindParameters(columns.names.size() + (columns.ownId ? 1 : 0)) + ")")
                                .c_str());
     int64_t copied = 0;
     while (source.step()) {
@@ -221,7 +221,7 @@ void copyRun(sqlite3* from, int64_t fromId, sqlite3* into, const std::optional<i
     if (!intoId) {
         const auto study = studyIn(from, source.optionalInt64(int(names.size())), into);
         Statement insert(into, ("INSERT INTO runs (" + join(names, ", ") + ", study_id" + (keepId ? ", id" : "") +
-                                ") VALUES (" + placeholders(names.size() + (keepId ? 2 : 1)) + ")")
+                                ") VALUES (" + bindParameters(names.size() + (keepId ? 2 : 1)) + ")")
                                    .c_str());
         for (size_t c = 0; c < names.size(); ++c) insert.bindColumn(int(c) + 1, source, int(c));
         insert.bind(int(names.size()) + 1, study);

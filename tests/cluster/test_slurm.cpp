@@ -45,14 +45,14 @@ private slots:
         file.flush();
         const auto syntax = runProgram({"bash", "-n", file.fileName().toStdString()});
         QVERIFY2(syntax.ok(), syntax.err.c_str());
-        // A user's template keeps both placeholders or is refused with the one it lacks.
+        // A user's template keeps both markers or is refused with the one it lacks.
         QCOMPARE(renderBatchScript("module load cuda\n@ENGINE@ job --run-dir $(sed -n 1p @LIST@)\n", "e", "l"),
                  std::string("module load cuda\ne job --run-dir $(sed -n 1p l)\n"));
         try {
             renderBatchScript("#!/bin/bash\n@ENGINE@ job\n", "e", "l");
             QFAIL("no @LIST@ accepted");
         } catch (const std::invalid_argument& e) {
-            QVERIFY2(std::string(e.what()).find("no @LIST@ placeholder") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("lacks the @LIST@ marker") != std::string::npos, e.what());
         }
     }
 
