@@ -13,6 +13,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "FormRows.h"
 #include "MetricPlot.h"
 #include "PlainText.h"
 
@@ -76,7 +77,7 @@ CurveControls::CurveControls(MetricPlot* plot, QWidget* parent) : QWidget(parent
     curveModeBox_->setToolTip(tr("One curve per run, or per configuration the mean over its seeds with a band: the "
                                  "sample standard deviation, or the 95% confidence interval of the mean (Student t)"));
     form->addRow(tr("Curves"), curveModeBox_);
-    form->setRowVisible(curveModeBox_, false);
+    setFormRowVisible(form, curveModeBox_, false);
     xAxisBox_ = new QComboBox(this);
     xAxisBox_->addItem(tr("step"), QVariant::fromValue(static_cast<int>(MetricPlot::XAxis::Step)));
     xAxisBox_->addItem(tr("epoch"), QVariant::fromValue(static_cast<int>(MetricPlot::XAxis::Epoch)));
@@ -146,7 +147,7 @@ void CurveControls::syncKeys() {
 
 void CurveControls::setCurveModesOffered(bool offered) {
     curveModesOffered_ = offered;
-    form_->setRowVisible(curveModeBox_, offered);
+    setFormRowVisible(form_, curveModeBox_, offered);
 }
 
 void CurveControls::syncDisplay() {

@@ -30,6 +30,7 @@
 
 #include "Counted.h"
 #include "ErrorLabel.h"
+#include "FormRows.h"
 #include "FolderPreview.h"
 #include "FormFields.h"
 #include "FormValues.h"
@@ -647,7 +648,7 @@ void DesignerPage::updateVisibility() {
     tableFields_->updateVisibility();
     const bool folder = tableFields_->text(QStringLiteral("data.name")) == QLatin1String("folder");
     if (auto* data = qobject_cast<QFormLayout*>(folderPreview_->parentWidget()->layout()))
-        data->setRowVisible(folderPreview_, folder);
+        setFormRowVisible(data, folderPreview_, folder);
     if (folder) folderPreview_->setRoot(tableFields_->text(QStringLiteral("data.root")));
     teacher_->updateVisibility();
     const bool methodSwept = fields_->sweepField(QStringLiteral("method.name"))->isSweeping();

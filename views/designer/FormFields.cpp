@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "ErrorLabel.h"
+#include "FormRows.h"
 #include "SweepableField.h"
 
 namespace distillery::views {
@@ -115,7 +116,7 @@ int FormFields::mergeId(const QString& path) const { return fields_.value(path).
 void FormFields::setRowVisible(const QString& path, bool visible) {
     const Field field = fields_.value(path);
     if (auto* form = qobject_cast<QFormLayout*>(field.row ? field.row->parentWidget()->layout() : nullptr))
-        form->setRowVisible(field.row, visible);
+        setFormRowVisible(form, field.row, visible);
 }
 
 QStringList FormFields::showErrors(const QList<FieldError>& errors) {
