@@ -20,6 +20,7 @@
 #include <QThread>
 #include <QUndoStack>
 
+#include "ClusterFollower.h"
 #include "ComparePage.h"
 #include "Counted.h"
 #include "CurveControls.h"
@@ -140,6 +141,15 @@ void MainWindow::createPages() {
         selectRun(ids.first());
         reportQueued(ids, QString());
         showPage(Page::Live);
+    });
+    connect(designer_, &DesignerPage::clusterSubmitRequested, this, [this](const ClusterSubmission& submission) {
+        if (!session_->cluster()) {
+            showError(tr("Cannot submit to Slurm"), tr("No results store is open. Open or create one with File ▸ Open "
+                                                       "store… first."));
+            return;
+        }
+        statusBar()->showMessage(tr("Submitting to Slurm…"));
+        session_->cluster()->submit(submission);
     });
     connect(compare_, &ComparePage::runActivated, this, [this](qint64 runId) {
         selectRun(runId);
@@ -294,7 +304,10 @@ void MainWindow::exportPlot(QCustomPlot* plot) {
 
 void MainWindow::connectSession() {
     connect(session_, &StoreSession::opened, this, &MainWindow::onStoreOpened);
-    connect(session_, &StoreSession::aboutToClose, this, [this] { queuePanel_->setScheduler(nullptr); });
+    connect(session_, &StoreSession::aboutToClose, this, [this] {
+        queuePanel_->setScheduler(nullptr);
+        queuePanel_->setCluster(nullptr);
+    });
     connect(session_, &StoreSession::closed, this, &MainWindow::onStoreClosed);
     connect(session_, &StoreSession::runsChanged, this, &MainWindow::onRunsChanged);
     connect(session_, &StoreSession::historyLoaded, live_, &LivePage::setHistory);
@@ -317,6 +330,13 @@ bool MainWindow::openStore(const QString& path, QString* error) {
 void MainWindow::onStoreOpened() {
     const QString path = session_->path();
     queuePanel_->setScheduler(session_->scheduler());
+    queuePanel_->setCluster(session_->cluster());
+    connect(session_->cluster(), &ClusterFollower::submitted, this, [this](const QString& output) {
+        statusBar()->showMessage(output.section(QLatin1Char('\n'), 0, 0), 15000);
+        queueDock_->show();
+        queueDock_->raise();
+    });
+    connect(session_->cluster(), &ClusterFollower::changed, this, [this] { session_->pollNow(); });
     live_->diagnostics()->setFeed(session_->feed());
     designer_->setStorePath(path);
     compare_->setStorePath(path);

@@ -6,6 +6,7 @@
 #include <QSettings>
 #include <QThread>
 
+#include "ClusterFollower.h"
 #include "Counted.h"
 #include "DiagnosticsFeed.h"
 #include "RunScheduler.h"
@@ -64,6 +65,9 @@ bool StoreSession::open(const QString& path, int maxConcurrent, QString* error) 
     connect(scheduler_, &RunScheduler::runEnded, this, &StoreSession::runEnded);
     connect(scheduler_, &RunScheduler::queueChanged, this, &StoreSession::queueChanged);
     connect(scheduler_, &RunScheduler::engineUnavailable, this, &StoreSession::engineUnavailable);
+    // Runs on a Slurm cluster are followed even with --no-queue: merging their shards trains nothing.
+    cluster_ = new ClusterFollower(store_.get(), path_, enginePath(), this);
+    cluster_->setIntervalMs(options_.clusterIntervalMs);
     startReaders();
     rememberStore(path_);
     emit opened();
@@ -124,6 +128,8 @@ void StoreSession::close() {
     }
     poller_ = nullptr;
     feed_ = nullptr;
+    delete cluster_;   // before the store it reads
+    cluster_ = nullptr;
     if (scheduler_) {
         scheduler_->disconnect(this);
         delete scheduler_;   // stops the training engines: their runs are marked killed and can be resumed

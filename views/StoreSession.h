@@ -29,12 +29,14 @@ struct StudyPlan;
 namespace distillery::views {
 
 class DiagnosticsFeed;
+class ClusterFollower;
 class RunScheduler;
 
 struct StoreSessionOptions {
     bool trainQueuedRuns = true;     // false: show the store, start no engine (--no-queue)
     QString enginePath;              // empty: RunScheduler::defaultEnginePath()
     int pollIntervalMs = StorePoller::kDefaultIntervalMs;
+    int clusterIntervalMs = 5000;    // how often the runs on a Slurm cluster are checked and merged
 };
 
 class StoreSession : public QObject {
@@ -63,6 +65,7 @@ public:
 
     store::Store* store() const { return store_.get(); }
     RunScheduler* scheduler() const { return scheduler_; }
+    ClusterFollower* cluster() const { return cluster_; }   // the store's runs on a Slurm cluster
     DiagnosticsFeed* feed() const { return feed_; }
 
     // Every spec is checked before any is queued: a half-queued experiment is worse than none. Each
@@ -111,6 +114,7 @@ private:
     QThread* feedThread_ = nullptr;
     DiagnosticsFeed* feed_ = nullptr;
     RunScheduler* scheduler_ = nullptr;
+    ClusterFollower* cluster_ = nullptr;
 };
 
 }  // namespace distillery::views

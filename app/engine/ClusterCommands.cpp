@@ -16,6 +16,7 @@
 #include "EngineTraining.h"
 #include "spec/RunQueue.h"
 #include "spec/StudyQueue.h"
+#include "store/ClusterJobs.h"
 #include "store/Shards.h"
 
 using namespace distillery;
@@ -163,6 +164,10 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
         return 0;
     }
 
+    // Recorded first, so that a desktop queue reading the store from now on leaves these runs alone.
+    if (!submit.dryRun)
+        for (const auto& run : runs) store::recordClusterJob(main, run.row.id, layout.root);
+
     // A folder per run: its shard (a copy of its queued row, plus the finished teacher it names when
     // that teacher is already in the main store) and job.json, which names the shard of a teacher
     // trained by this submission (the job copies it in once it has finished).
@@ -212,8 +217,12 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
         if (!jobId) {
             std::fprintf(stderr, "sbatch refused the array %s: %s\n  command: %s\n", stem.c_str(),
                          result.message().c_str(), commandLine.c_str());
-            // Its runs stay queued in the main store without a shard, so a later submit takes them.
-            for (int r : array.runs) fs::remove_all(layout.runDir(runs[size_t(r)].row.uuid));
+            // Its runs stay queued in the main store without a shard, so a later submit (or the
+            // desktop queue) takes them.
+            for (int r : array.runs) {
+                fs::remove_all(layout.runDir(runs[size_t(r)].row.uuid));
+                store::forgetClusterJob(main, runs[size_t(r)].row.id);
+            }
             failed = true;
             continue;
         }
@@ -221,6 +230,7 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
             const std::string task = std::to_string(*jobId) + "_" + std::to_string(t);
             taskOf[array.runs[t]] = task;
             writeText(fs::path(layout.runDir(runs[size_t(array.runs[t])].row.uuid)) / "slurm-job", task + "\n");
+            store::setClusterJobTask(main, runs[size_t(array.runs[t])].row.id, task);
         }
         std::printf("submitted job %lld: %zu run(s) (%s)%s\n", static_cast<long long>(*jobId), array.runs.size(),
                     stem.c_str(), afterOk.empty() ? "" : (", after " + afterOk + " ends OK").c_str());
@@ -231,11 +241,8 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
         std::printf("(dry run: nothing submitted; the scripts are in %s/arrays)\n", layout.root.c_str());
     } else {
         std::printf("run folders: %s/runs; logs: %s; follow with `squeue -n %s` and bring results home with "
-                    "`distillery-engine merge --db %s %s`\n"
-                    "while these runs are on the cluster, open the store with `distillery --no-queue %s`: the "
-                    "desktop app's queue would also train the runs still queued in it\n",
-                    layout.root.c_str(), layout.logDir().c_str(), jobName.c_str(), options.db.c_str(), layout.root.c_str(),
-                    options.db.c_str());
+                    "`distillery-engine merge --db %s %s` (the desktop app does both while the store is open)\n",
+                    layout.root.c_str(), layout.logDir().c_str(), jobName.c_str(), options.db.c_str(), layout.root.c_str());
     }
     return failed ? 1 : 0;
 }

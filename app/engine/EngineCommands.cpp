@@ -29,6 +29,7 @@
 #include "spec/RunSpec.h"
 #include "spec/StudyQueue.h"
 #include "store/Results.h"
+#include "store/ClusterJobs.h"
 #include "store/RunLifecycle.h"
 #include "store/Shards.h"
 #include "store/Store.h"
@@ -270,7 +271,28 @@ int mergeShards(const std::string& db, const std::vector<std::string>& arguments
         if (!error.empty()) fail(error);
         for (const auto& shard : shards) {
             try {
+                // A submission's shard (ROOT/runs/UUID/shard.sqlite) of a run this store has taken back
+                // (retried here after it failed on the cluster) is left out: its rows would undo the retry.
+                const std::filesystem::path runDir = std::filesystem::path(shard).parent_path();
+                const std::string uuid = runDir.filename().string();
+                const bool submission = runDir.parent_path().filename() == "runs";
+                const std::optional<int64_t> known = submission ? store::runIdWithUuid(store, uuid) : std::nullopt;
+                if (known && !store::clusterJob(store, *known)) {
+                    std::printf("%s: left out: run %lld of %s trains here now (it was retried or resumed here)\n",
+                                shard.c_str(), static_cast<long long>(*known), db.c_str());
+                    continue;
+                }
                 const store::MergeResult result = store::mergeShard(store, shard);
+                // A run new to this store (merged into another store than the one it was submitted
+                // from) is recorded as the submission's, so the desktop queue leaves it alone too.
+                if (submission && !known) {
+                    if (const auto id = store::runIdWithUuid(store, uuid)) {
+                        store::recordClusterJob(store, *id, runDir.parent_path().parent_path().string());
+                        std::ifstream taskFile(runDir / "slurm-job");
+                        std::string task;
+                        if (std::getline(taskFile, task)) store::setClusterJobTask(store, *id, task);
+                    }
+                }
                 std::printf("%s: %lld inserted, %lld updated, %zu skipped, %lld rows\n", shard.c_str(),
                             static_cast<long long>(result.inserted), static_cast<long long>(result.updated),
                             result.skipped.size(), static_cast<long long>(result.totalRows()));
@@ -298,6 +320,17 @@ int runQueuedRun(int64_t runId, const EngineOptions& options) {
     store::Store store(options.db);
     const auto row = existingRun(store, runId);
     if (!row) return 1;
+    if (const auto job = store::clusterJob(store, runId)) {
+        std::fprintf(stderr,
+                     "run %lld was submitted to Slurm (%s, folder %s): it trains there. Follow it with `distillery-engine "
+                     "merge --db %s %s`; to train it here instead, cancel its job (`scancel %s`), merge, then `distillery-engine "
+                     "retry --db %s --run %lld`\n",
+                     static_cast<long long>(runId), job->slurmTask.empty() ? "not in sbatch yet" : ("job " + job->slurmTask).c_str(),
+                     job->runDir().c_str(), options.db.c_str(), job->sharedRoot.c_str(),
+                     job->slurmTask.empty() ? "<its job>" : job->slurmTask.c_str(), options.db.c_str(),
+                     static_cast<long long>(runId));
+        return 1;
+    }
     const auto spec = specOfRun(*row);
     if (!spec) {
         if (store.claimRun(runId, getpid(), store::hostName(), ""))
@@ -342,6 +375,11 @@ int reclaimAndTrain(int64_t runId, const EngineOptions& options, bool resume) {
     }
     if (!claim.previousEngine.empty())
         spdlog::warn("run {}: its engine ({}) is gone; this engine takes the run over", runId, claim.previousEngine);
+    if (const auto job = store::clusterJob(store, runId)) {
+        store::forgetClusterJob(store, runId);
+        spdlog::warn("run {} was submitted to Slurm ({}): it trains here now, and merges leave its shard {} out",
+                     runId, job->slurmTask.empty() ? "no job" : "job " + job->slurmTask, job->shardPath());
+    }
     return exitCode(trainClaimedRun(store, runId, *spec, options, resume));
 }
 }  // namespace

@@ -243,4 +243,24 @@ std::map<std::string, std::string> parseScontrolRecord(const std::string& line) 
     return fields;
 }
 
+std::vector<std::string> submitCommandOptions(const SlurmOptions& options) {
+    std::vector<std::string> args;
+    const auto text = [&](const char* flag, const std::string& value) {
+        if (!value.empty()) args.insert(args.end(), {flag, value});
+    };
+    const auto number = [&](const char* flag, int64_t value) {
+        if (value > 0) args.insert(args.end(), {flag, std::to_string(value)});
+    };
+    text("--partition", options.partition);
+    text("--gres", options.gres);
+    number("--cpus", options.cpus);
+    text("--mem", options.memory);
+    text("--time", options.time);
+    text("--account", options.account);
+    text("--qos", options.qos);
+    number("--max-parallel", options.maxParallel);
+    for (const auto& extra : options.extra) args.push_back("--sbatch-option=" + extra);
+    return args;
+}
+
 }  // namespace distillery::cluster

@@ -35,6 +35,10 @@ struct SlurmOptions {
     std::vector<std::string> extra;   // further sbatch options, as written ("--constraint=a100")
 };
 
+// The options of `distillery-engine submit --slurm` that give these (--partition P, --cpus N, …),
+// for a program that runs the engine's submit command (the GUI).
+std::vector<std::string> submitCommandOptions(const SlurmOptions& options);
+
 // Where a submission keeps its files on the shared file system: one folder per run (its shard
 // store, checkpoints and Slurm log), the array lists and the batch script.
 struct SharedLayout {

@@ -235,11 +235,24 @@ CREATE TABLE class_agreement (
 const char* kVersion7 = R"SQL(
 ALTER TABLE runs ADD COLUMN class_names TEXT NOT NULL DEFAULT '';
 )SQL";
+// Version 8 (issue 19): runs submitted to a Slurm cluster. Such a run stays queued in this store until
+// its shard is merged; the desktop queue leaves it alone. shared_root is the submission's folder on the
+// shared file system (its shard is shared_root/runs/<uuid>/shard.sqlite); slurm_task is the array task
+// ("JOB_INDEX"), "" between queueing and sbatch. Kept out of the shards (store/Shards.cpp): it is this
+// store's own record of where its runs went.
+const char* kVersion8 = R"SQL(
+CREATE TABLE cluster_jobs (
+    run_id       INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    shared_root  TEXT NOT NULL,
+    slurm_task   TEXT NOT NULL DEFAULT '',
+    submitted_at REAL NOT NULL
+);
+)SQL";
 }  // namespace
 
 const std::vector<const char*>& migrations() {
     static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                                kVersion6, kVersion7};
+                                                kVersion6, kVersion7, kVersion8};
     return all;
 }
 

@@ -69,9 +69,11 @@ TableColumns columnsOf(sqlite3* db, const std::string& table) {
     return columns;
 }
 
-// The tables with rows per run (a run_id column), but run_tags: a run's tags are merged as a union.
+// The tables with rows per run (a run_id column), but run_tags (a run's tags are merged as a union) and
+// cluster_jobs (each store's own record of where it sent its runs).
 std::vector<std::string> perRunTables(sqlite3* db) {
-    Statement s(db, "SELECT name FROM sqlite_master m WHERE type = 'table' AND name != 'run_tags' AND EXISTS "
+    Statement s(db, "SELECT name FROM sqlite_master m WHERE type = 'table' AND name NOT IN ('run_tags', "
+                    "'cluster_jobs') AND EXISTS "
                     "(SELECT 1 FROM pragma_table_info(m.name) p WHERE p.name = 'run_id') ORDER BY name");
     std::vector<std::string> tables;
     while (s.step()) tables.push_back(s.text(0));

@@ -414,6 +414,9 @@ bool Store::requeueRun(int64_t runId) {
     s.run();
     if (sqlite3_changes(db_) != 1) return false;
     discardAfterInTransaction(runId, -1);
+    Statement cluster(db_, "DELETE FROM cluster_jobs WHERE run_id = ?");
+    cluster.bind(1, runId);
+    cluster.run();
     transaction.commit();
     return true;
 }

@@ -102,7 +102,7 @@ enum class Journal { Wal, Rollback };
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 7;
+    static constexpr int kSchemaVersion = 8;
     // An engine refreshes its run's heartbeat every few seconds from a thread of its own
     // (engine/OwnerHeartbeat). A run on another host whose heartbeat is older than this is taken
     // to have lost its engine; on this host the engine's process is asked directly.
@@ -148,8 +148,9 @@ public:
     void setRunClassNames(int64_t runId, const std::vector<std::string>& names);
     void finishRun(int64_t runId, RunStatus status, const std::string& error = {});
     // failed/killed -> queued (retry): it trains again from the beginning, so every row the earlier
-    // attempts wrote (metrics, summaries, diagnostics, checkpoint rows, stepped events) goes too.
-    // False when the run is not failed or killed.
+    // attempts wrote (metrics, summaries, diagnostics, checkpoint rows, stepped events) goes too, and
+    // a record of a Slurm job (store/ClusterJobs.h): the retry trains here. False when the run is not
+    // failed or killed.
     bool requeueRun(int64_t runId);
     // Removes the rows of a run with a step after `step` (every stepped row for step < 0) and
     // recomputes its summaries, in one transaction: a resume from a checkpoint at `step` then writes

@@ -20,18 +20,15 @@
 #include <sqlite3.h>
 
 #include "EngineBinary.h"
+#include "LocalSlurm.h"
 #include "SameMetrics.h"
 #include "store/Store.h"
 
 using namespace distillery;
 using nlohmann::json;
+using testing::Ran;
 
 namespace {
-
-struct Ran {
-    int exitCode = -1;
-    QString out, err;
-};
 
 // A study whose students run long enough (a few seconds each) to be caught mid-run.
 json clusterStudy(const std::string& name, const json& methods = json::array({{{"name", "kd"}}, {{"name", "kd"}, {"T", 2}},
@@ -54,25 +51,11 @@ json clusterStudy(const std::string& name, const json& methods = json::array({{{
 class TestCluster : public QObject {
     Q_OBJECT
     QTemporaryDir dir_;
-    QString cluster_;                  // the cluster's folder (slurm.conf, logs, state)
-    QProcessEnvironment environment_;  // SLURM_CONF set
+    testing::LocalSlurm slurm_;
     QString localDb_;                  // the study trained locally (the first test), the reference
 
-    Ran run(const QString& program, const QStringList& arguments, int timeoutMs = 120000) {
-        QProcess process;
-        process.setProcessEnvironment(environment_);
-        process.start(program, arguments);
-        Ran ran;
-        if (!process.waitForFinished(timeoutMs)) {
-            process.kill();
-            process.waitForFinished();
-            ran.err = program + " did not finish in time";
-            return ran;
-        }
-        ran.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-        ran.out = QString::fromUtf8(process.readAllStandardOutput());
-        ran.err = QString::fromUtf8(process.readAllStandardError());
-        return ran;
+    static Ran run(const QString& program, const QStringList& arguments, int timeoutMs = 120000) {
+        return testing::LocalSlurm::run(program, arguments, timeoutMs);
     }
     Ran engine(const QStringList& arguments) { return run(testing::builtEnginePath(), arguments, 600000); }
 
@@ -84,27 +67,8 @@ class TestCluster : public QObject {
         return path;
     }
 
-    // The tasks squeue still lists for a job name: "id|state|reason" lines.
-    QStringList queued(const QString& jobName) {
-        const Ran q = run("squeue", {"-h", "-n", jobName, "-o", "%i|%T|%r"});
-        return q.out.split('\n', Qt::SkipEmptyParts);
-    }
-
-    // Waits until squeue lists nothing of the job; a task requeued by the test is released at once
-    // (Slurm holds a requeued batch job back two minutes).
-    bool waitUntilDone(const QString& jobName, int timeoutS) {
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < timeoutS * 1000) {
-            const QStringList lines = queued(jobName);
-            if (lines.isEmpty()) return true;
-            for (const QString& line : lines)
-                if (line.endsWith("|BeginTime"))
-                    run("scontrol", {"update", "JobId=" + line.section('|', 0, 0), "StartTime=now"});
-            QThread::msleep(300);
-        }
-        return false;
-    }
+    static QStringList queued(const QString& jobName) { return testing::LocalSlurm::queued(jobName); }
+    static bool waitUntilDone(const QString& jobName, int timeoutS) { return testing::LocalSlurm::waitUntilDone(jobName, timeoutS); }
 
     // The run folder of a run name under the submission's shared folder, and its Slurm task.
     QString runDirNamed(const QString& shared, const QString& name) {
@@ -140,21 +104,9 @@ class TestCluster : public QObject {
     }
 
 private slots:
-    void initTestCase() {
-        if (!testing::missingEngineReason().isEmpty()) QFAIL(qPrintable(testing::missingEngineReason()));
-        cluster_ = dir_.filePath("cluster");
-        environment_ = QProcessEnvironment::systemEnvironment();
-        environment_.insert("SLURM_CONF", cluster_ + "/slurm.conf");
-        const Ran started = run(QStringLiteral(DISTILLERY_SOURCE_DIR) + "/packaging/slurm-local.sh", {"start", cluster_});
-        if (started.exitCode == 77) QSKIP("Slurm is not installed (apt-get install slurm-wlm munge)");
-        QVERIFY2(started.exitCode == 0, qPrintable(started.err));
-        const Ran info = run("sinfo", {"-h", "-o", "%T"});
-        QVERIFY2(info.out.contains("idle"), qPrintable(info.out + info.err));
-    }
+    void initTestCase() { DISTILLERY_START_LOCAL_SLURM(slurm_, dir_.filePath("cluster")); }
 
-    void cleanupTestCase() {
-        if (!cluster_.isEmpty()) run(QStringLiteral(DISTILLERY_SOURCE_DIR) + "/packaging/slurm-local.sh", {"stop", cluster_});
-    }
+    void cleanupTestCase() { slurm_.stop(); }
 
     // The study: a teacher and three students; one student pre-empted mid-run; merged, every
     // run equals the same study trained locally, metric by metric.
@@ -315,6 +267,42 @@ private slots:
                                        "distillery: job " + task.toStdString()})
             QVERIFY2(failed.error.find(part) != std::string::npos, (part + " not in: " + failed.error).c_str());
         resumesToTheLocalMetrics("hard", task);
+    }
+
+    // The main store's record keeps a submitted run to the cluster: `run --run ID` refuses it, naming
+    // its job. Cancelled there and retried here, the record goes, and a merge of the submission leaves
+    // the cluster's copy out instead of undoing the local run.
+    void aSubmittedRunTrainsOnlyOnTheCluster() {
+        const QString spec = write("only.json", clusterStudy("only", json::array({{{"name", "kd"}}})));
+        const QString db = dir_.filePath("only.sqlite"), shared = dir_.filePath("only-shared");
+        const Ran submitted = engine({"submit", "--slurm", spec, "--db", db, "--shared-dir", shared, "--cpus", "1"});
+        QVERIFY2(submitted.exitCode == 0, qPrintable(submitted.out + submitted.err));
+        const QString teacherDir = runDirNamed(shared, "only-teacher-t-s5");
+        const QString task = taskOf(teacherDir);
+        QVERIFY(!task.isEmpty());
+        QVERIFY(run("scancel", {"-n", "distillery-only"}).exitCode == 0);
+        QVERIFY(waitUntilDone("distillery-only", 120));
+        int64_t teacher = 0;
+        {
+            store::Store main(db.toStdString(), true);
+            for (const auto& r : main.runs(false)) if (r.studyRole == "teacher") teacher = r.id;
+        }
+        const Ran refused = engine({"run", "--db", db, "--run", QString::number(teacher)});
+        QCOMPARE(refused.exitCode, 1);
+        QVERIFY2(refused.err.contains("was submitted to Slurm (job " + task + ", folder " + teacherDir + "): it trains there"),
+                 qPrintable(refused.err));
+
+        // Killed by its engine, or (cancelled before it started) failed on Slurm's word: either can be retried.
+        const Ran merged = engine({"merge", "--db", db, shared});
+        QVERIFY2(merged.exitCode == 0, qPrintable(merged.out + merged.err));
+        const Ran retried = engine({"retry", "--db", db, "--run", QString::number(teacher), "--progress", "none"});
+        QVERIFY2(retried.exitCode == 0, qPrintable(retried.err.right(2000)));
+        QVERIFY2(retried.err.contains("trains here now"), qPrintable(retried.err.right(2000)));
+        const Ran again = engine({"merge", "--db", db, shared});
+        QVERIFY2(again.out.contains(teacherDir + "/shard.sqlite: left out: run " + QString::number(teacher)),
+                 qPrintable(again.out));
+        store::Store main(db.toStdString(), true);
+        QCOMPARE(main.run(teacher)->status, store::RunStatus::Finished);
     }
 
     // scancel (Slurm 22.05 delivers --signal=KILL as a cancel: SIGTERM, then SIGKILL after KillWait):

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "store/ClusterJobs.h"
 #include "store/Schema.h"
 #include "store/Statement.h"
 #include "store/Store.h"
@@ -162,6 +163,33 @@ private slots:
 
     // Schema 7 stores a run's class names (an image folder's). A schema-6 file opened read-only lists its runs
     // without them; opened for writing, it is migrated and takes them, and the JSON round-trips any name.
+    // A schema 7 file read-only has no record of cluster runs (store/ClusterJobs.h): none are listed;
+    // opened for writing it is migrated and records them.
+    void clusterJobsOfASchema7FileReadOnly() {
+        const std::string file = path("v7.sqlite");
+        writeOldStore(file, 7, "INSERT INTO runs (id, uuid, name, status, created_at, spec) VALUES (1, 'u7', 'on-slurm', "
+                               "'queued', 0, '{}');");
+        {
+            Store reader(file, /*readOnly=*/true);
+            QCOMPARE(reader.schemaVersion(), 7);
+            QVERIFY(clusterJobs(reader).empty());
+            QVERIFY(!clusterJob(reader, 1));
+        }
+        Store writer(file);
+        QCOMPARE(writer.schemaVersion(), 8);
+        recordClusterJob(writer, 1, "/nfs/study");
+        setClusterJobTask(writer, 1, "7_0");
+        const auto job = clusterJob(writer, 1);
+        QVERIFY(job);
+        QCOMPARE(job->runDir(), std::string("/nfs/study/runs/u7"));
+        QCOMPARE(job->slurmTask, std::string("7_0"));
+        QVERIFY(job->submittedAt > 1.7e9);
+        QCOMPARE(runIdWithUuid(writer, "u7").value_or(0), int64_t(1));
+        QVERIFY(!runIdWithUuid(writer, "nope"));
+        forgetClusterJob(writer, 1);
+        QVERIFY(clusterJobs(writer).empty());
+    }
+
     void classNamesAndASchema6FileReadOnly() {
         const std::string file = path("v6.sqlite");
         writeOldStore(file, 6, "INSERT INTO runs (id, uuid, name, status, created_at, spec) VALUES (1, 'u', 'folder', "
@@ -175,7 +203,7 @@ private slots:
             QVERIFY(runs[0].classNames.empty());
         }
         Store writer(file);
-        QCOMPARE(writer.schemaVersion(), 7);
+        QCOMPARE(writer.schemaVersion(), 8);
         QVERIFY(writer.run(1)->classNames.empty());
         const std::vector<std::string> names = {"n01440764 tench", "quote\"d", "ünïcode"};
         writer.setRunClassNames(1, names);

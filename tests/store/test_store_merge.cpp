@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "TestPrinters.h"
+#include "store/ClusterJobs.h"
 #include "store/Schema.h"
 #include "store/Shards.h"
 #include "store/Statement.h"
@@ -69,7 +70,7 @@ QStringList rowsOf(const Store& store, const std::string& table, const std::stri
 std::map<std::string, QStringList> runRows(const Store& store, int64_t runId) {
     std::map<std::string, QStringList> rows;
     for (const auto& table : runTables(store))
-        if (table != "run_tags") rows[table] = rowsOf(store, table, "run_id = ?", runId, {"id", "run_id"});
+        if (table != "run_tags" && table != "cluster_jobs") rows[table] = rowsOf(store, table, "run_id = ?", runId, {"id", "run_id"});
     return rows;
 }
 
@@ -207,14 +208,15 @@ class TestStoreMerge : public QObject {
     }
 
 private slots:
-    // The merge copies every per-run table it finds; this list is schema 7's. A new table with a run_id
-    // must be written by train() above before it is added here, so that the merge tests cover it.
+    // The merge copies every per-run table it finds; this list is schema 8's. A new table with a run_id
+    // must be written by train() above before it is added here, so that the merge tests cover it
+    // (cluster_jobs is each store's own: aSubmittedRunKeepsItsRecordInMain).
     void theTestsCoverEveryPerRunTable() {
         Store store(newStorePath());
-        QCOMPARE(store.schemaVersion(), 7);
-        const std::vector<std::string> expected = {"channel_stats", "checkpoints", "class_agreement", "confusion",
-                                                   "events", "gate_classes", "gates", "metrics", "path_weights",
-                                                   "run_summary", "run_tags"};
+        QCOMPARE(store.schemaVersion(), 8);
+        const std::vector<std::string> expected = {"channel_stats", "checkpoints", "class_agreement", "cluster_jobs",
+                                                   "confusion", "events", "gate_classes", "gates", "metrics",
+                                                   "path_weights", "run_summary", "run_tags"};
         QCOMPARE(runTables(store), expected);
     }
 
@@ -271,6 +273,40 @@ private slots:
     }
 
     // The shard holds the queued run as main has it, under the same id and uuid, with its study.
+    // The main store's record of where it sent a run (store/ClusterJobs.h) never goes into the shard,
+    // and a merge neither copies nor replaces it; a retry here (requeueRun) drops it.
+    void aSubmittedRunKeepsItsRecordInMain() {
+        MainStore main(newStorePath(), 2);
+        const int64_t id = main.runs[1];
+        recordClusterJob(main.store, id, "/shared/sweep");
+        const std::string path = newShardPath();
+        Store shard = startJob(main.store, id, path);
+        setClusterJobTask(main.store, id, "41_1");
+        QCOMPARE(clusterJobs(shard).size(), size_t(0));
+        train(shard, id, 1, 12, 2e9);
+        finish(shard, id, 2.1e9);
+        mergeShard(main.store, path);
+        mergeShard(main.store, path);
+        const auto jobs = clusterJobs(main.store);
+        QCOMPARE(jobs.size(), size_t(1));
+        QCOMPARE(jobs[0].runId, id);
+        QCOMPARE(jobs[0].uuid, main.store.run(id)->uuid);
+        QCOMPARE(jobs[0].sharedRoot, std::string("/shared/sweep"));
+        QCOMPARE(jobs[0].slurmTask, std::string("41_1"));
+        QCOMPARE(jobs[0].shardPath(), "/shared/sweep/runs/" + jobs[0].uuid + "/shard.sqlite");
+        QCOMPARE(main.store.run(id)->status, RunStatus::Finished);
+        QVERIFY(!clusterJob(main.store, main.runs[0]));
+
+        // Failed on the cluster, retried here: the record goes, so the desktop queue trains it.
+        main.store.finishRun(id, RunStatus::Failed, "Slurm job 41_1 ended FAILED");
+        QVERIFY(main.store.requeueRun(id));
+        QVERIFY(!clusterJob(main.store, id));
+        // Deleting a run deletes its record.
+        recordClusterJob(main.store, main.runs[0], "/shared/sweep");
+        main.store.deleteRun(main.runs[0]);
+        QCOMPARE(clusterJobs(main.store).size(), size_t(0));
+    }
+
     void createShardCopiesTheQueuedRun() {
         MainStore main(newStorePath(), 2);
         const int64_t id = main.runs[1];
@@ -661,7 +697,7 @@ private slots:
             }
             QCOMPARE(everything(main.store), before);
         }
-        for (int version : {6, 8}) {
+        for (int version : {Store::kSchemaVersion - 1, Store::kSchemaVersion + 1}) {
             const std::string other = newShardPath();
             QVERIFY(QFile::copy(QString::fromStdString(good), QString::fromStdString(other)));
             sqlite3* raw = nullptr;

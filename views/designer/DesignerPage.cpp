@@ -28,6 +28,7 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "ClusterTarget.h"
 #include "Counted.h"
 #include "ErrorLabel.h"
 #include "FormRows.h"
@@ -104,6 +105,12 @@ DesignerPage::DesignerPage(const QString& enginePath, QWidget* parent)
     buttons->addWidget(save);
     buttons->addStretch(1);
     buttons->addWidget(queueButton_);
+    clusterTarget_ = new ClusterTarget;
+    connect(clusterTarget_, &ClusterTarget::changed, this, [this] {
+        updateQueueButton(isStudy());
+        showErrors();
+    });
+    leftLayout->addWidget(clusterTarget_);
     leftLayout->addLayout(buttons);
     splitter->addWidget(left);
 
@@ -568,14 +575,25 @@ QList<FieldError> DesignerPage::studyErrors(const std::string& text, std::option
     return errors;
 }
 
+void DesignerPage::setQueueButtonText(const QString& queueText) {
+    // "Queue 12 runs (…)" becomes "Submit 12 runs (…) to Slurm" when the runs go to the cluster.
+    if (!clusterTarget_->onSlurm()) {
+        queueButton_->setText(queueText);
+        return;
+    }
+    QString text = queueText;
+    if (text.startsWith(tr("Queue"))) text.replace(0, tr("Queue").size(), tr("Submit"));
+    queueButton_->setText(tr("%1 to Slurm").arg(text));
+}
+
 void DesignerPage::updateQueueButton(bool study) {
     if (!study) {
         const int runs = int(seeds().size());
-        queueButton_->setText(runs == 1 ? tr("Queue 1 run") : tr("Queue %1 runs").arg(runs));
+        setQueueButtonText(runs == 1 ? tr("Queue 1 run") : tr("Queue %1 runs").arg(runs));
         return;
     }
     if (!plan_) {
-        queueButton_->setText(tr("Queue the study"));
+        setQueueButtonText(tr("Queue the study"));
         return;
     }
     size_t teacherRuns = 0;
@@ -586,7 +604,7 @@ void DesignerPage::updateQueueButton(bool study) {
     const QString product = counted(qint64(configurations), tr("configuration"), tr("configurations")) +
                             QStringLiteral(" × ") + counted(seedsEach, tr("seed"), tr("seeds"));
     const QString runs = counted(qint64(plan_->runs.size()), tr("run"), tr("runs"));
-    queueButton_->setText(teacherRuns == 0 ? tr("Queue %1 (%2)").arg(runs, product)
+    setQueueButtonText(teacherRuns == 0 ? tr("Queue %1 (%2)").arg(runs, product)
                                            : tr("Queue %1 (%2 + %3)")
                                                  .arg(runs, counted(qint64(teacherRuns), tr("teacher run"), tr("teacher runs")),
                                                       product));
@@ -638,7 +656,11 @@ void DesignerPage::showErrors() {
     for (auto it = byParameter.cbegin(); it != byParameter.cend(); ++it)
         methodForm_->setFieldError(it.key(), it.value().join(QLatin1Char('\n')));
     generalError_->setError(general.join(QLatin1Char('\n')));
-    queueButton_->setEnabled(isValid());
+    const QString clusterProblem = clusterTarget_->problem();
+    if (!clusterProblem.isEmpty()) {
+        generalError_->setError(general.isEmpty() ? clusterProblem : generalError_->error() + QLatin1Char('\n') + clusterProblem);
+    }
+    queueButton_->setEnabled(isValid() && clusterProblem.isEmpty());
     const QString ready = isStudy() ? tr("Queue the study's runs in the open store: one per configuration and seed")
                                     : tr("Queue one run per seed in the open store");
     queueButton_->setToolTip(isValid() ? ready : tr("Fix the errors shown under the fields first"));
@@ -881,6 +903,21 @@ void DesignerPage::loadSpec() {
 
 void DesignerPage::queueRuns() {
     if (!isValid()) return;
+    if (clusterTarget_->onSlurm()) {
+        ClusterSubmission submission = clusterTarget_->submission();
+        clusterTarget_->remember();
+        if (isStudy()) {
+            submission.specText = studyJson();
+            submission.name = QString::fromStdString(plan_ ? plan_->name : std::string("study"));
+        } else {
+            nlohmann::json runs = nlohmann::json::array();
+            for (const spec::RunSpec& run : runSpecs()) runs.push_back(spec::toJson(run));
+            submission.specText = QByteArray::fromStdString(nlohmann::json{{"runs", runs}}.dump(2));
+            submission.name = runs.empty() ? QStringLiteral("runs") : QString::fromStdString(runs[0].value("name", "runs"));
+        }
+        emit clusterSubmitRequested(submission);
+        return;
+    }
     if (isStudy()) {
         emit studyQueueRequested(studyJson());
         return;

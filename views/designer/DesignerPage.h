@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 
+#include "ClusterSubmission.h"
 #include "DesignState.h"
 #include "PairDescription.h"
 #include "RunListEntry.h"
@@ -44,6 +45,8 @@ class QSpinBox;
 class QUndoStack;
 
 namespace distillery::views {
+
+class ClusterTarget;
 
 class ErrorLabel;
 class FolderPreview;
@@ -100,6 +103,8 @@ public:
     PairView* pairView() const { return pairView_; }
     // Under the data root while the data set is an image folder: its class count and a few images.
     FolderPreview* folderPreview() const { return folderPreview_; }
+    // Where the runs train: this machine, or a Slurm cluster with its sbatch options.
+    ClusterTarget* clusterTarget() const { return clusterTarget_; }
     PairDescriber* describer() const { return describer_; }
     MethodForm* methodForm() const { return methodForm_; }
     QPushButton* queueButton() const { return queueButton_; }
@@ -131,6 +136,8 @@ signals:
     void queueRequested(const QList<QByteArray>& specJsons);
     // A study instead: studyJson(), for spec::queueStudy.
     void studyQueueRequested(const QByteArray& studyJson);
+    // "Run on: Slurm cluster": the study, or the runs as an experiment, with the sbatch options.
+    void clusterSubmitRequested(const distillery::views::ClusterSubmission& submission);
 
 private:
     QWidget* buildForm();
@@ -152,6 +159,7 @@ private:
     void refresh();
     QList<FieldError> studyErrors(const std::string& text, std::optional<spec::StudyPlan>* plan) const;
     void updateQueueButton(bool study);
+    void setQueueButtonText(const QString& queueText);
     void updateSweepPreviews();
     void showErrors();
     void updateVisibility();
@@ -180,6 +188,7 @@ private:
     ErrorLabel* generalError_;
     QLabel* notice_;
     QPushButton* queueButton_;
+    ClusterTarget* clusterTarget_;
     PairView* pairView_;
     QGroupBox* specBox_;
     QPlainTextEdit* specView_;

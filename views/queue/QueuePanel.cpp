@@ -16,6 +16,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "ClusterFollower.h"
 #include "Counted.h"
 #include "PlainText.h"
 #include "ProgressBarDelegate.h"
@@ -139,6 +140,25 @@ void QueuePanel::setScheduler(RunScheduler* scheduler) {
     refresh();
 }
 
+void QueuePanel::setCluster(ClusterFollower* cluster) {
+    if (cluster_) cluster_->disconnect(this);
+    cluster_ = cluster;
+    model_->setCluster(cluster);
+    if (cluster_) {
+        connect(cluster_, &ClusterFollower::changed, this, &QueuePanel::refresh);
+        connect(cluster_, &ClusterFollower::commandFailed, this, &QueuePanel::errorOccurred);
+    }
+    refresh();
+}
+
+bool QueuePanel::isClusterRow(qint64 runId) const {
+    return model_->groupOfRun(runId) == QueueTableModel::Group::Cluster;
+}
+
+bool QueuePanel::isEndedClusterRun(qint64 runId) const {
+    return cluster_ && cluster_->isClusterRun(runId) && model_->groupOfRun(runId) == QueueTableModel::Group::Ended;
+}
+
 void QueuePanel::setRuns(const RunList& runs) {
     model_->setRuns(runs);
     updateSummary();
@@ -191,11 +211,14 @@ void QueuePanel::updateSummary() {
         const std::optional<double> eta = scheduler_->queueEta();
         text += eta ? tr(" · queue ETA %1").arg(RunHeader::formatDuration(*eta)) : tr(" · queue ETA unknown");
     }
+    if (cluster_ && !cluster_->followedRuns().isEmpty()) text += tr(" · on Slurm %1").arg(cluster_->followedRuns().size());
+    if (cluster_ && !cluster_->problem().isEmpty()) text += tr(" · Slurm: see the tool tip");
     summary_->setText(text);
     summary_->setToolTip(tr("Queue ETA: when the last queued run should end, from the engines' estimates for "
                             "the running runs and the mean time of finished runs of the same method and student "
                             "for the waiting ones, spread over %1.")
-                             .arg(counted(scheduler_->maxConcurrent(), tr("slot"), tr("slots"))));
+                             .arg(counted(scheduler_->maxConcurrent(), tr("slot"), tr("slots"))) +
+                         (cluster_ && !cluster_->problem().isEmpty() ? QStringLiteral("\n\n") + cluster_->problem() : QString()));
 }
 
 void QueuePanel::updateSelectionDetails() {
@@ -209,6 +232,21 @@ void QueuePanel::updateSelectionDetails() {
     enable(cancel_, &RunScheduler::canCancel);
     enable(resume_, &RunScheduler::canResume);
     enable(retry_, &RunScheduler::canRetry);
+    if (runId && isClusterRow(runId)) {
+        const auto job = cluster_->job(runId);
+        const bool hasTask = job && !job->slurmTask.empty();
+        cancel_->setEnabled(hasTask);
+        cancel_->setToolTip(hasTask ? tr("scancel %1: a running task checkpoints and its run is marked killed")
+                                          .arg(QString::fromStdString(job->slurmTask))
+                                    : tr("Its Slurm job is not submitted yet"));
+        resume_->setEnabled(false);
+        resume_->setToolTip(tr("The run is on the cluster"));
+        retry_->setEnabled(false);
+        retry_->setToolTip(tr("The run is on the cluster: cancel it first to train it here"));
+    } else if (runId && isEndedClusterRun(runId) && resume_->isEnabled()) {
+        resume_->setToolTip(tr("scontrol requeue: its Slurm task runs again and continues from its checkpoint. "
+                               "Retry trains it here from the beginning instead."));
+    }
 
     // Queued stands for "no row": GCC cannot see that a std::optional compared here is initialised.
     const store::RunStatus status =
@@ -248,6 +286,18 @@ void QueuePanel::updateSelectionDetails() {
 void QueuePanel::cancelSelectedRun() {
     const qint64 runId = selectedRun();
     if (!scheduler_ || !runId) return;
+    if (isClusterRow(runId)) {
+        if (confirmCancel_) {
+            const auto answer = QMessageBox::question(
+                this, tr("Cancel run?"),
+                tr("Cancel run %1 on the cluster (scancel)?\n\nA running task saves a checkpoint and its run is marked "
+                   "killed; Resume then requeues it.")
+                    .arg(runId));
+            if (answer != QMessageBox::Yes) return;
+        }
+        cluster_->cancel(runId);
+        return;
+    }
     if (confirmCancel_ && scheduler_->isRunning(runId)) {
         const auto answer = QMessageBox::question(
             this, tr("Cancel run?"),
@@ -264,6 +314,10 @@ void QueuePanel::cancelSelectedRun() {
 void QueuePanel::resumeSelectedRun() {
     const qint64 runId = selectedRun();
     if (!scheduler_ || !runId) return;
+    if (isEndedClusterRun(runId)) {
+        cluster_->requeue(runId);
+        return;
+    }
     QString why;
     if (!scheduler_->resume(runId, &why)) emit errorOccurred(tr("Cannot resume run %1").arg(runId), why);
     refresh();

@@ -17,6 +17,7 @@ class QTableView;
 
 namespace distillery::views {
 
+class ClusterFollower;
 class QueueTableModel;
 class RunScheduler;
 
@@ -27,6 +28,9 @@ public:
 
     // nullptr when no store is open. The spin box takes the scheduler's maxConcurrent().
     void setScheduler(RunScheduler* scheduler);
+    // The store's runs on a Slurm cluster: listed with Slurm's word on them; Cancel is scancel, Resume
+    // of a failed or killed one is scontrol requeue, Retry trains it here. nullptr: none.
+    void setCluster(ClusterFollower* cluster);
     RunScheduler* scheduler() const { return scheduler_; }
     // Cancelling a running run asks first (default); off for scripted use.
     void setConfirmCancel(bool ask) { confirmCancel_ = ask; }
@@ -57,7 +61,11 @@ private:
     void updateSummary();
     void updateSelectionDetails();
 
+    bool isClusterRow(qint64 runId) const;
+    bool isEndedClusterRun(qint64 runId) const;
+
     QPointer<RunScheduler> scheduler_;
+    QPointer<ClusterFollower> cluster_;
     QueueTableModel* model_;
     QLabel* summary_;
     QSpinBox* concurrency_;

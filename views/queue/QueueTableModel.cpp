@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <QHash>
+#include <QSet>
 
 #include "PlainText.h"
 #include "RunHeader.h"
@@ -31,6 +32,11 @@ int QueueTableModel::columnCount(const QModelIndex& parent) const { return paren
 
 void QueueTableModel::setScheduler(RunScheduler* scheduler) {
     scheduler_ = scheduler;
+    refresh();
+}
+
+void QueueTableModel::setCluster(ClusterFollower* cluster) {
+    cluster_ = cluster;
     refresh();
 }
 
@@ -71,16 +77,31 @@ QList<QueueTableModel::Row> QueueTableModel::buildRows() const {
         rows.append(row);
     }
 
+    QSet<qint64> onCluster;
+    if (cluster_)
+        for (qint64 runId : cluster_->followedRuns()) {
+            if (scheduler_->isRunning(runId) || scheduler_->isPending(runId)) continue;
+            Row row;
+            row.group = Group::Cluster;
+            // The follower reads the row after each merge, the poller on its own clock: the newer heartbeat wins.
+            row.run = cluster_->runRow(runId).value_or(rowOf(runId));
+            if (const RunListEntry* entry = listed.value(runId))
+                if (entry->run.heartbeat.value_or(-1) > row.run.heartbeat.value_or(-1)) row.run = entry->run;
+            rows.append(row);
+            onCluster.insert(runId);
+        }
+
     const QList<qint64> endedHere = scheduler_->endedRuns();
     QList<Row> ended;
     for (const RunListEntry& entry : runs_) {
         const store::RunRow& run = entry.run;
-        if (scheduler_->isRunning(run.id) || scheduler_->isPending(run.id)) continue;
+        if (scheduler_->isRunning(run.id) || scheduler_->isPending(run.id) || onCluster.contains(run.id)) continue;
         const bool attention = run.status == store::RunStatus::Failed || run.status == store::RunStatus::Killed;
         // A run that ended normally (finished, or pruned by its study's stopping rule) is listed only
-        // when it ended in this queue; failed and killed runs always, they need attention.
+        // when it ended in this queue or on the cluster; failed and killed runs always, they need attention.
         const bool endedNormally = run.status == store::RunStatus::Finished || run.status == store::RunStatus::Pruned;
-        if (!attention && !(endedNormally && endedHere.contains(run.id))) continue;
+        const bool endedOurs = endedHere.contains(run.id) || (cluster_ && cluster_->isClusterRun(run.id));
+        if (!attention && !(endedNormally && endedOurs)) continue;
         Row row;
         row.group = Group::Ended;
         row.run = run;
@@ -120,6 +141,10 @@ QString QueueTableModel::statusText(const Row& row) const {
         case Group::Waiting:
             if (!row.waitReason.isEmpty()) return row.waitReason;
             return row.resume ? tr("waiting to resume") : tr("queued");
+        case Group::Cluster: {
+            QString text = cluster_ ? cluster_->statusText(row.run.id) : tr("on Slurm");
+            return text;
+        }
         case Group::Ended: return StatusIcons::statusName(row.run.status);
     }
     return {};
@@ -131,6 +156,10 @@ QString QueueTableModel::timeText(const Row& row) const {
             return row.eta ? tr("%1 left").arg(RunHeader::formatDuration(*row.eta)) : tr("estimating…");
         case Group::Waiting:
             return row.eta ? tr("about %1").arg(RunHeader::formatDuration(*row.eta)) : tr("unknown");
+        case Group::Cluster: {
+            const auto job = cluster_ ? cluster_->job(row.run.id) : std::nullopt;
+            return job && !job->slurmTask.empty() ? tr("job %1").arg(fromStd(job->slurmTask)) : QString();
+        }
         case Group::Ended:
             if (!row.run.startedAt || !row.run.finishedAt) return {};
             if (row.run.status == store::RunStatus::Finished)
@@ -149,7 +178,9 @@ QVariant QueueTableModel::data(const QModelIndex& index, int role) const {
     if (role == GroupRole) return static_cast<int>(row.group);
     if (role == StatusRole) return static_cast<int>(*statusOfRun(run.id));
     if (role == WaitReasonRole) return row.waitReason;
+    const bool clusterRunning = row.group == Group::Cluster && run.status == store::RunStatus::Running;
     if (role == ProgressRole) {
+        if (clusterRunning) return run.progress;
         if (row.group != Group::Running) return {};
         return row.progress ? row.progress->fraction : run.progress;
     }
@@ -162,6 +193,7 @@ QVariant QueueTableModel::data(const QModelIndex& index, int role) const {
                     const double done = row.progress ? row.progress->fraction : run.progress;
                     return QStringLiteral("%1%").arg(qRound(done * 100));
                 }
+                if (clusterRunning) return QStringLiteral("%1%").arg(qRound(run.progress * 100));
                 if (row.resume) return tr("from %1%").arg(qRound(run.progress * 100));
                 if (row.group == Group::Ended && run.status != store::RunStatus::Finished && run.progress > 0)
                     return tr("stopped at %1%").arg(qRound(run.progress * 100));
@@ -179,6 +211,13 @@ QVariant QueueTableModel::data(const QModelIndex& index, int role) const {
         if (!run.error.empty() && row.group == Group::Ended) return plainToolTip(fromStd(run.error));
         // The reason is longer than the status column: the whole of it on hovering.
         if (index.column() == StatusColumn && !row.waitReason.isEmpty()) return plainToolTip(row.waitReason);
+        if (row.group == Group::Cluster && cluster_) {
+            const auto job = cluster_->job(run.id);
+            if (!job) return {};
+            return plainToolTip(tr("Slurm array task %1; the run's folder (shard, checkpoints) is %2 and the job's log "
+                                   "%3/logs/%1.out. Its rows are merged into this store every few seconds.")
+                                    .arg(fromStd(job->slurmTask), fromStd(job->runDir()), fromStd(job->sharedRoot)));
+        }
         if (index.column() == TimeColumn && row.group == Group::Waiting)
             return tr("Estimated from the mean time of the finished runs of this method and student (of all "
                       "finished runs when none matches).");
@@ -230,6 +269,7 @@ std::optional<store::RunStatus> QueueTableModel::statusOfRun(qint64 runId) const
     switch (rows_.at(row).group) {
         case Group::Running: return store::RunStatus::Running;
         case Group::Waiting: return store::RunStatus::Queued;
+        case Group::Cluster:
         case Group::Ended: return rows_.at(row).run.status;
     }
     return std::nullopt;

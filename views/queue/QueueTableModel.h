@@ -1,7 +1,8 @@
 #pragma once
 // The rows of the Queue panel: the runs a RunScheduler trains (oldest start first), then the runs
-// waiting for a slot or for their teacher run (in start order; the status says which), then the
-// runs that need attention or just ended: every failed or killed run of the store, and the runs this
+// waiting for a slot or for their teacher run (in start order; the status says which), then the runs
+// on a Slurm cluster that have not ended there (ClusterFollower; by id), then the runs that need
+// attention or just ended: every failed or killed run of the store, and the runs this
 // scheduler trained to the end, latest end first.
 //
 // Rebuilt from the scheduler and the poller's snapshot on every change; a queue is short, so a full
@@ -12,6 +13,7 @@
 #include <QList>
 #include <QPointer>
 
+#include "ClusterFollower.h"
 #include "RunListEntry.h"
 #include "RunProgress.h"
 #include "RunScheduler.h"
@@ -23,7 +25,7 @@ class QueueTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { NameColumn, StatusColumn, ProgressColumn, TimeColumn, MethodColumn, PairColumn, ColumnCount };
-    enum class Group { Running, Waiting, Ended };
+    enum class Group { Running, Waiting, Cluster, Ended };
     enum Role {
         RunIdRole = Qt::UserRole + 1,                     // qint64
         // ProgressBarDelegate draws a bar where this role holds 0..1 (running rows only).
@@ -42,6 +44,8 @@ public:
 
     // nullptr: no store open, no rows.
     void setScheduler(RunScheduler* scheduler);
+    // The store's runs on a Slurm cluster; nullptr: none shown.
+    void setCluster(ClusterFollower* cluster);
     // The poller's snapshot (newest first): names and statuses of runs that are not queued here.
     void setRuns(const RunList& runs);
     // Re-reads the scheduler's state.
@@ -69,6 +73,7 @@ private:
     QString timeText(const Row& row) const;
 
     QPointer<RunScheduler> scheduler_;
+    QPointer<ClusterFollower> cluster_;
     RunList runs_;
     QList<Row> rows_;
 };

@@ -7,10 +7,12 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QPointer>
+#include <QSet>
 #include <QThread>
 #include <QTimer>
 
 #include "StorePoller.h"
+#include "store/ClusterJobs.h"
 #include "store/RunLifecycle.h"
 #include "store/Store.h"
 
@@ -88,8 +90,10 @@ void RunScheduler::enqueue(qint64 runId) {
 void RunScheduler::enqueueQueuedRuns() {
     failOrphanedRuns();
     std::vector<store::RunRow> rows;
+    QSet<qint64> onCluster;   // submitted to Slurm: they train there (store/ClusterJobs.h)
     try {
         rows = store_->runs(/*withSpec=*/false);
+        for (const auto& job : store::clusterJobs(*store_)) onCluster.insert(job.runId);
         loadDurations();
     } catch (const store::StoreError& error) {
         emit engineUnavailable(tr("Cannot read the queued runs of %1: %2\nCheck that the file is readable, then "
@@ -100,7 +104,8 @@ void RunScheduler::enqueueQueuedRuns() {
     // runs() lists the newest first; the oldest queued run should train first.
     std::reverse(rows.begin(), rows.end());
     for (const store::RunRow& row : rows) {
-        if (row.status != store::RunStatus::Queued || isRunning(row.id) || isPending(row.id)) continue;
+        if (row.status != store::RunStatus::Queued || isRunning(row.id) || isPending(row.id) || onCluster.contains(row.id))
+            continue;
         rememberRow(row);
         insertPending({row.id, false, nextSequence_++});
     }

@@ -10,6 +10,9 @@
 // the store, so a restarted GUI picks them up again (enqueueQueuedRuns). A resume waiting for a slot
 // lives only in this object: its run stays killed or failed in the store until an engine reclaims it.
 //
+// Runs submitted to a Slurm cluster (store/ClusterJobs.h) stay queued in the store until their shards
+// are merged; enqueueQueuedRuns leaves them to the cluster (ClusterFollower watches them).
+//
 // Order: runs start in the order they were queued here (enqueue, retry, resume), oldest first;
 // enqueueQueuedRuns adds the store's queued runs oldest first.
 //

@@ -17,7 +17,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -25,6 +27,7 @@
 
 #include "DesignerDriving.h"
 #include "DesignerPage.h"
+#include "ClusterTarget.h"
 #include "FolderPreview.h"
 #include "FormRows.h"
 #include "MethodForm.h"
@@ -130,6 +133,7 @@ private slots:
     void folderPreviewCountsClassesAndShowsTheirFirstImages();
     void folderPreviewSaysWhatIsWrongWithTheFolder();
     void hiddenFormRowsComeBackInTheirPlaceWithTheirLabels();
+    void runOnSlurmSubmitsTheStudyWithItsOptions();
 };
 
 void TestDesigner::methodFormHasEveryDeclaredParameterAtItsDefault() {
@@ -834,6 +838,70 @@ void TestDesigner::hiddenFormRowsComeBackInTheirPlaceWithTheirLabels() {
     setFormRowVisible(form, late, true);
     setFormRowVisible(form, fields[0], true);
     QCOMPARE(labels(), QStringLiteral("first,row 0,row 1,row 2,row 3,row 4,spanning,late"));
+}
+
+// "Run on: Slurm cluster": the options appear, the button says Submit, a relative shared folder or a
+// template without its markers is refused in words, and the click hands the study with the options
+// to the window (which runs the engine's submit) instead of queueing it here.
+void TestDesigner::runOnSlurmSubmitsTheStudyWithItsOptions() {
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings().remove(QStringLiteral("cluster"));
+    QTemporaryDir dir;
+    DesignerPage page(kNoEngine);
+    typeInto(lineAt(page, QStringLiteral("name")), QStringLiteral("on-slurm"));
+    typeInto(lineAt(page, QStringLiteral("seed")), QStringLiteral("1, 2"));
+    ClusterTarget* target = page.clusterTarget();
+    QVERIFY(!target->slurmBox()->isVisibleTo(&page));
+    target->runOnBox()->setCurrentIndex(1);
+    QVERIFY(target->slurmBox()->isVisibleTo(&page));
+    QCOMPARE(page.queueButton()->text(), QStringLiteral("Submit 2 runs (1 configuration × 2 seeds) to Slurm"));
+
+    target->sharedFolderEdit()->setText(QStringLiteral("relative/shared"));
+    QVERIFY(!page.queueButton()->isEnabled());
+    QVERIFY2(page.generalErrorText().contains(QStringLiteral("Shared folder: give an absolute path")),
+             qPrintable(page.generalErrorText()));
+    target->sharedFolderEdit()->setText(dir.filePath(QStringLiteral("shared")));
+    QFile broken(dir.filePath(QStringLiteral("broken.sh")));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("#!/bin/bash\n\"@ENGINE@\" job --run-dir x\n");
+    broken.close();
+    target->templateEdit()->setText(broken.fileName());
+    QVERIFY(!page.queueButton()->isEnabled());
+    QVERIFY2(page.generalErrorText().contains(QStringLiteral("@LIST@")), qPrintable(page.generalErrorText()));
+    target->templateEdit()->clear();
+    QVERIFY(page.queueButton()->isEnabled());
+    QVERIFY(target->batchScript().contains(QStringLiteral("distillery-engine\" job --run-dir")));
+
+    target->partitionEdit()->setText(QStringLiteral("debug"));
+    target->gresEdit()->setText(QStringLiteral("gpu:1"));
+    target->cpusBox()->setValue(4);
+    target->timeEdit()->setText(QStringLiteral("1:00:00"));
+    target->maxParallelBox()->setValue(3);
+    QList<ClusterSubmission> submissions;
+    connect(&page, &DesignerPage::clusterSubmitRequested, this,
+            [&submissions](const ClusterSubmission& s) { submissions << s; });
+    QSignalSpy queuedHere(&page, &DesignerPage::studyQueueRequested);
+    page.queueButton()->click();
+    QCOMPARE(queuedHere.count(), 0);
+    QCOMPARE(submissions.size(), 1);
+    const ClusterSubmission& s = submissions[0];
+    QCOMPARE(s.name, QStringLiteral("on-slurm"));
+    QCOMPARE(s.sharedRoot, dir.filePath(QStringLiteral("shared")));
+    const auto parsed = spec::parseExperiment(s.specText.toStdString());
+    QVERIFY2(parsed.ok() && parsed.study, parsed.errorText().c_str());
+    QCOMPARE(parsed.runs.size(), size_t(2));
+    const std::vector<std::string> options = cluster::submitCommandOptions(s.slurm);
+    const std::vector<std::string> expected = {"--partition", "debug", "--gres", "gpu:1", "--cpus", "4",
+                                               "--time", "1:00:00", "--max-parallel", "3"};
+    QCOMPARE(options, expected);
+    // Remembered for the next window.
+    ClusterTarget next;
+    QCOMPARE(next.partitionEdit()->text(), QStringLiteral("debug"));
+    QCOMPARE(next.maxParallelBox()->value(), 3);
+
+    target->setOnSlurm(false);
+    QCOMPARE(page.queueButton()->text(), QStringLiteral("Queue 2 runs (1 configuration × 2 seeds)"));
+    QSettings().remove(QStringLiteral("cluster"));
 }
 
 #include "test_designer.moc"
