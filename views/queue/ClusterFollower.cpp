@@ -36,6 +36,12 @@ ClusterFollower::ClusterFollower(store::Store* store, QString storePath, QString
 }
 
 ClusterFollower::~ClusterFollower() {
+    // A submission is let finish: stopped between queueing and sbatch, its runs would wait for a job
+    // that was never submitted.
+    if (submit_) {
+        submit_->disconnect(this);
+        submit_->waitForFinished(60000);
+    }
     // A merge interrupted is rolled back by SQLite; squeue has nothing to lose.
     for (QProcess* process : {squeue_, merge_})
         if (process) {
@@ -296,6 +302,11 @@ void ClusterFollower::requeue(qint64 runId) {
 }
 
 void ClusterFollower::submit(const ClusterSubmission& submission) {
+    if (submit_ && submit_->state() != QProcess::NotRunning) {
+        emit commandFailed(tr("Cannot submit to Slurm"),
+                           tr("A submission is still under way; submit again once the Queue lists its runs."));
+        return;
+    }
     const QString root = submission.sharedRoot.isEmpty() ? storePath_ + QStringLiteral(".cluster") : submission.sharedRoot;
     const QString specDir = root + QStringLiteral("/specs");
     if (!QDir().mkpath(specDir)) {
@@ -323,6 +334,7 @@ void ClusterFollower::submit(const ClusterSubmission& submission) {
     if (!submission.templatePath.isEmpty()) arguments << QStringLiteral("--template") << submission.templatePath;
 
     auto* process = new QProcess(this);
+    submit_ = process;
     connect(process, &QProcess::finished, this, [this, process](int code, QProcess::ExitStatus status) {
         process->deleteLater();
         const QString out = QString::fromUtf8(process->readAllStandardOutput()).trimmed();

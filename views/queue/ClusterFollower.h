@@ -15,6 +15,7 @@
 #include <QList>
 #include <QObject>
 #include <QPair>
+#include <QPointer>
 #include <QProcess>
 #include <QSet>
 #include <QString>
@@ -93,6 +94,7 @@ private:
     bool wholeMergeWanted_ = true;
     QProcess* squeue_ = nullptr;
     QProcess* merge_ = nullptr;
+    QPointer<QProcess> submit_;   // the latest submission, while it runs
     QHash<qint64, store::ClusterJobRow> jobs_;
     QHash<qint64, store::RunRow> rows_;
     QHash<qint64, cluster::QueuedJob> queued_;   // by run
