@@ -15,7 +15,7 @@ packages=(
   python3-pil python3-torchvision   # tests/fixtures: the image-folder fixture and its references, .pth teachers
   clang libclang-rt-14-dev   # tests/fuzz: clang++ and its libFuzzer, ASan and UBSan runtimes
   cmark-gfm
-  slurm-wlm munge   # tests/integration/test_cluster: a one-node Slurm cluster (packaging/slurm-local.sh)
+  slurm-wlm munge   # tests/cluster: a one-node Slurm cluster (packaging/slurm-local.sh)
   lintian help2man appstream desktop-file-utils shared-mime-info   # packaging/build-deb.sh and its checks
 )
 
