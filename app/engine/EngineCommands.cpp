@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "BarProgress.h"
+#include "DataParallelLaunch.h"
 #include "EngineTraining.h"
 #include "JsonProgress.h"
 #include "engine/Checkpoint.h"
@@ -108,6 +109,7 @@ engine::Outcome trainClaimedRun(store::Store& store, int64_t runId, const spec::
     trainerOptions.resume = resume;
     trainerOptions.threads = options.threads;
     trainerOptions.owner = engine::EngineOwner{getpid(), store::hostName()};
+    if (spec.distributed.worldSize > 1) return trainDataParallel(store, runId, spec, trainerOptions);
     engine::Trainer trainer(store, runId, spec, trainerOptions);
     return trainer.run();
 }
@@ -162,11 +164,33 @@ bool trainStudy(store::Store& store, const spec::StudyPlan& plan, const EngineOp
 
 }  // namespace
 
+namespace {
+// `run --nproc N`: every run of the file trains with N processes, checked as if the spec said so.
+std::string withProcesses(spec::RunSpec& run, int64_t processes) {
+    nlohmann::json json = spec::toJson(run);
+    json["distributed"]["world_size"] = processes;
+    const auto parsed = spec::parseRunSpec(json);
+    if (!parsed.ok()) return "run \"" + run.name + "\" with --nproc " + std::to_string(processes) + ":\n" + parsed.errorText();
+    run = *parsed.spec;
+    return {};
+}
+}  // namespace
+
 int runExperimentFile(const std::string& specPath, const EngineOptions& options) {
-    const auto experiment = spec::parseExperimentFile(specPath);
+    auto experiment = spec::parseExperimentFile(specPath);
     if (!experiment.ok()) {
         std::fprintf(stderr, "%s is not a valid spec:\n%s", specPath.c_str(), experiment.errorText().c_str());
         return 1;
+    }
+    if (options.processes > 0) {
+        std::string errors;
+        for (auto& run : experiment.runs) errors += withProcesses(run, options.processes);
+        if (experiment.study)   // the same runs as above: their errors are said once
+            for (auto& run : experiment.study->runs) withProcesses(run.spec, options.processes);
+        if (!errors.empty()) {
+            std::fprintf(stderr, "%s", errors.c_str());
+            return 1;
+        }
     }
     store::Store store(options.db);
     if (experiment.study) return trainStudy(store, *experiment.study, options) ? 0 : 1;

@@ -13,6 +13,7 @@ struct EngineOptions {
     ProgressMode progress = ProgressMode::Auto;
     std::string checkpointDir;          // "" = beside the store
     int64_t threads = 0;                // for runs whose spec leaves threads at 0 (e.g. the queue's share); 0 = all cores
+    int64_t processes = 0;              // run --nproc: each run of the file with this many processes; 0 = as its spec says
 };
 
 // A run spec, an experiment or a study file. A study (spec/Study.h) is recorded in the store under

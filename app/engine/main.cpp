@@ -10,6 +10,7 @@
 
 #include "BuildInfo.h"
 #include "ClusterCommands.h"
+#include "DataParallelLaunch.h"
 #include "EngineCommands.h"
 #include "engine/CrashPoints.h"
 #include "engine/Trainer.h"
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
     auto* runOption = run->add_option("--run", runId, "the id of a queued run in --db");
     specOption->excludes(runOption);
     run->add_option("--db", options.db, "the results store (created when missing)")->capture_default_str();
+    run->add_option("--nproc", options.processes,
+                    "train each run of the spec file with N processes on this machine (data parallel, torch's c10d): "
+                    "the spec's distributed.world_size, each process taking its share of every batch and of the cores")
+        ->check(CLI::Range(int64_t(1), int64_t(1024)));
     addProgressOption(run, options);
 
     auto* resume = app.add_subcommand(
@@ -174,6 +179,19 @@ int main(int argc, char** argv) {
     job->add_option("--run-dir", runDir, "the run's folder on the shared path")->required()->check(CLI::ExistingDirectory);
     addProgressOption(job, options);
 
+    // Started by the engine that trains a data-parallel run (DataParallelLaunch.h), not by users: hidden.
+    WorkerOptions worker;
+    auto* workerCommand = app.add_subcommand("worker", "one more process of a run of several (distributed.world_size)");
+    workerCommand->group("");
+    workerCommand->add_option("--db", worker.db)->required();
+    workerCommand->add_option("--run", worker.runId)->required();
+    workerCommand->add_option("--rank", worker.rank)->required();
+    workerCommand->add_option("--world", worker.worldSize)->required();
+    workerCommand->add_option("--rendezvous", worker.rendezvous)->required();
+    workerCommand->add_option("--checkpoint-dir", worker.checkpointDir)->required();
+    workerCommand->add_option("--threads", worker.threads);
+    workerCommand->add_flag("--resume", worker.resume);
+
     CLI11_PARSE(app, argc, argv);
 
     std::signal(SIGTERM, onStopSignal);
@@ -203,6 +221,7 @@ int main(int argc, char** argv) {
             return submitToSlurm(specPath, options, submitOptions);
         }
         if (*job) return runClusterJob(runDir, options);
+        if (*workerCommand) return runWorker(worker);
         if (*retry) return retryRun(runId, options);
         if (*validate) return validateSpec(specPath);
         if (*models) return listModels(channels, size, classes);

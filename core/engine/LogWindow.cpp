@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 namespace distillery::engine {
 
 void LogWindow::add(const std::vector<methods::LossTerm>& terms, const at::Tensor& total, const at::Tensor& correct,
@@ -26,6 +28,22 @@ LogWindow::Means LogWindow::means() const {
 }
 
 void LogWindow::reset() { *this = LogWindow(); }
+
+void LogWindow::combine(const std::function<void(at::Tensor&)>& sumOverProcesses, int64_t processes) {
+    if (steps_ == 0) return;   // every process skipped the same steps: nothing to combine anywhere
+    // One all-reduce: [total, correct, images, the terms in name order] in float64 (counts stay exact).
+    std::vector<at::Tensor> parts = {total_.to(at::kDouble).reshape({1}), correct_.to(at::kDouble).reshape({1}),
+                                     at::full({1}, double(images_), total_.options().dtype(at::kDouble))};
+    for (const auto& [name, sum] : termSums_) parts.push_back(sum.to(at::kDouble).reshape({1}));
+    at::Tensor packed = at::cat(parts);
+    sumOverProcesses(packed);
+    const double share = 1.0 / double(processes);
+    total_ = (packed[0] * share).to(total_.options());
+    correct_ = packed[1].round().to(correct_.options());
+    images_ = int64_t(std::llround(packed[2].item<double>()));
+    int64_t i = 3;
+    for (auto& [name, sum] : termSums_) sum = (packed[i++] * share).to(sum.options());
+}
 
 void LogWindow::save(torch::serialize::OutputArchive& archive) const {
     archive.write("steps", torch::tensor(steps_));

@@ -6,6 +6,7 @@
 #include <torch/serialize/archive.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ public:
     };
     Means means() const;              // synchronises with the device: call at log points only
     void reset();
+    // The window over several processes of one run (each with its share of every batch), through
+    // `sumOverProcesses` (an in-place all-reduce): the losses become the mean of the processes' means,
+    // the correct predictions and images their sums. Every process calls it at the same step.
+    void combine(const std::function<void(at::Tensor&)>& sumOverProcesses, int64_t processes);
 
     void save(torch::serialize::OutputArchive& archive) const;
     void load(torch::serialize::InputArchive& archive, const c10::Device& device);

@@ -15,6 +15,7 @@
 #include "data/ImageFiles.h"
 #include "engine/CheckpointFile.h"
 #include "engine/CrashPoints.h"
+#include "engine/DataParallel.h"
 #include "engine/Evaluator.h"
 #include "engine/OptimizerFactory.h"
 #include "engine/TrainingSession.h"
@@ -86,7 +87,7 @@ Outcome Trainer::run() {
 Trainer::Session::Session(store::Store& store, int64_t runId, const spec::RunSpec& spec, const TrainerOptions& options)
     : recorder(store, runId),
       heartbeat(store.path(), runId, options.owner),
-      setup(setUpTraining(spec, options.threads, store,
+      setup(setUpTraining(spec, options.threads, options.teacherStore ? *options.teacherStore : store,
                           [&](const LoadedTeacher& loaded) {
                               store.setRunTeacher(runId, loaded.model);
                               recorder.log("info", "teacher " + loaded.model + " from " + loaded.description +
@@ -95,7 +96,11 @@ Trainer::Session::Session(store::Store& store, int64_t runId, const spec::RunSpe
                                                                   " batch norms folded into its convolutions"
                                                             : std::string()));
                           })),
-      augmentGenerator(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(spec.seed) + 1)),
+      // Each process of a data-parallel run augments its share with a stream of its own (rank 0's is
+      // the single-process run's).
+      augmentGenerator(at::make_generator<at::CPUGeneratorImpl>(
+          static_cast<uint64_t>(spec.seed) + 1 +
+          static_cast<uint64_t>(options.parallel ? options.parallel->rank() : 0) * 1000003u)),
       trainingState{*setup.student, *setup.distiller, *setup.optimizer, setup.distiller->ownOptimizer(),
                     augmentGenerator, window},
       lastPath(options.checkpointDir + "/last.pt"),
@@ -106,8 +111,25 @@ Trainer::Session::Session(store::Store& store, int64_t runId, const spec::RunSpe
 Outcome Trainer::train() {
     const auto& spec = spec_;
     Session s(store_, runId_, spec, options_);
-    const TrainingSetup& setup = s.setup;
+    TrainingSetup& setup = s.setup;
     resumeOrStartAfresh(s);
+    if (DataParallel* parallel = options_.parallel) {
+        // Every process continues from the same step, or none does: a resume needs each process's own
+        // checkpoint (its augmentation stream), which only a run of as many processes left.
+        const int64_t firstStep = parallel->fromFirst(s.position.step);
+        if (parallel->anyOf({firstStep != s.position.step})[0])
+            throw std::runtime_error("the processes of this run cannot continue from the same step (process 0 from step " +
+                                     std::to_string(firstStep) + "): resume it with the number of processes it was "
+                                     "trained with (distributed.world_size), or retry it from the beginning");
+        parallel->prepare(setup, spec.distributed.syncBatchNorm);
+        if (parallel->isFirst())
+            s.recorder.log("info", "data parallel: " + std::to_string(parallel->worldSize()) + " processes (" +
+                                       parallel->group().backendName() + "), " +
+                                       std::to_string(setup.batch / parallel->worldSize()) +
+                                       " images of every batch each; batch norm " +
+                                       (spec.distributed.syncBatchNorm ? "synchronised over the processes"
+                                                                       : "per process"));
+    }
 
     s.recorder.log("info", "training " + spec.studentModel + " with " + spec.method.name + " on " +
                                setup.splits.train.name + " (" + std::to_string(setup.splits.train.size()) +
@@ -150,12 +172,32 @@ Outcome Trainer::train() {
                                    static_cast<uint64_t>(spec.seed), epoch, spec.data.augment);
         for (int64_t b = firstBatch; b < setup.stepsPerEpoch; ++b) {
             checkOwnership(s);
-            if (stopRequested()) return stopHere(s, epoch, b);
+            if (DataParallel* parallel = options_.parallel) {
+                // The processes stop, and checkpoint on rank 0's clock, at the same step.
+                const bool due = parallel->isFirst() && spec.checkpointMinutes > 0 && b > firstBatch &&
+                                 Session::secondsSince(s.lastCheckpoint) >= spec.checkpointMinutes * 60.0;
+                const std::vector<bool> agreed = parallel->anyOf({stopRequested(), due});
+                if (agreed[0]) return stopHere(s, epoch, b);
+                if (agreed[1]) saveLast(s, epoch, b);
+            } else if (stopRequested()) {
+                return stopHere(s, epoch, b);
+            }
             trainStep(s, epoch, b, batches);
         }
         if (const auto pruned = endEpoch(s, epoch)) return pruneHere(s, *pruned);
     }
 
+    if (DataParallel* parallel = options_.parallel; parallel && parallel->isFirst()) {
+        // What the processes cost each other: the wait for the gradients after each backward pass.
+        const int64_t steps = std::max<int64_t>(1, s.progress.step - s.stepsAtStart);
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "data parallel: %.2f s waiting for the gradients' all-reduce after the backward passes "
+                      "(%.2f ms a step over %lld steps)",
+                      parallel->communicationSeconds(), 1000.0 * parallel->communicationSeconds() / double(steps),
+                      static_cast<long long>(steps));
+        s.recorder.log("info", line, s.progress.step);
+    }
     s.recorder.flush();
     s.recorder.noteSkippedRows(s.progress.step);
     s.recorder.flush();
@@ -174,6 +216,7 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
     setLearningRate(*setup.optimizer, lr);
 
     data::TrainingBatch batch = batches.next();
+    if (options_.parallel) batch = options_.parallel->share(batch);
     noteBadImages(s);
     const auto& index = batch.index;
     auto images = data::normalise(batch.images, train, setup.device);
@@ -214,17 +257,22 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
 
     // With skip_step, a step whose loss is not finite changes nothing but the step count; deciding
     // before the update needs the value on the host: one synchronisation a step.
-    const auto nonFiniteTerms = s.skipNonFinite ? NonFiniteWatch::nonFiniteTerms(terms, total)
-                                                : std::vector<std::string>{};
+    auto nonFiniteTerms = s.skipNonFinite ? NonFiniteWatch::nonFiniteTerms(terms, total) : std::vector<std::string>{};
+    // Every process skips the step, or none: their gradients are averaged.
+    if (s.skipNonFinite && options_.parallel && options_.parallel->anyOf({!nonFiniteTerms.empty()})[0] &&
+        nonFiniteTerms.empty())
+        nonFiniteTerms.push_back("of another process");
     if (!s.skipNonFinite) s.nonFinite.observe(terms, total, s.progress.step + 1);
     if (nonFiniteTerms.empty()) {
         setup.optimizer->zero_grad();
         bool stepped = true;
         if (setup.lossScaler) {
             setup.lossScaler->scale(total).backward();
+            if (options_.parallel) options_.parallel->averageGradients();
             stepped = setup.lossScaler->unscale(setup.parameters);   // an overflowed step is skipped; the scale halves
         } else {
             total.backward();
+            if (options_.parallel) options_.parallel->averageGradients();
         }
         crashPoint("step");
         if (stepped) {
@@ -247,15 +295,16 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
                                        std::to_string(s.position.skippedSteps) + " steps skipped so far)",
                            s.progress.step);
     }
-    s.imagesSinceThroughputStart += batchSize;
+    s.imagesSinceThroughputStart += batchSize * (options_.parallel ? options_.parallel->worldSize() : 1);
 
     if (s.progress.step % spec_.logEvery == 0 || b + 1 == setup.stepsPerEpoch) endLogWindow(s, epoch, b, lr);
     if (Session::secondsSince(s.lastReport) >= options_.progressIntervalSeconds) {
         s.heartbeat.setProgress(double(s.progress.step) / setup.totalSteps);
         report(s);
     }
-    // checkpoint_minutes bounds the work a kill can lose; the epoch's end checkpoints anyway.
-    if (spec_.checkpointMinutes > 0 && b + 1 < setup.stepsPerEpoch &&
+    // checkpoint_minutes bounds the work a kill can lose; the epoch's end checkpoints anyway. (Several
+    // processes agree on it at the start of the next step.)
+    if (!options_.parallel && spec_.checkpointMinutes > 0 && b + 1 < setup.stepsPerEpoch &&
         Session::secondsSince(s.lastCheckpoint) >= spec_.checkpointMinutes * 60.0)
         saveLast(s, epoch, b + 1);
 }
@@ -269,6 +318,14 @@ void Trainer::noteBadImages(Session& s) {
 
 void Trainer::endLogWindow(Session& s, int64_t epoch, int64_t b, double lr) {
     // The only host synchronisation of the loop: once per logging window.
+    if (DataParallel* parallel = options_.parallel) {
+        const bool mine = s.nonFinite.firstProblem().has_value();
+        if (parallel->anyOf({mine})[0] && !mine)
+            throw std::runtime_error("another process of this run saw a non-finite loss (epoch " +
+                                     std::to_string(epoch + 1) + "); the run stops with it. Lower optim.lr, check "
+                                     "the data, or set \"on_nonfinite\": \"skip_step\"");
+        s.window.combine([parallel](at::Tensor& t) { parallel->group().allReduceSum(t); }, parallel->worldSize());
+    }
     if (const auto problem = s.nonFinite.firstProblem()) {
         char rate[32];
         std::snprintf(rate, sizeof rate, "%g", lr);
@@ -294,6 +351,20 @@ void Trainer::endLogWindow(Session& s, int64_t epoch, int64_t b, double lr) {
 }
 
 std::optional<std::string> Trainer::endEpoch(Session& s, int64_t epoch) {
+    DataParallel* parallel = options_.parallel;
+    if (parallel && !parallel->isFirst()) {
+        // Rank 0 evaluates and decides; this process keeps its own checkpoint for a resume.
+        writeFileAtomically(s.lastPath, checkpointHere(s, epoch + 1, 0), /*keepPrevious=*/true);
+        s.lastCheckpoint = Clock::now();
+        if (parallel->fromFirst(0) == 0) return std::nullopt;
+        return "pruned by its study's stopping rule (decided by process 0)";
+    }
+    std::optional<std::string> pruned = evaluateEpoch(s, epoch);
+    if (parallel) parallel->fromFirst(pruned ? 1 : 0);
+    return pruned;
+}
+
+std::optional<std::string> Trainer::evaluateEpoch(Session& s, int64_t epoch) {
     const TrainingSetup& setup = s.setup;
     const auto& splits = setup.splits;
     s.progress.phase = "eval";

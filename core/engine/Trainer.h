@@ -23,6 +23,8 @@ class EpochBatches;
 
 namespace distillery::engine {
 
+class DataParallel;
+
 struct TrainingPosition;
 // Pruned: stopped by its study's early-stopping rule (spec/StudyQueue.h) after an epoch's checkpoint.
 enum class Outcome { Finished, Killed, Failed, Pruned };
@@ -38,6 +40,11 @@ struct TrainerOptions {
     // The engine that claimed the run (pid, host). With it, the trainer stops without writing as soon as
     // the store says the run is no longer this engine's. Empty: no such check (in-process tests).
     std::optional<EngineOwner> owner;
+    // One of several processes training the run together (DataParallel.h); null: this process alone.
+    DataParallel* parallel = nullptr;
+    // Where a teacher named by run is looked up; null: the run's own store. A worker process writes a
+    // scratch store of its own and looks its teacher up in the run's.
+    const store::Store* teacherStore = nullptr;
 };
 
 class Trainer {
@@ -72,7 +79,9 @@ private:
     void endLogWindow(Session& session, int64_t epoch, int64_t b, double lr);
     // Evaluates, logs the epoch and writes its checkpoints. With a study's early-stopping rule, the
     // reason to stop here when the rule says so.
+    // Of several processes, rank 0 evaluates and decides for all; the others keep their checkpoint.
     std::optional<std::string> endEpoch(Session& session, int64_t epoch);
+    std::optional<std::string> evaluateEpoch(Session& session, int64_t epoch);
     // The run stopped by its study's rule: the run marked pruned with the reason.
     Outcome pruneHere(Session& session, const std::string& reason);
     // A requested stop: checkpoint, the run marked killed.

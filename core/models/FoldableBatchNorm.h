@@ -13,8 +13,18 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <memory>
 
 namespace distillery::models {
+
+// Sums a tensor over the processes training a run together, differentiably (the gradient of each
+// process's input is the sum of every process's output gradient): synchronised batch norm's
+// statistics. The engine implements it with c10d; models only see this interface.
+class BatchStatisticsSum {
+public:
+    virtual ~BatchStatisticsSum() = default;
+    virtual at::Tensor sum(const at::Tensor& local) = 0;
+};
 
 // PyTorch's BatchNorm2d (same parameters, buffers and names, so checkpoints load either way), plus the
 // fold. Its own module rather than a subclass of LibTorch's: that one's vtable cannot be linked from
@@ -31,9 +41,15 @@ public:
     // Moves this norm's eval-mode map into conv's weight and bias; the norm then passes through.
     void foldInto(torch::nn::Conv2dImpl& conv);
 
+    // In training, normalise with the statistics of every process's batch (null: this process's own).
+    void synchronise(std::shared_ptr<BatchStatisticsSum> sum) { sync_ = std::move(sum); }
+
     at::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 
 private:
+    at::Tensor synchronisedForward(const at::Tensor& input);
+
+    std::shared_ptr<BatchStatisticsSum> sync_;
     int64_t channels_;
     double eps_, momentum_;
     bool folded_ = false;
@@ -46,5 +62,9 @@ TORCH_MODULE(FoldableBatchNorm2d);
 // Throws std::logic_error when a foldable norm does not follow a convolution of its width (a zoo
 // model that breaks the registration rule above).
 int64_t foldBatchNorm(torch::nn::Module& net);
+
+// Gives every FoldableBatchNorm2d of the network the cross-process sum, and returns how many. Throws
+// std::invalid_argument naming a plain BatchNorm2d (WRN's pre-activation norms), which it cannot synchronise.
+int64_t synchroniseBatchNorms(torch::nn::Module& net, const std::shared_ptr<BatchStatisticsSum>& sum);
 
 }  // namespace distillery::models

@@ -313,6 +313,40 @@ void readOptim(ObjectReader& top, const std::string& prefix, RunSpec& spec, std:
         errors.push_back({r.at("nesterov"), "needs momentum > 0"});
 }
 
+// The methods whose state outside the student's and connectors' parameters is not yet kept equal
+// across processes: refused with more than one process, with what would go wrong.
+const char* notYetDataParallel(const MethodSpec& method) {
+    if (method.name == "crd") return "its memory bank of embeddings would differ between the processes";
+    if (method.name == "sakd") return "its agent is trained by an optimiser of its own, whose gradients are not averaged yet";
+    if (method.name == "ft")
+        return "its paraphraser is trained by an optimiser of its own inside the loss, whose gradients are not averaged yet";
+    if (method.name == "multipath") {
+        const std::string weighting = method.choice("weighting");
+        if (weighting == "gradnorm" || weighting == "dwa")
+            return "its gradnorm and dwa path weights follow each process's own losses and would differ (the "
+                   "uncertainty, equal and fixed weightings train with several processes)";
+    }
+    return nullptr;
+}
+
+void readDistributed(ObjectReader& top, const std::string& prefix, RunSpec& spec, std::vector<SpecError>& errors) {
+    const json* node = top.object("distributed");
+    if (!node) return;
+    DistributedSpec& d = spec.distributed;
+    ObjectReader r(*node, join(prefix, "distributed"), errors);
+    readInt(r, "distributed.world_size", d.worldSize);   // with its range
+    r.read("backend", d.backend);
+    r.read("sync_batch_norm", d.syncBatchNorm);
+    readInt(r, "distributed.timeout_s", d.timeoutSeconds);
+    r.rejectUnknown();
+    const auto& backends = specField("distributed.backend").choices;
+    if (std::find(backends.begin(), backends.end(), d.backend) == backends.end())
+        errors.push_back({r.at("backend"), "must be gloo, nccl or auto, got \"" + d.backend + "\""});
+    if (d.worldSize > 1 && spec.batchSize % d.worldSize != 0)
+        errors.push_back({r.at("world_size"), "must divide batch_size (" + std::to_string(spec.batchSize) +
+                                                  ", the whole step's batch) evenly: each process takes an equal share"});
+}
+
 void readSchedule(ObjectReader& top, const std::string& prefix, RunSpec& spec, std::vector<SpecError>& errors) {
     const json* node = top.object("schedule");
     if (!node) return;
@@ -438,7 +472,13 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     readMethod(r, prefix, spec.method, errors);
     readOptim(r, prefix, spec, errors);
     readSchedule(r, prefix, spec, errors);
+    readDistributed(r, prefix, spec, errors);
     r.rejectUnknown();
+    if (spec.distributed.worldSize > 1 && findMethod(spec.method.name))
+        if (const char* why = notYetDataParallel(spec.method))
+            errors.push_back({join(prefix, "distributed.world_size"),
+                              "method " + spec.method.name + " trains in one process only for now: " + why +
+                                  "; use world_size 1"});
 
     if (!isKnownModel(spec.studentModel))
         errors.push_back({join(prefix, "student.model"),
@@ -484,6 +524,9 @@ json toJson(const RunSpec& spec) {
         writeFields(spec, object, part);
         out[object] = std::move(part);
     }
+    json distributed = json::object();   // its fields are written only when set
+    writeFields(spec, "distributed", distributed);
+    if (!distributed.empty()) out["distributed"] = std::move(distributed);
     out["student"] = {{"model", spec.studentModel}};
     if (!spec.studentInit.empty()) out["student"]["init"] = spec.studentInit;
     json method = spec.method.params;

@@ -26,6 +26,8 @@ constexpr double kMaxLearningRate = 100;             // linear scaling at the la
 constexpr double kMaxWeightDecay = 10;               // AdamW's decoupled decay is multiplied by lr; 10 is already extreme
 constexpr double kMaxGradClip = 1e9;                 // any finite norm is meaningful; this one only keeps the value printable
 constexpr double kMaxCheckpointMinutes = 10'080;     // a week: a longer interval is the same as none
+constexpr int64_t kMaxWorldSize = 1024;              // processes of one data-parallel run
+constexpr int64_t kMaxDistributedTimeout = 86'400;   // seconds, a day: a collective that waits longer is a hung process
 // The synthetic data set is generated in memory.
 constexpr int64_t kMinSyntheticSide = 28;            // the zoo's networks need at least MNIST's 28×28
 constexpr int64_t kMaxSyntheticSide = 4096;
@@ -111,6 +113,15 @@ struct ScheduleSpec {
     double warmupEpochs = 0;              // linear warm-up from ~0 to lr over this many epochs (fractional allowed)
 };
 
+// Data-parallel training of one run by several processes (torch's c10d): each process takes its share
+// of every batch, their gradients are averaged, and the first process (rank 0) writes the store.
+struct DistributedSpec {
+    int64_t worldSize = 1;                // processes; batch_size is the whole step's batch, split evenly
+    std::string backend = "auto";         // gloo | nccl | auto (nccl on a CUDA device, gloo otherwise)
+    bool syncBatchNorm = false;           // batch statistics over every process's images
+    int64_t timeoutSeconds = 600;         // a collective waiting longer fails the run (a hung process)
+};
+
 struct RunSpec {
     std::string name;
     DataSpec data;
@@ -143,6 +154,7 @@ struct RunSpec {
     // A NaN or infinite loss: "fail" stops the run naming the loss term and the step; "skip_step"
     // skips that step (no optimiser update) and counts it.
     std::string onNonFinite = "fail";
+    DistributedSpec distributed;
 };
 
 struct ParseResult {

@@ -275,6 +275,30 @@ std::vector<SpecField> buildTable() {
     add("threads", K::Int, "Threads", "CPU threads of the engine", member(&RunSpec::threads))
         .range(0, kMaxThreads)
         .zeroMeans("all cores");
+
+    group = "Processes";
+    add("distributed.world_size", K::Int, "Processes",
+        "Processes training the run together, each on its share of every batch (batch_size is split evenly); "
+        "their gradients are averaged after each backward pass",
+        member(&RunSpec::distributed, &DistributedSpec::worldSize))
+        .range(1, kMaxWorldSize)
+        .writtenOnlyWhenSet();
+    add("distributed.backend", K::Choice, "Communication",
+        "torch's c10d process group: gloo (CPU, TCP), nccl (CUDA builds), auto (nccl on a CUDA device, else gloo)",
+        member(&RunSpec::distributed, &DistributedSpec::backend))
+        .choices({"auto", "gloo", "nccl"})
+        .writtenOnlyWhenSet();
+    add("distributed.sync_batch_norm", K::Bool, "Synchronised batch norm",
+        "Batch statistics over every process's images (one all-reduce per batch norm layer); off: each "
+        "process normalises with its own share",
+        member(&RunSpec::distributed, &DistributedSpec::syncBatchNorm))
+        .hint("statistics over all processes")
+        .writtenOnlyWhenSet();
+    add("distributed.timeout_s", K::Int, "Timeout (s)",
+        "A process waiting longer than this for the others (one hung or gone) stops the run with an error",
+        member(&RunSpec::distributed, &DistributedSpec::timeoutSeconds))
+        .range(1, kMaxDistributedTimeout)
+        .writtenOnlyWhenSet();
     return table;
 }
 

@@ -530,7 +530,8 @@ private slots:
         const auto file = spec::parseExperiment(R"({"study": "x", "seeds": [1], "base": {"epohcs": 1}})");
         QCOMPARE(file.errorText(),
                  std::string("base.epohcs: unknown field; known fields here: batch_size, checkpoint_every, "
-                             "checkpoint_minutes, data, device, diagnostics_every, epochs, eval_batch_size, "
+                             "checkpoint_minutes, data, device, diagnostics_every, distributed, epochs, "
+                             "eval_batch_size, "
                              "log_every, max_steps_per_epoch, method, name, on_nonfinite, optim, precision, "
                              "schedule, seed, student, teacher, threads\n"));
     }

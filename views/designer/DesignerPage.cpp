@@ -255,6 +255,7 @@ QWidget* DesignerPage::buildForm() {
     tableFields_->addGroup(seeds, "Seeds and diagnostics", {QStringLiteral("seed")});
 
     tableGroup("Device");
+    tableGroup("Processes");
     column->addStretch(1);
     return form;
 }

@@ -1,0 +1,32 @@
+#pragma once
+// A run of several processes (spec "distributed": world_size > 1) on this machine: the engine that
+// claimed the run is rank 0; it starts the other ranks as `distillery-engine worker` children, which
+// meet it at a c10d FileStore in the run's checkpoint folder, and it stops them when the run ends.
+// Each worker writes a scratch store and its own checkpoints under <checkpoint folder>/rank-R/; only
+// rank 0 writes the run's store.
+#include <cstdint>
+#include <string>
+
+#include "EngineCommands.h"
+#include "engine/Trainer.h"
+#include "spec/RunSpec.h"
+#include "store/Store.h"
+
+// Trains a claimed run with spec.distributed.world_size processes (rank 0 here), as trainClaimedRun does
+// for one.
+distillery::engine::Outcome trainDataParallel(distillery::store::Store& store, int64_t runId,
+                                              const distillery::spec::RunSpec& spec,
+                                              distillery::engine::TrainerOptions trainerOptions);
+
+// `distillery-engine worker`: rank `rank` of run `runId` of the store at db.
+struct WorkerOptions {
+    std::string db;
+    int64_t runId = 0;
+    int rank = 0;
+    int worldSize = 0;
+    std::string rendezvous;
+    std::string checkpointDir;   // this rank's folder
+    bool resume = false;
+    int64_t threads = 0;
+};
+int runWorker(const WorkerOptions& options);

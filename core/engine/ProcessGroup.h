@@ -1,0 +1,82 @@
+#pragma once
+// The processes that train one run together (spec "distributed"), through torch's own c10d: a
+// ProcessGroupGloo (NCCL on a CUDA build, where LibTorch has it) over a FileStore or a TCPStore for the
+// rendezvous. No communication code of our own: every collective here is c10d's.
+//
+// Collectives are matched by the order in which each process issues them: every process of a run runs
+// the same training loop, so they issue the same collectives in the same order. A process that ends
+// (killed, crashed) closes its connections and the others' next collective fails at once; one that
+// hangs fails them after the spec's timeout. Either way the error says which and what to do.
+#include <torch/torch.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace c10d {
+class ProcessGroup;
+}
+
+namespace distillery::engine {
+
+// Who this process is among the run's, and where they meet.
+struct ProcessPlace {
+    int rank = 0;
+    int worldSize = 1;
+    // "file:PATH": a c10d FileStore (one machine, or a file system every node sees); "tcp:HOST:PORT": a
+    // TCPStore that rank 0 serves.
+    std::string rendezvous;
+};
+
+// The place the engine's launcher (`run` with distributed.world_size > 1) gives its worker processes in
+// DISTILLERY_RANK, DISTILLERY_WORLD_SIZE and DISTILLERY_RENDEZVOUS; nullopt when they are not set.
+std::optional<ProcessPlace> placeFromEnvironment();
+
+class ProcessGroup {
+public:
+    // backend: "gloo", "nccl" or "auto" (nccl for a CUDA device where LibTorch has it, else gloo).
+    // Blocks until every process has joined, or throws after timeoutSeconds naming the missing ones.
+    ProcessGroup(const ProcessPlace& place, const std::string& backend, const c10::Device& device,
+                 double timeoutSeconds);
+    ~ProcessGroup();
+    ProcessGroup(const ProcessGroup&) = delete;
+    ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+    int rank() const { return place_.rank; }
+    int worldSize() const { return place_.worldSize; }
+    bool isFirst() const { return place_.rank == 0; }
+    const std::string& backendName() const { return backendName_; }
+
+    // Each in place, waiting for the result; a failure throws std::runtime_error in words.
+    void allReduceSum(at::Tensor& tensor);
+    void broadcast(std::vector<at::Tensor>& tensors, int root = 0);
+    void barrier();
+    // Every process's tensor (all of the same shape), in rank order, stacked along a new first dimension.
+    at::Tensor allGather(const at::Tensor& tensor);
+    // Rank 0's parameters and buffers, copied into every process's module (the same architecture).
+    void broadcastModule(torch::nn::Module& module);
+
+    // An all-reduce started now, to be waited for later (the gradient buckets').
+    class Pending {
+    public:
+        void wait();
+        bool started() const { return work_ != nullptr; }
+
+    private:
+        friend class ProcessGroup;
+        std::shared_ptr<void> work_;
+        const ProcessGroup* group_ = nullptr;
+    };
+    Pending startAllReduceSum(at::Tensor& tensor);
+
+private:
+    [[noreturn]] void fail(const std::string& what, const std::exception& error) const;
+
+    ProcessPlace place_;
+    std::string backendName_;
+    double timeoutSeconds_;
+    c10::intrusive_ptr<c10d::ProcessGroup> group_;
+};
+
+}  // namespace distillery::engine
