@@ -4,7 +4,8 @@
 //   - stopped mid-run, the two processes stop at the same step, and resumed with two they finish with
 //     exactly the metrics of an uninterrupted two-process run;
 //   - a worker process killed mid-run makes the run fail within seconds, saying which process ended;
-//   - the spec refuses a batch that does not split evenly and methods not yet kept equal across processes.
+//   - the spec (and run --nproc) refuses a batch that does not split evenly and methods not yet kept
+//     equal across processes.
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -237,6 +238,25 @@ private Q_SLOTS:
         QVERIFY2(row->error.find("Another process of the run ended") != std::string::npos, row->error.c_str());
         QVERIFY2(row->error.find("process 1 (pid " + std::to_string(worker) + ") was killed by signal 9") != std::string::npos,
                  row->error.c_str());
+    }
+
+    // run --nproc N: the file's runs train with N processes, checked as if their specs said so.
+    void nprocSetsTheProcesses() {
+        json spec = baseSpec("by-nproc", 1);
+        const QString path = write("nproc.json", spec);
+        const Ran odd = engine({"run", "--spec", path, "--db", db_, "--progress", "none", "--nproc", "3"});
+        QCOMPARE(odd.exitCode, 1);
+        QVERIFY2(odd.err.contains("run \"by-nproc\" with --nproc 3:") && odd.err.contains("must divide batch_size"),
+                 qPrintable(odd.err));
+        QCOMPARE(runNamed("by-nproc"), int64_t(0));   // nothing queued
+        const Ran two = engine({"run", "--spec", path, "--db", db_, "--progress", "none", "--nproc", "2"});
+        QVERIFY2(two.exitCode == 0, qPrintable(two.err.right(2000)));
+        store::Store store(db_.toStdString(), true);
+        const auto row = store.run(runNamed("by-nproc"));
+        QCOMPARE(spec::parseRunSpec(row->specJson).spec->distributed.worldSize, int64_t(2));
+        bool said = false;
+        for (const auto& e : store.events(row->id)) said |= e.message.rfind("data parallel: 2 processes", 0) == 0;
+        QVERIFY(said);
     }
 
     void specRefusesWhatCannotBeSplit() {
