@@ -37,12 +37,6 @@ void writeText(const fs::path& path, const std::string& text) {
     if (!out.flush()) throw std::runtime_error("cannot write " + path.string() + " (is the shared folder writable?)");
 }
 
-// The engine binary jobs run: this one, by its absolute path (the compute nodes see the same shared paths).
-std::string thisEngine() {
-    std::error_code error;
-    const fs::path self = fs::read_symlink("/proc/self/exe", error);
-    return error ? std::string("distillery-engine") : self.string();
-}
 
 // One run of the submission: its main-store row and what it waits for.
 struct PlannedRun {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ClusterCommands.h"
+#include "EngineTraining.h"
 #include "engine/DataParallel.h"
 #include "engine/Device.h"
 #include "store/Results.h"
@@ -36,11 +37,6 @@ c10::Device deviceOf(const spec::RunSpec& spec) {
     }
 }
 
-std::string thisEngine() {
-    std::error_code error;
-    const fs::path self = fs::read_symlink("/proc/self/exe", error);
-    return error ? std::string("distillery-engine") : self.string();
-}
 
 // The worker processes of one run: started together, ended together.
 class Workers {

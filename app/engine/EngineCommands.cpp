@@ -99,6 +99,12 @@ std::string deviceLabel(const spec::RunSpec& spec) {
     }
 }
 
+std::string thisEngine() {
+    std::error_code error;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::string("distillery-engine") : self.string();
+}
+
 engine::Outcome trainClaimedRun(store::Store& store, int64_t runId, const spec::RunSpec& spec,
                                 const EngineOptions& options, bool resume) {
     auto progress = makeProgress(options.progress);

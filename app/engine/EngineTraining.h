@@ -12,6 +12,10 @@
 // resolved (the trainer then fails the run with the reason).
 std::string deviceLabel(const distillery::spec::RunSpec& spec);
 
+// This engine's executable by its absolute path, for the processes it starts (data-parallel workers)
+// and the jobs it submits (the compute nodes see the same shared paths).
+std::string thisEngine();
+
 // Trains a claimed run with the options' progress, threads and checkpoint folder
 // (<checkpointDir>/run-<id>, or beside the store).
 distillery::engine::Outcome trainClaimedRun(distillery::store::Store& store, int64_t runId,
