@@ -43,20 +43,12 @@ class Workers {
 public:
     ~Workers() { stop(std::chrono::seconds(0)); }
 
-    void start(const std::vector<std::string>& argv, const std::vector<std::string>& extraEnvironment) {
+    void start(const std::vector<std::string>& argv) {
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
-        std::vector<std::string> environment = extraEnvironment;
-        for (char** e = environ; *e; ++e)
-            if (std::strncmp(*e, "DISTILLERY_RANK=", 16) && std::strncmp(*e, "DISTILLERY_WORLD_SIZE=", 22) &&
-                std::strncmp(*e, "DISTILLERY_RENDEZVOUS=", 22))
-                environment.emplace_back(*e);
-        std::vector<char*> envp;
-        for (auto& e : environment) envp.push_back(e.data());
-        envp.push_back(nullptr);
         pid_t pid = 0;
-        const int error = posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), envp.data());
+        const int error = posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ);
         if (error != 0) throw std::runtime_error("cannot start the worker " + argv[0] + ": " + std::strerror(error));
         pids_.push_back(pid);
     }
@@ -122,7 +114,7 @@ engine::Outcome trainDataParallel(store::Store& store, int64_t runId, const spec
                                              checkpointDir + "/rank-" + std::to_string(rank), "--threads",
                                              std::to_string(threadsEach)};
             if (trainerOptions.resume) argv.push_back("--resume");
-            workers.start(argv, {});
+            workers.start(argv);
         }
     } catch (const std::exception& e) {
         store.finishRun(runId, store::RunStatus::Failed, e.what());

@@ -87,7 +87,6 @@ void GradientAverager::finish() {
     nextToStart_ = 0;
     received_.assign(parameters_.size(), false);
     waitSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ++steps_;
 }
 
 }  // namespace distillery::engine

@@ -29,10 +29,8 @@ public:
     // Call after backward(): starts the buckets whose parameters got no gradient this step (their
     // slots count as zeros), waits for every bucket, and writes the averaged gradients into .grad.
     void finish();
-    // Seconds finish() waited for communication, summed over the steps, and the steps.
+    // Seconds finish() waited for communication, summed over the steps.
     double waitSeconds() const { return waitSeconds_; }
-    int64_t steps() const { return steps_; }
-    size_t bucketCount() const { return buckets_.size(); }
 
 private:
     struct Bucket {
@@ -53,7 +51,6 @@ private:
     size_t nextToStart_ = 0;
     std::vector<unsigned> hooks_;
     double waitSeconds_ = 0;
-    int64_t steps_ = 0;
 };
 
 }  // namespace distillery::engine

@@ -8,7 +8,6 @@
 #endif
 
 #include <chrono>
-#include <cstdlib>
 #include <stdexcept>
 
 namespace distillery::engine {
@@ -28,16 +27,6 @@ std::string firstLine(const std::exception& error) {
     if (const auto* c10error = dynamic_cast<const c10::Error*>(&error)) text = c10error->what_without_backtrace();
     const auto end = text.find('\n');
     return end == std::string::npos ? text : text.substr(0, end);
-}
-
-int environmentInt(const char* name) {
-    const char* value = std::getenv(name);
-    if (!value || !*value) throw std::runtime_error(std::string("the environment variable ") + name + " is not set");
-    char* end = nullptr;
-    const long parsed = std::strtol(value, &end, 10);
-    if (*end != '\0' || parsed < 0 || parsed > 1'000'000)
-        throw std::runtime_error(std::string("the environment variable ") + name + " is not a process number: " + value);
-    return int(parsed);
 }
 
 c10::intrusive_ptr<c10d::Store> storeFor(const ProcessPlace& place, std::chrono::milliseconds timeout) {
@@ -60,19 +49,6 @@ c10::intrusive_ptr<c10d::Store> storeFor(const ProcessPlace& place, std::chrono:
 }
 
 }  // namespace
-
-std::optional<ProcessPlace> placeFromEnvironment() {
-    const char* rendezvous = std::getenv("DISTILLERY_RENDEZVOUS");
-    if (!rendezvous || !*rendezvous) return std::nullopt;
-    ProcessPlace place;
-    place.rank = environmentInt("DISTILLERY_RANK");
-    place.worldSize = environmentInt("DISTILLERY_WORLD_SIZE");
-    place.rendezvous = rendezvous;
-    if (place.worldSize < 1 || place.rank >= place.worldSize)
-        throw std::runtime_error("DISTILLERY_RANK " + std::to_string(place.rank) + " is not below DISTILLERY_WORLD_SIZE " +
-                                 std::to_string(place.worldSize));
-    return place;
-}
 
 ProcessGroup::ProcessGroup(const ProcessPlace& place, const std::string& backend, const c10::Device& device,
                            double timeoutSeconds)
@@ -159,26 +135,6 @@ void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, int root) {
         }
     } catch (const std::exception& e) {
         fail("a broadcast", e);
-    }
-}
-
-void ProcessGroup::barrier() {
-    try {
-        group_->barrier()->wait();
-    } catch (const std::exception& e) {
-        fail("waiting for the other processes", e);
-    }
-}
-
-at::Tensor ProcessGroup::allGather(const at::Tensor& tensor) {
-    try {
-        std::vector<at::Tensor> input{tensor.contiguous()};
-        std::vector<std::vector<at::Tensor>> output(1);
-        for (int r = 0; r < place_.worldSize; ++r) output[0].push_back(at::empty_like(input[0]));
-        group_->allgather(output, input)->wait();
-        return at::stack(output[0]);
-    } catch (const std::exception& e) {
-        fail("an all-gather", e);
     }
 }
 

@@ -10,7 +10,6 @@
 #include <torch/torch.h>
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,10 +27,6 @@ struct ProcessPlace {
     // TCPStore that rank 0 serves.
     std::string rendezvous;
 };
-
-// The place the engine's launcher (`run` with distributed.world_size > 1) gives its worker processes in
-// DISTILLERY_RANK, DISTILLERY_WORLD_SIZE and DISTILLERY_RENDEZVOUS; nullopt when they are not set.
-std::optional<ProcessPlace> placeFromEnvironment();
 
 class ProcessGroup {
 public:
@@ -51,9 +46,6 @@ public:
     // Each in place, waiting for the result; a failure throws std::runtime_error in words.
     void allReduceSum(at::Tensor& tensor);
     void broadcast(std::vector<at::Tensor>& tensors, int root = 0);
-    void barrier();
-    // Every process's tensor (all of the same shape), in rank order, stacked along a new first dimension.
-    at::Tensor allGather(const at::Tensor& tensor);
     // Rank 0's parameters and buffers, copied into every process's module (the same architecture).
     void broadcastModule(torch::nn::Module& module);
 
@@ -61,7 +53,6 @@ public:
     class Pending {
     public:
         void wait();
-        bool started() const { return work_ != nullptr; }
 
     private:
         friend class ProcessGroup;

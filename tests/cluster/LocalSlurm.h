@@ -3,7 +3,6 @@
 // with SLURM_CONF set for the commands the test runs and, through this process's environment, for
 // the programs it starts (the engine, squeue, scancel). Skipped where Slurm is not installed.
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QString>
 #include <QStringList>
 #include <QThread>
@@ -11,11 +10,6 @@
 #include "EngineBinary.h"
 
 namespace distillery::testing {
-
-struct Ran {
-    int exitCode = -1;
-    QString out, err;
-};
 
 class LocalSlurm {
 public:
@@ -40,19 +34,7 @@ public:
     }
 
     static Ran run(const QString& program, const QStringList& arguments, int timeoutMs = 120000) {
-        QProcess process;
-        process.start(program, arguments);
-        Ran ran;
-        if (!process.waitForFinished(timeoutMs)) {
-            process.kill();
-            process.waitForFinished();
-            ran.err = program + " did not finish in time";
-            return ran;
-        }
-        ran.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-        ran.out = QString::fromUtf8(process.readAllStandardOutput());
-        ran.err = QString::fromUtf8(process.readAllStandardError());
-        return ran;
+        return runProgram(program, arguments, timeoutMs);
     }
 
     // The tasks squeue lists for a job name: "id|state|reason" lines.

@@ -59,13 +59,7 @@ class TestCluster : public QObject {
     }
     Ran engine(const QStringList& arguments) { return run(testing::builtEnginePath(), arguments, 600000); }
 
-    QString write(const QString& name, const json& content) {
-        const QString path = dir_.filePath(name);
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
-        file.write(QByteArray::fromStdString(content.dump(2)));
-        return path;
-    }
+    QString write(const QString& name, const json& content) { return testing::writeJsonFile(dir_.filePath(name), content); }
 
     static QStringList queued(const QString& jobName) { return testing::LocalSlurm::queued(jobName); }
     static bool waitUntilDone(const QString& jobName, int timeoutS) { return testing::LocalSlurm::waitUntilDone(jobName, timeoutS); }

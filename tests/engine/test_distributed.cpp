@@ -56,34 +56,26 @@ class TestDistributed : public QObject {
     QTemporaryDir dir_;
     QString db_;
 
-    struct Ran {
-        int exitCode = -1;
-        QString out, err;
-    };
-    Ran engine(const QStringList& arguments, int timeoutMs = 600000) {
-        QProcess process;
-        process.start(testing::builtEnginePath(), arguments);
-        Ran ran;
-        if (!process.waitForFinished(timeoutMs)) {
-            process.kill();
-            process.waitForFinished();
-        }
-        ran.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-        ran.out = QString::fromUtf8(process.readAllStandardOutput());
-        ran.err = QString::fromUtf8(process.readAllStandardError());
-        return ran;
-    }
-    QString write(const QString& name, const json& content) {
-        const QString path = dir_.filePath(name);
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
-        file.write(QByteArray::fromStdString(content.dump(2)));
-        return path;
-    }
+    using Ran = testing::Ran;
+    Ran engine(const QStringList& arguments) { return testing::runProgram(testing::builtEnginePath(), arguments, 600000); }
+    QString write(const QString& name, const json& content) { return testing::writeJsonFile(dir_.filePath(name), content); }
     int64_t runNamed(const std::string& name) {
         store::Store store(db_.toStdString(), true);
         for (const auto& r : store.runs(false))
             if (r.name == name) return r.id;
+        return 0;
+    }
+    // The id of the run named `name` once it has logged `rows` training losses; 0 after two minutes.
+    int64_t waitUntilLogged(const std::string& name, int64_t rows) {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 120000) {
+            if (const int64_t id = runNamed(name)) {
+                store::Store store(db_.toStdString(), true);
+                if (store.metricCount(id, "train/loss") >= rows) return id;
+            }
+            QThread::msleep(20);
+        }
         return 0;
     }
     // The student of a run's last checkpoint.
@@ -176,16 +168,8 @@ private Q_SLOTS:
         QProcess first;
         first.start(testing::builtEnginePath(), {"run", "--spec", write("stopped.json", spec), "--db", db_, "--progress", "none"});
         QVERIFY(first.waitForStarted());
-        QElapsedTimer clock;
-        clock.start();
-        int64_t id = 0;
-        while (clock.elapsed() < 120000) {
-            if ((id = runNamed("resumed-2"))) {
-                store::Store store(db_.toStdString(), true);
-                if (store.metricCount(id, "train/loss") >= 10) break;
-            }
-            QThread::msleep(20);
-        }
+        const int64_t id = waitUntilLogged("resumed-2", 10);
+        QVERIFY2(id > 0, "the run never logged 10 steps");
         ::kill(pid_t(first.processId()), SIGTERM);
         QVERIFY(first.waitForFinished(60000));
         {
@@ -208,32 +192,25 @@ private Q_SLOTS:
         QProcess engineProcess;
         engineProcess.start(testing::builtEnginePath(), {"run", "--spec", write("dies.json", spec), "--db", db_, "--progress", "none"});
         QVERIFY(engineProcess.waitForStarted());
-        QElapsedTimer clock;
-        clock.start();
-        qint64 worker = 0;
-        while (clock.elapsed() < 120000 && !worker) {
-            const int64_t id = runNamed("dies");
-            if (id) {
-                store::Store store(db_.toStdString(), true);
-                if (store.metricCount(id, "train/loss") >= 3)
-                    for (const QString& pid : QDir("/proc").entryList(QDir::Dirs))
-                        if (QFile cmd("/proc/" + pid + "/cmdline"); cmd.open(QIODevice::ReadOnly)) {
-                            const QByteArray line = cmd.readAll();
-                            if (line.contains("worker") && line.contains(QByteArray::number(qlonglong(id))) &&
-                                line.contains(db_.toUtf8()))
-                                worker = pid.toLongLong();
-                        }
+        const int64_t id = waitUntilLogged("dies", 3);
+        QVERIFY2(id > 0, "the run never logged 3 steps");
+        qint64 worker = 0;   // the worker process of this run: its command line names the store and the run
+        for (const QString& pid : QDir("/proc").entryList(QDir::Dirs))
+            if (QFile cmd("/proc/" + pid + "/cmdline"); cmd.open(QIODevice::ReadOnly)) {
+                const QByteArray line = cmd.readAll();
+                if (line.contains("worker") && line.contains(db_.toUtf8()) &&
+                    line.contains(QByteArray("--run") + '\0' + QByteArray::number(qlonglong(id)) + '\0'))
+                    worker = pid.toLongLong();
             }
-            QThread::msleep(20);
-        }
         QVERIFY2(worker > 0, "no worker process found");
         QCOMPARE(::kill(pid_t(worker), SIGKILL), 0);
-        clock.restart();
+        QElapsedTimer clock;
+        clock.start();
         QVERIFY(engineProcess.waitForFinished(60000));
         QVERIFY2(clock.elapsed() < 30000, qPrintable(QString::number(clock.elapsed())));
         QCOMPARE(engineProcess.exitCode(), 1);
         store::Store store(db_.toStdString(), true);
-        const auto row = store.run(runNamed("dies"));
+        const auto row = store.run(id);
         QCOMPARE(row->status, store::RunStatus::Failed);
         QVERIFY2(row->error.find("Another process of the run ended") != std::string::npos, row->error.c_str());
         QVERIFY2(row->error.find("process 1 (pid " + std::to_string(worker) + ") was killed by signal 9") != std::string::npos,

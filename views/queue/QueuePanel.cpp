@@ -211,7 +211,7 @@ void QueuePanel::updateSummary() {
         const std::optional<double> eta = scheduler_->queueEta();
         text += eta ? tr(" · queue ETA %1").arg(RunHeader::formatDuration(*eta)) : tr(" · queue ETA unknown");
     }
-    if (cluster_ && !cluster_->followedRuns().isEmpty()) text += tr(" · on Slurm %1").arg(cluster_->followedRuns().size());
+    if (const qsizetype onSlurm = cluster_ ? cluster_->followedRuns().size() : 0) text += tr(" · on Slurm %1").arg(onSlurm);
     if (cluster_ && !cluster_->problem().isEmpty()) text += tr(" · Slurm: see the tool tip");
     summary_->setText(text);
     summary_->setToolTip(tr("Queue ETA: when the last queued run should end, from the engines' estimates for "

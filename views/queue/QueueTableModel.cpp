@@ -141,10 +141,7 @@ QString QueueTableModel::statusText(const Row& row) const {
         case Group::Waiting:
             if (!row.waitReason.isEmpty()) return row.waitReason;
             return row.resume ? tr("waiting to resume") : tr("queued");
-        case Group::Cluster: {
-            QString text = cluster_ ? cluster_->statusText(row.run.id) : tr("on Slurm");
-            return text;
-        }
+        case Group::Cluster: return cluster_ ? cluster_->statusText(row.run.id) : tr("on Slurm");
         case Group::Ended: return StatusIcons::statusName(row.run.status);
     }
     return {};
