@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "DataParallelLaunch.h"
 #include "EngineTraining.h"
 #include "spec/RunQueue.h"
 #include "spec/StudyQueue.h"
@@ -51,27 +53,29 @@ struct PlannedArray {
     std::string name;
     std::vector<int> runs;   // indices into the planned runs, in task order
     int waitsFor = -1;       // the planned run whose task must end OK first
+    int64_t processes = 1;   // each task's Slurm tasks (--ntasks): its runs' distributed.world_size
 };
 
 std::vector<PlannedArray> planArrays(const std::vector<PlannedRun>& runs) {
-    // Independent runs (the teachers among them) go first, in one array; then the students of each
-    // teacher trained here, one array each, waiting for that teacher's task.
-    std::vector<PlannedArray> arrays(1);
-    arrays[0].name = "runs";
-    std::map<int, size_t> arrayOfTeacher;
+    // Independent runs (the teachers among them) go first, then the students of each teacher trained
+    // here, waiting for that teacher's task; within each, one array per number of processes a run
+    // trains with, since sbatch's --ntasks is the array's.
+    std::vector<PlannedArray> arrays;
+    std::map<std::pair<int, int64_t>, size_t> arrayOf;   // (teacher or -1, processes) -> array
     for (int i = 0; i < int(runs.size()); ++i) {
-        if (runs[size_t(i)].teacher < 0) {
-            arrays[0].runs.push_back(i);
-            continue;
-        }
         const int t = runs[size_t(i)].teacher;
-        if (!arrayOfTeacher.count(t)) {
-            arrayOfTeacher[t] = arrays.size();
-            arrays.push_back({"students-of-" + runs[size_t(t)].row.name, {}, t});
+        const int64_t processes = std::max<int64_t>(1, runs[size_t(i)].spec.distributed.worldSize);
+        const auto key = std::make_pair(t, processes);
+        if (!arrayOf.count(key)) {
+            arrayOf[key] = arrays.size();
+            std::string name = t < 0 ? "runs" : "students-of-" + runs[size_t(t)].row.name;
+            if (processes > 1) name += "-" + std::to_string(processes) + "procs";
+            arrays.push_back({name, {}, t, processes});
         }
-        arrays[arrayOfTeacher[t]].runs.push_back(i);
+        arrays[arrayOf[key]].runs.push_back(i);
     }
-    if (arrays[0].runs.empty()) arrays.erase(arrays.begin());
+    // Independent arrays first: the others wait for their tasks.
+    std::stable_partition(arrays.begin(), arrays.end(), [](const PlannedArray& a) { return a.waitsFor < 0; });
     return arrays;
 }
 
@@ -198,7 +202,9 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
             }
             afterOk = task->second;
         }
-        const auto args = cluster::sbatchArguments(submit.slurm, jobName, array.runs.size(), layout.logDir(), afterOk, script);
+        cluster::SlurmOptions slurm = submit.slurm;
+        slurm.tasks = array.processes;
+        const auto args = cluster::sbatchArguments(slurm, jobName, array.runs.size(), layout.logDir(), afterOk, script);
         std::string commandLine;
         for (const auto& a : args) commandLine += (commandLine.empty() ? "" : " ") + a;
         if (submit.dryRun) {
@@ -241,10 +247,79 @@ int submitToSlurm(const std::string& specPath, const EngineOptions& options, con
     return failed ? 1 : 0;
 }
 
+namespace {
+
+// This process's place among the srun tasks of a run of several processes: rank and world from
+// Slurm's variables; nullopt for a task of one process.
+struct SrunTask {
+    int rank = 0, world = 1;
+    int local = 0;                // among the job's tasks on this node (SLURM_LOCALID): its GPU
+    std::string rendezvousFile;   // in the run's folder, one per attempt of the task
+};
+std::optional<SrunTask> srunTask(const fs::path& runDir) {
+    const auto number = [](const char* name, long fallback) {
+        const char* value = std::getenv(name);
+        return value && *value ? std::strtol(value, nullptr, 10) : fallback;
+    };
+    const long world = number("SLURM_NTASKS", number("SLURM_NPROCS", 1));
+    if (world <= 1) return std::nullopt;
+    SrunTask task{int(number("SLURM_PROCID", 0)), int(world), int(number("SLURM_LOCALID", 0)), ""};
+    task.rendezvousFile = (runDir / ("rendezvous-" + std::to_string(number("SLURM_JOB_ID", 0)) + "-" +
+                                     std::to_string(number("SLURM_RESTART_COUNT", 0))))
+                              .string();
+    return task;
+}
+
+// Why the job's tasks cannot train the run ("" when they can): one task per process, every task.
+std::string processCountMismatch(const SrunTask& task, const store::RunRow& row) {
+    const auto parsed = spec::parseRunSpec(row.specJson);
+    const int64_t processes = parsed.ok() ? parsed.spec->distributed.worldSize : 0;
+    if (!parsed.ok() || processes == task.world) return "";
+    return "the Slurm job has " + std::to_string(task.world) + " tasks, but run " + row.name +
+           " trains with distributed.world_size " + std::to_string(processes) +
+           " processes; submit it with `distillery-engine submit --slurm`, which asks for one task per process "
+           "(and drop any --ntasks from --sbatch-option)";
+}
+
+}  // namespace
+
 int runClusterJob(const std::string& runDir, const EngineOptions& options) {
     const fs::path dir = fs::absolute(runDir).lexically_normal();
     const json job = json::parse(readText(dir / "job.json"));
     const std::string uuid = job.at("uuid").get<std::string>();
+    const auto task = srunTask(dir);
+    if (task && task->rank > 0) {
+        // Another process of the run: it trains its share and writes only a scratch store of its own;
+        // the task of rank 0 brings the teacher in, claims the run and writes the shard.
+        std::optional<store::RunRow> row;
+        {
+            const store::Store shard((dir / "shard.sqlite").string(), true);
+            for (const auto& r : shard.runs()) if (r.uuid == uuid) row = r;
+        }
+        if (!row) {
+            std::fprintf(stderr, "the shard %s holds no run %s\n", (dir / "shard.sqlite").c_str(), uuid.c_str());
+            return 1;
+        }
+        if (row->status == store::RunStatus::Finished || row->status == store::RunStatus::Pruned) return 0;
+        if (const std::string why = processCountMismatch(*task, *row); !why.empty()) {
+            std::fprintf(stderr, "%s\n", why.c_str());
+            return 1;
+        }
+        WorkerOptions worker;
+        worker.db = (dir / "shard.sqlite").string();
+        worker.runId = row->id;
+        worker.rank = task->rank;
+        worker.worldSize = task->world;
+        worker.localIndex = task->local;
+        worker.rendezvous = "file:" + task->rendezvousFile;
+        worker.checkpointDir = (dir / "checkpoints" / ("run-" + std::to_string(row->id)) /
+                                ("rank-" + std::to_string(task->rank))).string();
+        // From its own checkpoint when it has one; the trainer checks that every process starts at
+        // process 0's step.
+        worker.resume = true;
+        worker.threads = options.threads;
+        return runWorker(worker);
+    }
     store::Store shard((dir / "shard.sqlite").string(), false, store::Journal::Rollback);
 
     // A teacher trained by this submission: its finished run (with its checkpoints' absolute paths)
@@ -267,6 +342,13 @@ int runClusterJob(const std::string& runDir, const EngineOptions& options) {
     EngineOptions jobOptions = options;
     jobOptions.db = shard.path();
     jobOptions.checkpointDir = (dir / "checkpoints").string();
+    if (task) {
+        if (const std::string why = processCountMismatch(*task, *row); !why.empty()) {
+            std::fprintf(stderr, "%s\n", why.c_str());
+            return 1;
+        }
+        jobOptions.placedRendezvousFile = task->rendezvousFile;
+    }
     const char* slurmJob = std::getenv("SLURM_JOB_ID");
     const std::string where = slurmJob ? std::string("Slurm job ") + slurmJob : std::string("outside Slurm");
     engine::Outcome outcome;

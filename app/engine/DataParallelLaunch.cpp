@@ -87,7 +87,7 @@ private:
 }  // namespace
 
 engine::Outcome trainDataParallel(store::Store& store, int64_t runId, const spec::RunSpec& spec,
-                                  engine::TrainerOptions trainerOptions) {
+                                  engine::TrainerOptions trainerOptions, const std::string& placedRendezvousFile) {
     const int world = int(spec.distributed.worldSize);
     const std::string checkpointDir = trainerOptions.checkpointDir.empty()
                                           ? engine::Trainer::defaultCheckpointDir(store.path(), runId)
@@ -95,19 +95,21 @@ engine::Outcome trainDataParallel(store::Store& store, int64_t runId, const spec
     trainerOptions.checkpointDir = checkpointDir;
     fs::create_directories(checkpointDir);
     // A FileStore of this attempt's own (a file left by an earlier attempt would hold its keys).
-    const std::string rendezvous = checkpointDir + "/rendezvous-" + std::to_string(getpid());
-    fs::remove(rendezvous);
+    const bool placed = !placedRendezvousFile.empty();
+    const std::string rendezvous =
+        placed ? placedRendezvousFile : checkpointDir + "/rendezvous-" + std::to_string(getpid());
+    if (!placed) fs::remove(rendezvous);
     // Each process takes its share of the cores the run may use.
     const int64_t cores = spec.threads > 0 ? spec.threads * world
                                            : (trainerOptions.threads > 0 ? trainerOptions.threads
                                                                          : int64_t(std::thread::hardware_concurrency()));
     const int64_t threadsEach = std::max<int64_t>(1, cores / world);
-    trainerOptions.threads = threadsEach;
+    if (!placed) trainerOptions.threads = threadsEach;
 
     Workers workers;
     engine::ProcessPlace place{0, world, "file:" + rendezvous};
     try {
-        for (int rank = 1; rank < world; ++rank) {
+        for (int rank = 1; rank < world && !placed; ++rank) {
             std::vector<std::string> argv = {thisEngine(), "worker", "--db", store.path(), "--run", std::to_string(runId),
                                              "--rank", std::to_string(rank), "--world", std::to_string(world),
                                              "--rendezvous", place.rendezvous, "--checkpoint-dir",
@@ -149,6 +151,7 @@ engine::Outcome trainDataParallel(store::Store& store, int64_t runId, const spec
 
 int runWorker(const WorkerOptions& options) {
     try {
+        engine::setLocalProcessIndex(options.localIndex);
         const store::Store main(options.db, /*readOnly=*/true);
         const auto row = main.run(options.runId);
         if (!row) throw std::runtime_error("there is no run " + std::to_string(options.runId) + " in " + options.db);

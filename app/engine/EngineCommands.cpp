@@ -115,7 +115,7 @@ engine::Outcome trainClaimedRun(store::Store& store, int64_t runId, const spec::
     trainerOptions.resume = resume;
     trainerOptions.threads = options.threads;
     trainerOptions.owner = engine::EngineOwner{getpid(), store::hostName()};
-    if (spec.distributed.worldSize > 1) return trainDataParallel(store, runId, spec, trainerOptions);
+    if (spec.distributed.worldSize > 1) return trainDataParallel(store, runId, spec, trainerOptions, options.placedRendezvousFile);
     engine::Trainer trainer(store, runId, spec, trainerOptions);
     return trainer.run();
 }

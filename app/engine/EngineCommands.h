@@ -14,6 +14,9 @@ struct EngineOptions {
     std::string checkpointDir;          // "" = beside the store
     int64_t threads = 0;                // for runs whose spec leaves threads at 0 (e.g. the queue's share); 0 = all cores
     int64_t processes = 0;              // run --nproc: each run of the file with this many processes; 0 = as its spec says
+    // Process 0 of a run whose processes Slurm's srun started (`job` under an array with --ntasks): it
+    // starts no workers, and meets the others at the c10d FileStore in this file.
+    std::string placedRendezvousFile;
 };
 
 // A run spec, an experiment or a study file. A study (spec/Study.h) is recorded in the store under

@@ -221,7 +221,10 @@ int main(int argc, char** argv) {
             return submitToSlurm(specPath, options, submitOptions);
         }
         if (*job) return runClusterJob(runDir, options);
-        if (*workerCommand) return runWorker(worker);
+        if (*workerCommand) {
+            worker.localIndex = worker.rank;   // every process of the run on this machine
+            return runWorker(worker);
+        }
         if (*retry) return retryRun(runId, options);
         if (*validate) return validateSpec(specPath);
         if (*models) return listModels(channels, size, classes);

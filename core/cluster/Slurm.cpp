@@ -100,8 +100,14 @@ run_dir=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "@LIST@")
 echo "distillery: job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} (attempt $((${SLURM_RESTART_COUNT:-0} + 1))) on $(hostname): $run_dir"
 
 # The engine trains the run into the shard store in its folder, resuming from its checkpoint when an
-# earlier attempt was pre-empted. On SIGTERM it checkpoints and exits 3 ("killed").
-"@ENGINE@" job --run-dir "$run_dir" --threads "${SLURM_CPUS_PER_TASK:-1}" --progress none &
+# earlier attempt was pre-empted. On SIGTERM it checkpoints and exits 3 ("killed"). A run of several
+# processes (distributed.world_size, the array's --ntasks) starts one engine per task through srun,
+# which passes a TERM on to each; they find their rank in SLURM_PROCID.
+launch=()
+if [ "${SLURM_NTASKS:-1}" -gt 1 ]; then
+    launch=(srun --ntasks="$SLURM_NTASKS" --cpus-per-task="${SLURM_CPUS_PER_TASK:-1}")
+fi
+"${launch[@]}" "@ENGINE@" job --run-dir "$run_dir" --threads "${SLURM_CPUS_PER_TASK:-1}" --progress none &
 engine=$!
 # --signal=B:TERM@120 warns this shell alone, two minutes before the time limit: pass it on.
 trap 'kill -TERM "$engine" 2>/dev/null' TERM
@@ -160,6 +166,7 @@ std::vector<std::string> sbatchArguments(const SlurmOptions& options, const std:
     if (!options.time.empty()) args.push_back("--time=" + options.time);
     if (!options.account.empty()) args.push_back("--account=" + options.account);
     if (!options.qos.empty()) args.push_back("--qos=" + options.qos);
+    if (options.tasks > 1) args.push_back("--ntasks=" + std::to_string(options.tasks));
     if (options.cpus > 0) args.push_back("--cpus-per-task=" + std::to_string(options.cpus));
     if (!options.memory.empty()) args.push_back("--mem=" + options.memory);
     // A failed teacher leaves its students pending with DependencyNeverSatisfied, which squeue shows.

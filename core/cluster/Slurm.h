@@ -32,6 +32,7 @@ struct SlurmOptions {
     int64_t cpus = 0;                 // --cpus-per-task; 0 = Slurm's default (1)
     std::string memory;               // --mem, e.g. "16G"
     int64_t maxParallel = 0;          // the array's %K: at most K of its runs at once; 0 = no limit
+    int64_t tasks = 1;                // --ntasks: the processes of each run (distributed.world_size), started by srun
     std::vector<std::string> extra;   // further sbatch options, as written ("--constraint=a100")
 };
 

@@ -28,14 +28,67 @@ struct AllReduceSum : torch::autograd::Function<AllReduceSum> {
     }
 };
 
-class CrossProcessSum : public models::BatchStatisticsSum {
+// c10d's collectives behind the interface models and methods see. Rows of uneven counts travel
+// through all-reduces: each process writes its rows into its own slot of a zeroed tensor, so the sum
+// is every process's rows exactly.
+class CrossProcessShare : public models::ProcessShare {
 public:
-    explicit CrossProcessSum(ProcessGroup& group) : group_(group) {}
+    explicit CrossProcessShare(ProcessGroup& group) : group_(group) {}
+    int rank() const override { return group_.rank(); }
+    int worldSize() const override { return group_.worldSize(); }
+
     at::Tensor sum(const at::Tensor& local) override {
         return AllReduceSum::apply(local, reinterpret_cast<int64_t>(&group_));
     }
 
+    RowPlace placeRows(int64_t mine) override { return placeOf(counts(mine)); }
+
+    at::Tensor gatherRows(const at::Tensor& local) override {
+        torch::NoGradGuard noGrad;
+        const std::vector<int64_t> all = counts(local.size(0));
+        const RowPlace place = placeOf(all);
+        std::vector<int64_t> shape = local.sizes().vec();
+        shape[0] = place.total;
+        at::Tensor rows = at::zeros(shape, local.options());
+        rows.narrow(0, place.offset, local.size(0)).copy_(local.detach());
+        group_.allReduceSum(rows);
+        return rows;
+    }
+
+    void averageGradients(const std::vector<at::Tensor>& parameters) override {
+        torch::NoGradGuard noGrad;
+        std::vector<at::Tensor> flat;
+        for (const auto& p : parameters)
+            flat.push_back(p.grad().defined() ? p.grad().reshape({-1}) : at::zeros({p.numel()}, p.options()));
+        if (flat.empty()) return;
+        at::Tensor all = at::cat(flat);
+        group_.allReduceSum(all);
+        all.div_(double(worldSize()));
+        int64_t offset = 0;
+        for (auto p : parameters) {
+            const at::Tensor averaged = all.narrow(0, offset, p.numel()).view(p.sizes());
+            if (p.grad().defined()) p.mutable_grad().copy_(averaged);
+            else p.mutable_grad() = averaged.clone();
+            offset += p.numel();
+        }
+    }
+
 private:
+    std::vector<int64_t> counts(int64_t mine) {
+        at::Tensor all = at::zeros({worldSize()}, at::kLong);
+        all[rank()] = mine;
+        group_.allReduceSum(all);
+        return std::vector<int64_t>(all.data_ptr<int64_t>(), all.data_ptr<int64_t>() + all.numel());
+    }
+    RowPlace placeOf(const std::vector<int64_t>& counts) const {
+        RowPlace place;
+        for (int r = 0; r < worldSize(); ++r) {
+            if (r == rank()) place.offset = place.total;
+            place.total += counts[size_t(r)];
+        }
+        return place;
+    }
+
     ProcessGroup& group_;
 };
 
@@ -51,11 +104,12 @@ DataParallel::~DataParallel() = default;
 void DataParallel::prepare(TrainingSetup& setup, bool syncBatchNorm) {
     group_->broadcastModule(*setup.student);
     group_->broadcastModule(*setup.distiller);
+    share_ = std::make_shared<CrossProcessShare>(*group_);
     if (syncBatchNorm) {
-        statistics_ = std::make_shared<CrossProcessSum>(*group_);
-        models::synchroniseBatchNorms(*setup.student, statistics_);
-        models::synchroniseBatchNorms(*setup.distiller, statistics_);
+        models::synchroniseBatchNorms(*setup.student, share_);
+        models::synchroniseBatchNorms(*setup.distiller, share_);
     }
+    setup.distiller->shareWith(share_);
     averager_ = std::make_unique<GradientAverager>(setup.parameters, *group_);
 }
 

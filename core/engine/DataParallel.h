@@ -12,7 +12,7 @@
 #include "data/EpochBatches.h"
 #include "engine/GradientAverager.h"
 #include "engine/ProcessGroup.h"
-#include "models/FoldableBatchNorm.h"
+#include "models/ProcessShare.h"
 #include "spec/RunSpec.h"
 
 namespace distillery::engine {
@@ -35,7 +35,9 @@ public:
     void prepare(TrainingSetup& setup, bool syncBatchNorm);
     // This process's rows of the step's batch: the rank-th of worldSize equal slices.
     data::TrainingBatch share(const data::TrainingBatch& batch) const;
-    // After backward(): the gradients averaged over the processes.
+    // Around the step's backward pass: the gradients it produces (and only those: a method's own
+    // backward passes inside its losses do not count) averaged over the processes.
+    void beforeBackward() { averager_->expectBackward(); }
     void averageGradients() { averager_->finish(); }
     double communicationSeconds() const { return averager_ ? averager_->waitSeconds() : 0; }
 
@@ -48,7 +50,7 @@ private:
     at::TensorOptions small_;   // the agreements' tensors: on the device for NCCL, else the CPU
     std::unique_ptr<ProcessGroup> group_;
     std::unique_ptr<GradientAverager> averager_;
-    std::shared_ptr<models::BatchStatisticsSum> statistics_;
+    std::shared_ptr<models::ProcessShare> share_;   // what the method and synchronised norms use
 };
 
 }  // namespace distillery::engine

@@ -6,9 +6,20 @@
 
 namespace distillery::engine {
 
+namespace {
+int localProcessIndex = 0;
+}
+
+void setLocalProcessIndex(int index) { localProcessIndex = index; }
+
 c10::Device resolveDevice(const std::string& name) {
     const bool cuda = torch::cuda::is_available();
-    if (name == "auto") return cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    const auto own = [] {
+        const int count = static_cast<int>(torch::cuda::device_count());
+        return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(count > 0 ? localProcessIndex % count : 0));
+    };
+    if (name == "auto") return cuda ? own() : c10::Device(c10::kCPU);
+    if (name == "cuda" && cuda) return own();
     if (name == "cpu") return c10::Device(c10::kCPU);
     if (name.rfind("cuda", 0) == 0) {
         if (!cuda)

@@ -30,8 +30,11 @@ GradientAverager::GradientAverager(const std::vector<at::Tensor>& parameters, Pr
         bytes += size_t(p.numel()) * sizeof(float);
     }
     for (Bucket& bucket : buckets_) {
+        // The gradients, then one flag per parameter: 1 where this process's backward reached it.
         const at::Tensor& last = parameters_[bucket.parameters.back()];
-        bucket.flat = at::zeros({bucket.offsets.back() + last.numel()}, last.options().requires_grad(false));
+        bucket.gradientSize = bucket.offsets.back() + last.numel();
+        bucket.flat = at::zeros({bucket.gradientSize + int64_t(bucket.parameters.size())},
+                                last.options().requires_grad(false));
     }
     for (size_t k = 0; k < parameters_.size(); ++k)
         hooks_.push_back(parameters_[k].register_hook([this, k](const at::Tensor& gradient) { onGradient(k, gradient); }));
@@ -42,13 +45,14 @@ GradientAverager::~GradientAverager() {
 }
 
 void GradientAverager::onGradient(size_t parameter, const at::Tensor& gradient) {
-    if (received_[parameter]) return;   // a second backward through the same graph: the first counts
+    if (!expecting_ || received_[parameter]) return;   // not the step's backward, or a second pass: the first counts
     received_[parameter] = true;
     Bucket& bucket = buckets_[bucketOf_[parameter]];
     const int64_t offset = bucket.offsets[slotOf_[parameter]];
     {
         torch::NoGradGuard noGrad;
         bucket.flat.narrow(0, offset, gradient.numel()).copy_(gradient.reshape({-1}));
+        bucket.flat[bucket.gradientSize + int64_t(slotOf_[parameter])] = 1;
     }
     if (++bucket.ready == bucket.parameters.size()) startReadyBuckets();
 }
@@ -67,6 +71,7 @@ void GradientAverager::finish() {
         if (!received_[k]) {
             Bucket& bucket = buckets_[bucketOf_[k]];
             bucket.flat.narrow(0, bucket.offsets[slotOf_[k]], parameters_[k].numel()).zero_();
+            bucket.flat[bucket.gradientSize + int64_t(slotOf_[k])] = 0;
             received_[k] = true;
             ++bucket.ready;
         }
@@ -75,8 +80,14 @@ void GradientAverager::finish() {
     const double scale = 1.0 / group_.worldSize();
     for (Bucket& bucket : buckets_) {
         bucket.pending.wait();
-        bucket.flat.mul_(scale);
+        bucket.flat.narrow(0, 0, bucket.gradientSize).mul_(scale);
+        const at::Tensor reachedFlags =
+            bucket.flat.narrow(0, bucket.gradientSize, int64_t(bucket.parameters.size())).cpu();
+        const auto reached = reachedFlags.accessor<float, 1>();
         for (size_t i = 0; i < bucket.parameters.size(); ++i) {
+            // A parameter no process's backward reached keeps the gradient it had (undefined, or
+            // zero_grad's zeros), as in one process: SGD then leaves an undefined one alone entirely.
+            if (reached[int64_t(i)] == 0) continue;
             at::Tensor& p = parameters_[bucket.parameters[i]];
             const at::Tensor averaged = bucket.flat.narrow(0, bucket.offsets[i], p.numel()).view(p.sizes());
             if (p.grad().defined()) p.mutable_grad().copy_(averaged);
@@ -85,6 +96,7 @@ void GradientAverager::finish() {
         bucket.ready = 0;
     }
     nextToStart_ = 0;
+    expecting_ = false;
     received_.assign(parameters_.size(), false);
     waitSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

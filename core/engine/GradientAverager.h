@@ -26,8 +26,12 @@ public:
     GradientAverager(const GradientAverager&) = delete;
     GradientAverager& operator=(const GradientAverager&) = delete;
 
+    // Call just before the step's backward(): gradients reaching the parameters before that (a method's
+    // own backward passes inside its losses, such as SAKD's agent's through the student) are not averaged.
+    void expectBackward() { expecting_ = true; }
     // Call after backward(): starts the buckets whose parameters got no gradient this step (their
-    // slots count as zeros), waits for every bucket, and writes the averaged gradients into .grad.
+    // slots count as zeros), waits for every bucket, and writes the averaged gradients into .grad,
+    // except for the parameters no process's backward reached, whose .grad is left as it was.
     void finish();
     // Seconds finish() waited for communication, summed over the steps.
     double waitSeconds() const { return waitSeconds_; }
@@ -36,7 +40,8 @@ private:
     struct Bucket {
         std::vector<size_t> parameters;   // indices into parameters_
         std::vector<int64_t> offsets;     // of each in flat
-        at::Tensor flat;
+        at::Tensor flat;                  // the gradients (gradientSize floats), then a reached flag per parameter
+        int64_t gradientSize = 0;
         size_t ready = 0;
         ProcessGroup::Pending pending;
     };
@@ -49,6 +54,7 @@ private:
     std::vector<size_t> bucketOf_, slotOf_;
     std::vector<bool> received_;
     size_t nextToStart_ = 0;
+    bool expecting_ = false;
     std::vector<unsigned> hooks_;
     double waitSeconds_ = 0;
 };

@@ -266,6 +266,7 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
     if (nonFiniteTerms.empty()) {
         setup.optimizer->zero_grad();
         bool stepped = true;
+        if (options_.parallel) options_.parallel->beforeBackward();
         if (setup.lossScaler) {
             setup.lossScaler->scale(total).backward();
             if (options_.parallel) options_.parallel->averageGradients();

@@ -34,9 +34,9 @@ AdaptiveModuleImpl::AdaptiveModuleImpl(int64_t inChannels, int64_t inStride, int
     stride_ = outStride > inStride && outStride % inStride == 0 ? outStride / inStride : 1;
     conv1 = register_module(
         "conv1", nn::Conv2d(nn::Conv2dOptions(inChannels, hidden, 3).stride(stride_).padding(1).bias(false)));
-    bn1 = register_module("bn1", nn::BatchNorm2d(hidden));
+    bn1 = register_module("bn1", models::FoldableBatchNorm2d(hidden));
     conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(hidden, outChannels, 3).padding(1).bias(false)));
-    bn2 = register_module("bn2", nn::BatchNorm2d(outChannels));
+    bn2 = register_module("bn2", models::FoldableBatchNorm2d(outChannels));
 }
 
 at::Tensor AdaptiveModuleImpl::forward(const at::Tensor& x) {

@@ -8,7 +8,6 @@
 // a target adapted toward what the student can match. The hint starts after a warm-up in which the
 // modules train alone, and its weight ramps up linearly.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 #include <ATen/ATen.h>
@@ -17,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "models/FoldableBatchNorm.h"
 
 #include "methods/Connector.h"
 #include "methods/Distiller.h"
@@ -31,7 +32,7 @@ public:
     at::Tensor forward(const at::Tensor& x);
     int64_t stride() const { return stride_; }
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+    models::FoldableBatchNorm2d bn1{nullptr}, bn2{nullptr};
 
 private:
     int64_t stride_ = 1;

@@ -26,7 +26,7 @@ ConnectorImpl::ConnectorImpl(int64_t inChannels, int64_t inStride, int64_t outCh
         kind_ = Kind::Pointwise;
         conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(inChannels, outChannels, 1)));
     }
-    bn = register_module("bn", nn::BatchNorm2d(outChannels));
+    bn = register_module("bn", models::FoldableBatchNorm2d(outChannels));
 }
 
 at::Tensor ConnectorImpl::forward(const at::Tensor& x) {
@@ -37,7 +37,7 @@ at::Tensor ConnectorImpl::forward(const at::Tensor& x) {
 ChannelProjectionImpl::ChannelProjectionImpl(int64_t inChannels, int64_t outChannels) {
     namespace nn = torch::nn;
     conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(inChannels, outChannels, 1).bias(false)));
-    bn = register_module("bn", nn::BatchNorm2d(outChannels));
+    bn = register_module("bn", models::FoldableBatchNorm2d(outChannels));
     torch::NoGradGuard noGrad;
     nn::init::kaiming_normal_(conv->weight, 0, torch::kFanOut, torch::kReLU);
 }

@@ -3,7 +3,6 @@
 // (FitNet's regressor r, SAKD's adaptors), the relative-depth rule that pairs stages of nets with
 // different stage counts, and the spatial alignment of two maps of different sizes.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 #include <ATen/ATen.h>
@@ -12,6 +11,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "models/FoldableBatchNorm.h"
 
 namespace distillery::methods {
 
@@ -36,7 +37,7 @@ public:
     // The convolution as a module: conv (Pointwise, Strided) or deconv (Transposed) is set.
     torch::nn::Conv2d conv{nullptr};
     torch::nn::ConvTranspose2d deconv{nullptr};
-    torch::nn::BatchNorm2d bn{nullptr};
+    models::FoldableBatchNorm2d bn{nullptr};
 
 private:
     Kind kind_ = Kind::Pointwise;
@@ -55,7 +56,7 @@ public:
     std::string describe() const { return "1×1 conv (no bias) + BN"; }
 
     torch::nn::Conv2d conv{nullptr};
-    torch::nn::BatchNorm2d bn{nullptr};
+    models::FoldableBatchNorm2d bn{nullptr};
 };
 TORCH_MODULE(ChannelProjection);
 

@@ -46,22 +46,36 @@ Crd::Crd(int64_t studentDim, int64_t teacherDim, int64_t trainSize, const Option
 }
 
 at::Tensor Crd::sampleContrastIndices(const at::Tensor& indices) {
+    // With several processes, every process draws the negatives of the whole batch (the same
+    // generator state everywhere) and keeps its own rows: the draws one process would make.
     const int64_t batch = indices.size(0);
+    models::ProcessShare::RowPlace place{0, batch};
+    at::Tensor positives = indices.to(torch::kCPU, torch::kLong).reshape({-1});
+    if (auto* share = processes()) {
+        place = share->placeRows(batch);
+        positives = share->gatherRows(positives);
+    }
+    if (place.total == 0) return torch::zeros({0, nceK_ + 1}, torch::kLong).to(memoryV1_.device());
     auto generator = at::make_generator<at::CPUGeneratorImpl>();
     generator.set_state(samplerState_.to(torch::kCPU));
-    auto drawn = torch::randint(0, trainSize_, {batch, nceK_ + 1}, generator, torch::kLong);
+    auto drawn = torch::randint(0, trainSize_, {place.total, nceK_ + 1}, generator, torch::kLong);
     samplerState_.copy_(generator.get_state());
-    drawn.select(1, 0).copy_(indices.to(torch::kCPU, torch::kLong));
-    return drawn.to(memoryV1_.device());
+    drawn.select(1, 0).copy_(positives);
+    return drawn.narrow(0, place.offset, batch).to(memoryV1_.device());
 }
 
 at::Tensor Crd::contrastLoss(const at::Tensor& studentPooled, const at::Tensor& teacherPooled,
                              const at::Tensor& indices, const at::Tensor& contrastIndices) {
     const int64_t batch = studentPooled.size(0);
     const int64_t k = contrastIndices.size(1) - 1;
-    const auto v1 = l2normalise(embedStudent_->forward(studentPooled.reshape({batch, -1}).to(at::kFloat)));
-    const auto v2 = l2normalise(embedTeacher_->forward(teacherPooled.reshape({batch, -1}).to(at::kFloat)));
+    const auto v1 = l2normalise(embedStudent_->forward(studentPooled.flatten(1).to(at::kFloat)));
+    const auto v2 = l2normalise(embedTeacher_->forward(teacherPooled.flatten(1).to(at::kFloat)));
     const auto flat = contrastIndices.reshape({-1}).to(memoryV1_.device(), torch::kLong);
+    models::ProcessShare* share = processes();
+    // Every process's rows: they set Z and update the banks, as the whole batch does in one process.
+    const auto rows = indices.reshape({-1}).to(memoryV1_.device(), torch::kLong);
+    const auto allRows = share ? share->gatherRows(rows) : rows;
+    if (allRows.size(0) == 0) return torch::zeros({}, v1.options());   // no sample anywhere (sakd's closed gates)
 
     // Scores against the banks as they were before this batch (index_select copies).
     const auto w1 = memoryV1_.index_select(0, flat).detach().view({batch, k + 1, featDim_});
@@ -75,15 +89,24 @@ at::Tensor Crd::contrastLoss(const at::Tensor& studentPooled, const at::Tensor& 
         // Once seen set, Z stays set (a checkpoint restores it into a fresh distiller), which spares
         // a host synchronisation per step.
         if (!zKnownSet_) {
-            if (z_[0].item<float>() < 0) z_[0].copy_(outV1.mean().detach() * double(trainSize_));
-            if (z_[1].item<float>() < 0) z_[1].copy_(outV2.mean().detach() * double(trainSize_));
+            if (z_[0].item<float>() < 0 || z_[1].item<float>() < 0) {
+                at::Tensor means = torch::stack({outV1.mean(), outV2.mean()});
+                if (share) {   // the mean over every process's scores
+                    const auto sums = share->sum(torch::stack({outV1.sum(), outV2.sum(),
+                                                               torch::full({}, double(outV1.numel()), outV1.options())}));
+                    means = sums.narrow(0, 0, 2) / sums[2];
+                }
+                if (z_[0].item<float>() < 0) z_[0].copy_(means[0] * double(trainSize_));
+                if (z_[1].item<float>() < 0) z_[1].copy_(means[1] * double(trainSize_));
+            }
             zKnownSet_ = true;
         }
     }
     outV1 = outV1 / z_[0].detach();
     outV2 = outV2 / z_[1].detach();
 
-    // ContrastLoss (RepDistiller's Eq. 18 estimate), once per anchor side.
+    // ContrastLoss (RepDistiller's Eq. 18 estimate), once per anchor side. A process whose share has
+    // no rows (sakd's closed gates) adds nothing.
     const double mPn = double(k) / double(trainSize_);
     auto contrast = [&](const at::Tensor& scores) {
         const auto x = scores.view({batch, k + 1});
@@ -91,19 +114,20 @@ at::Tensor Crd::contrastLoss(const at::Tensor& studentPooled, const at::Tensor& 
         const auto neg = x.narrow(1, 1, k);
         const auto logD1 = torch::log(pos / (pos + (mPn + kEps)));
         const auto logD0 = torch::log(torch::full_like(neg, mPn) / (neg + (mPn + kEps)));
-        return -(logD1.sum() + logD0.sum()) / double(batch);
+        return -(logD1.sum() + logD0.sum()) / double(std::max<int64_t>(batch, 1));
     };
     const auto loss = contrast(outV1) + contrast(outV2);
 
     {
         torch::NoGradGuard noGrad;
-        const auto rows = indices.reshape({-1}).to(memoryV1_.device(), torch::kLong);
+        const auto v1All = share ? share->gatherRows(v1.detach()) : v1.detach();
+        const auto v2All = share ? share->gatherRows(v2.detach()) : v2.detach();
         auto update = [&](at::Tensor& memory, const at::Tensor& v) {
-            const auto mixed = memory.index_select(0, rows) * momentum_ + v.detach() * (1.0 - momentum_);
-            memory.index_copy_(0, rows, l2normalise(mixed));
+            const auto mixed = memory.index_select(0, allRows) * momentum_ + v * (1.0 - momentum_);
+            memory.index_copy_(0, allRows, l2normalise(mixed));
         };
-        update(memoryV1_, v1);
-        update(memoryV2_, v2);
+        update(memoryV1_, v1All);
+        update(memoryV2_, v2All);
     }
     return loss;
 }

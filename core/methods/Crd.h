@@ -29,6 +29,12 @@ namespace distillery::methods {
 // and contrast_idx[choose_index]), only the open samples are scored, they are the positives, their K
 // negatives are drawn for them alone, and only their bank rows are updated; Z is set by the first call,
 // whatever its number of samples. spotLoss without positions for exactly its rows throws.
+// Several processes (shareWith): the banks, Z and the sampler stay the same in every process. Each
+// process draws the negatives of the whole batch and keeps its rows' (so the draws are one process's),
+// Z is the mean over every process's scores, and every process applies every process's bank updates
+// (all-gathered embeddings and positions). A process's loss is the mean over its own rows; the
+// averaged gradients are then the whole batch's. A share without rows (sakd) adds 0 and still takes
+// part in the collectives.
 class Crd : public Distiller {
 public:
     struct Options {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/ProcessShare.h"
 #include "models/StagedNet.h"
 #include "spec/RunSpec.h"
 #include "store/StoreTypes.h"
@@ -114,6 +115,11 @@ public:
     // start-up prior, a capped negative count): the trainer stores each as an info event at the start.
     virtual std::vector<std::string> notes() const { return {}; }
 
+    // A run trained by several processes (spec "distributed"): each process's losses() sees its share
+    // of the batch, and the method keeps its own state (memory banks, agents, learnt weights) the same
+    // in every process through `processes`. A method that wraps others passes it on. Null: one process.
+    virtual void shareWith(std::shared_ptr<models::ProcessShare> processes) { processes_ = std::move(processes); }
+
     void setLabelSmoothing(double smoothing) { labelSmoothing_ = smoothing; }
     // The type the networks' forward passes compute in (the run's precision): methods that run network
     // stages inside their losses run them under autocast with it, as the trainer runs the step's.
@@ -136,8 +142,10 @@ protected:
     // method made of per-spot losses, so one definition serves the method alone and gated by SAKD.
     std::vector<LossTerm> spotTerms(const StepInputs& inputs);
     at::ScalarType forwardType() const { return forwardType_; }
+    models::ProcessShare* processes() const { return processes_.get(); }
 
 private:
+    std::shared_ptr<models::ProcessShare> processes_;
     double labelSmoothing_ = 0;
     at::ScalarType forwardType_ = at::kFloat;
     double kdAlpha_ = 0, kdTemperature_ = 4;

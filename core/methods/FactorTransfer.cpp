@@ -42,9 +42,9 @@ FactorTransfer::FactorTransfer(const Options& options, int64_t studentStage, int
     const auto factorChannels = std::max<int64_t>(1, int64_t(double(teacherChannels) * kFactorRate));
     translator_ = register_module(
         "translator",
-        nn::Sequential(conv3x3(studentChannels, studentChannels), nn::BatchNorm2d(studentChannels), leaky(),
-                       conv3x3(studentChannels, factorChannels), nn::BatchNorm2d(factorChannels), leaky(),
-                       conv3x3(factorChannels, factorChannels), nn::BatchNorm2d(factorChannels), leaky()));
+        nn::Sequential(conv3x3(studentChannels, studentChannels), models::FoldableBatchNorm2d(studentChannels), leaky(),
+                       conv3x3(studentChannels, factorChannels), models::FoldableBatchNorm2d(factorChannels), leaky(),
+                       conv3x3(factorChannels, factorChannels), models::FoldableBatchNorm2d(factorChannels), leaky()));
     paraphraser_ = register_module("paraphraser", Paraphraser(teacherChannels, factorChannels));
     paraphraserOptimizer_ =
         std::make_unique<torch::optim::SGD>(paraphraser_->parameters(), torch::optim::SGDOptions(options.paraphraserLr)
@@ -82,6 +82,8 @@ void FactorTransfer::updateParaphraser(const at::Tensor& teacherMap) {
     const auto loss = reconstructionLoss(teacherMap);
     paraphraserOptimizer_->zero_grad();
     loss.backward();
+    // Several processes: each reconstructs its share; the averaged gradient is the whole batch's.
+    if (processes()) processes()->averageGradients(paraphraser_->parameters());
     paraphraserOptimizer_->step();
     // Undefined gradients keep any other optimiser holding these parameters (sakd hands the student's
     // optimiser all of its base's parameters) from stepping them: torch's SGD skips them entirely.

@@ -136,7 +136,9 @@ at::Tensor MultiPath::schemeWeights(const at::Tensor& pathLosses, const StepInpu
                                  ? dwaWeights(dwaAverages_[0], dwaAverages_[1], options_.dwaTemperature)
                                  : torch::ones_like(pathLosses);
         torch::NoGradGuard noGrad;
-        dwaSums_.add_(pathLosses);
+        // Several processes: the whole batch's losses (the mean of the equal shares'), so every process
+        // keeps the same averages and so the same weights.
+        dwaSums_.add_(processes() ? processes()->mean(pathLosses) : pathLosses.detach());
         dwaSteps_.add_(1);
         return fixedWeights_ * balance;
     }
@@ -158,9 +160,17 @@ void MultiPath::updateGradNorm(const std::vector<at::Tensor>& pathLosses, const 
         gradNorms.push_back(norm);
     }
     torch::NoGradGuard noGrad;
-    const auto losses = torch::stack(pathLosses).to(at::kFloat);
+    auto losses = torch::stack(pathLosses).to(at::kFloat);
+    auto norms = torch::stack(gradNorms);
+    if (auto* share = processes()) {
+        // The whole batch's, so every process takes the same weights: its loss is the mean of the
+        // equal shares' and the gradient at its stem output, a map with a row per sample, is each
+        // share's gradient divided by the processes (its loss averages over N times the samples).
+        losses = share->mean(losses);
+        norms = share->sum(norms.pow(2)).sqrt() / double(share->worldSize());
+    }
     gradnormInitialLosses_.copy_(torch::where(gradnormInitialLosses_ < 0, losses, gradnormInitialLosses_));
-    gradnormWeights_.copy_(gradNormStep(gradnormWeights_, losses, gradnormInitialLosses_, torch::stack(gradNorms),
+    gradnormWeights_.copy_(gradNormStep(gradnormWeights_, losses, gradnormInitialLosses_, norms,
                                         options_.gradnormAlpha, options_.gradnormLr));
 }
 

@@ -166,16 +166,23 @@ at::Tensor SpotAdaptive::decide(const models::FeatureSet& student, const models:
     const int64_t batch = student.logits.size(0), decisions = decisionCount();
     const auto options = student.logits.options();
     lastStep_ = step;
+    // With several processes, each draws the noise of the whole batch and keeps its rows': the gates a
+    // single process would draw for these samples.
+    const auto noise = [&](std::vector<int64_t> shape) {
+        if (!processes()) return gateNoise(context_.seed, step, shape);
+        const auto place = processes()->placeRows(batch);
+        shape[0] = place.total;
+        return gateNoise(context_.seed, step, shape).narrow(0, place.offset, batch);
+    };
     switch (options_.gate) {
     case Gate::All: return torch::ones({batch, decisions}, options);
     case Gate::None: return torch::zeros({batch, decisions}, options);
-    case Gate::Random:
-        return (gateNoise(context_.seed, step, {batch, decisions}) < 0.5).to(options.device(), options.dtype());
+    case Gate::Random: return (noise({batch, decisions}) < 0.5).to(options.device(), options.dtype());
     case Gate::Policy:
     case Gate::Reverse: break;
     }
     const auto logits = policyLogits(student, teacher, step);
-    const auto uniform = gateNoise(context_.seed, step, {batch, decisions, 2}).to(options.device(), logits.scalar_type());
+    const auto uniform = noise({batch, decisions, 2}).to(options.device(), logits.scalar_type());
     return straightThrough(logits, uniform, tauAt(step)).select(2, 0);
 }
 
@@ -222,14 +229,26 @@ at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Ten
 }
 
 at::Tensor SpotAdaptive::routingLoss(const at::Tensor& mixedLogits, const at::Tensor& studentLogits,
-                                     const at::Tensor& labels, const at::Tensor& outputGates, double gamma) {
+                                     const at::Tensor& labels, const at::Tensor& outputGates, double gamma,
+                                     models::ProcessShare* processes) {
     const auto mixedCe = F::cross_entropy(mixedLogits, labels);
-    const auto studentCe = F::cross_entropy(studentLogits.detach(), labels);
+    auto studentCe = F::cross_entropy(studentLogits.detach(), labels);
+    at::Tensor mixedCeOfBatch = mixedCe.detach(), openOutputs = outputGates.sum();
+    double half = double(labels.size(0)) / 2;
+    if (processes) {
+        // The whole batch's: both CEs averaged over the processes (equal shares), and the open output
+        // gates summed over them differentiably, so each process's gates get the hinge's gradient once
+        // the agent's gradients are averaged.
+        const auto ces = processes->mean(torch::stack({mixedCeOfBatch, studentCe}));
+        mixedCeOfBatch = ces[0];
+        studentCe = ces[1];
+        openOutputs = processes->sum(openOutputs);
+        half *= processes->worldSize();
+    }
     // w = gamma when the mixed network does worse than the student, else 1/gamma; kept on the device.
-    const auto worse = (mixedCe.detach() > studentCe).to(mixedCe.dtype());
+    const auto worse = (mixedCeOfBatch > studentCe).to(mixedCe.dtype());
     const auto weight = 1.0 / gamma + (gamma - 1.0 / gamma) * worse;
-    const double half = double(labels.size(0)) / 2;
-    return weight * mixedCe + torch::relu(half - outputGates.sum());
+    return weight * mixedCe + torch::relu(half - openOutputs);
 }
 
 std::vector<LossTerm> SpotAdaptive::losses(const StepInputs& inputs) {
@@ -244,16 +263,19 @@ std::vector<LossTerm> SpotAdaptive::losses(const StepInputs& inputs) {
             static_cast<torch::optim::SGDOptions&>(group.options()).lr(inputs.learningRate * options_.agentLrScale);
         const auto mixed = multiPathLogits(*inputs.images, gates);
         const auto route = routingLoss(mixed, inputs.student.logits, inputs.labels, gates.select(1, decisionCount() - 1),
-                                       options_.gamma);
+                                       options_.gamma, processes());
         if (inputs.collectDiagnostics) recordPolicyState(inputs, mixed, route);
         agentOptimizer_->zero_grad();
         route.backward();
+        if (processes()) processes()->averageGradients(agentOptimizer_->param_groups().front().params());
         agentOptimizer_->step();
     }
     at::Tensor open = gates.detach();
     if (options_.gate == Gate::Reverse) open = 1 - open;
     if (options_.gate == Gate::None) open = torch::zeros_like(open);
-    openSum_.add_(open.mean(0).to(openSum_.device(), openSum_.scalar_type()));
+    // The open rates of the whole batch (one small all-reduce with several processes).
+    const at::Tensor openRates = processes() ? processes()->mean(open.mean(0)) : open.mean(0);
+    openSum_.add_(openRates.to(openSum_.device(), openSum_.scalar_type()));
     openSteps_.add_(1);
     return studentTerms(inputs, open);
 }
@@ -267,9 +289,12 @@ std::vector<LossTerm> SpotAdaptive::studentTerms(const StepInputs& inputs, const
     for (size_t k = 0; k < junctions_.size(); ++k) {
         const auto index = openRows(int64_t(k));
         const int64_t n = index.size(0);
-        if (n < base_->minSpotSamples()) continue;
+        auto* crd = dynamic_cast<Crd*>(base_.get());
+        // With several processes CRD's banks take every process's open samples: each process calls it,
+        // open samples or not, and it adds nothing where all gates are closed.
+        if (n < base_->minSpotSamples() && !(crd && processes())) continue;
         // CRD's memory banks are indexed by the open samples' positions in the training split.
-        if (auto* crd = dynamic_cast<Crd*>(base_.get())) {
+        if (crd) {
             TORCH_CHECK(inputs.indices.defined(), "sakd over crd: the trainer must pass the batch's positions");
             crd->setSpotIndices(inputs.indices.index_select(0, index.to(inputs.indices.device())));
         }
@@ -348,6 +373,11 @@ Diagnostics SpotAdaptive::evaluationDiagnostics() {
     }
     evalSum_ = evalCount_ = at::Tensor();
     return d;
+}
+
+void SpotAdaptive::shareWith(std::shared_ptr<models::ProcessShare> processes) {
+    base_->shareWith(processes);
+    Distiller::shareWith(std::move(processes));
 }
 
 std::vector<std::string> SpotAdaptive::notes() const {

@@ -31,6 +31,10 @@ namespace distillery::methods {
 //   CE + Σ_k (n_k/B)·L_base^k(open samples) + alpha·(n_out/B)·KD_T(open samples).
 // Gate ablations: policy | random (Bernoulli 0.5) | reverse (distil where the policy would not) |
 // all | none. Per-step randomness is drawn from (seed, step), so a resumed run draws the same gates.
+// Several processes (shareWith): each draws the whole batch's gate noise and keeps its rows'; the
+// agent's loss uses the whole batch's CEs and open output gates, and its gradients are averaged before
+// its step, so the agent stays the same in every process; the base method is shared too (CRD's banks).
+// The gate diagnostics (open rates, margins) are rank 0's share of each batch.
 class SpotAdaptive : public Distiller {
 public:
     enum class Gate { Policy, Random, Reverse, All, None };
@@ -66,6 +70,7 @@ public:
                            const at::Tensor& labels) override;
     Diagnostics evaluationDiagnostics() override;
     std::vector<std::string> notes() const override;
+    void shareWith(std::shared_ptr<models::ProcessShare> processes) override;
 
     // The base's spots then the logits: one gate per sample for each.
     int64_t decisionCount() const { return static_cast<int64_t>(decisionSpots_.size()); }
@@ -94,8 +99,10 @@ public:
     // Σ_k (n_k/B)·L_base^k(open samples), "kd" = alpha·(n_out/B)·T²·KL(open samples).
     std::vector<LossTerm> studentTerms(const StepInputs& inputs, const at::Tensor& open);
     // The agent's loss: w·CE(mixed, y) + max(0, B/2 − Σ outputGates), w = gamma if CE(mixed) > CE(student), else 1/gamma.
+    // With `processes`, B, Σ outputGates and the CEs that choose w are the whole batch's, over every process.
     static at::Tensor routingLoss(const at::Tensor& mixedLogits, const at::Tensor& studentLogits,
-                                  const at::Tensor& labels, const at::Tensor& outputGates, double gamma);
+                                  const at::Tensor& labels, const at::Tensor& outputGates, double gamma,
+                                  models::ProcessShare* processes = nullptr);
 
 protected:
     std::vector<Spot> ownSpots() const override { return decisionSpots_; }

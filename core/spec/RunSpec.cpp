@@ -313,22 +313,6 @@ void readOptim(ObjectReader& top, const std::string& prefix, RunSpec& spec, std:
         errors.push_back({r.at("nesterov"), "needs momentum > 0"});
 }
 
-// The methods whose state outside the student's and connectors' parameters is not yet kept equal
-// across processes: refused with more than one process, with what would go wrong.
-const char* notYetDataParallel(const MethodSpec& method) {
-    if (method.name == "crd") return "its memory bank of embeddings would differ between the processes";
-    if (method.name == "sakd") return "its agent is trained by an optimiser of its own, whose gradients are not averaged yet";
-    if (method.name == "ft")
-        return "its paraphraser is trained by an optimiser of its own inside the loss, whose gradients are not averaged yet";
-    if (method.name == "multipath") {
-        const std::string weighting = method.choice("weighting");
-        if (weighting == "gradnorm" || weighting == "dwa")
-            return "its gradnorm and dwa path weights follow each process's own losses and would differ (the "
-                   "uncertainty, equal and fixed weightings train with several processes)";
-    }
-    return nullptr;
-}
-
 void readDistributed(ObjectReader& top, const std::string& prefix, RunSpec& spec, std::vector<SpecError>& errors) {
     const json* node = top.object("distributed");
     if (!node) return;
@@ -474,12 +458,14 @@ ParseResult parseRunSpec(const json& node, const std::string& prefix) {
     readSchedule(r, prefix, spec, errors);
     readDistributed(r, prefix, spec, errors);
     r.rejectUnknown();
-    if (spec.distributed.worldSize > 1 && findMethod(spec.method.name))
-        if (const char* why = notYetDataParallel(spec.method))
-            errors.push_back({join(prefix, "distributed.world_size"),
-                              "method " + spec.method.name + " trains in one process only for now: " + why +
-                                  "; use world_size 1"});
-
+    // SAKD's base runs on each process's open samples only: FT's paraphraser updates there would be
+    // taken by some processes and not others.
+    if (spec.distributed.worldSize > 1 && spec.method.name == "sakd" && findMethod("sakd") &&
+        spec.method.choice("base") == "ft")
+        errors.push_back({join(prefix, "distributed.world_size"),
+                          "sakd over ft trains in one process only: FT's paraphraser learns from the samples whose "
+                          "gate is open, which some processes have at a step and others not; use world_size 1, or "
+                          "another base (ft alone trains with several processes)"});
     if (!isKnownModel(spec.studentModel))
         errors.push_back({join(prefix, "student.model"),
                           "unknown \"" + spec.studentModel + "\"; known: " + joinNames(modelNames())});

@@ -3,8 +3,10 @@
 // as job arrays, one student is pre-empted mid-run with `scontrol requeue`, and after `merge` every
 // run is finished in the main store with exactly the metrics of the same study trained locally. A
 // job killed outright (`scancel --signal=KILL`) leaves its run failed with Slurm's word on it, and a
-// requeue resumes it from its checkpoint. Skipped where Slurm is not installed (label cluster).
+// requeue resumes it from its checkpoint. A run of two processes trains as two srun tasks of one job.
+// Skipped where Slurm is not installed (label cluster).
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
@@ -313,6 +315,57 @@ private slots:
         QVERIFY2(killed.status == store::RunStatus::Killed, (store::statusName(killed.status) + ": " + killed.error).c_str());
         QVERIFY2(killed.error.find("scontrol requeue " + task.toStdString()) != std::string::npos, killed.error.c_str());
         resumesToTheLocalMetrics("cancel", task);
+    }
+
+    // A student of two processes (distributed.world_size 2) goes to an array of --ntasks=2; the batch
+    // script starts both with srun, which find their rank in SLURM_PROCID and meet in the run's folder.
+    // Pre-empted mid-run, both stop at one step and both resume; merged, the run equals the same study
+    // trained by `run` on this machine (a worker process started by the engine) metric by metric.
+    void aRunOfTwoProcessesTrainsAsTwoSrunTasks() {
+        json study = clusterStudy("srun", json::array({{{"name", "kd"}}}));
+        study["base"]["distributed"] = {{"world_size", 2}, {"timeout_s", 120}};
+        study["teachers"]["t"]["distributed"] = {{"world_size", 1}};
+        const QString spec = write("srun.json", study);
+        const QString db = dir_.filePath("srun.sqlite"), shared = dir_.filePath("srun-shared");
+        const Ran dry = engine({"submit", "--slurm", spec, "--db", db, "--shared-dir", shared, "--cpus", "1", "--dry-run"});
+        QVERIFY2(dry.exitCode == 0, qPrintable(dry.out + dry.err));
+        QVERIFY2(dry.out.contains("-students-of-srun-teacher-t-s5-2procs") && dry.out.contains("--ntasks=2"), qPrintable(dry.out));
+        const Ran submitted = engine({"submit", "--slurm", spec, "--db", db, "--shared-dir", shared, "--cpus", "1"});
+        QVERIFY2(submitted.exitCode == 0, qPrintable(submitted.out + submitted.err));
+        const QString student = runDirNamed(shared, "srun-kd-s5");
+        QVERIFY(!student.isEmpty());
+        QVERIFY2(waitUntilTraining(student, 8, 240), "the student never started training");
+        const QString task = taskOf(student);
+        QVERIFY(run("scontrol", {"requeue", task}).exitCode == 0);
+        QVERIFY2(waitUntilDone("distillery-srun", 600), qPrintable(queued("distillery-srun").join("; ")));
+        QVERIFY(run("scontrol", {"show", "job", "-o", task}).out.contains("Restarts=1"));
+
+        const Ran merged = engine({"merge", "--db", db, shared});
+        QVERIFY2(merged.exitCode == 0, qPrintable(merged.out + merged.err));
+        const QString localDb = dir_.filePath("srun-local.sqlite");
+        const Ran local = engine({"run", "--spec", spec, "--db", localDb, "--progress", "none"});
+        QVERIFY2(local.exitCode == 0, qPrintable(local.err.right(2000)));
+        store::Store main(db.toStdString(), true), reference(localDb.toStdString(), true);
+        int64_t mine = 0, theirs = 0;
+        for (const auto& r : main.runs(false)) if (r.name == "srun-kd-s5") mine = r.id;
+        for (const auto& r : reference.runs(false)) if (r.name == "srun-kd-s5") theirs = r.id;
+        QVERIFY(mine > 0 && theirs > 0);
+        const auto row = main.run(mine);
+        QVERIFY2(row->status == store::RunStatus::Finished, row->error.c_str());
+        bool twoProcesses = false, resumed = false;
+        for (const auto& e : main.events(mine)) {
+            twoProcesses |= e.message.rfind("data parallel: 2 processes (gloo), 16 images", 0) == 0;
+            resumed |= e.message.rfind("resumed from", 0) == 0;
+        }
+        QVERIFY(twoProcesses);
+        QVERIFY(resumed);
+        // Process 1 kept its own checkpoints beside process 0's.
+        bool workerCheckpoints = false;
+        for (QDirIterator files(student + "/checkpoints", {"*.pt"}, QDir::Files, QDirIterator::Subdirectories); files.hasNext();)
+            workerCheckpoints |= files.next().contains("/rank-1/");
+        QVERIFY(workerCheckpoints);
+        const std::string difference = testing::metricsDifference(main, mine, reference, theirs);
+        QVERIFY2(difference.empty(), difference.c_str());
     }
 };
 
