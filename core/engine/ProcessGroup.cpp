@@ -52,7 +52,7 @@ c10::intrusive_ptr<c10d::Store> storeFor(const ProcessPlace& place, std::chrono:
 
 ProcessGroup::ProcessGroup(const ProcessPlace& place, const std::string& backend, const c10::Device& device,
                            double timeoutSeconds)
-    : place_(place), timeoutSeconds_(timeoutSeconds) {
+    : place_(place), device_(device), timeoutSeconds_(timeoutSeconds) {
     const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeoutSeconds * 1000));
     const bool nccl = backend == "nccl" || (backend == "auto" && device.is_cuda() && kHasNccl);
     if (nccl && !kHasNccl)
@@ -92,10 +92,18 @@ void ProcessGroup::fail(const std::string& what, const std::exception& error) co
         "number of processes");
 }
 
+at::Tensor ProcessGroup::sendable(const at::Tensor& tensor) const {
+    // NCCL moves CUDA memory only: a host tensor (a count, a sampler's state) goes through the device.
+    // c10d sends dense row-major memory: a channels-last weight goes through a contiguous copy.
+    if (backendName_ == "nccl" && !tensor.is_cuda()) return tensor.to(device_).contiguous();
+    return tensor.is_contiguous() ? tensor : tensor.contiguous();
+}
+
 void ProcessGroup::allReduceSum(at::Tensor& tensor) {
     try {
-        std::vector<at::Tensor> tensors{tensor};
+        std::vector<at::Tensor> tensors{sendable(tensor)};
         group_->allreduce(tensors)->wait();
+        if (!tensors[0].is_same(tensor)) tensor.copy_(tensors[0]);
     } catch (const std::exception& e) {
         fail("an all-reduce", e);
     }
@@ -128,8 +136,7 @@ void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, int root) {
         c10d::BroadcastOptions options;
         options.rootRank = root;
         for (auto& tensor : tensors) {
-            // c10d sends dense row-major memory: a channels-last weight goes through a contiguous copy.
-            std::vector<at::Tensor> one{tensor.is_contiguous() ? tensor : tensor.contiguous()};
+            std::vector<at::Tensor> one{sendable(tensor)};
             group_->broadcast(one, options)->wait();
             if (!one[0].is_same(tensor)) tensor.copy_(one[0]);
         }

@@ -43,7 +43,8 @@ public:
     bool isFirst() const { return place_.rank == 0; }
     const std::string& backendName() const { return backendName_; }
 
-    // Each in place, waiting for the result; a failure throws std::runtime_error in words.
+    // Each in place, waiting for the result (a host tensor travels through the device with NCCL); a
+    // failure throws std::runtime_error in words.
     void allReduceSum(at::Tensor& tensor);
     void broadcast(std::vector<at::Tensor>& tensors, int root = 0);
     // Rank 0's parameters and buffers, copied into every process's module (the same architecture).
@@ -63,8 +64,11 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& what, const std::exception& error) const;
+    // The tensor as the backend can send it (dense; on the device for NCCL): itself when it already is.
+    at::Tensor sendable(const at::Tensor& tensor) const;
 
     ProcessPlace place_;
+    c10::Device device_;
     std::string backendName_;
     double timeoutSeconds_;
     c10::intrusive_ptr<c10d::ProcessGroup> group_;
