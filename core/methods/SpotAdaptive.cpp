@@ -191,7 +191,8 @@ at::Tensor SpotAdaptive::adapt(torch::nn::ModuleList& adaptors, size_t k, const 
     return adaptors->ptr(k)->as<torch::nn::LinearImpl>()->forward(x);
 }
 
-at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Tensor& gates) {
+at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Tensor& gates,
+                                         const models::FeatureSet* teacherFeatures) {
     models::EvalModeScope studentEval(*student_), teacherEval(*teacher_);
     models::AutocastScope autocast(forwardType(), images.device().type());
     const auto gate = [&](size_t k, int64_t dims) {
@@ -199,6 +200,10 @@ at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Ten
         shape[0] = -1;
         return gates.select(1, int64_t(k)).reshape(shape);
     };
+    // Until the first junction the teacher stream is the teacher's own forward (frozen, in eval mode,
+    // without gradient): the step's teacher features are that stream, so it is not run again. The
+    // student's cannot be shared: the step ran it in training mode, the graft runs it in eval mode.
+    const bool teacherShared = teacherFeatures && !teacherFeatures->stages.empty();
     at::Tensor teacherStream = images, studentStream = images;
     int64_t teacherDone = 0, studentDone = 0;
     size_t pooledSpot = junctions_.size();
@@ -208,7 +213,9 @@ at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Ten
             pooledSpot = k;
             break;
         }
-        const auto t = teacher_->forwardStages(teacherStream, teacherDone, j.teacherStages);
+        const auto t = k == 0 && teacherShared
+                           ? teacherFeatures->stages[size_t(j.teacherStages - 1)]
+                           : teacher_->forwardStages(teacherStream, teacherDone, j.teacherStages);
         const auto s = student_->forwardStages(studentStream, studentDone, j.studentStages);
         const auto a = gate(k, 4);
         teacherStream = a * t + (1 - a) * adapt(hints_, k, s, t);
@@ -216,7 +223,9 @@ at::Tensor SpotAdaptive::multiPathLogits(const at::Tensor& images, const at::Ten
         teacherDone = j.teacherStages;
         studentDone = j.studentStages;
     }
-    auto teacherPooled = pool(teacher_->forwardStages(teacherStream, teacherDone, teacher_->numStages()));
+    auto teacherPooled = teacherDone == 0 && teacherShared && teacherFeatures->pooled.defined()
+                             ? teacherFeatures->pooled
+                             : pool(teacher_->forwardStages(teacherStream, teacherDone, teacher_->numStages()));
     auto studentPooled = pool(student_->forwardStages(studentStream, studentDone, student_->numStages()));
     if (pooledSpot < junctions_.size()) {
         const auto a = gate(pooledSpot, 2);
@@ -261,13 +270,19 @@ std::vector<LossTerm> SpotAdaptive::losses(const StepInputs& inputs) {
         TORCH_CHECK(inputs.images, "sakd: the trainer must pass the batch's images");
         for (auto& group : agentOptimizer_->param_groups())
             static_cast<torch::optim::SGDOptions&>(group.options()).lr(inputs.learningRate * options_.agentLrScale);
-        const auto mixed = multiPathLogits(*inputs.images, gates);
+        const auto mixed = multiPathLogits(*inputs.images, gates, inputs.teacher);
         const auto route = routingLoss(mixed, inputs.student.logits, inputs.labels, gates.select(1, decisionCount() - 1),
                                        options_.gamma, processes());
         if (inputs.collectDiagnostics) recordPolicyState(inputs, mixed, route);
-        agentOptimizer_->zero_grad();
-        route.backward();
-        if (processes()) processes()->averageGradients(agentOptimizer_->param_groups().front().params());
+        // The agent's gradients alone: the official backward() also fills the student's, which its
+        // zero_grad() then discards; asking for the agent's spares the student's weight gradients.
+        std::vector<at::Tensor> agent;
+        for (const auto& p : agentOptimizer_->param_groups().front().params())
+            if (p.requires_grad()) agent.push_back(p);
+        const auto gradients = torch::autograd::grad({route}, agent, {}, /*retain_graph=*/false,
+                                                     /*create_graph=*/false, /*allow_unused=*/true);
+        for (size_t i = 0; i < agent.size(); ++i) agent[i].mutable_grad() = gradients[i];
+        if (processes()) processes()->averageGradients(agent);
         agentOptimizer_->step();
     }
     at::Tensor open = gates.detach();

@@ -93,7 +93,10 @@ public:
     bool homogeneous() const { return homogeneous_; }
     torch::nn::Linear& policy() { return policy_; }
     // The multi-path logits for gates B×decisionCount(): all ones give the teacher's logits, all zeros the student's.
-    at::Tensor multiPathLogits(const at::Tensor& images, const at::Tensor& gates);
+    // teacherFeatures: the step's forward of the teacher on these images, whose stages up to the first
+    // junction the graft then takes instead of running them again (the same values).
+    at::Tensor multiPathLogits(const at::Tensor& images, const at::Tensor& gates,
+                               const models::FeatureSet* teacherFeatures = nullptr);
     double tauAt(int64_t step) const;
     // The student's terms for given open gates (B×decisionCount(), 1 = distil): "ce", "feat" =
     // Σ_k (n_k/B)·L_base^k(open samples), "kd" = alpha·(n_out/B)·T²·KL(open samples).

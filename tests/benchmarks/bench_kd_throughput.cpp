@@ -1,12 +1,13 @@
 // Training throughput of a fixed KD configuration — resnet32x4 → resnet8x4, synthetic 3×32×32,
 // batch 64, SGD — for Distillery's Trainer in fp32 and bf16 and for the plain PyTorch loop of
 // pytorch_kd_loop.py (Debian's python3-torch) in fp32 and under bf16 autocast, with the same number
-// of threads, in one run; then `at` and `sakd` over `at` in Distillery. Each figure is also given as a
-// ratio to the PyTorch fp32 loop and as a fraction of the ceiling this CPU's measured convolution rate
-// allows. Last, where a step's time goes (data, teacher, student forward, loss, backward, optimiser),
+// of threads, in one run; then every other method in Distillery, with its step's cost against kd's and,
+// for a seed method, against its base's. Each headline figure is also given as a ratio to the PyTorch
+// fp32 loop and as a fraction of the ceiling this CPU's measured convolution rate allows. Last, where a step's time goes (data, teacher, student forward, loss, backward, optimiser),
 // and what folding batch norm into the frozen teacher's convolutions saves of its forward.
 //
-//   bench_kd_throughput [--threads N] [--warmup N] [--steps N] [--profile-steps N] [--batch N]
+//   bench_kd_throughput [--threads N] [--warmup N] [--steps N] [--profile-steps N] [--batch N] [--methods a,b]
+// (--methods: only these besides kd, at, at + kd and fitnet, the bases; default all)
 //   bench_kd_throughput --device cuda [--precisions fp32,bf16,fp16] [--batch N] [--warmup N] [--steps N]
 // The second form compares KD alone, Distillery against the PyTorch loop on that device (no ceiling, no
 // profile: both are measured on the CPU only). DISTILLERY_PYTHON names the Python with torch
@@ -252,20 +253,75 @@ int main(int argc, char** argv) {
     };
     std::vector<Row> rows = {{"PyTorch loop, fp32", pytorchFp32, fp32Ceiling},
                              {"PyTorch loop, bf16 autocast + channels-last", pytorchBf16, bf16Ceiling}};
-    const nlohmann::json kd = {{"name", "kd"}};
-    const nlohmann::json at = {{"name", "at"}};
-    const nlohmann::json sakd = {{"name", "sakd"}, {"base", "at"}};
-    for (const auto& [label, method] : std::vector<std::pair<std::string, nlohmann::json>>{
-             {"kd", kd}, {"at", at}, {"sakd over at", sakd}})
-        for (const auto& [precision, ceiling] : {std::pair{fp32, fp32Ceiling}, std::pair{bf16, bf16Ceiling}})
-            rows.push_back({"Distillery " + label + ", " + precision.name,
-                            distilleryImagesPerSecond(db, teacherId, method, precision.name, threads, warmup, steps),
-                            ceiling});
+    // Every method, in both precisions; a seed method is also compared with its base (the method it
+    // adds its adaptivity to): sakd over at and multipath's default kd@logits + at@stages with at + kd,
+    // adain with kd, amap with at, channel with fitnet.
+    struct Method {
+        std::string label;
+        nlohmann::json spec;
+        std::string base;   // "" for a baseline
+    };
+    const std::vector<Method> methods = {
+        {"kd", {{"name", "kd"}}, ""},
+        {"fitnet", {{"name", "fitnet"}}, ""},
+        {"at", {{"name", "at"}}, ""},
+        {"at + kd", {{"name", "at"}, {"kd_alpha", 1.0}}, ""},
+        {"sp", {{"name", "sp"}}, ""},
+        {"rkd", {{"name", "rkd"}}, ""},
+        {"pkt", {{"name", "pkt"}}, ""},
+        {"dkd", {{"name", "dkd"}}, ""},
+        {"crd", {{"name", "crd"}}, ""},
+        {"nst", {{"name", "nst"}}, ""},
+        {"vid", {{"name", "vid"}}, ""},
+        {"cc", {{"name", "cc"}}, ""},
+        {"ft", {{"name", "ft"}}, ""},
+        {"stat_l2", {{"name", "stat_l2"}}, ""},
+        {"adain", {{"name", "adain"}}, "kd"},
+        {"sakd over at", {{"name", "sakd"}, {"base", "at"}}, "at + kd"},
+        {"channel", {{"name", "channel"}}, "fitnet"},
+        {"multipath", {{"name", "multipath"}}, "at + kd"},
+        {"amap", {{"name", "amap"}}, "at"},
+    };
+    // --methods a,b: those (by method name) and the bases, which every comparison needs.
+    const std::string only = "," + bench::textFlag(argc, argv, "--methods", "all") + ",";
+    const auto wanted = [&](const Method& method) {
+        for (const Method& other : methods)
+            if (other.base == method.label) return true;
+        return only == ",all," || only.find("," + method.spec["name"].get<std::string>() + ",") != std::string::npos;
+    };
+    std::map<std::string, std::map<std::string, double>> measured;   // label -> precision -> images/s
+    for (const Method& method : methods) {
+        if (method.label != "kd" && !wanted(method)) continue;
+        for (const auto& [precision, ceiling] : {std::pair{fp32, fp32Ceiling}, std::pair{bf16, bf16Ceiling}}) {
+            const double rate = distilleryImagesPerSecond(db, teacherId, method.spec, precision.name, threads, warmup, steps);
+            measured[method.label][precision.name] = rate;
+            if (method.label == "kd" || method.label == "at" || method.label == "sakd over at")
+                rows.push_back({"Distillery " + method.label + ", " + precision.name, rate, ceiling});
+        }
+    }
 
     std::printf("%-46s %12s %16s %18s\n", "configuration", "images/s", "x PyTorch fp32", "of its ceiling");
     for (const Row& row : rows)
         std::printf("%-46s %12.1f %15.2fx %17.0f%%\n", row.what.c_str(), row.imagesPerSecond,
                     row.imagesPerSecond / pytorchFp32, 100.0 * row.imagesPerSecond / row.ceiling);
+    std::printf("\nkd bf16 against the PyTorch bf16 + channels-last loop: %.2fx; kd fp32 against the PyTorch fp32 loop: "
+                "%.2fx\n", measured["kd"]["bf16"] / pytorchBf16, measured["kd"]["fp32"] / pytorchFp32);
+
+    // A step's cost relative to kd's (and to the base's): the ratio of images per second inverted.
+    std::printf("\nevery method: images/s, and its step's cost against kd's and against its base's\n");
+    std::printf("%-14s %10s %10s %9s %9s %-10s %10s %10s\n", "method", "fp32", "bf16", "fp32/kd", "bf16/kd", "base",
+                "fp32/base", "bf16/base");
+    for (const Method& method : methods) {
+        if (!measured.count(method.label)) continue;
+        const auto& m = measured[method.label];
+        std::printf("%-14s %10.1f %10.1f %8.2fx %8.2fx", method.label.c_str(), m.at("fp32"), m.at("bf16"),
+                    measured["kd"]["fp32"] / m.at("fp32"), measured["kd"]["bf16"] / m.at("bf16"));
+        if (!method.base.empty()) {
+            const auto& b = measured[method.base];
+            std::printf(" %-10s %9.2fx %9.2fx", method.base.c_str(), b.at("fp32") / m.at("fp32"), b.at("bf16") / m.at("bf16"));
+        }
+        std::printf("\n");
+    }
 
     std::printf("\nwhere a KD step goes (ms per step of %d images, %d steps):\n", batchSize, profileSteps);
     const std::vector<std::pair<std::string, engine::Precision>> columns = {

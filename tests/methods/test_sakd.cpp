@@ -19,6 +19,7 @@
 #include "methods/Connector.h"
 #include "methods/RelationalKd.h"
 #include "methods/SpotAdaptive.h"
+#include "models/Autocast.h"
 #include "models/ModelRegistry.h"
 #include "spec/RunSpec.h"
 
@@ -501,6 +502,41 @@ private Q_SLOTS:
         s->train();
         const double error = (mixed - reference).abs().max().item<double>();
         QVERIFY2(error < 1e-5, qPrintable(QString("max difference %1").arg(error)));
+    }
+
+    // The graft takes the teacher's stages before the first junction from the step's teacher forward
+    // instead of running them again: the same logits to the bit, whether the first junction is a stage
+    // (at) or the pooled features (pkt, where the whole teacher is shared), in float32 and in bf16.
+    void graftSharesTheTeachersForwardUpToTheFirstJunction_data() {
+        QTest::addColumn<QString>("base");
+        QTest::addColumn<bool>("bf16");
+        QTest::newRow("at") << "at" << false;
+        QTest::newRow("at-bf16") << "at" << true;
+        QTest::newRow("pkt") << "pkt" << false;
+    }
+    void graftSharesTheTeachersForwardUpToTheFirstJunction() {
+        QFETCH(QString, base);
+        QFETCH(bool, bf16);
+        auto t = frozen("resnet20", 1);
+        auto s = models::createModel("resnet8", 1, 10);
+        auto sakd = makeSakd(*t, *s, {{"base", base.toStdString()}});
+        if (bf16) sakd->setForwardType(at::kBFloat16);
+        const auto images = torch::randn({6, 1, 28, 28});
+        auto gates = (torch::rand({6, sakd->decisionCount()}) < 0.5).to(torch::kFloat);
+        gates.select(0, 0).fill_(1);
+        gates.select(0, 1).fill_(0);
+        models::FeatureSet teacherFeatures;
+        {
+            torch::NoGradGuard noGrad;
+            models::AutocastScope autocast(bf16 ? at::kBFloat16 : at::kFloat, images.device().type());
+            teacherFeatures = t->forwardFeatures(images);
+        }
+        for (auto& stage : teacherFeatures.stages) stage = stage.to(at::kFloat);   // as the trainer hands them over
+        teacherFeatures.pooled = teacherFeatures.pooled.to(at::kFloat);
+        const auto alone = sakd->multiPathLogits(images, gates);
+        const auto shared = sakd->multiPathLogits(images, gates, &teacherFeatures);
+        QVERIFY2(torch::equal(alone, shared),
+                 qPrintable(QString("max difference %1").arg((alone - shared).abs().max().item<double>())));
     }
 
     // End to end, the agent learns to close a spot that only hurts. A resnet8 teacher is trained on a
