@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -62,8 +63,9 @@ inline spec::RunSpec parsedSpec(const nlohmann::json& node) {
     return *parsed.spec;
 }
 
-// Runs the spec as a new run of the store; the seconds per optimiser step after `warmup` steps.
-inline double secondsPerStep(store::Store& db, const spec::RunSpec& spec, int64_t warmup) {
+// Runs the spec as a new run of the store; the seconds per optimiser step after `warmup` steps. A run
+// that fails ends the benchmark, or with orNan gives NaN (said on stderr).
+inline double secondsPerStep(store::Store& db, const spec::RunSpec& spec, int64_t warmup, bool orNan = false) {
     const int64_t id = spec::queueRun(db, spec);
     db.claimRun(id, 0, "bench", spec.device);
     StepClock clock(warmup);
@@ -73,6 +75,7 @@ inline double secondsPerStep(store::Store& db, const spec::RunSpec& spec, int64_
     engine::Trainer trainer(db, id, spec, options);
     if (trainer.run() != engine::Outcome::Finished) {
         std::fprintf(stderr, "the benchmark run %s failed: %s\n", spec.name.c_str(), trainer.error().c_str());
+        if (orNan) return std::nan("");
         std::exit(1);
     }
     return clock.seconds() / double(clock.measuredSteps());

@@ -16,8 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -54,7 +56,8 @@ double distilleryImagesPerSecond(store::Store& db, int64_t teacherId, const nloh
                                          {"method", method}, {"epochs", 1}, {"batch_size", batchSize},
                                          {"threads", threads}, {"precision", precision}, {"log_every", 50},
                                          {"diagnostics_every", 0}, {"device", device}});
-    return batchSize / bench::secondsPerStep(db, spec, warmup);
+    // A method that diverges on these random images gives NaN ("diverged" in the table) and the others go on.
+    return batchSize / bench::secondsPerStep(db, spec, warmup, /*orNan=*/true);
 }
 
 // The PyTorch loop's command-line arguments for one precision (and device; "" = its default, the CPU).
@@ -311,14 +314,22 @@ int main(int argc, char** argv) {
     std::printf("\nevery method: images/s, and its step's cost against kd's and against its base's\n");
     std::printf("%-14s %10s %10s %9s %9s %-10s %10s %10s\n", "method", "fp32", "bf16", "fp32/kd", "bf16/kd", "base",
                 "fp32/base", "bf16/base");
+    const auto cell = [](double value, int width, const char* unit) {
+        char text[32];
+        if (std::isnan(value)) std::snprintf(text, sizeof text, "%*s", width, "diverged");
+        else std::snprintf(text, sizeof text, "%*.2f%s", width - int(std::strlen(unit)), value, unit);
+        return std::string(text);
+    };
     for (const Method& method : methods) {
         if (!measured.count(method.label)) continue;
         const auto& m = measured[method.label];
-        std::printf("%-14s %10.1f %10.1f %8.2fx %8.2fx", method.label.c_str(), m.at("fp32"), m.at("bf16"),
-                    measured["kd"]["fp32"] / m.at("fp32"), measured["kd"]["bf16"] / m.at("bf16"));
+        std::printf("%-14s %s %s %s %s", method.label.c_str(), cell(m.at("fp32"), 10, "").c_str(),
+                    cell(m.at("bf16"), 10, "").c_str(), cell(measured["kd"]["fp32"] / m.at("fp32"), 9, "x").c_str(),
+                    cell(measured["kd"]["bf16"] / m.at("bf16"), 9, "x").c_str());
         if (!method.base.empty()) {
             const auto& b = measured[method.base];
-            std::printf(" %-10s %9.2fx %9.2fx", method.base.c_str(), b.at("fp32") / m.at("fp32"), b.at("bf16") / m.at("bf16"));
+            std::printf(" %-10s %s %s", method.base.c_str(), cell(b.at("fp32") / m.at("fp32"), 10, "x").c_str(),
+                        cell(b.at("bf16") / m.at("bf16"), 10, "x").c_str());
         }
         std::printf("\n");
     }
