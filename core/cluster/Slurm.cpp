@@ -107,7 +107,7 @@ launch=()
 if [ "${SLURM_NTASKS:-1}" -gt 1 ]; then
     launch=(srun --ntasks="$SLURM_NTASKS" --cpus-per-task="${SLURM_CPUS_PER_TASK:-1}")
 fi
-"${launch[@]}" "@ENGINE@" job --run-dir "$run_dir" --threads "${SLURM_CPUS_PER_TASK:-1}" --progress none &
+${launch[@]+"${launch[@]}"} "@ENGINE@" job --run-dir "$run_dir" --threads "${SLURM_CPUS_PER_TASK:-1}" --progress none &
 engine=$!
 # --signal=B:TERM@120 warns this shell alone, two minutes before the time limit: pass it on.
 trap 'kill -TERM "$engine" 2>/dev/null' TERM

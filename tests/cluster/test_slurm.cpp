@@ -1,6 +1,8 @@
 // Slurm's commands as Distillery runs and reads them (cluster/Slurm.h), without a cluster: the sbatch
 // line of an array, the batch script from its template, and what sbatch, squeue and scontrol print
 // (taken from Slurm 22.05 on Debian 12). The real cluster is tests/integration/test_cluster.
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QtTest>
 
@@ -27,6 +29,14 @@ private slots:
             "--output=/shared/logs/%A_%a.out", "--partition=gpu", "--gres=gpu:1", "--time=4:00:00",
             "--cpus-per-task=8", "--dependency=afterok:101_3", "--constraint=a100", "/shared/a.sh"};
         QCOMPARE(args, expected);
+        // A run of several processes: one Slurm task each, srun starts them (the script below).
+        SlurmOptions twoProcesses;
+        twoProcesses.tasks = 2;
+        twoProcesses.cpus = 4;
+        QCOMPARE(sbatchArguments(twoProcesses, "d", 3, "/l", "", "/s.sh"),
+                 (std::vector<std::string>{"sbatch", "--parsable", "--job-name=d", "--array=0-2", "--requeue",
+                                           "--signal=B:TERM@120", "--output=/l/%A_%a.out", "--ntasks=2",
+                                           "--cpus-per-task=4", "/s.sh"}));
         const auto plain = sbatchArguments(SlurmOptions{}, "d", 1, "/l", "", "/s.sh");
         QCOMPARE(plain, (std::vector<std::string>{"sbatch", "--parsable", "--job-name=d", "--array=0-0", "--requeue",
                                                   "--signal=B:TERM@120", "--output=/l/%A_%a.out", "/s.sh"}));
@@ -54,6 +64,44 @@ private slots:
         } catch (const std::invalid_argument& e) {
             QVERIFY2(std::string(e.what()).find("lacks the @LIST@ marker") != std::string::npos, e.what());
         }
+    }
+
+    // README shows the default batch script as it is.
+    void readmeShowsTheBatchScript() {
+        QFile readme(QStringLiteral(DISTILLERY_SOURCE_DIR) + "/README.md");
+        QVERIFY(readme.open(QIODevice::ReadOnly));
+        QVERIFY2(readme.readAll().toStdString().find("```bash\n" + defaultBatchScript() + "```") != std::string::npos,
+                 "README.md's batch script differs from defaultBatchScript(): copy `distillery-engine submit "
+                 "--print-template` into it");
+    }
+
+    // The rendered script starts a run's processes with srun when the job has several tasks, and the
+    // engine alone otherwise (an empty launcher expands to nothing even under `set -u`): run here with
+    // echo as the engine and a stand-in srun that prints its command line.
+    void batchScriptLaunchesEveryTask() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto path = [&](const char* name) { return dir.filePath(name).toStdString(); };
+        const auto write = [](const std::string& file, const std::string& text) {
+            QFile out(QString::fromStdString(file));
+            return out.open(QIODevice::WriteOnly) && out.write(text.c_str()) == qint64(text.size());
+        };
+        QVERIFY(write(path("list"), "/shared/runs/abc\n"));
+        QVERIFY(write(path("srun"), "#!/bin/sh\necho srun \"$@\"\n"));
+        QVERIFY(QFile::setPermissions(dir.filePath("srun"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        QVERIFY(write(path("job.sh"), renderBatchScript(defaultBatchScript(), "/bin/echo", path("list"))));
+        const auto ran = [&](const char* tasks) {
+            return runProgram({"env", "PATH=" + path("") + ":/usr/bin:/bin", std::string("SLURM_NTASKS=") + tasks,
+                               "SLURM_ARRAY_TASK_ID=0", "SLURM_ARRAY_JOB_ID=7", "SLURM_CPUS_PER_TASK=3", "bash",
+                               path("job.sh")});
+        };
+        const auto one = ran("1"), two = ran("2");
+        QVERIFY2(one.ok() && two.ok(), (one.err + two.err).c_str());
+        QVERIFY2(one.out.find("\njob --run-dir /shared/runs/abc --threads 3 --progress none\n") != std::string::npos,
+                 one.out.c_str());
+        QVERIFY2(two.out.find("\nsrun --ntasks=2 --cpus-per-task=3 /bin/echo job --run-dir /shared/runs/abc --threads 3") !=
+                     std::string::npos,
+                 two.out.c_str());
     }
 
     void submittedJobIds() {
