@@ -104,8 +104,11 @@ private slots:
         // …then running, its metrics arriving in the store while it trains, with its progress shown.
         QTRY_VERIFY_WITH_TIMEOUT(statusOf() == "on Slurm: running" && main.metricCount(student, "train/loss") >= 5, 120000);
         QCOMPARE(main.run(student)->status, store::RunStatus::Running);
-        QVERIFY(model->data(model->index(model->rowOfRun(student), QueueTableModel::ProgressColumn),
-                            QueueTableModel::ProgressRole).isValid());
+        // The Queue shows the progress once it has re-read the merged run (its own refresh follows the merge).
+        QTRY_VERIFY_WITH_TIMEOUT(model->data(model->index(model->rowOfRun(student), QueueTableModel::ProgressColumn),
+                                             QueueTableModel::ProgressRole)
+                                     .isValid(),
+                                 15000);
 
         // Cancel (scancel): the engine checkpoints, the run comes home killed and moves to the ended runs.
         panel.selectRun(student);
