@@ -95,9 +95,7 @@ private:
 }  // namespace
 
 DataParallel::DataParallel(const ProcessPlace& place, const spec::DistributedSpec& spec, const c10::Device& device)
-    : group_(std::make_unique<ProcessGroup>(place, spec.backend, device, spec.timeoutSeconds)) {
-    small_ = at::TensorOptions().device(group_->backendName() == "nccl" ? device : c10::Device(c10::kCPU));
-}
+    : group_(std::make_unique<ProcessGroup>(place, spec.backend, device, spec.timeoutSeconds)) {}
 
 DataParallel::~DataParallel() = default;
 
@@ -127,16 +125,15 @@ data::TrainingBatch DataParallel::share(const data::TrainingBatch& batch) const 
 
 std::vector<bool> DataParallel::anyOf(const std::vector<bool>& mine) {
     std::vector<int32_t> values(mine.begin(), mine.end());
-    at::Tensor flags = at::tensor(values, at::kInt).to(small_.device());
+    at::Tensor flags = at::tensor(values, at::kInt);   // ProcessGroup takes it through the device for NCCL
     group_->allReduceSum(flags);
-    const at::Tensor host = flags.cpu();
     std::vector<bool> any(mine.size());
-    for (size_t i = 0; i < mine.size(); ++i) any[i] = host[int64_t(i)].item<int32_t>() > 0;
+    for (size_t i = 0; i < mine.size(); ++i) any[i] = flags[int64_t(i)].item<int32_t>() > 0;
     return any;
 }
 
 int64_t DataParallel::fromFirst(int64_t value) {
-    std::vector<at::Tensor> one{at::full({1}, value, small_.dtype(at::kLong))};
+    std::vector<at::Tensor> one{at::full({1}, value, at::kLong)};
     group_->broadcast(one, 0);
     return one[0].item<int64_t>();
 }

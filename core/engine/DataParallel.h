@@ -47,7 +47,6 @@ public:
     int64_t fromFirst(int64_t value);
 
 private:
-    at::TensorOptions small_;   // the agreements' tensors: on the device for NCCL, else the CPU
     std::unique_ptr<ProcessGroup> group_;
     std::unique_ptr<GradientAverager> averager_;
     std::shared_ptr<models::ProcessShare> share_;   // what the method and synchronised norms use
