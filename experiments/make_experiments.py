@@ -249,6 +249,11 @@ def main():
     write("laptop/seed-changes.json", "laptop-seed-changes",
           "What the seed-method changes of issue 15 did, each beside the behaviour it replaced, with the new "
           "bases, seeds 1-3 (%s). About 95 minutes on 2 cores." % scale, laptop_set(CHANGES_SET, [1, 2, 3]))
+    write("laptop/speed-check.json", "laptop-speed-check",
+          "Accuracy after a change made for speed: KD and SAKD with their teachers, seeds 1-3 (%s). Compare "
+          "with the laptop-kd and laptop-sakd rows of docs/results.md (same recipes and seeds)." % scale,
+          [laptop_run("teacher", s) for s in [1, 2, 3]] +
+          [laptop_run(c, s, LAPTOP_METHODS[c]) for s in [1, 2, 3] for c in ["kd", "sakd"]])
     kd_runs = []
     for precision in ["fp32", "bf16"]:
         for seed in [1, 2, 3]:

@@ -6,15 +6,19 @@
 // fp32 loop and as a fraction of the ceiling this CPU's measured convolution rate allows. Last, where a step's time goes (data, teacher, student forward, loss, backward, optimiser),
 // and what folding batch norm into the frozen teacher's convolutions saves of its forward.
 //
-//   bench_kd_throughput [--threads N] [--warmup N] [--steps N] [--profile-steps N] [--batch N] [--methods a,b]
-// (--methods: only these besides kd, at, at + kd and fitnet, the bases; default all)
+//   bench_kd_throughput [--threads N] [--warmup N] [--steps N] [--repeats N] [--profile-steps N] [--batch N] [--methods a,b]
+// (--methods: only these besides kd, at, at + kd and fitnet, the bases; default all. --repeats: rounds of
+// every measurement, default 3; each figure is the median of its rounds, each ratio the median of the
+// rounds' ratios, so a drift of the machine between rounds moves both sides of a ratio alike)
 //   bench_kd_throughput --device cuda [--precisions fp32,bf16,fp16] [--batch N] [--warmup N] [--steps N]
 // The second form compares KD alone, Distillery against the PyTorch loop on that device (no ceiling, no
 // profile: both are measured on the CPU only). DISTILLERY_PYTHON names the Python with torch
 // (default /usr/bin/python3).
 #include <torch/torch.h>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -39,6 +43,23 @@ using namespace distillery;
 namespace {
 
 int batchSize = 64;   // --batch
+
+// The median of a configuration's rounds; NaN (a diverged run) when any round is NaN.
+double median(std::vector<double> values) {
+    if (values.empty()) return std::nan("");
+    for (double v : values)
+        if (std::isnan(v)) return v;
+    std::sort(values.begin(), values.end());
+    const size_t n = values.size();
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// The median of the per-round ratios numerator[r] / denominator[r].
+double medianRatio(const std::vector<double>& numerator, const std::vector<double>& denominator) {
+    std::vector<double> ratios;
+    for (size_t r = 0; r < std::min(numerator.size(), denominator.size()); ++r) ratios.push_back(numerator[r] / denominator[r]);
+    return median(ratios);
+}
 
 nlohmann::json syntheticData(int images) {
     return {{"name", "synthetic"}, {"channels", 3},   {"height", 32},      {"width", 32},
@@ -213,10 +234,12 @@ int compareOnDevice(const std::string& device, const std::string& precisions, in
 
 int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);   // the figures, not the trainer's log
-    int threads = static_cast<int>(std::thread::hardware_concurrency()), warmup = 5, steps = 25, profileSteps = 20;
+    int threads = static_cast<int>(std::thread::hardware_concurrency()), warmup = 5, steps = 25, profileSteps = 20,
+        repeats = 3;
     bench::readIntFlags(argc, argv,
                         {{"--threads", &threads}, {"--warmup", &warmup}, {"--steps", &steps}, {"--profile-steps", &profileSteps},
-                         {"--batch", &batchSize}});
+                         {"--batch", &batchSize}, {"--repeats", &repeats}});
+    repeats = std::max(1, repeats);
     at::set_num_threads(threads);
     const auto dir = std::filesystem::temp_directory_path() / ("distillery-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
@@ -225,8 +248,9 @@ int main(int argc, char** argv) {
         return compareOnDevice(device, bench::textFlag(argc, argv, "--precisions", "fp32,bf16,fp16"), threads, warmup, steps, dir);
     const engine::Precision fp32 = engine::resolvePrecision("fp32", torch::kCPU);
     const engine::Precision bf16 = engine::resolvePrecision("bf16", torch::kCPU);
-    std::printf("KD resnet32x4 -> resnet8x4, synthetic 3x32x32, batch %d, %d threads, %d warm-up + %d timed steps; "
-                "CPU bf16 native: %s\n\n", batchSize, threads, warmup, steps, engine::cpuComputesBf16() ? "yes" : "no");
+    std::printf("KD resnet32x4 -> resnet8x4, synthetic 3x32x32, batch %d, %d threads, %d warm-up + %d timed steps, "
+                "%d rounds (figures: medians); CPU bf16 native: %s\n\n",
+                batchSize, threads, warmup, steps, repeats, engine::cpuComputesBf16() ? "yes" : "no");
 
     // The ceiling: a step costs the teacher's forward and the student's forward and backward
     // (≈ 2 × its forward), 2 FLOP per multiply-accumulate.
@@ -244,18 +268,8 @@ int main(int argc, char** argv) {
                 fp32Rate, bf16Rate);
     std::printf("ceiling: fp32 %.0f images/s, bf16 %.0f images/s\n\n", fp32Ceiling, bf16Ceiling);
 
-    const double pytorchFp32 = std::atof(pythonLoop(loopArguments(threads, warmup, steps, "fp32")).c_str());
-    const double pytorchBf16 = std::atof(pythonLoop(loopArguments(threads, warmup, steps, "bf16")).c_str());
-
     store::Store db((dir / "bench.sqlite").string());
     const int64_t teacherId = bench::teacherRun(db, syntheticData(batchSize), "resnet32x4", threads, batchSize);
-    struct Row {
-        std::string what;
-        double imagesPerSecond;
-        double ceiling;
-    };
-    std::vector<Row> rows = {{"PyTorch loop, fp32", pytorchFp32, fp32Ceiling},
-                             {"PyTorch loop, bf16 autocast + channels-last", pytorchBf16, bf16Ceiling}};
     // Every method, in both precisions; a seed method is also compared with its base (the method it
     // adds its adaptivity to): sakd over at and multipath's default kd@logits + at@stages with at + kd,
     // adain with kd, amap with at, channel with fitnet.
@@ -292,23 +306,54 @@ int main(int argc, char** argv) {
             if (other.base == method.label) return true;
         return only == ",all," || only.find("," + method.spec["name"].get<std::string>() + ",") != std::string::npos;
     };
-    std::map<std::string, std::map<std::string, double>> measured;   // label -> precision -> images/s
-    for (const Method& method : methods) {
-        if (method.label != "kd" && !wanted(method)) continue;
-        for (const auto& [precision, ceiling] : {std::pair{fp32, fp32Ceiling}, std::pair{bf16, bf16Ceiling}}) {
-            const double rate = distilleryImagesPerSecond(db, teacherId, method.spec, precision.name, threads, warmup, steps);
-            measured[method.label][precision.name] = rate;
-            if (method.label == "kd" || method.label == "at" || method.label == "sakd over at")
-                rows.push_back({"Distillery " + method.label + ", " + precision.name, rate, ceiling});
+
+    // Rounds: each measures every configuration once, the PyTorch loops first, so a configuration's
+    // figure and its comparisons come from the same stretch of the machine's time.
+    using Rounds = std::vector<double>;
+    Rounds pytorchFp32, pytorchBf16;
+    std::map<std::string, std::map<std::string, Rounds>> measured;   // label -> precision -> images/s per round
+    for (int round = 0; round < repeats; ++round) {
+        pytorchFp32.push_back(std::atof(pythonLoop(loopArguments(threads, warmup, steps, "fp32")).c_str()));
+        pytorchBf16.push_back(std::atof(pythonLoop(loopArguments(threads, warmup, steps, "bf16")).c_str()));
+        for (const Method& method : methods) {
+            if (method.label != "kd" && !wanted(method)) continue;
+            for (const auto& precision : {fp32, bf16})
+                measured[method.label][precision.name].push_back(
+                    distilleryImagesPerSecond(db, teacherId, method.spec, precision.name, threads, warmup, steps));
         }
+        const auto& kd = measured["kd"];
+        std::printf("round %d of %d: PyTorch fp32 %.1f, bf16 %.1f images/s; kd fp32 %.1f (%.2fx), bf16 %.1f (%.2fx)\n",
+                    round + 1, repeats, pytorchFp32.back(), pytorchBf16.back(), kd.at("fp32").back(),
+                    kd.at("fp32").back() / pytorchFp32.back(), kd.at("bf16").back(), kd.at("bf16").back() / pytorchBf16.back());
+        std::fflush(stdout);
     }
 
-    std::printf("%-46s %12s %16s %18s\n", "configuration", "images/s", "x PyTorch fp32", "of its ceiling");
+    struct Row {
+        std::string what;
+        Rounds imagesPerSecond;
+        double ceiling;
+    };
+    std::vector<Row> rows = {{"PyTorch loop, fp32", pytorchFp32, fp32Ceiling},
+                             {"PyTorch loop, bf16 autocast + channels-last", pytorchBf16, bf16Ceiling}};
+    for (const char* label : {"kd", "at", "sakd over at"})
+        if (measured.count(label))
+            for (const auto& [precision, ceiling] : {std::pair{fp32, fp32Ceiling}, std::pair{bf16, bf16Ceiling}})
+                rows.push_back({"Distillery " + std::string(label) + ", " + precision.name,
+                                measured[label][precision.name], ceiling});
+    std::printf("\n%-46s %12s %16s %18s\n", "configuration", "images/s", "x PyTorch fp32", "of its ceiling");
     for (const Row& row : rows)
-        std::printf("%-46s %12.1f %15.2fx %17.0f%%\n", row.what.c_str(), row.imagesPerSecond,
-                    row.imagesPerSecond / pytorchFp32, 100.0 * row.imagesPerSecond / row.ceiling);
-    std::printf("\nkd bf16 against the PyTorch bf16 + channels-last loop: %.2fx; kd fp32 against the PyTorch fp32 loop: "
-                "%.2fx\n", measured["kd"]["bf16"] / pytorchBf16, measured["kd"]["fp32"] / pytorchFp32);
+        std::printf("%-46s %12.1f %15.2fx %17.0f%%\n", row.what.c_str(), median(row.imagesPerSecond),
+                    medianRatio(row.imagesPerSecond, pytorchFp32), 100.0 * median(row.imagesPerSecond) / row.ceiling);
+    const auto roundsText = [](const Rounds& numerator, const Rounds& denominator) {
+        std::string text;
+        for (size_t r = 0; r < numerator.size(); ++r)
+            text += (r ? ", " : "") + fmt::format("{:.2f}", numerator[r] / denominator[r]);
+        return text;
+    };
+    std::printf("\nkd bf16 against the PyTorch bf16 + channels-last loop: %.2fx (rounds: %s)\n"
+                "kd fp32 against the PyTorch fp32 loop: %.2fx (rounds: %s)\n",
+                medianRatio(measured["kd"]["bf16"], pytorchBf16), roundsText(measured["kd"]["bf16"], pytorchBf16).c_str(),
+                medianRatio(measured["kd"]["fp32"], pytorchFp32), roundsText(measured["kd"]["fp32"], pytorchFp32).c_str());
 
     // A step's cost relative to kd's (and to the base's): the ratio of images per second inverted.
     std::printf("\nevery method: images/s, and its step's cost against kd's and against its base's\n");
@@ -322,14 +367,15 @@ int main(int argc, char** argv) {
     };
     for (const Method& method : methods) {
         if (!measured.count(method.label)) continue;
-        const auto& m = measured[method.label];
-        std::printf("%-14s %s %s %s %s", method.label.c_str(), cell(m.at("fp32"), 10, "").c_str(),
-                    cell(m.at("bf16"), 10, "").c_str(), cell(measured["kd"]["fp32"] / m.at("fp32"), 9, "x").c_str(),
-                    cell(measured["kd"]["bf16"] / m.at("bf16"), 9, "x").c_str());
+        auto& m = measured[method.label];
+        auto& kd = measured["kd"];
+        std::printf("%-14s %s %s %s %s", method.label.c_str(), cell(median(m["fp32"]), 10, "").c_str(),
+                    cell(median(m["bf16"]), 10, "").c_str(), cell(medianRatio(kd["fp32"], m["fp32"]), 9, "x").c_str(),
+                    cell(medianRatio(kd["bf16"], m["bf16"]), 9, "x").c_str());
         if (!method.base.empty()) {
-            const auto& b = measured[method.base];
-            std::printf(" %-10s %s %s", method.base.c_str(), cell(b.at("fp32") / m.at("fp32"), 10, "x").c_str(),
-                        cell(b.at("bf16") / m.at("bf16"), 10, "x").c_str());
+            auto& b = measured[method.base];
+            std::printf(" %-10s %s %s", method.base.c_str(), cell(medianRatio(b["fp32"], m["fp32"]), 10, "x").c_str(),
+                        cell(medianRatio(b["bf16"], m["bf16"]), 10, "x").c_str());
         }
         std::printf("\n");
     }
