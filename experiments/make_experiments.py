@@ -254,6 +254,21 @@ def main():
           "with the laptop-kd and laptop-sakd rows of docs/results.md (same recipes and seeds)." % scale,
           [laptop_run("teacher", s) for s in [1, 2, 3]] +
           [laptop_run(c, s, LAPTOP_METHODS[c]) for s in [1, 2, 3] for c in ["kd", "sakd"]])
+    # Short runs, so that the engines before and after a change can both run them in minutes.
+    bit_runs = [dict(laptop_run("teacher", 1), epochs=2)]
+    for config in ["kd"] + list(SEED_METHODS):
+        for precision in ["fp32", "bf16"]:
+            run = dict(laptop_run(config, 1, LAPTOP_METHODS[config]), epochs=2, precision=precision)
+            run["name"] = "fmnist-%s-%s-s1" % (config, precision)
+            bit_runs.append(run)
+    for run in bit_runs:
+        run["data"] = dict(run["data"], train_subset=4000)
+        run["schedule"] = dict(run["schedule"], milestones=[1])
+    write("laptop/bit-check.json", "laptop-bit-check",
+          "Bit-equality after a change made for speed: a teacher, then kd and every seed method in fp32 and "
+          "bf16, seed 1, 2 epochs on 4000 training images (5k validation, 10k test). Run it with the engine "
+          "before the change and with the engine after it, each into its own store, and compare the two "
+          "with experiments/compare_bits.py. About 5 minutes per engine on 2 cores.", bit_runs)
     kd_runs = []
     for precision in ["fp32", "bf16"]:
         for seed in [1, 2, 3]:

@@ -4,7 +4,9 @@
 #      each of fp32, bf16 and fp16, after a teacher run of as many steps;
 #   2. the fp32 run again, killed with SIGKILL after its second epoch and resumed, against the run that
 #      was not interrupted;
-#   3. the throughput benchmark (bench_kd_throughput) against the same PyTorch loop on the same GPU.
+#   3. the throughput benchmark (bench_kd_throughput) against the same PyTorch loop on the same GPU;
+#   4. every method that needs a teacher, in each precision, for a few steps: a run that fails for any
+#      reason but diverging (random data can make a method's loss overflow) fails the check.
 # Writes what it measured to $BUILD/gpu-check/report.txt.
 #
 #   packaging/gpu-check.sh [LIBTORCH_PREFIX]
@@ -120,5 +122,33 @@ say ""
 say "3. throughput (bench_kd_throughput --device $device):"
 DISTILLERY_PYTHON="$python" "$build/bin/bench_kd_throughput" --device "$device" --batch "$batch" \
   --precisions "$(echo $precisions | tr ' ' ',')" --warmup 20 --steps "$bench_steps" | tee -a "$report"
+
+# 4. Every method on the device, a few steps in each precision, with the teacher of step 1.
+methods="$("$engine" methods | sed -n 's/^\([a-z0-9_]*\)  (needs a teacher).*/\1/p')"
+"$python" - "$spec" "$out/methods.json" "$batch" $methods <<'PY'
+import json, sys
+experiment = json.load(open(sys.argv[1]))
+base = next(r for r in experiment["runs"] if r["name"].startswith("gpu-kd-"))
+batch, methods = int(sys.argv[3]), sys.argv[4:]
+runs = []
+for precision in sorted({r["precision"] for r in experiment["runs"]}, key=["fp32", "bf16", "fp16"].index):
+    for method in methods:
+        run = dict(base, name="gpu-method-%s-%s" % (method, precision), precision=precision, method={"name": method},
+                   epochs=1, log_every=2, diagnostics_every=2, checkpoint_every=0)
+        run["data"] = dict(base["data"], train_size=batch * 8)
+        runs.append(run)
+json.dump({"name": "gpu-check-methods", "runs": runs}, open(sys.argv[2], "w"), indent=1)
+PY
+"$engine" run --spec "$out/methods.json" --db "$db" --progress none 2> "$out/methods.log" || true   # failures: below
+say ""
+say "4. every method, 8 steps of batch $batch in each precision (run, status, seconds, last train loss, error):"
+query "SELECT r.name, r.status, printf('%.1f', coalesce(r.finished_at - r.started_at, 0)),
+              printf('%.4f', (SELECT value FROM metrics WHERE run_id = r.id AND key = 'train/loss' ORDER BY step DESC LIMIT 1)),
+              substr(r.error, 1, 100)
+       FROM runs r WHERE r.name LIKE 'gpu-method-%' ORDER BY r.id" | tee -a "$report"
+broken="$(query "SELECT count(*) FROM runs WHERE name LIKE 'gpu-method-%' AND status != 'finished'
+                 AND error NOT LIKE '%became nan%' AND error NOT LIKE '%became inf%'")"
+[ "$broken" = 0 ] || { say "FAIL: $broken method run(s) failed for another reason than diverging; see $out/methods.log"; exit 1; }
+
 say ""
 say "gpu-check: all checks passed; figures in $report"

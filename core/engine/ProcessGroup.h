@@ -8,14 +8,23 @@
 // (killed, crashed) closes its connections and the others' next collective fails at once; one that
 // hangs fails them after the spec's timeout. Either way the error says which and what to do.
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+// The class c10d's Gloo and NCCL groups derive from, whose collectives this wrapper calls: the
+// ProcessGroup itself up to LibTorch 1.x (Debian's 1.13), its Backend from LibTorch 2.0 on.
 namespace c10d {
+#if TORCH_VERSION_MAJOR >= 2
+class Backend;
+using CollectiveBackend = Backend;
+#else
 class ProcessGroup;
-}
+using CollectiveBackend = ProcessGroup;
+#endif
+}  // namespace c10d
 
 namespace distillery::engine {
 
@@ -71,7 +80,7 @@ private:
     c10::Device device_;
     std::string backendName_;
     double timeoutSeconds_;
-    c10::intrusive_ptr<c10d::ProcessGroup> group_;
+    c10::intrusive_ptr<c10d::CollectiveBackend> group_;
 };
 
 }  // namespace distillery::engine

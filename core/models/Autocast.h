@@ -19,7 +19,7 @@ public:
 
 private:
     bool active_ = false;
-    bool cuda_ = false;
+    c10::DeviceType device_ = c10::DeviceType::CPU;
     bool wasEnabled_ = false;
     at::ScalarType previousType_ = at::kFloat;
 };

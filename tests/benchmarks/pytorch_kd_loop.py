@@ -75,6 +75,40 @@ def macs_per_image(model):
     return total
 
 
+LOW_PRECISION = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+T = 4.0
+
+
+def kd_setup(batch, precision, device):
+    """resnet32x4 teacher (frozen, eval), resnet8x4 student, SGD, one synthetic batch; channels-last
+    for a low precision. Returns (teacher, student, optimizer, images, labels)."""
+    torch.manual_seed(0)
+    teacher = ResNet(32, [32, 64, 128, 256], 100).eval().to(device)
+    student = ResNet(8, [32, 64, 128, 256], 100).train().to(device)
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    optimizer = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+    images = torch.randn(batch, 3, 32, 32, device=device)
+    labels = torch.randint(0, 100, (batch,), device=device)
+    if LOW_PRECISION[precision] is not None:
+        teacher = teacher.to(memory_format=torch.channels_last)
+        student = student.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
+    return teacher, student, optimizer, images, labels
+
+
+def kd_loss(teacher, student, images, labels, precision, device, cache_enabled=True):
+    """Hinton KD (T = 4, 0.1 CE + 0.9 KL), the forward passes under autocast for a low precision."""
+    low = LOW_PRECISION[precision]
+    with torch.autocast(device.type, dtype=low or torch.bfloat16, enabled=low is not None, cache_enabled=cache_enabled):
+        with torch.no_grad():
+            teacher_logits = teacher(images)
+        logits = student(images)
+    teacher_logits, logits = teacher_logits.float(), logits.float()
+    kd = F.kl_div(F.log_softmax(logits / T, 1), F.softmax(teacher_logits / T, 1), reduction="batchmean") * T * T
+    return 0.1 * F.cross_entropy(logits, labels) + 0.9 * kd
+
+
 def main():
     if sys.argv[1] == "macs":
         print(macs_per_image(ResNet(32, [32, 64, 128, 256], 100)), macs_per_image(ResNet(8, [32, 64, 128, 256], 100)))
@@ -82,39 +116,24 @@ def main():
     threads, warmup, steps, batch = (int(a) for a in sys.argv[1:5])
     precision = sys.argv[5] if len(sys.argv) > 5 else "fp32"
     device = torch.device(sys.argv[6] if len(sys.argv) > 6 else "cpu")
-    low = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    teacher = ResNet(32, [32, 64, 128, 256], 100).eval().to(device)
-    student = ResNet(8, [32, 64, 128, 256], 100).train().to(device)
-    for p in teacher.parameters():
-        p.requires_grad_(False)
-    optimizer = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
-    scaler = torch.cuda.amp.GradScaler(enabled=precision == "fp16")
-    images = torch.randn(batch, 3, 32, 32, device=device)
-    labels = torch.randint(0, 100, (batch,), device=device)
-    if low is not None:
-        teacher = teacher.to(memory_format=torch.channels_last)
-        student = student.to(memory_format=torch.channels_last)
-        images = images.contiguous(memory_format=torch.channels_last)
+    teacher, student, optimizer, images, labels = kd_setup(batch, precision, device)
+    # torch.amp.GradScaler from torch 2.3 on (its torch.cuda.amp one warns there); Debian's 1.13 has the latter.
+    if hasattr(torch.amp, "GradScaler"):
+        scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    else:
+        scaler = torch.cuda.amp.GradScaler(enabled=precision == "fp16")
 
     def synchronize():
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
-    T = 4.0
     start = None
     for step in range(warmup + steps):
         if step == warmup:
             synchronize()
             start = time.perf_counter()
-        with torch.autocast(device.type, dtype=low or torch.bfloat16, enabled=low is not None):
-            with torch.no_grad():
-                teacher_logits = teacher(images)
-            logits = student(images)
-        teacher_logits, logits = teacher_logits.float(), logits.float()
-        kd = F.kl_div(F.log_softmax(logits / T, 1), F.softmax(teacher_logits / T, 1), reduction="batchmean") * T * T
-        loss = 0.1 * F.cross_entropy(logits, labels) + 0.9 * kd
+        loss = kd_loss(teacher, student, images, labels, precision, device)
         optimizer.zero_grad()
         scaler.scale(loss).backward()
         scaler.step(optimizer)
