@@ -39,18 +39,18 @@ def bits(value):
     return struct.pack("<d", value).hex() if isinstance(value, float) else value
 
 
-def table_columns(db, table):
-    return [row[1] for row in db.execute("PRAGMA table_info(%s)" % table)]
+def logged_columns(db):
+    """{table: its columns other than run_id and wall} for the tables of TABLES this store has."""
+    present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {table: [row[1] for row in db.execute("PRAGMA table_info(%s)" % table) if row[1] not in LEFT_OUT_COLUMNS]
+            for table in TABLES if table in present}
 
 
-def logged_values(db, run_id):
+def logged_values(db, columns_of, run_id):
     """{(table, identifying values…, column): value} for everything the run logged."""
     values = {}
-    present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    for table, key_columns in TABLES.items():
-        if table not in present:
-            continue
-        columns = [c for c in table_columns(db, table) if c not in LEFT_OUT_COLUMNS]
+    for table, columns in columns_of.items():
+        key_columns = TABLES[table]
         for row in db.execute("SELECT %s FROM %s WHERE run_id = ?" % (", ".join(columns), table), (run_id,)):
             record = dict(zip(columns, row))
             if table == "metrics" and "time" in record["key"]:
@@ -90,10 +90,11 @@ def main():
     if not names:
         print("compare_bits: the two stores have no run name in common", file=sys.stderr)
         return 2
+    columns_before, columns_after = logged_columns(before), logged_columns(after)
     all_equal = True
     for name in names:
         (id_before, status_before), (id_after, status_after) = runs_before[name], runs_after[name]
-        a, b = logged_values(before, id_before), logged_values(after, id_after)
+        a, b = logged_values(before, columns_before, id_before), logged_values(after, columns_after, id_after)
         differing = sorted((k for k in a.keys() | b.keys() if bits(a.get(k)) != bits(b.get(k))), key=str)
         equal = not differing and status_before == status_after
         all_equal &= equal
