@@ -60,6 +60,16 @@ CHANGED_METHODS = {
     "stat_l2-std": {"name": "stat_l2", "spread": "std"},
     "amap-no-warmup": {"name": "amap", "warmup": 0, "beta_ramp": 0},
 }
+# What adain's cost buys (issue 21): with spots after every stage, re-running the teacher's later
+# stages costs about one more teacher forward and backward per step. Cheaper spot sets and the
+# next-stage evaluation, beside the default. stages [2] is the spot of the closest official code
+# (SRRL, layer4 only), where the re-normalised map reduces to the student's means.
+ADAIN_VARIANTS = {
+    "adain-stages12": {"name": "adain", "stages": [1, 2]},
+    "adain-last": {"name": "adain", "stages": [2]},
+    "adain-next": {"name": "adain", "eval": "next", "distance": "mse"},
+}
+ADAIN_COST_SET = ["kd", "stat_l2", "adain", "adain-stages12", "adain-last", "adain-next"]
 CHANGES_SET = ["vanilla", "at+kd", "sakd", "sakd-official-prior", "stat_l2", "stat_l2-std", "amap",
                "amap-no-warmup", "nst", "vid", "cc", "ft"]
 
@@ -102,7 +112,7 @@ def laptop_run(config, seed, method=None, teacher="fmnist-teacher-s%d"):
 def laptop_set(configs, seeds):
     runs = [laptop_run("teacher", s) for s in seeds]
     for s in seeds:
-        runs += [laptop_run(c, s, {**LAPTOP_METHODS, **CHANGED_METHODS}[c])
+        runs += [laptop_run(c, s, {**LAPTOP_METHODS, **CHANGED_METHODS, **ADAIN_VARIANTS}[c])
                  for c in ["vanilla"] + [c for c in configs if c != "vanilla"]]
     return runs
 
@@ -249,6 +259,11 @@ def main():
     write("laptop/seed-changes.json", "laptop-seed-changes",
           "What the seed-method changes of issue 15 did, each beside the behaviour it replaced, with the new "
           "bases, seeds 1-3 (%s). About 95 minutes on 2 cores." % scale, laptop_set(CHANGES_SET, [1, 2, 3]))
+    write("laptop/adain-cost.json", "laptop-adain-cost",
+          "What adain's cost buys: its default (spots after every stage, each evaluated by the rest of the "
+          "teacher) beside cheaper spot sets (stages 1-2; stage 2 alone) and the next-stage evaluation, with "
+          "kd and stat_l2, seeds 1-3 (%s). About 50 minutes on 2 cores." % scale,
+          laptop_set(ADAIN_COST_SET, [1, 2, 3]))
     write("laptop/speed-check.json", "laptop-speed-check",
           "Accuracy after a change made for speed: KD and SAKD with their teachers, seeds 1-3 (%s). Compare "
           "with the laptop-kd and laptop-sakd rows of docs/results.md (same recipes and seeds)." % scale,

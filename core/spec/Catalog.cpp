@@ -162,7 +162,10 @@ const std::vector<MethodDecl>& methodCatalog() {
                         "depth; -1 = every stage (unless stages lists them)"},
                        numbersParam("stages", 0.0, 16.0,
                                     "student stages distilled (0-based list, each paired by relative depth); empty "
-                                    "= as stage says. Give stage or stages, not both"),
+                                    "= as stage says. Give stage or stages, not both. Each spot costs the teacher "
+                                    "stages after it, forward and backward: on a 3-stage pair, [1, 2] costs about "
+                                    "1.35x a kd step and [2] about 1x, against 2.1-2.2x for every stage "
+                                    "(docs/results.md)"),
                        choiceParam("eval", "rest", {"rest", "next"},
                                    "how far the teacher evaluates the re-normalised feature: its remaining stages "
                                    "and head (rest), or the next stage only (next; its map is compared by MSE, so "

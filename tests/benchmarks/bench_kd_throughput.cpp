@@ -294,6 +294,10 @@ int main(int argc, char** argv) {
         {"ft", {{"name", "ft"}}, ""},
         {"stat_l2", {{"name", "stat_l2"}}, ""},
         {"adain", {{"name", "adain"}}, "kd"},
+        // adain's cheaper settings (experiments/laptop/adain-cost.json has their accuracy)
+        {"adain, stages 1-2", {{"name", "adain"}, {"stages", {1, 2}}}, "kd"},
+        {"adain, stage 2", {{"name", "adain"}, {"stages", {2}}}, "kd"},
+        {"adain, eval next", {{"name", "adain"}, {"eval", "next"}, {"distance", "mse"}}, "kd"},
         {"sakd over at", {{"name", "sakd"}, {"base", "at"}}, "at + kd"},
         {"channel", {{"name", "channel"}}, "fitnet"},
         {"multipath", {{"name", "multipath"}}, "at + kd"},
@@ -357,7 +361,7 @@ int main(int argc, char** argv) {
 
     // A step's cost relative to kd's (and to the base's): the ratio of images per second inverted.
     std::printf("\nevery method: images/s, and its step's cost against kd's and against its base's\n");
-    std::printf("%-14s %10s %10s %9s %9s %-10s %10s %10s\n", "method", "fp32", "bf16", "fp32/kd", "bf16/kd", "base",
+    std::printf("%-18s %10s %10s %9s %9s %-10s %10s %10s\n", "method", "fp32", "bf16", "fp32/kd", "bf16/kd", "base",
                 "fp32/base", "bf16/base");
     const auto cell = [](double value, int width, const char* unit) {
         char text[32];
@@ -369,7 +373,7 @@ int main(int argc, char** argv) {
         if (!measured.count(method.label)) continue;
         auto& m = measured[method.label];
         auto& kd = measured["kd"];
-        std::printf("%-14s %s %s %s %s", method.label.c_str(), cell(median(m["fp32"]), 10, "").c_str(),
+        std::printf("%-18s %s %s %s %s", method.label.c_str(), cell(median(m["fp32"]), 10, "").c_str(),
                     cell(median(m["bf16"]), 10, "").c_str(), cell(medianRatio(kd["fp32"], m["fp32"]), 9, "x").c_str(),
                     cell(medianRatio(kd["bf16"], m["bf16"]), 9, "x").c_str());
         if (!method.base.empty()) {
