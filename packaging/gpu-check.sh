@@ -146,8 +146,9 @@ query "SELECT r.name, r.status, printf('%.1f', coalesce(r.finished_at - r.starte
               printf('%.4f', (SELECT value FROM metrics WHERE run_id = r.id AND key = 'train/loss' ORDER BY step DESC LIMIT 1)),
               substr(r.error, 1, 100)
        FROM runs r WHERE r.name LIKE 'gpu-method-%' ORDER BY r.id" | tee -a "$report"
+# A run left queued or running (the engine crashed) has no error text: coalesce, or NULL hides it.
 broken="$(query "SELECT count(*) FROM runs WHERE name LIKE 'gpu-method-%' AND status != 'finished'
-                 AND error NOT LIKE '%became nan%' AND error NOT LIKE '%became inf%'")"
+                 AND coalesce(error, '') NOT LIKE '%became nan%' AND coalesce(error, '') NOT LIKE '%became inf%'")"
 [ "$broken" = 0 ] || { say "FAIL: $broken method run(s) failed for another reason than diverging; see $out/methods.log"; exit 1; }
 
 say ""
