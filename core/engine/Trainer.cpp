@@ -140,6 +140,7 @@ Outcome Trainer::train() {
                                setup.device.str() + ", " + setup.precision.name + " (" +
                                setup.precision.memoryFormat() + "), " + std::to_string(setup.threads) + " threads");
     for (const auto& note : setup.distiller->notes()) s.recorder.log("info", note);
+    if (setup.teacher && options_.cacheTeacherLogits) startTeacherLogitCache(s);
     store_.setRunEnvironment(runId_, setup.threads, setup.precision.name, setup.precision.memoryFormat());
     // An image folder's classes are its folder names as they are now: stored, so the run's pages name them even
     // after the folder changes.
@@ -198,6 +199,11 @@ Outcome Trainer::train() {
                       static_cast<long long>(steps));
         s.recorder.log("info", line, s.progress.step);
     }
+    if (s.teacherLogits) {
+        const int64_t hits = s.teacherLogits->hits(), steps = hits + s.teacherLogits->misses();
+        s.recorder.log("info", "the teacher's logits came from the cache at " + std::to_string(hits) + " of " +
+                                   std::to_string(steps) + " steps" + (s.stepsAtStart > 0 ? " of this attempt" : ""));
+    }
     s.recorder.flush();
     s.recorder.noteSkippedRows(s.progress.step);
     s.recorder.flush();
@@ -226,11 +232,13 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
     // The batch's own size: an image folder's batch is smaller by the bad files it skipped.
     const int64_t batchSize = labels.size(0);
 
-    // The networks' forward passes in the run's precision; the losses in float32.
+    // The networks' forward passes in the run's precision; the losses in float32. A logit method's
+    // teacher outputs for images it has seen before may come from the cache instead.
     models::FeatureSet studentOut, teacherOut;
+    const at::Tensor cachedTeacherLogits = s.teacherLogits ? s.teacherLogits->lookup(index) : at::Tensor();
     {
         models::AutocastScope autocast(setup.precision.computeType, setup.device.type());
-        if (setup.teacher) {
+        if (setup.teacher && !cachedTeacherLogits.defined()) {
             torch::NoGradGuard noGrad;
             if (setup.distiller->needsFeatures()) teacherOut = setup.teacher->forwardFeatures(images);
             else teacherOut.logits = setup.teacher->forward(images);
@@ -241,6 +249,10 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
     if (setup.precision.autocast()) {
         teacherOut = inFloat32(std::move(teacherOut));
         studentOut = inFloat32(std::move(studentOut));
+    }
+    if (s.teacherLogits) {
+        if (cachedTeacherLogits.defined()) teacherOut.logits = cachedTeacherLogits;
+        else s.teacherLogits->store(index, teacherOut.logits);
     }
 
     const bool diagnose = spec_.diagnosticsEvery > 0 && (s.progress.step + 1) % spec_.diagnosticsEvery == 0;
@@ -308,6 +320,24 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
     if (!options_.parallel && spec_.checkpointMinutes > 0 && b + 1 < setup.stepsPerEpoch &&
         Session::secondsSince(s.lastCheckpoint) >= spec_.checkpointMinutes * 60.0)
         saveLast(s, epoch, b + 1);
+}
+
+void Trainer::startTeacherLogitCache(Session& s) {
+    const TrainingSetup& setup = s.setup;
+    const int64_t images = setup.splits.train.size(), classes = setup.splits.train.numClasses;
+    if (const auto why = TeacherLogitCache::unusable(spec_.data.augment, setup.distiller->needsFeatures(), images, classes)) {
+        // Only a cache too large is news to a reader; augmentation and feature methods are the usual case.
+        if (!spec_.data.augment && !setup.distiller->needsFeatures())
+            s.recorder.log("info", "the teacher runs at every step: " + *why);
+        return;
+    }
+    s.teacherLogits.emplace(images, classes, setup.device);
+    char megabytes[32];
+    std::snprintf(megabytes, sizeof megabytes, "%.1f", double(s.teacherLogits->bytes()) / (1 << 20));
+    s.recorder.log("info", "the teacher's logits are kept per training image (" + std::to_string(images) + " × " +
+                               std::to_string(classes) + ", " + megabytes +
+                               " MB): an image seen before in a batch of its size skips the teacher's forward pass, "
+                               "with the same numbers");
 }
 
 void Trainer::noteBadImages(Session& s) {
