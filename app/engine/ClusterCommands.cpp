@@ -480,7 +480,7 @@ std::vector<std::string> reconcileWithSlurm(const std::string& sharedRoot) {
             ") " + (row->status == store::RunStatus::Running ? "while the engine trained the run" : "before the run started") +
             ", without the engine recording an end (killed, out of memory, or its node failed). Continue it from its "
             "checkpoint with `scontrol requeue " + task + "`. The end of its log " + layout.logDir() + "/" + task +
-            ".out:" + tailOf(fs::path(layout.logDir()) / (task + ".out"), 8);
+            ".out:" + tailOf(fs::path(layout.logDir()) / (task + ".out"), 12);
         // A task between two attempts, or one that ended just now and recorded its end: nothing to mend.
         for (const char* alive : {"PENDING", "RUNNING", "REQUEUED", "REQUEUE_HOLD", "COMPLETING", "CONFIGURING",
                                   "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT"})

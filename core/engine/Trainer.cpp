@@ -140,7 +140,7 @@ Outcome Trainer::train() {
                                setup.device.str() + ", " + setup.precision.name + " (" +
                                setup.precision.memoryFormat() + "), " + std::to_string(setup.threads) + " threads");
     for (const auto& note : setup.distiller->notes()) s.recorder.log("info", note);
-    if (setup.teacher && options_.cacheTeacherLogits) startTeacherLogitCache(s);
+    if (setup.teacher && options_.cacheTeacherOutputs) startTeacherOutputCache(s);
     store_.setRunEnvironment(runId_, setup.threads, setup.precision.name, setup.precision.memoryFormat());
     // An image folder's classes are its folder names as they are now: stored, so the run's pages name them even
     // after the folder changes.
@@ -199,9 +199,9 @@ Outcome Trainer::train() {
                       static_cast<long long>(steps));
         s.recorder.log("info", line, s.progress.step);
     }
-    if (s.teacherLogits) {
-        const int64_t hits = s.teacherLogits->hits(), steps = hits + s.teacherLogits->misses();
-        s.recorder.log("info", "the teacher's logits came from the cache at " + std::to_string(hits) + " of " +
+    if (s.teacherOutputs) {
+        const int64_t hits = s.teacherOutputs->hits(), steps = hits + s.teacherOutputs->misses();
+        s.recorder.log("info", "the teacher's outputs came from the cache at " + std::to_string(hits) + " of " +
                                    std::to_string(steps) + " steps" + (s.stepsAtStart > 0 ? " of this attempt" : ""));
     }
     s.recorder.flush();
@@ -232,13 +232,13 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
     // The batch's own size: an image folder's batch is smaller by the bad files it skipped.
     const int64_t batchSize = labels.size(0);
 
-    // The networks' forward passes in the run's precision; the losses in float32. A logit method's
-    // teacher outputs for images it has seen before may come from the cache instead.
+    // The networks' forward passes in the run's precision; the losses in float32. The teacher's outputs
+    // for images it has seen before may come from the cache instead.
     models::FeatureSet studentOut, teacherOut;
-    const at::Tensor cachedTeacherLogits = s.teacherLogits ? s.teacherLogits->lookup(index) : at::Tensor();
+    auto cachedTeacherOutputs = s.teacherOutputs ? s.teacherOutputs->lookup(index) : std::nullopt;
     {
         models::AutocastScope autocast(setup.precision.computeType, setup.device.type());
-        if (setup.teacher && !cachedTeacherLogits.defined()) {
+        if (setup.teacher && !cachedTeacherOutputs) {
             torch::NoGradGuard noGrad;
             if (setup.distiller->needsFeatures()) teacherOut = setup.teacher->forwardFeatures(images);
             else teacherOut.logits = setup.teacher->forward(images);
@@ -250,9 +250,9 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
         teacherOut = inFloat32(std::move(teacherOut));
         studentOut = inFloat32(std::move(studentOut));
     }
-    if (s.teacherLogits) {
-        if (cachedTeacherLogits.defined()) teacherOut.logits = cachedTeacherLogits;
-        else s.teacherLogits->store(index, teacherOut.logits);
+    if (s.teacherOutputs) {
+        if (cachedTeacherOutputs) teacherOut = std::move(*cachedTeacherOutputs);
+        else s.teacherOutputs->store(index, teacherOut);
     }
 
     const bool diagnose = spec_.diagnosticsEvery > 0 && (s.progress.step + 1) % spec_.diagnosticsEvery == 0;
@@ -322,20 +322,27 @@ void Trainer::trainStep(Session& s, int64_t epoch, int64_t b, data::EpochBatches
         saveLast(s, epoch, b + 1);
 }
 
-void Trainer::startTeacherLogitCache(Session& s) {
+void Trainer::startTeacherOutputCache(Session& s) {
     const TrainingSetup& setup = s.setup;
+    const methods::Distiller& method = *setup.distiller;
     const int64_t images = setup.splits.train.size(), classes = setup.splits.train.numClasses;
-    if (const auto why = TeacherLogitCache::unusable(spec_.data.augment, setup.distiller->needsFeatures(), images, classes)) {
+    const bool pooled = method.needsFeatures() && !method.readsTeacherStages();
+    // A TorchScript teacher without stages has no pooled features to keep.
+    if (pooled && setup.teacher->numStages() == 0) return;
+    const int64_t pooledWidth = pooled ? setup.teacher->stageChannels(setup.teacher->numStages() - 1) : 0;
+    if (const auto why = TeacherOutputCache::unusable(spec_.data.augment, method.readsTeacherStages(), images,
+                                                      classes + pooledWidth)) {
         // Only a cache too large is news to a reader; augmentation and feature methods are the usual case.
-        if (!spec_.data.augment && !setup.distiller->needsFeatures())
+        if (!spec_.data.augment && !method.readsTeacherStages())
             s.recorder.log("info", "the teacher runs at every step: " + *why);
         return;
     }
-    s.teacherLogits.emplace(images, classes, setup.device);
+    s.teacherOutputs.emplace(images, classes, pooledWidth, setup.device);
     char megabytes[32];
-    std::snprintf(megabytes, sizeof megabytes, "%.1f", double(s.teacherLogits->bytes()) / (1 << 20));
-    s.recorder.log("info", "the teacher's logits are kept per training image (" + std::to_string(images) + " × " +
-                               std::to_string(classes) + ", " + megabytes +
+    std::snprintf(megabytes, sizeof megabytes, "%.1f", double(s.teacherOutputs->bytes()) / (1 << 20));
+    s.recorder.log("info", std::string("the teacher's logits") + (pooled ? " and pooled features" : "") +
+                               " are kept per training image (" + std::to_string(images) + " × " +
+                               std::to_string(classes + pooledWidth) + " values, " + megabytes +
                                " MB): an image seen before in a batch of its size skips the teacher's forward pass, "
                                "with the same numbers");
 }

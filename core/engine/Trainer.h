@@ -45,10 +45,10 @@ struct TrainerOptions {
     // Where a teacher named by run is looked up; null: the run's own store. A worker process writes a
     // scratch store of its own and looks its teacher up in the run's.
     const store::Store* teacherStore = nullptr;
-    // Reuse the frozen teacher's logits of an image seen before, where TeacherLogitCache.h allows it. The
+    // Reuse the frozen teacher's outputs of an image seen before, where TeacherOutputCache.h allows it. The
     // numbers are the same either way; false runs the teacher at every step (its cost measured, the
     // cache's sameness checked).
-    bool cacheTeacherLogits = true;
+    bool cacheTeacherOutputs = true;
 };
 
 class Trainer {
@@ -78,8 +78,8 @@ private:
     // One optimiser step (or a skipped one) on batch b of the epoch (the next of `batches`); then the logging
     // window, the progress report and a checkpoint_minutes checkpoint when due.
     void trainStep(Session& session, int64_t epoch, int64_t b, data::EpochBatches& batches);
-    // Sets up the cache of the teacher's logits (TeacherLogitCache.h) when the run can use it, and says so.
-    void startTeacherLogitCache(Session& session);
+    // Sets up the cache of the teacher's outputs (TeacherOutputCache.h) when the run can use it, and says so.
+    void startTeacherOutputCache(Session& session);
     // An image folder's files found bad since the last call (data.on_bad_image: skip): one warning event each.
     void noteBadImages(Session& session);
     void endLogWindow(Session& session, int64_t epoch, int64_t b, double lr);

@@ -13,7 +13,7 @@
 #include "engine/NonFiniteWatch.h"
 #include "engine/OwnerHeartbeat.h"
 #include "engine/Progress.h"
-#include "engine/TeacherLogitCache.h"
+#include "engine/TeacherOutputCache.h"
 #include "engine/Trainer.h"
 #include "engine/TrainingSetup.h"
 #include "spec/StudyQueue.h"
@@ -47,7 +47,7 @@ struct Trainer::Session {
     struct {
         at::Tensor val, test;
     } teacherPredictions;                 // the frozen teacher's classes, computed at the first evaluation
-    std::optional<TeacherLogitCache> teacherLogits;   // a logit method's teacher outputs, when its images never change
+    std::optional<TeacherOutputCache> teacherOutputs;   // the teacher's logits (and pooled features), when images never change
 
     static double secondsSince(Clock::time_point start) {
         return std::chrono::duration<double>(Clock::now() - start).count();

@@ -48,6 +48,7 @@ public:
     std::string name() const override { return "crd"; }
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
+    bool readsTeacherStages() const override { return false; }   // the pooled embedding alone
     std::vector<LossTerm> losses(const StepInputs& inputs) override;
     // beta·contrastLoss on the given rows, at the positions set by setSpotIndices() (used once).
     at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;

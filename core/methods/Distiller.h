@@ -84,6 +84,10 @@ public:
     virtual bool needsTeacher() const = 0;
     // false: the trainer runs plain forward passes and fills only FeatureSet::logits (cheaper).
     virtual bool needsFeatures() const { return false; }
+    // Whether losses() reads the teacher's stages (or stem) when needsFeatures(); false: only its pooled
+    // last stage and logits, which the trainer may then take from its per-image cache
+    // (engine/TeacherOutputCache.h) in a run without augmentation.
+    virtual bool readsTeacherStages() const { return needsFeatures(); }
     virtual std::vector<LossTerm> losses(const StepInputs& inputs) = 0;
     // What the method reports at the spec's diagnostics cadence: about the last losses() call, which
     // was made with collectDiagnostics set, or (gates) averaged over the steps since the last report.

@@ -15,6 +15,7 @@ public:
     std::string name() const override { return "rkd"; }
     bool needsTeacher() const override { return true; }
     bool needsFeatures() const override { return true; }
+    bool readsTeacherStages() const override { return false; }   // the pooled embedding alone
     std::vector<LossTerm> losses(const StepInputs& inputs) override { return spotTerms(inputs); }
     at::Tensor spotLoss(size_t spot, const models::FeatureSet& student, const models::FeatureSet& teacher) override;
     int64_t minSpotSamples() const override { return 2; }   // distances need pairs

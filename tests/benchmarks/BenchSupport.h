@@ -72,7 +72,7 @@ inline double secondsPerStep(store::Store& db, const spec::RunSpec& spec, int64_
     engine::TrainerOptions options;
     options.progress = &clock;
     options.progressIntervalSeconds = 0;
-    options.cacheTeacherLogits = false;   // a step's cost with the teacher's forward pass in it, at any epoch
+    options.cacheTeacherOutputs = false;   // a step's cost with the teacher's forward pass in it, at any epoch
     engine::Trainer trainer(db, id, spec, options);
     if (trainer.run() != engine::Outcome::Finished) {
         std::fprintf(stderr, "the benchmark run %s failed: %s\n", spec.name.c_str(), trainer.error().c_str());

@@ -14,7 +14,7 @@
 
 #include "BuildInfo.h"
 #include "engine/Precision.h"
-#include "engine/TeacherLogitCache.h"
+#include "engine/TeacherOutputCache.h"
 #include "engine/Trainer.h"
 #include "spec/RunQueue.h"
 #include "spec/RunSpec.h"
@@ -189,9 +189,10 @@ private Q_SLOTS:
         }));
     }
 
-    // A logit method on images that never change takes the teacher's logits of an image seen before from
-    // the cache, and writes every number bit for bit as the run that runs its teacher at every step.
-    void teacherLogitCacheChangesNoNumber() {
+    // A method on images that never change takes the teacher's logits (kd), and pooled features (rkd), of
+    // an image seen before from the cache, and writes every number bit for bit as the run that runs its
+    // teacher at every step.
+    void teacherOutputCacheChangesNoNumber() {
         store::Store db(dir_.filePath("cache.sqlite").toStdString());
         auto teacherSpec = tinySpec("cache-teacher", 1);
         teacherSpec.data.augment = false;
@@ -199,68 +200,76 @@ private Q_SLOTS:
         db.claimRun(teacherId, 1, "test", "cpu");
         QCOMPARE(train(db, teacherId, teacherSpec), engine::Outcome::Finished);
 
-        for (const std::string precision : {"fp32", "bf16"}) {
-            auto kd = tinySpec("cache-kd-" + precision, 3);
-            kd.data.augment = false;
-            kd.method.name = "kd";
-            kd.teacher.runName = "cache-teacher";
-            kd.precision = precision;
-            kd.batchSize = 36;   // 26 steps an epoch: 24 images are left out of each, so later epochs meet new ones
-            const auto trained = [&](bool cache) {
-                const int64_t id = spec::queueRun(db, kd);
-                db.claimRun(id, 1, "test", "cpu");
-                engine::TrainerOptions options;
-                options.cacheTeacherLogits = cache;
-                engine::Trainer trainer(db, id, kd, options);
-                const auto outcome = trainer.run();
-                if (outcome != engine::Outcome::Finished) qWarning("%s", trainer.error().c_str());
-                return id;
-            };
-            const int64_t cached = trained(true), uncached = trained(false);
-            QCOMPARE(db.run(cached)->status, store::RunStatus::Finished);
-            QCOMPARE(db.run(uncached)->status, store::RunStatus::Finished);
-            const std::string difference = testing::metricsDifference(db, cached, uncached);
-            QVERIFY2(difference.empty(), (precision + ": " + difference).c_str());
+        for (const std::string method : {"kd", "rkd"})
+            for (const std::string precision : {"fp32", "bf16"}) {
+                const std::string name = method + " " + precision;
+                auto spec = tinySpec("cache-" + method + "-" + precision, 3);
+                spec.data.augment = false;
+                spec.method.name = method;
+                spec.teacher.runName = "cache-teacher";
+                spec.precision = precision;
+                spec.batchSize = 36;   // 26 steps an epoch: 24 images are left out of each, so later epochs meet new ones
+                const auto trained = [&](bool cache) {
+                    const int64_t id = spec::queueRun(db, spec);
+                    db.claimRun(id, 1, "test", "cpu");
+                    engine::TrainerOptions options;
+                    options.cacheTeacherOutputs = cache;
+                    engine::Trainer trainer(db, id, spec, options);
+                    if (trainer.run() != engine::Outcome::Finished) qWarning("%s", trainer.error().c_str());
+                    return id;
+                };
+                const int64_t cached = trained(true), uncached = trained(false);
+                QCOMPARE(db.run(cached)->status, store::RunStatus::Finished);
+                QCOMPARE(db.run(uncached)->status, store::RunStatus::Finished);
+                const std::string difference = testing::metricsDifference(db, cached, uncached);
+                QVERIFY2(difference.empty(), (name + ": " + difference).c_str());
 
-            const auto countLine = [&](int64_t id) -> std::string {
-                for (const auto& e : db.events(id))
-                    if (e.message.find("logits came from the cache") != std::string::npos) return e.message;
-                return {};
-            };
-            // Epoch 1 runs the teacher at all 26 steps; of the 52 later steps, those whose batch holds one
-            // of epoch 1's 24 left-out images run it too (and store those images).
-            const std::string line = countLine(cached);
-            int hits = -1, steps = -1;
-            QVERIFY2(std::sscanf(line.c_str(), "the teacher's logits came from the cache at %d of %d steps", &hits,
-                                 &steps) == 2,
-                     line.c_str());
-            QCOMPARE(steps, 78);
-            QVERIFY2(hits >= 20 && hits <= 51, line.c_str());
-            QVERIFY(countLine(uncached).empty());
-        }
+                const auto eventWith = [&](int64_t id, const std::string& text) -> std::string {
+                    for (const auto& e : db.events(id))
+                        if (e.message.find(text) != std::string::npos) return e.message;
+                    return {};
+                };
+                const std::string kept = eventWith(cached, "are kept per training image");
+                QVERIFY2((kept.find("pooled features") != std::string::npos) == (method == "rkd"), kept.c_str());
+                // Epoch 1 runs the teacher at all 26 steps; of the 52 later steps, those whose batch holds one
+                // of epoch 1's 24 left-out images run it too (and store those images).
+                const std::string line = eventWith(cached, "came from the cache");
+                int hits = -1, steps = -1;
+                QVERIFY2(std::sscanf(line.c_str(), "the teacher's outputs came from the cache at %d of %d steps", &hits,
+                                     &steps) == 2,
+                         (name + ": " + line).c_str());
+                QCOMPARE(steps, 78);
+                QVERIFY2(hits >= 20 && hits <= 51, (name + ": " + line).c_str());
+                QVERIFY(eventWith(uncached, "came from the cache").empty());
+            }
     }
 
-    // The cache's own rules: a batch's logits come from it only when every image was stored from a
-    // batch of the same size; augmented images, feature methods and oversized sets are refused.
-    void teacherLogitCacheRules() {
-        engine::TeacherLogitCache cache(6, 3, torch::kCPU);
+    // The cache's own rules: a batch's outputs come from it only when every image was stored from a
+    // batch of the same size; augmented images, methods reading stages and oversized sets are refused.
+    void teacherOutputCacheRules() {
+        engine::TeacherOutputCache cache(6, 3, 2, torch::kCPU);
         const auto rows = [](std::vector<int64_t> r) { return torch::tensor(r, torch::kLong); };
-        const auto logits = torch::arange(12, torch::kFloat).reshape({4, 3});
-        QVERIFY(!cache.lookup(rows({0, 1, 2, 3})).defined());
-        cache.store(rows({5, 1, 0, 3}), logits);
+        models::FeatureSet outputs;
+        outputs.logits = torch::arange(12, torch::kFloat).reshape({4, 3});
+        outputs.pooled = -torch::arange(8, torch::kFloat).reshape({4, 2});
+        QVERIFY(!cache.lookup(rows({0, 1, 2, 3})));
+        cache.store(rows({5, 1, 0, 3}), outputs);
         const auto back = cache.lookup(rows({3, 0, 1, 5}));
-        QVERIFY(back.defined());
-        QVERIFY(torch::equal(back, logits.index_select(0, rows({3, 2, 1, 0}))));
-        QVERIFY(!cache.lookup(rows({0, 1})).defined());          // stored from a batch of 4, asked in one of 2
-        QVERIFY(!cache.lookup(rows({0, 1, 2, 4})).defined());    // 2 and 4 never stored
+        QVERIFY(back.has_value());
+        QVERIFY(torch::equal(back->logits, outputs.logits.index_select(0, rows({3, 2, 1, 0}))));
+        QVERIFY(torch::equal(back->pooled, outputs.pooled.index_select(0, rows({3, 2, 1, 0}))));
+        QVERIFY(back->stages.empty());
+        QVERIFY(!cache.lookup(rows({0, 1})));          // stored from a batch of 4, asked in one of 2
+        QVERIFY(!cache.lookup(rows({0, 1, 2, 4})));    // 2 and 4 never stored
         QCOMPARE(cache.hits(), int64_t(1));
         QCOMPARE(cache.misses(), int64_t(3));
+        QCOMPARE(cache.bytes(), int64_t(6 * (3 + 2) * 4));
 
-        using engine::TeacherLogitCache;
-        QVERIFY(!TeacherLogitCache::unusable(false, false, 50000, 100));
-        QVERIFY(TeacherLogitCache::unusable(true, false, 50000, 100)->find("augmented") != std::string::npos);
-        QVERIFY(TeacherLogitCache::unusable(false, true, 50000, 100)->find("features") != std::string::npos);
-        const auto imagenet = TeacherLogitCache::unusable(false, false, 1281167, 1000);
+        using engine::TeacherOutputCache;
+        QVERIFY(!TeacherOutputCache::unusable(false, false, 50000, 100));
+        QVERIFY(TeacherOutputCache::unusable(true, false, 50000, 100)->find("augmented") != std::string::npos);
+        QVERIFY(TeacherOutputCache::unusable(false, true, 50000, 100)->find("stages") != std::string::npos);
+        const auto imagenet = TeacherOutputCache::unusable(false, false, 1281167, 1000);
         QVERIFY(imagenet && imagenet->find("4887 MB, more than the cache's 512 MB") != std::string::npos);
     }
 
