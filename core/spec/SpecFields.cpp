@@ -113,7 +113,10 @@ std::vector<SpecField> buildTable() {
     add("data.val_size", K::Int, "Validation size", "Images held out from the training files for validation",
         member(&RunSpec::data, &DataSpec::valSize))
         .range(0, kMaxSyntheticImages);
-    add("data.augment", K::Bool, "Augment", "Augment the training images", member(&RunSpec::data, &DataSpec::augment))
+    add("data.augment", K::Bool, "Augment",
+        "Augment the training images. Off, a teacher read only at its logits or pooled last stage runs once per "
+        "image, with the same numbers",
+        member(&RunSpec::data, &DataSpec::augment))
         .hint("pad-and-crop (folder: random-resized crop) + horizontal flip");
     add("data.pad", K::Int, "Crop padding", "Padding in pixels before the random crop",
         member(&RunSpec::data, &DataSpec::pad))
