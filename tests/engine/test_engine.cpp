@@ -189,9 +189,9 @@ private Q_SLOTS:
         }));
     }
 
-    // A method on images that never change takes the teacher's logits (kd), and pooled features (rkd), of
-    // an image seen before from the cache, and writes every number bit for bit as the run that runs its
-    // teacher at every step.
+    // A method on images that never change takes the teacher's logits (kd), and pooled features (rkd, pkt,
+    // crd, cc), of an image seen before from the cache, and writes every number bit for bit as the run
+    // that runs its teacher at every step.
     void teacherOutputCacheChangesNoNumber() {
         store::Store db(dir_.filePath("cache.sqlite").toStdString());
         auto teacherSpec = tinySpec("cache-teacher", 1);
@@ -200,48 +200,49 @@ private Q_SLOTS:
         db.claimRun(teacherId, 1, "test", "cpu");
         QCOMPARE(train(db, teacherId, teacherSpec), engine::Outcome::Finished);
 
-        for (const std::string method : {"kd", "rkd"})
-            for (const std::string precision : {"fp32", "bf16"}) {
-                const std::string name = method + " " + precision;
-                auto spec = tinySpec("cache-" + method + "-" + precision, 3);
-                spec.data.augment = false;
-                spec.method.name = method;
-                spec.teacher.runName = "cache-teacher";
-                spec.precision = precision;
-                spec.batchSize = 36;   // 26 steps an epoch: 24 images are left out of each, so later epochs meet new ones
-                const auto trained = [&](bool cache) {
-                    const int64_t id = spec::queueRun(db, spec);
-                    db.claimRun(id, 1, "test", "cpu");
-                    engine::TrainerOptions options;
-                    options.cacheTeacherOutputs = cache;
-                    engine::Trainer trainer(db, id, spec, options);
-                    if (trainer.run() != engine::Outcome::Finished) qWarning("%s", trainer.error().c_str());
-                    return id;
-                };
-                const int64_t cached = trained(true), uncached = trained(false);
-                QCOMPARE(db.run(cached)->status, store::RunStatus::Finished);
-                QCOMPARE(db.run(uncached)->status, store::RunStatus::Finished);
-                const std::string difference = testing::metricsDifference(db, cached, uncached);
-                QVERIFY2(difference.empty(), (name + ": " + difference).c_str());
+        const std::vector<std::pair<std::string, std::string>> configurations{
+            {"kd", "fp32"}, {"kd", "bf16"}, {"rkd", "fp32"}, {"rkd", "bf16"}, {"pkt", "fp32"}, {"crd", "fp32"}, {"cc", "fp32"}};
+        for (const auto& [method, precision] : configurations) {
+            const std::string name = method + " " + precision;
+            auto spec = tinySpec("cache-" + method + "-" + precision, 3);
+            spec.data.augment = false;
+            spec.method.name = method;
+            spec.teacher.runName = "cache-teacher";
+            spec.precision = precision;
+            spec.batchSize = 36;   // 26 steps an epoch: 24 images are left out of each, so later epochs meet new ones
+            const auto trained = [&](bool cache) {
+                const int64_t id = spec::queueRun(db, spec);
+                db.claimRun(id, 1, "test", "cpu");
+                engine::TrainerOptions options;
+                options.cacheTeacherOutputs = cache;
+                engine::Trainer trainer(db, id, spec, options);
+                if (trainer.run() != engine::Outcome::Finished) qWarning("%s", trainer.error().c_str());
+                return id;
+            };
+            const int64_t cached = trained(true), uncached = trained(false);
+            QCOMPARE(db.run(cached)->status, store::RunStatus::Finished);
+            QCOMPARE(db.run(uncached)->status, store::RunStatus::Finished);
+            const std::string difference = testing::metricsDifference(db, cached, uncached);
+            QVERIFY2(difference.empty(), (name + ": " + difference).c_str());
 
-                const auto eventWith = [&](int64_t id, const std::string& text) -> std::string {
-                    for (const auto& e : db.events(id))
-                        if (e.message.find(text) != std::string::npos) return e.message;
-                    return {};
-                };
-                const std::string kept = eventWith(cached, "are kept per training image");
-                QVERIFY2((kept.find("pooled features") != std::string::npos) == (method == "rkd"), kept.c_str());
-                // Epoch 1 runs the teacher at all 26 steps; of the 52 later steps, those whose batch holds one
-                // of epoch 1's 24 left-out images run it too (and store those images).
-                const std::string line = eventWith(cached, "came from the cache");
-                int hits = -1, steps = -1;
-                QVERIFY2(std::sscanf(line.c_str(), "the teacher's outputs came from the cache at %d of %d steps", &hits,
-                                     &steps) == 2,
-                         (name + ": " + line).c_str());
-                QCOMPARE(steps, 78);
-                QVERIFY2(hits >= 20 && hits <= 51, (name + ": " + line).c_str());
-                QVERIFY(eventWith(uncached, "came from the cache").empty());
-            }
+            const auto eventWith = [&](int64_t id, const std::string& text) -> std::string {
+                for (const auto& e : db.events(id))
+                    if (e.message.find(text) != std::string::npos) return e.message;
+                return {};
+            };
+            const std::string kept = eventWith(cached, "are kept per training image");
+            QVERIFY2((kept.find("pooled features") != std::string::npos) == (method != "kd"), kept.c_str());
+            // Epoch 1 runs the teacher at all 26 steps; of the 52 later steps, those whose batch holds one
+            // of epoch 1's 24 left-out images run it too (and store those images).
+            const std::string line = eventWith(cached, "came from the cache");
+            int hits = -1, steps = -1;
+            QVERIFY2(std::sscanf(line.c_str(), "the teacher's outputs came from the cache at %d of %d steps", &hits,
+                                 &steps) == 2,
+                     (name + ": " + line).c_str());
+            QCOMPARE(steps, 78);
+            QVERIFY2(hits >= 20 && hits <= 51, (name + ": " + line).c_str());
+            QVERIFY(eventWith(uncached, "came from the cache").empty());
+        }
     }
 
     // The cache's own rules: a batch's outputs come from it only when every image was stored from a
