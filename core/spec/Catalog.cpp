@@ -163,8 +163,8 @@ const std::vector<MethodDecl>& methodCatalog() {
                        numbersParam("stages", 0.0, 16.0,
                                     "student stages distilled (0-based list, each paired by relative depth); empty "
                                     "= as stage says. Give stage or stages, not both. Each spot costs the teacher "
-                                    "stages after it, forward and backward: on a 3-stage pair, [1, 2] costs about "
-                                    "1.35x a kd step and [2] about 1x, against 2.1-2.2x for every stage "
+                                    "stages after it, forward and backward: on a 3-stage pair, [1, 2] costs 1.3-1.4x "
+                                    "a kd step and [2] about 1x, against 2.1-2.4x for every stage "
                                     "(docs/results.md)"),
                        choiceParam("eval", "rest", {"rest", "next"},
                                    "how far the teacher evaluates the re-normalised feature: its remaining stages "
